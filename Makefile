@@ -1,0 +1,40 @@
+# The README's two commands: `make demo` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint typecheck unit test-slow clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/provider_walkthrough.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# mypy cannot follow setuptools' package-dir mapping, so it checks a tree of links shaped like the
+# installed package.
+TYPECHECK_TREE := build/typecheck
+typecheck: $(STAMP)
+	rm -rf $(TYPECHECK_TREE) && mkdir -p $(TYPECHECK_TREE)/aicompute
+	ln -s $(CURDIR)/aicompute/*.py $(CURDIR)/aicompute/py.typed $(TYPECHECK_TREE)/aicompute/
+	for part in provider resources stacks engine localcloud; do ln -s $(CURDIR)/$$part $(TYPECHECK_TREE)/aicompute/$$part; done
+	cd $(TYPECHECK_TREE) && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml -p aicompute
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest -q -n 2 -m "not slow"
+
+test: lint typecheck unit
+
+test-slow: $(STAMP)
+	$(VENV)/bin/pytest -q -m slow
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

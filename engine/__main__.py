@@ -1,0 +1,3 @@
+from aicompute.engine.cli import main
+
+main()

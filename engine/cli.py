@@ -1,0 +1,55 @@
+"""The ``aicompute`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from aicompute import __version__
+
+app = typer.Typer(no_args_is_help=True, help="Infrastructure as code for AI compute.")
+localcloud_app = typer.Typer(no_args_is_help=True, help="The bundled emulator of the platform APIs.")
+app.add_typer(localcloud_app, name="localcloud")
+
+
+@app.command()
+def version() -> None:
+    """Print the aicompute version."""
+    typer.echo(__version__)
+
+
+@localcloud_app.command("serve")
+def localcloud_serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8080, help="Port; 0 picks a free one."),
+    db: str = typer.Option(":memory:", help="SQLite file that keeps the world across restarts."),
+    time_scale: float = typer.Option(1.0, help="Multiplier for lifecycle delays; 0 makes them immediate."),
+    project_id: str = typer.Option(None, help="Default project id (32 hex)."),
+    access_key: str = typer.Option(None, help="Default project's access key."),
+    secret_key: str = typer.Option(
+        None, help="Default project's secret key.", envvar="LOCALCLOUD_SECRET_KEY"
+    ),
+    region: str = typer.Option(None, help="Default project's region."),
+    log_level: str = typer.Option("warning", help="uvicorn log level."),
+) -> None:
+    """Start localcloud; prints ``listening on http://HOST:PORT`` first."""
+    from aicompute.localcloud.server import serve
+    from aicompute.localcloud.settings import LocalCloudSettings
+
+    overrides = {
+        "project_id": project_id,
+        "access_key": access_key,
+        "secret_key": secret_key,
+        "region": region,
+    }
+    settings = LocalCloudSettings(
+        host=host,
+        port=port,
+        db=db,
+        time_scale=time_scale,
+        **{key: value for key, value in overrides.items() if value is not None},
+    )
+    serve(settings, log_level=log_level)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,48 @@
+"""The FastAPI application: every platform's router, the admin API, errors and fault injection."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from aicompute.localcloud import admin, iam
+from aicompute.localcloud.cloud import Cloud
+from aicompute.localcloud.errors import PlatformError, generic_error, platform_for_path
+from aicompute.localcloud.faults import FaultMiddleware
+from aicompute.localcloud.modelarts import router as modelarts_router
+from aicompute.localcloud.settings import LocalCloudSettings
+
+
+async def _platform_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PlatformError)
+    return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """A request the models reject: the platform's generic 400, naming the field and the rule."""
+    assert isinstance(exc, RequestValidationError)
+    platform = platform_for_path(request.url.path)
+    details = "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'] if part != 'body')}: {error['msg']}"
+        for error in exc.errors()
+    )
+    if platform is None:
+        return JSONResponse({"error_msg": details}, status_code=400)
+    error = generic_error(platform, 400)
+    body = dict(error.body)
+    body["error_msg"] = f"{body['error_msg']} {details}".strip()
+    return JSONResponse(body, status_code=400)
+
+
+def create_app(settings: LocalCloudSettings | None = None, cloud: Cloud | None = None) -> FastAPI:
+    cloud = cloud or Cloud.from_settings(settings or LocalCloudSettings())
+    app = FastAPI(title="localcloud", description="Emulator of the ModelArts, HiLens and T/BAX APIs")
+    app.state.cloud = cloud
+    app.add_exception_handler(PlatformError, _platform_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(admin.router)
+    app.include_router(iam.router)
+    app.include_router(modelarts_router)
+    app.add_middleware(FaultMiddleware, book=cloud.faults)
+    return app

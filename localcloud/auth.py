@@ -1,0 +1,123 @@
+"""Authentication as the seeds describe it: SDK-HMAC-SHA256 AK/SK signatures and IAM tokens.
+
+``authenticated_project(platform)`` builds the FastAPI dependency a platform router uses: it
+verifies the request's credentials, checks that they belong to the project in the URL, and
+returns that project. It also advances the project's lifecycles, so every handler sees the world
+as of now.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+
+from fastapi import Depends, Request
+
+from aicompute.localcloud.cloud import Cloud, get_cloud
+from aicompute.localcloud.errors import Platform, PlatformError
+from aicompute.localcloud.store import Project
+from aicompute.provider import signing
+
+TOKEN_LIFETIME_SECONDS = 24 * 3600
+
+
+class AuthCodes:
+    """The codes a platform answers authentication failures with."""
+
+    def __init__(
+        self,
+        missing: tuple[str, str],
+        expired: tuple[str, str],
+        invalid: tuple[str, str],
+        bad_signature: tuple[str, str],
+        wrong_project: tuple[str, str],
+    ) -> None:
+        self.missing = missing
+        self.expired = expired
+        self.invalid = invalid
+        self.bad_signature = bad_signature
+        self.wrong_project = wrong_project
+
+
+MODELARTS_AUTH_CODES = AuthCodes(
+    missing=("ModelArts.0201", "Token doesn't exist."),
+    expired=("ModelArts.0202", "Invalid token header because the token has expired."),
+    invalid=("ModelArts.0203", "Invalid token."),
+    # The API gateway answers signature failures before the service sees the request.
+    bad_signature=("APIGW.0301", "Incorrect IAM authentication information: verify aksk signature fail"),
+    wrong_project=("ModelArts.0210", "The project id in the request URL does not match the token."),
+)
+
+
+def _fail(platform: Platform, status: int, code: tuple[str, str], detail: str = "") -> PlatformError:
+    message = code[1] if not detail else f"{code[1]} ({detail})"
+    return PlatformError(status, platform.error_body(code[0], message))
+
+
+def _project_from_token(cloud: Cloud, platform: Platform, codes: AuthCodes, token: str) -> Project:
+    with cloud.store.transaction() as tx:
+        found = tx.token(token)
+        if found is None:
+            raise _fail(platform, 401, codes.invalid)
+        project_id, expires_at = found
+        if expires_at < time.time():
+            raise _fail(platform, 401, codes.expired)
+        project = tx.project(project_id)
+    if project is None:
+        raise _fail(platform, 401, codes.invalid)
+    return project
+
+
+async def _project_from_signature(
+    cloud: Cloud, platform: Platform, codes: AuthCodes, request: Request, header: str
+) -> Project:
+    parsed = signing.parse_authorization(header)
+    if parsed is None:
+        raise _fail(platform, 401, codes.bad_signature, "malformed Authorization header")
+    with cloud.store.transaction() as tx:
+        project = tx.project_by_access_key(parsed.access_key)
+    if project is None:
+        raise _fail(platform, 401, codes.bad_signature, "unknown access key")
+    sdk_date = request.headers.get(signing.DATE_HEADER)
+    if sdk_date is None:
+        raise _fail(platform, 401, codes.bad_signature, "X-Sdk-Date is missing")
+    try:
+        signed_at = signing.parse_date(sdk_date)
+    except ValueError:
+        raise _fail(platform, 401, codes.bad_signature, "X-Sdk-Date is malformed") from None
+    skew = abs((datetime.now(UTC) - signed_at).total_seconds())
+    if skew > cloud.settings.signature_window_seconds:
+        raise _fail(platform, 401, codes.bad_signature, "X-Sdk-Date is outside the 15 minute window")
+    body = await request.body()
+    query = parse_qsl(request.url.query, keep_blank_values=True)
+    ok = signing.verify(
+        project.secret_key, parsed, request.method, request.url.path, query, dict(request.headers), body
+    )
+    if not ok:
+        raise _fail(platform, 401, codes.bad_signature)
+    return project
+
+
+def authenticated_project(
+    platform: Platform, codes: AuthCodes
+) -> Callable[[Request, str, Cloud], Awaitable[Project]]:
+    """The dependency for routes under ``/{project_id}/``: authenticate, then advance lifecycles."""
+
+    async def dependency(request: Request, project_id: str, cloud: Cloud = Depends(get_cloud)) -> Project:
+        token = request.headers.get("X-Auth-Token")
+        authorization = request.headers.get("Authorization")
+        if token:
+            project = _project_from_token(cloud, platform, codes, token)
+        elif authorization:
+            project = await _project_from_signature(cloud, platform, codes, request, authorization)
+        else:
+            raise _fail(platform, 401, codes.missing)
+        if project.project_id != project_id:
+            raise _fail(platform, 403, codes.wrong_project)
+        with cloud.store.transaction() as tx:
+            cloud.lifecycle.advance(tx, project_id)
+        return project
+
+    return dependency

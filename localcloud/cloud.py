@@ -1,0 +1,37 @@
+"""The emulator's world: settings, the store, the lifecycle clock and the fault rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from aicompute.localcloud.faults import FaultBook
+from aicompute.localcloud.lifecycle import Lifecycle
+from aicompute.localcloud.settings import LocalCloudSettings
+from aicompute.localcloud.store import Project, Store
+
+
+@dataclass
+class Cloud:
+    settings: LocalCloudSettings
+    store: Store
+    lifecycle: Lifecycle
+    faults: FaultBook = field(default_factory=FaultBook)
+
+    @classmethod
+    def from_settings(cls, settings: LocalCloudSettings) -> Cloud:
+        cloud = cls(settings=settings, store=Store(settings.db), lifecycle=Lifecycle(settings.time_scale))
+        with cloud.store.transaction() as tx:
+            if tx.project(settings.project_id) is None:
+                tx.add_project(settings.default_project())
+        return cloud
+
+
+def get_cloud(request: Request) -> Cloud:
+    """FastAPI dependency: the Cloud this app serves."""
+    cloud: Cloud = request.app.state.cloud
+    return cloud
+
+
+__all__ = ["Cloud", "Project", "get_cloud"]

@@ -1,0 +1,239 @@
+"""Fault injection and the request log.
+
+A fault rule matches requests by platform, method and a path regex, and fires with a
+probability and/or for a limited count. When it fires it either answers at once with an HTTP
+status and the platform's own error body (nothing is executed), adds latency, or lets the request
+run and commit and then drops the response (the connection is cut mid-response, so the client
+cannot tell whether the change happened).
+
+The request log records every request (method, path, status, whether a fault fired) so tests can
+count API calls, e.g. "zero mutating calls".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from aicompute.localcloud.errors import PLATFORMS, PlatformError, generic_error, platform_for_path
+
+MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class FaultRule(BaseModel):
+    """What an admin posts to ``/_localcloud/faults``."""
+
+    platform: str | None = Field(default=None, description="modelarts, iam, …; any when omitted")
+    method: str | None = Field(default=None, description="HTTP method; any when omitted")
+    path: str = Field(default=".*", description="regex searched in the request path")
+    status: int | None = Field(default=None, ge=400, le=599, description="answer with this status")
+    error_code: str | None = None
+    error_msg: str | None = None
+    retry_after: float | None = Field(default=None, ge=0, description="Retry-After seconds, with status")
+    latency_ms: int = Field(default=0, ge=0, le=600_000)
+    drop_response: bool = Field(default=False, description="run the request, then cut the response")
+    probability: float = Field(default=1.0, ge=0, le=1)
+    count: int | None = Field(default=None, ge=1, description="fire at most this many times")
+
+    @field_validator("path")
+    @classmethod
+    def _valid_regex(cls, value: str) -> str:
+        re.compile(value)
+        return value
+
+    @field_validator("method")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else value
+
+
+@dataclass
+class ActiveFault:
+    id: int
+    rule: FaultRule
+    fired: int = 0
+
+    def matches(self, platform: str | None, method: str, path: str) -> bool:
+        rule = self.rule
+        if rule.count is not None and self.fired >= rule.count:
+            return False
+        if rule.platform and rule.platform != platform:
+            return False
+        if rule.method and rule.method != method:
+            return False
+        return re.search(rule.path, path) is not None
+
+    def describe(self) -> dict[str, Any]:
+        return {"id": self.id, "fired": self.fired, **self.rule.model_dump()}
+
+
+@dataclass
+class LoggedRequest:
+    seq: int
+    time: float
+    method: str
+    path: str
+    query: str
+    platform: str | None
+    status: int
+    fault: Literal["status", "latency", "drop"] | None
+
+    def describe(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+@dataclass
+class FaultBook:
+    """The active fault rules and the request log (in memory: they do not survive a restart)."""
+
+    rules: list[ActiveFault] = field(default_factory=list)
+    log: list[LoggedRequest] = field(default_factory=list)
+    seed: int | None = None
+    _next_id: int = 1
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _random: random.Random = field(default_factory=random.Random)
+
+    def add(self, rule: FaultRule) -> ActiveFault:
+        with self._lock:
+            fault = ActiveFault(id=self._next_id, rule=rule)
+            self._next_id += 1
+            self.rules.append(fault)
+            return fault
+
+    def remove(self, fault_id: int | None = None) -> None:
+        with self._lock:
+            self.rules = [] if fault_id is None else [f for f in self.rules if f.id != fault_id]
+
+    def reseed(self, seed: int) -> None:
+        with self._lock:
+            self._random.seed(seed)
+
+    def pick(self, platform: str | None, method: str, path: str) -> list[FaultRule]:
+        """The rules that fire for this request (each counted as fired)."""
+        fired: list[FaultRule] = []
+        with self._lock:
+            for fault in self.rules:
+                if fault.matches(platform, method, path) and self._random.random() < fault.rule.probability:
+                    fault.fired += 1
+                    fired.append(fault.rule)
+        return fired
+
+    def record(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self.log.append(entry)
+
+    def next_seq(self) -> int:
+        return len(self.log) + 1
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self.log.clear()
+
+
+class FaultMiddleware:
+    """Pure ASGI middleware: logs every request and applies the fault rules."""
+
+    def __init__(self, app: ASGIApp, book: FaultBook) -> None:
+        self.app = app
+        self.book = book
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method: str = scope["method"]
+        path: str = scope["path"]
+        platform = platform_for_path(path)
+        rules = (
+            []
+            if path.startswith("/_localcloud")
+            else self.book.pick(platform.name if platform else None, method, path)
+        )
+        fault: Literal["status", "latency", "drop"] | None = None
+        status_holder = {"status": 0}
+
+        latency = sum(rule.latency_ms for rule in rules)
+        if latency:
+            fault = "latency"
+            await asyncio.sleep(latency / 1000)
+
+        failing = next((rule for rule in rules if rule.status is not None), None)
+        dropping = any(rule.drop_response for rule in rules)
+        try:
+            if failing is not None and platform is not None:
+                fault = "status"
+                await self._send_error(send, failing, platform.name, status_holder)
+            elif dropping:
+                fault = "drop"
+                await self._run_and_drop(scope, receive, send, status_holder)
+            else:
+                await self.app(scope, receive, self._capturing(send, status_holder))
+        finally:
+            self.book.record(
+                LoggedRequest(
+                    seq=self.book.next_seq(),
+                    time=time.time(),
+                    method=method,
+                    path=path,
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    platform=platform.name if platform else None,
+                    status=status_holder["status"],
+                    fault=fault,
+                )
+            )
+
+    @staticmethod
+    def _capturing(send: Send, holder: dict[str, int]) -> Send:
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                holder["status"] = message["status"]
+            await send(message)
+
+        return wrapped
+
+    async def _send_error(
+        self, send: Send, rule: FaultRule, platform_name: str, holder: dict[str, int]
+    ) -> None:
+        platform = next(p for p in PLATFORMS if p.name == platform_name)
+        assert rule.status is not None
+        error: PlatformError = generic_error(platform, rule.status)
+        body = dict(error.body)
+        if rule.error_code:
+            body = platform.error_body(rule.error_code, rule.error_msg or body.get("error_msg", ""))
+        payload = json.dumps(body).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+        if rule.retry_after is not None:
+            headers.append((b"retry-after", str(rule.retry_after).encode()))
+        holder["status"] = rule.status
+        await send({"type": "http.response.start", "status": rule.status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _run_and_drop(self, scope: Scope, receive: Receive, send: Send, holder: dict[str, int]) -> None:
+        """Run the request to completion, then break the response off mid-body."""
+        captured: list[Message] = []
+
+        async def swallow(message: Message) -> None:
+            captured.append(message)
+
+        await self.app(scope, receive, swallow)
+        start = next((m for m in captured if m["type"] == "http.response.start"), None)
+        holder["status"] = start["status"] if start else 0
+        # Announce a body far longer than what is sent: the server must then close the connection,
+        # and the client sees the response broken off after the change was committed.
+        await send(
+            {
+                "type": "http.response.start",
+                "status": holder["status"] or 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"1048576")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"{", "more_body": False})

@@ -1,0 +1,237 @@
+"""SQLite persistence for every emulated object, its pending lifecycle steps and its directives.
+
+Objects are JSON documents keyed by (project, kind, id). ``kind`` is a platform-qualified name
+such as ``modelarts.network``. Each platform's backend reads and writes them inside one
+``Store.transaction()``, which holds the store's lock, so a request sees and leaves a consistent
+world. Timers (scheduled lifecycle steps) live in the same database, which is why a restart with
+the same file resumes every object exactly where its lifecycle was.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS projects (
+    project_id TEXT PRIMARY KEY,
+    access_key TEXT UNIQUE NOT NULL,
+    secret_key TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    password TEXT NOT NULL,
+    domain_name TEXT NOT NULL,
+    region TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS objects (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    obj_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    UNIQUE (project_id, kind, obj_id)
+);
+CREATE TABLE IF NOT EXISTS timers (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    project_id TEXT NOT NULL,
+    due REAL NOT NULL,
+    action TEXT NOT NULL,
+    args TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS timers_due ON timers (project_id, due);
+CREATE TABLE IF NOT EXISTS directives (
+    project_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    obj_key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (project_id, kind, obj_key)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Project:
+    project_id: str
+    access_key: str
+    secret_key: str
+    user_name: str
+    password: str
+    domain_name: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Timer:
+    seq: int
+    project_id: str
+    due: float
+    action: str
+    args: dict[str, Any]
+
+
+class Transaction:
+    """Reads and writes inside one locked SQLite transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    # objects -------------------------------------------------------------------------------
+    def get(self, kind: str, project_id: str, obj_id: str) -> dict[str, Any] | None:
+        row = self._conn.execute(
+            "SELECT body FROM objects WHERE project_id=? AND kind=? AND obj_id=?",
+            (project_id, kind, obj_id),
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def put(self, kind: str, project_id: str, obj_id: str, body: dict[str, Any]) -> None:
+        """Insert, or replace in place (keeping the object's position in list order)."""
+        text = json.dumps(body, separators=(",", ":"))
+        updated = self._conn.execute(
+            "UPDATE objects SET body=? WHERE project_id=? AND kind=? AND obj_id=?",
+            (text, project_id, kind, obj_id),
+        ).rowcount
+        if not updated:
+            self._conn.execute(
+                "INSERT INTO objects (project_id, kind, obj_id, body) VALUES (?, ?, ?, ?)",
+                (project_id, kind, obj_id, text),
+            )
+
+    def delete(self, kind: str, project_id: str, obj_id: str) -> None:
+        self._conn.execute(
+            "DELETE FROM objects WHERE project_id=? AND kind=? AND obj_id=?", (project_id, kind, obj_id)
+        )
+
+    def objects(self, kind: str, project_id: str) -> list[dict[str, Any]]:
+        """Every object of a kind in a project, oldest first."""
+        rows = self._conn.execute(
+            "SELECT body FROM objects WHERE project_id=? AND kind=? ORDER BY seq", (project_id, kind)
+        ).fetchall()
+        return [dict(json.loads(row[0])) for row in rows]
+
+    def object_ids(self, kind: str, project_id: str) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT obj_id FROM objects WHERE project_id=? AND kind=? ORDER BY seq", (project_id, kind)
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    # timers --------------------------------------------------------------------------------
+    def add_timer(self, project_id: str, due: float, action: str, args: dict[str, Any]) -> None:
+        self._conn.execute(
+            "INSERT INTO timers (project_id, due, action, args) VALUES (?, ?, ?, ?)",
+            (project_id, due, action, json.dumps(args)),
+        )
+
+    def pop_due_timer(self, project_id: str, now: float) -> Timer | None:
+        """Remove and return the earliest timer due by ``now``, if any."""
+        row = self._conn.execute(
+            "SELECT seq, project_id, due, action, args FROM timers WHERE project_id=? AND due<=? "
+            "ORDER BY due, seq LIMIT 1",
+            (project_id, now),
+        ).fetchone()
+        if row is None:
+            return None
+        self._conn.execute("DELETE FROM timers WHERE seq=?", (row[0],))
+        return Timer(seq=row[0], project_id=row[1], due=row[2], action=row[3], args=json.loads(row[4]))
+
+    # directives ("make the next transition of this object fail") ----------------------------
+    def set_directive(self, project_id: str, kind: str, obj_key: str, body: dict[str, Any]) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO directives (project_id, kind, obj_key, body) VALUES (?, ?, ?, ?)",
+            (project_id, kind, obj_key, json.dumps(body)),
+        )
+
+    def pop_directive(self, project_id: str, kind: str, obj_key: str) -> dict[str, Any] | None:
+        row = self._conn.execute(
+            "SELECT body FROM directives WHERE project_id=? AND kind=? AND obj_key=?",
+            (project_id, kind, obj_key),
+        ).fetchone()
+        if row is None:
+            return None
+        self._conn.execute(
+            "DELETE FROM directives WHERE project_id=? AND kind=? AND obj_key=?", (project_id, kind, obj_key)
+        )
+        return dict(json.loads(row[0]))
+
+    # projects and tokens -------------------------------------------------------------------
+    def add_project(self, project: Project) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO projects VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                project.project_id,
+                project.access_key,
+                project.secret_key,
+                project.user_name,
+                project.password,
+                project.domain_name,
+                project.region,
+            ),
+        )
+
+    def project(self, project_id: str) -> Project | None:
+        row = self._conn.execute("SELECT * FROM projects WHERE project_id=?", (project_id,)).fetchone()
+        return None if row is None else Project(*row)
+
+    def project_by_access_key(self, access_key: str) -> Project | None:
+        row = self._conn.execute("SELECT * FROM projects WHERE access_key=?", (access_key,)).fetchone()
+        return None if row is None else Project(*row)
+
+    def projects(self) -> list[Project]:
+        return [Project(*row) for row in self._conn.execute("SELECT * FROM projects").fetchall()]
+
+    def add_token(self, token: str, project_id: str, expires_at: float) -> None:
+        self._conn.execute("INSERT INTO tokens VALUES (?, ?, ?)", (token, project_id, expires_at))
+
+    def token(self, token: str) -> tuple[str, float] | None:
+        row = self._conn.execute(
+            "SELECT project_id, expires_at FROM tokens WHERE token=?", (token,)
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def clear_world(self) -> None:
+        """Forget every object, timer, directive and token (projects stay)."""
+        for table in ("objects", "timers", "directives", "tokens"):
+            self._conn.execute(f"DELETE FROM {table}")
+
+
+class Store:
+    """One SQLite database (a file, or ``:memory:``) behind a lock."""
+
+    def __init__(self, path: str = ":memory:") -> None:
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL" if path != ":memory:" else "PRAGMA journal_mode=MEMORY")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """A locked transaction; nested calls join the outer one."""
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield Transaction(self._conn)
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
