@@ -1,0 +1,15 @@
+"""ModelArts resources: workspaces, networks, resource pools, node pools, models, inference services."""
+
+from aicompute.resources.modelarts.network import Network, NetworkArgs, NetworkProvider, PeerConnection
+from aicompute.resources.modelarts.workspace import Grant, Workspace, WorkspaceArgs, WorkspaceProvider
+
+__all__ = [
+    "Grant",
+    "Network",
+    "NetworkArgs",
+    "NetworkProvider",
+    "PeerConnection",
+    "Workspace",
+    "WorkspaceArgs",
+    "WorkspaceProvider",
+]

@@ -1,0 +1,67 @@
+"""The errors every platform client raises.
+
+Messages carry the HTTP status, the platform's error code and message, never a request body,
+header or credential.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """A platform answered with an error."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.method = method
+        self.path = path
+        self.retry_after = retry_after
+        super().__init__(status, code, message)
+
+    def __str__(self) -> str:
+        where = f" on {self.method} {self.path}" if self.method else ""
+        return f"HTTP {self.status} {self.code}: {self.message}{where}"
+
+    @property
+    def retryable(self) -> bool:
+        return self.status == 429 or self.status >= 500
+
+
+class NotFound(ApiError):
+    """The object does not exist (404, or the platform's own not-found code)."""
+
+
+class OutcomeUnknown(Exception):
+    """The request left, but no complete response came back: it may or may not have taken effect."""
+
+
+class WaitFailed(Exception):
+    """A waited-for object reached a failure state."""
+
+    def __init__(self, what: str, state: str, reason: str) -> None:
+        self.what = what
+        self.state = state
+        self.reason = reason
+        super().__init__(f"{what} reached state {state!r}: {reason or 'no reason given'}")
+
+
+class WaitTimeout(Exception):
+    """A deadline passed before the object reached its target state."""
+
+    def __init__(self, what: str, target: str, seconds: float, last_state: str) -> None:
+        self.what = what
+        self.last_state = last_state
+        super().__init__(
+            f"timed out after {seconds:.0f}s waiting for {what} to become {target}; "
+            f"last state seen: {last_state!r} (raise the resource's `timeouts` input to wait longer)"
+        )

@@ -1,0 +1,327 @@
+"""The generic dynamic provider every aicompute resource is built from.
+
+A resource declares its inputs once — a pydantic ``Args`` model plus a ``Fields`` declaration of
+which inputs are create-only (a change replaces), updatable (a change calls the API), set-like
+(order ignored), write-only (never returned by the API), and how to normalise values the server
+rewrites — and implements four small hooks against its platform client:
+
+* ``create_resource(api, args, timeout) -> id`` (including the wait until ready),
+* ``read_resource(api, id) -> outputs | None`` (None: the object is gone),
+* ``update_resource(api, id, old, new, changed, timeout)``,
+* ``delete_resource(api, id, args, timeout)`` (including the wait until gone).
+
+From that, this class implements Pulumi's check / diff / create / read / update / delete:
+
+* **check** validates with the Args model: a clear error naming the field, before any API call.
+  Values unknown during preview are not judged.
+* **diff** compares the old outputs with the new inputs, restricted at every depth to what the
+  program sets (the server may add fields), after normalisation, ignoring order in set-like lists;
+  create-only changes are replaces.
+* **read** returns ``ReadResult(id, outputs, inputs)`` so refresh-then-preview is exact; a gone
+  object reads as an empty id.
+
+A provider object is pickled into the state by Pulumi, so it never holds a credential: the
+stack config given to ``configure`` is dropped from the pickle, and clients are built per call.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from deepdiff import DeepDiff
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pydantic import BaseModel, ValidationError
+
+from aicompute.provider.config import ProviderSettings
+from aicompute.provider.errors import NotFound
+from aicompute.provider.timeouts import Operation, Timeouts
+
+PROVIDER_KEY = "__provider"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
+LOCAL_INPUTS = frozenset({"timeouts"})
+"""Inputs that steer aicompute itself and never reach a platform API."""
+
+ArgsT = TypeVar("ArgsT", bound=BaseModel)
+ApiT = TypeVar("ApiT")
+
+
+@dataclass(frozen=True)
+class Fields:
+    """How each input of a resource behaves across its lifecycle."""
+
+    create_only: frozenset[str] = frozenset()
+    updatable: frozenset[str] = frozenset()
+    set_like: frozenset[str] = frozenset()
+    write_only: frozenset[str] = frozenset()
+    normalisers: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    delete_before_replace: bool = False
+    """Replace by deleting first: for objects whose names must be unique on the platform."""
+
+
+def contains_unknown(value: Any) -> bool:
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def prune(value: Any) -> Any:
+    """Drop None values from dicts, at every depth."""
+    if isinstance(value, dict):
+        return {k: prune(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [prune(v) for v in value]
+    return value
+
+
+def restrict(live: Any, template: Any, unordered: bool = False) -> Any:
+    """``live`` cut down to the shape of ``template``: only the dict keys the template sets.
+
+    This is how a server-filled default (a field the program never set) stays out of a diff.
+    Lists are matched element by element; with ``unordered`` each template element is paired with
+    the live element that matches it, wherever it is.
+    """
+    if isinstance(template, dict) and isinstance(live, dict):
+        return {k: restrict(live.get(k), v) for k, v in template.items() if v is not None}
+    if isinstance(template, list) and isinstance(live, list):
+        if unordered:
+            return _restrict_unordered(live, template)
+        if len(template) == len(live):
+            return [restrict(item, shape) for item, shape in zip(live, template, strict=True)]
+    return live
+
+
+def _restrict_unordered(live: list[Any], template: list[Any]) -> list[Any]:
+    remaining = list(live)
+    matched: list[Any] = []
+    for shape in template:
+        wanted = prune(shape)
+        for index, item in enumerate(remaining):
+            if _same(restrict(item, shape), wanted):
+                matched.append(remaining.pop(index))
+                break
+    return [restrict(item, shape) for item, shape in zip(matched, template, strict=False)] + remaining
+
+
+def _same(a: Any, b: Any, unordered: bool = False) -> bool:
+    return not DeepDiff(a, b, ignore_order=unordered, ignore_numeric_type_changes=True)
+
+
+def _property_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _failures(error: ValidationError, skip: set[str]) -> list[CheckFailure]:
+    failures = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        if loc and str(loc[0]) in skip:
+            continue
+        path = _property_path(loc) or "(resource)"
+        failures.append(CheckFailure(path, f"{path}: {item['msg']}"))
+    return failures
+
+
+class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
+    """Pulumi's provider methods implemented once, from a resource's declaration and hooks."""
+
+    args_model: ClassVar[type[BaseModel]]
+    fields: ClassVar[Fields]
+    default_timeouts: ClassVar[dict[Operation, float]] = {"create": 1800, "update": 1800, "delete": 1800}
+    kind: ClassVar[str] = "resource"
+
+    def __init__(self) -> None:
+        self._config: dict[str, Any] = {}
+
+    # No credential may travel in the pickle Pulumi stores in the state.
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._config = {}
+
+    def configure(self, req: ConfigureRequest) -> None:
+        raw = getattr(req.config, "_props", {})
+        self._config = dict(raw) if isinstance(raw, Mapping) else {}
+
+    def settings(self) -> ProviderSettings:
+        return ProviderSettings.load(getattr(self, "_config", {}), os.environ)
+
+    # hooks -------------------------------------------------------------------------------------
+    @abstractmethod
+    def open_client(self, settings: ProviderSettings) -> ApiT:
+        """A platform client; closed by the caller when the operation ends."""
+
+    @abstractmethod
+    def create_resource(self, api: ApiT, args: ArgsT, timeout: float) -> str: ...
+
+    @abstractmethod
+    def read_resource(self, api: ApiT, resource_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def update_resource(
+        self, api: ApiT, resource_id: str, old: ArgsT, new: ArgsT, changed: frozenset[str], timeout: float
+    ) -> None: ...
+
+    @abstractmethod
+    def delete_resource(self, api: ApiT, resource_id: str, args: ArgsT | None, timeout: float) -> None: ...
+
+    # helpers -----------------------------------------------------------------------------------
+    @contextmanager
+    def client(self) -> Iterator[ApiT]:
+        api = self.open_client(self.settings())
+        try:
+            yield api
+        finally:
+            close = getattr(api, "close", None)
+            if callable(close):
+                close()
+
+    @classmethod
+    def input_names(cls) -> list[str]:
+        return list(cls.args_model.model_fields)
+
+    @classmethod
+    def parse(cls, props: Mapping[str, Any]) -> ArgsT:
+        values = {k: v for k, v in props.items() if k in cls.args_model.model_fields}
+        return cls.args_model.model_validate(values)  # type: ignore[return-value]
+
+    @classmethod
+    def parse_lenient(cls, props: Mapping[str, Any]) -> ArgsT | None:
+        try:
+            return cls.parse(props)
+        except ValidationError:
+            return None
+
+    @classmethod
+    def dump(cls, args: BaseModel) -> dict[str, Any]:
+        return args.model_dump(mode="json")
+
+    def timeout(self, args: BaseModel | None, operation: Operation) -> float:
+        timeouts = getattr(args, "timeouts", None) if args is not None else None
+        default = self.default_timeouts[operation]
+        return timeouts.seconds(operation, default) if isinstance(timeouts, Timeouts) else default
+
+    def normalise(self, key: str, value: Any) -> Any:
+        normaliser = self.fields.normalisers.get(key)
+        return normaliser(value) if normaliser is not None and value is not None else value
+
+    def changed_keys(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> frozenset[str]:
+        """Inputs whose new value differs from the old output, as the program sets them."""
+        changed = set()
+        for key in self.input_names():
+            new = news.get(key)
+            if new is None:
+                continue  # unset: the platform decides
+            if contains_unknown(new):
+                changed.add(key)
+                continue
+            unordered = key in self.fields.set_like
+            old = restrict(self.normalise(key, olds.get(key)), prune(new), unordered)
+            if not _same(old, prune(self.normalise(key, new)), unordered):
+                changed.add(key)
+        return frozenset(changed)
+
+    def outputs(self, api: ApiT, resource_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        live = self.read_resource(api, resource_id)
+        if live is None:
+            raise NotFound(
+                404, "NotFound", f"{self.kind} {resource_id} disappeared right after it was written"
+            )
+        return {**inputs, **live}
+
+    # Pulumi's provider methods ------------------------------------------------------------------
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
+        unknown = {k for k, v in props.items() if contains_unknown(v)}
+        try:
+            args = self.parse(props)
+        except ValidationError as error:
+            return CheckResult(news, _failures(error, unknown))
+        # Keys seeded with None name the resource's outputs (see resources/base.py), not inputs.
+        extra = sorted(k for k in set(props) - set(self.input_names()) if props[k] is not None)
+        if extra:
+            allowed = ", ".join(self.input_names())
+            return CheckResult(
+                news,
+                [
+                    CheckFailure(key, f"{key}: not an input of {self.kind} (inputs: {allowed})")
+                    for key in extra
+                ],
+            )
+        if unknown:
+            return CheckResult(news, [])
+        return CheckResult({**self.dump(args), PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = self.changed_keys(olds, news)
+        replaces = sorted(changed & self.fields.create_only)
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            delete_before_replace=bool(replaces) and self.fields.delete_before_replace,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = self.parse(props)
+        with self.client() as api:
+            resource_id = self.create_resource(api, args, self.timeout(args, "create"))
+            return CreateResult(resource_id, self.outputs(api, resource_id, self.dump(args)))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with self.client() as api:
+            live = self.read_resource(api, id_)
+        if live is None:
+            return ReadResult("", {})
+        old_inputs = {k: v for k, v in props.items() if k in self.args_model.model_fields}
+        outs = {**old_inputs, **live}
+        inputs: dict[str, Any] = {}
+        for key in self.input_names():
+            if key in LOCAL_INPUTS or key in self.fields.write_only or key not in live:
+                if old_inputs.get(key) is not None:
+                    inputs[key] = old_inputs[key]
+                continue
+            template = old_inputs.get(key)
+            inputs[key] = (
+                live[key]
+                if template is None
+                else restrict(live[key], prune(template), key in self.fields.set_like)
+            )
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        new = self.parse(news)
+        old = self.parse_lenient(olds) or new
+        changed = self.changed_keys(olds, news) - LOCAL_INPUTS
+        with self.client() as api:
+            if changed:
+                self.update_resource(api, id_, old, new, changed, self.timeout(new, "update"))
+            return UpdateResult(self.outputs(api, id_, self.dump(new)))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        args = self.parse_lenient(props)
+        with self.client() as api:
+            try:
+                self.delete_resource(api, id_, args, self.timeout(args, "delete"))
+            except NotFound:
+                return

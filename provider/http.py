@@ -1,0 +1,174 @@
+"""The HTTP client every platform client is built on: errors, retries, safe creates.
+
+* Idempotent calls (GET, PUT, PATCH, DELETE) retry on 429, 5xx and transport errors with
+  exponential backoff and jitter, honouring ``Retry-After``.
+* A create (POST) whose outcome is unknown — it may have been committed although no response
+  came back — is never blindly re-sent: ``create_reconciled`` first looks the object up by name
+  and adopts it if it is there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import httpx
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from aicompute.provider.config import ProviderSettings
+from aicompute.provider.errors import ApiError, NotFound, OutcomeUnknown
+
+log = logging.getLogger("aicompute.provider")
+
+T = TypeVar("T")
+ErrorParser = Callable[[httpx.Response], ApiError]
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+
+
+def _retryable(error: BaseException) -> bool:
+    if isinstance(error, ApiError):
+        return error.retryable
+    return isinstance(error, httpx.TransportError | OutcomeUnknown)
+
+
+def _wait(settings: ProviderSettings) -> Callable[[RetryCallState], float]:
+    backoff = wait_exponential_jitter(initial=min(0.2, settings.poll_interval), max=20, jitter=0.5)
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, ApiError) and error.retry_after is not None:
+            return min(error.retry_after, 60.0)
+        return float(backoff(state))
+
+    return wait
+
+
+def _log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log.warning("retrying after attempt %d failed: %s", state.attempt_number, error)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class ApiClient:
+    """One platform's base URL, auth, error shape and retry policy over an ``httpx.Client``."""
+
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        base_url: str,
+        auth: httpx.Auth,
+        parse_error: ErrorParser,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self._parse_error = parse_error
+        self._http = httpx.Client(
+            base_url=base_url,
+            auth=auth,
+            timeout=settings.request_timeout,
+            verify=not settings.insecure,
+            transport=transport,
+        )
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def retrying(self) -> Retrying:
+        return Retrying(
+            retry=retry_if_exception(_retryable),
+            stop=stop_after_attempt(self.settings.max_retries + 1),
+            wait=_wait(self.settings),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        ok: tuple[int, ...] = (200,),
+    ) -> Any:
+        """Send one call (retried when idempotent) and return its JSON body (None when empty)."""
+        method = method.upper()
+        if method not in IDEMPOTENT:
+            return self.send_once(method, path, json=json, params=params, headers=headers, ok=ok)
+        for attempt in self.retrying():
+            with attempt:
+                return self.send_once(method, path, json=json, params=params, headers=headers, ok=ok)
+        raise AssertionError("unreachable: tenacity reraises")
+
+    def send_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        ok: tuple[int, ...] = (200,),
+    ) -> Any:
+        """One attempt. Raises ``OutcomeUnknown`` when the request may have been committed unseen."""
+        clean_params = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            response = self._http.request(method, path, json=json, params=clean_params, headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            raise  # never reached the server: safe to retry as is
+        except httpx.TransportError as transport_error:
+            kind = type(transport_error).__name__
+            raise OutcomeUnknown(f"{method} {path}: no complete response ({kind})") from None
+        if response.status_code not in ok:
+            api_error = self._parse_error(response)
+            api_error.method, api_error.path = method, path
+            api_error.retry_after = _retry_after(response)
+            raise api_error
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    def create_reconciled(self, post: Callable[[], T], find: Callable[[], T | None]) -> T:
+        """Create once, even when responses are lost.
+
+        ``post`` sends the create; ``find`` looks the object up by its unique name and returns what
+        ``post`` would have returned, or None. Before any re-send after an ambiguous or retryable
+        failure, ``find`` is asked first, so a create committed unseen is adopted, not duplicated.
+        """
+        for attempt in self.retrying():
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    existing = find()
+                    if existing is not None:
+                        log.info("adopting an object created by an earlier attempt")
+                        return existing
+                return post()
+        raise AssertionError("unreachable: tenacity reraises")
+
+
+def is_not_found(error: ApiError, codes: frozenset[str]) -> bool:
+    return isinstance(error, NotFound) or error.status == 404 or error.code in codes

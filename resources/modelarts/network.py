@@ -1,0 +1,255 @@
+"""ModelArts network (``/v1/{project_id}/networks``, seed §10.7–10.11).
+
+The id is the server-generated ``metadata.name``. Name, CIDR and workspace are create-only; the
+description and the peer connections are changed with a merge-patch (lists are replaced whole).
+Create waits for phase ``Active`` (``Abnormal`` fails); connections wait until every peer is
+``Active``; delete waits until a GET answers 404 ``ModelArts.50025001``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from aicompute.provider.generic import Fields
+from aicompute.provider.modelarts import ModelArtsClient
+from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
+from aicompute.resources.base import DynamicResource
+from aicompute.resources.modelarts._base import ModelArtsProvider
+
+NAME_LABEL = "os.modelarts/name"
+WORKSPACE_LABEL = "os.modelarts/workspace.id"
+DESCRIPTION_ANNOTATION = "os.modelarts/description"
+# Seed table 10-35: "172.16.0.0/12~24" and "192.168.0.0/16~24".
+ALLOWED_CIDRS = (ipaddress.ip_network("172.16.0.0/12"), ipaddress.ip_network("192.168.0.0/16"))
+
+
+class PeerConnection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    vpc_id: str = Field(min_length=1, description="Peer VPC id (peerVpcId).")
+    subnet_id: str = Field(min_length=1, description="Peer subnet id (peerSubnetId).")
+    default_gateway: bool | None = Field(default=None, description="Route through this peer by default.")
+
+
+class NetworkArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        min_length=4,
+        max_length=32,
+        pattern=r"^[a-z][a-z0-9-]*[a-z0-9]$",
+        description="4-32 characters [a-z0-9-], starting with a letter and ending with a letter or digit.",
+    )
+    cidr: str = Field(description="Within 172.16.0.0/12 or 192.168.0.0/16, prefix length up to /24.")
+    workspace_id: str = Field(default="0", min_length=1, description="Workspace id; '0' is the default.")
+    description: str = Field(default="", max_length=512, pattern=r"^[^!<>=&\"']*$")
+    peer_connections: list[PeerConnection] = Field(default_factory=list)
+    timeouts: Timeouts | None = None
+
+    @field_validator("cidr")
+    @classmethod
+    def _allowed_range(cls, value: str) -> str:
+        try:
+            network = ipaddress.ip_network(value, strict=True)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a CIDR block ({error})") from None
+        inside = any(
+            network.version == base.version and network.subnet_of(base)  # type: ignore[arg-type]
+            for base in ALLOWED_CIDRS
+        )
+        if not inside or network.prefixlen > 24:
+            raise ValueError(
+                f"{value!r} must lie within 172.16.0.0/12 or 192.168.0.0/16 with a prefix of /24 or shorter"
+            )
+        return value
+
+
+def _peer_list(peers: list[PeerConnection]) -> list[dict[str, Any]]:
+    """The API's spelling: the seed's examples use ``defaultGateWay``."""
+    result = []
+    for peer in peers:
+        item: dict[str, Any] = {"peerVpcId": peer.vpc_id, "peerSubnetId": peer.subnet_id}
+        if peer.default_gateway is not None:
+            item["defaultGateWay"] = peer.default_gateway
+        result.append(item)
+    return result
+
+
+def _peers_from_live(live: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "vpc_id": peer.get("peerVpcId"),
+            "subnet_id": peer.get("peerSubnetId"),
+            "default_gateway": peer.get("defaultGateWay", peer.get("defaultGateway")),
+        }
+        for peer in live
+    ]
+
+
+def _phase(network: dict[str, Any]) -> str:
+    return str(network.get("status", {}).get("phase", ""))
+
+
+class NetworkProvider(ModelArtsProvider[NetworkArgs]):
+    kind = "ModelArts network"
+    args_model = NetworkArgs
+    fields = Fields(
+        create_only=frozenset({"name", "cidr", "workspace_id"}),
+        updatable=frozenset({"description", "peer_connections"}),
+        set_like=frozenset({"peer_connections"}),
+        delete_before_replace=True,  # the display name must be unique in the project
+    )
+    default_timeouts = {"create": 1200, "update": 1200, "delete": 1200}
+
+    def create_resource(self, api: ModelArtsClient, args: NetworkArgs, timeout: float) -> str:
+        body = {
+            "apiVersion": "v1",
+            "kind": "Network",
+            "metadata": {"labels": {NAME_LABEL: args.name, WORKSPACE_LABEL: args.workspace_id}},
+            "spec": {"cidr": args.cidr},
+        }
+
+        def post() -> str:
+            created = api.send_once("POST", api.path("v1", "networks"), json=body)
+            return str(created["metadata"]["name"])
+
+        network_id = api.create_reconciled(post, lambda: self._find_by_name(api, args.name))
+        wait_for(self._waiter(api, network_id), api.settings, timeout)
+        if args.description or args.peer_connections:
+            self._patch(api, network_id, args, frozenset({"description", "peer_connections"}), timeout)
+        return network_id
+
+    def read_resource(self, api: ModelArtsClient, resource_id: str) -> dict[str, Any] | None:
+        live = api.get_or_none("v1", f"networks/{resource_id}")
+        if live is None:
+            return None
+        metadata, spec = live.get("metadata", {}), live.get("spec", {})
+        labels, annotations = metadata.get("labels", {}), metadata.get("annotations") or {}
+        return {
+            "name": labels.get(NAME_LABEL),
+            "workspace_id": labels.get(WORKSPACE_LABEL, "0"),
+            "cidr": spec.get("cidr"),
+            "description": annotations.get(DESCRIPTION_ANNOTATION, ""),
+            "peer_connections": _peers_from_live(
+                (spec.get("connection") or {}).get("peerConnectionList") or []
+            ),
+            "status": _phase(live),
+            "created_at": metadata.get("creationTimestamp"),
+            "connection_status": live.get("status", {}).get("connectionStatus") or {},
+        }
+
+    def update_resource(
+        self,
+        api: ModelArtsClient,
+        resource_id: str,
+        old: NetworkArgs,
+        new: NetworkArgs,
+        changed: frozenset[str],
+        timeout: float,
+    ) -> None:
+        self._patch(api, resource_id, new, changed, timeout)
+
+    def delete_resource(
+        self, api: ModelArtsClient, resource_id: str, args: NetworkArgs | None, timeout: float
+    ) -> None:
+        api.request("DELETE", api.path("v1", f"networks/{resource_id}"))
+        wait_until_gone(
+            f"network {resource_id}",
+            lambda: api.get_or_none("v1", f"networks/{resource_id}"),
+            _phase,
+            api.settings,
+            timeout,
+        )
+
+    def _patch(
+        self,
+        api: ModelArtsClient,
+        network_id: str,
+        args: NetworkArgs,
+        changed: frozenset[str],
+        timeout: float,
+    ) -> None:
+        patch: dict[str, Any] = {}
+        if "description" in changed:
+            patch["metadata"] = {"annotations": {DESCRIPTION_ANNOTATION: args.description}}
+        if "peer_connections" in changed:
+            patch["spec"] = {"connection": {"peerConnectionList": _peer_list(args.peer_connections)}}
+        if not patch:
+            return
+        api.merge_patch("v1", f"networks/{network_id}", patch)
+        if "peer_connections" in changed:
+            wanted = {(p.vpc_id, p.subnet_id) for p in args.peer_connections}
+            waiter = self._waiter(api, network_id)
+            waiter.done = lambda network: _peers_active(network, wanted)
+            wait_for(waiter, api.settings, timeout)
+
+    def _find_by_name(self, api: ModelArtsClient, name: str) -> str | None:
+        listing = api.get("v1", "networks", params={"labelSelector": f"{NAME_LABEL}={name}"})
+        for network in listing.get("items", []):
+            if network.get("metadata", {}).get("labels", {}).get(NAME_LABEL) == name:
+                return str(network["metadata"]["name"])
+        return None
+
+    def _waiter(self, api: ModelArtsClient, network_id: str) -> Waiter[dict[str, Any]]:
+        return Waiter(
+            what=f"network {network_id}",
+            fetch=lambda: api.get_or_none("v1", f"networks/{network_id}"),
+            state=_phase,
+            target={"Active"},
+            pending={"", "Creating"},
+            failure={"Abnormal"},
+            reason=lambda n: str(n.get("status", {}).get("message", "the network is Abnormal")),
+        )
+
+
+def _peers_active(network: dict[str, Any], wanted: set[tuple[str, str]]) -> bool:
+    statuses = (network.get("status", {}).get("connectionStatus") or {}).get("peerConnectionStatus") or []
+    active = {(s.get("peerVpcId"), s.get("peerSubnetId")) for s in statuses if s.get("phase") == "Active"}
+    listed = {(s.get("peerVpcId"), s.get("peerSubnetId")) for s in statuses}
+    return wanted <= active and listed <= wanted
+
+
+class Network(DynamicResource, module="modelarts", name="Network"):
+    """A ModelArts network; its id is the generated ``metadata.name``."""
+
+    _provider_class = NetworkProvider
+    _outputs = (*NetworkArgs.model_fields, "status", "created_at", "connection_status")
+
+    name: pulumi.Output[str]
+    cidr: pulumi.Output[str]
+    workspace_id: pulumi.Output[str]
+    description: pulumi.Output[str]
+    peer_connections: pulumi.Output[list[dict[str, Any]]]
+    status: pulumi.Output[str]
+    created_at: pulumi.Output[str]
+    connection_status: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        cidr: pulumi.Input[str],
+        workspace_id: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        peer_connections: pulumi.Input[list[Any]] | None = None,
+        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "name": name,
+                "cidr": cidr,
+                "workspace_id": workspace_id,
+                "description": description,
+                "peer_connections": peer_connections,
+                "timeouts": timeouts,
+            },
+            opts,
+        )

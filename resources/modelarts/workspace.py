@@ -1,0 +1,215 @@
+"""ModelArts workspace (``/v1/{project_id}/workspaces``, seed §13).
+
+Created synchronously (``NORMAL``); name, description, auth type and grants update in place with
+a PUT; the enterprise project is create-only. Deletion is asynchronous: ``DELETING`` until a GET
+answers 400 ``ModelArts.7005``. ``auth_type`` is compared case-insensitively (the seed's examples
+use both cases).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from aicompute.provider.errors import WaitFailed
+from aicompute.provider.generic import Fields
+from aicompute.provider.modelarts import ModelArtsClient
+from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
+from aicompute.resources.base import DynamicResource
+from aicompute.resources.modelarts._base import ModelArtsProvider
+
+AuthType = Literal["PUBLIC", "PRIVATE", "INTERNAL"]
+
+
+class Grant(BaseModel):
+    """An IAM user allowed into an INTERNAL workspace (``user_id`` wins over ``user_name``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str | None = None
+    user_name: str | None = None
+
+    @model_validator(mode="after")
+    def _one_given(self) -> Grant:
+        if not self.user_id and not self.user_name:
+            raise ValueError("a grant needs user_id or user_name")
+        return self
+
+
+class WorkspaceArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        min_length=4,
+        max_length=64,
+        pattern=r"^[\w\-\u4e00-\u9fa5]+$",
+        description="4-64 characters: letters, digits, Chinese, '-' and '_'; 'default' is reserved.",
+    )
+    description: str = Field(default="", max_length=256)
+    auth_type: AuthType = Field(default="PUBLIC", description="PUBLIC, PRIVATE or INTERNAL (any case).")
+    grants: list[Grant] = Field(default_factory=list, description="Users of an INTERNAL workspace.")
+    enterprise_project_id: str | None = Field(default=None, description="Create-only.")
+    timeouts: Timeouts | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value.lower() == "default":
+            raise ValueError("'default' is the reserved name of the default workspace")
+        return value
+
+    @field_validator("auth_type", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+class WorkspaceProvider(ModelArtsProvider[WorkspaceArgs]):
+    kind = "ModelArts workspace"
+    args_model = WorkspaceArgs
+    fields = Fields(
+        create_only=frozenset({"enterprise_project_id"}),
+        updatable=frozenset({"name", "description", "auth_type", "grants"}),
+        set_like=frozenset({"grants"}),
+        normalisers={"auth_type": _upper},
+    )
+    default_timeouts = {"create": 600, "update": 600, "delete": 600}
+
+    def create_resource(self, api: ModelArtsClient, args: WorkspaceArgs, timeout: float) -> str:
+        body = args.model_dump(exclude={"timeouts"}, exclude_none=True)
+
+        def post() -> str:
+            return str(api.send_once("POST", api.path("v1", "workspaces"), json=body)["id"])
+
+        workspace_id = api.create_reconciled(post, lambda: self._find_by_name(api, args.name))
+        wait_for(self._waiter(api, workspace_id), api.settings, timeout)
+        return workspace_id
+
+    def read_resource(self, api: ModelArtsClient, resource_id: str) -> dict[str, Any] | None:
+        live = api.get_or_none("v1", f"workspaces/{resource_id}")
+        if live is None:
+            return None
+        return {
+            "name": live.get("name"),
+            "description": live.get("description", ""),
+            "auth_type": _upper(live.get("auth_type")),
+            "grants": [
+                {k: v for k, v in grant.items() if k in ("user_id", "user_name")}
+                for grant in live.get("grants") or []
+            ],
+            "enterprise_project_id": live.get("enterprise_project_id"),
+            "enterprise_project_name": live.get("enterprise_project_name"),
+            "owner": live.get("owner"),
+            "status": live.get("status"),
+            "status_info": live.get("status_info", ""),
+            "create_time": live.get("create_time"),
+            "update_time": live.get("update_time"),
+        }
+
+    def update_resource(
+        self,
+        api: ModelArtsClient,
+        resource_id: str,
+        old: WorkspaceArgs,
+        new: WorkspaceArgs,
+        changed: frozenset[str],
+        timeout: float,
+    ) -> None:
+        body = new.model_dump(include={"name", "description", "auth_type", "grants"}, exclude_none=True)
+        api.request("PUT", api.path("v1", f"workspaces/{resource_id}"), json=body)
+
+    def delete_resource(
+        self, api: ModelArtsClient, resource_id: str, args: WorkspaceArgs | None, timeout: float
+    ) -> None:
+        api.request("DELETE", api.path("v1", f"workspaces/{resource_id}"))
+
+        def fetch() -> dict[str, Any] | None:
+            live: dict[str, Any] | None = api.get_or_none("v1", f"workspaces/{resource_id}")
+            if live is not None and live.get("status") == "DELETE_FAILED":
+                raise WaitFailed(
+                    f"workspace {resource_id}", "DELETE_FAILED", str(live.get("status_info", ""))
+                )
+            return live
+
+        wait_until_gone(
+            f"workspace {resource_id}", fetch, lambda w: str(w.get("status")), api.settings, timeout
+        )
+
+    def _find_by_name(self, api: ModelArtsClient, name: str) -> str | None:
+        listing = api.get("v1", "workspaces", params={"name": name})
+        for workspace in listing.get("workspaces", []):
+            if workspace.get("name") == name:
+                return str(workspace["id"])
+        return None
+
+    def _waiter(self, api: ModelArtsClient, workspace_id: str) -> Waiter[dict[str, Any]]:
+        return Waiter(
+            what=f"workspace {workspace_id}",
+            fetch=lambda: api.get_or_none("v1", f"workspaces/{workspace_id}"),
+            state=lambda w: str(w.get("status")),
+            target={"NORMAL"},
+            failure={"CREATE_FAILED"},
+            reason=lambda w: str(w.get("status_info", "")),
+        )
+
+
+class Workspace(DynamicResource, module="modelarts", name="Workspace"):
+    """A ModelArts workspace; its id is the 32-hex workspace id."""
+
+    _provider_class = WorkspaceProvider
+    _outputs = (
+        *WorkspaceArgs.model_fields,
+        "enterprise_project_name",
+        "owner",
+        "status",
+        "status_info",
+        "create_time",
+        "update_time",
+    )
+
+    name: pulumi.Output[str]
+    description: pulumi.Output[str]
+    auth_type: pulumi.Output[str]
+    grants: pulumi.Output[list[dict[str, str]]]
+    enterprise_project_id: pulumi.Output[str | None]
+    enterprise_project_name: pulumi.Output[str | None]
+    owner: pulumi.Output[str]
+    status: pulumi.Output[str]
+    status_info: pulumi.Output[str]
+    create_time: pulumi.Output[int]
+    update_time: pulumi.Output[int]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        description: pulumi.Input[str] | None = None,
+        auth_type: pulumi.Input[str] | None = None,
+        grants: pulumi.Input[list[Any]] | None = None,
+        enterprise_project_id: pulumi.Input[str] | None = None,
+        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "name": name,
+                "description": description,
+                "auth_type": auth_type,
+                "grants": grants,
+                "enterprise_project_id": enterprise_project_id,
+                "timeouts": timeouts,
+            },
+            opts,
+        )
+
+
+__all__ = ["Grant", "Workspace", "WorkspaceArgs", "WorkspaceProvider"]
