@@ -25,9 +25,7 @@ def localcloud_serve(
     time_scale: float = typer.Option(1.0, help="Multiplier for lifecycle delays; 0 makes them immediate."),
     project_id: str = typer.Option(None, help="Default project id (32 hex)."),
     access_key: str = typer.Option(None, help="Default project's access key."),
-    secret_key: str = typer.Option(
-        None, help="Default project's secret key.", envvar="LOCALCLOUD_SECRET_KEY"
-    ),
+    secret_key: str = typer.Option(None, help="Default project's secret key.", envvar="LOCALCLOUD_SECRET_KEY"),
     region: str = typer.Option(None, help="Default project's region."),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
 ) -> None:

@@ -24,8 +24,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     platform = platform_for_path(request.url.path)
     details = "; ".join(
-        f"{'.'.join(str(part) for part in error['loc'] if part != 'body')}: {error['msg']}"
-        for error in exc.errors()
+        f"{'.'.join(str(part) for part in error['loc'] if part != 'body')}: {error['msg']}" for error in exc.errors()
     )
     if platform is None:
         return JSONResponse({"error_msg": details}, status_code=400)

@@ -100,9 +100,7 @@ async def _project_from_signature(
     return project
 
 
-def authenticated_project(
-    platform: Platform, codes: AuthCodes
-) -> Callable[[Request, str, Cloud], Awaitable[Project]]:
+def authenticated_project(platform: Platform, codes: AuthCodes) -> Callable[[Request, str, Cloud], Awaitable[Project]]:
     """The dependency for routes under ``/{project_id}/``: authenticate, then advance lifecycles."""
 
     async def dependency(request: Request, project_id: str, cloud: Cloud = Depends(get_cloud)) -> Project:

@@ -154,9 +154,7 @@ class FaultMiddleware:
         path: str = scope["path"]
         platform = platform_for_path(path)
         rules = (
-            []
-            if path.startswith("/_localcloud")
-            else self.book.pick(platform.name if platform else None, method, path)
+            [] if path.startswith("/_localcloud") else self.book.pick(platform.name if platform else None, method, path)
         )
         fault: Literal["status", "latency", "drop"] | None = None
         status_holder = {"status": 0}
@@ -200,9 +198,7 @@ class FaultMiddleware:
 
         return wrapped
 
-    async def _send_error(
-        self, send: Send, rule: FaultRule, platform_name: str, holder: dict[str, int]
-    ) -> None:
+    async def _send_error(self, send: Send, rule: FaultRule, platform_name: str, holder: dict[str, int]) -> None:
         platform = next(p for p in PLATFORMS if p.name == platform_name)
         assert rule.status is not None
         error: PlatformError = generic_error(platform, rule.status)

@@ -74,9 +74,7 @@ def _find_project(projects: list[Project], request: TokenRequest) -> Project:
 
 
 @router.post("/v3/auth/tokens", status_code=201)
-def issue_token(
-    request: TokenRequest, response: Response, cloud: Cloud = Depends(get_cloud)
-) -> dict[str, Any]:
+def issue_token(request: TokenRequest, response: Response, cloud: Cloud = Depends(get_cloud)) -> dict[str, Any]:
     with cloud.store.transaction() as tx:
         project = _find_project(tx.projects(), request)
         token = "MIIL" + secrets.token_urlsafe(48)

@@ -45,9 +45,7 @@ class Lifecycle:
         self.time_scale = time_scale
         self.clock = clock
 
-    def schedule(
-        self, tx: Transaction, project_id: str, delay: float, name: str, args: dict[str, Any]
-    ) -> None:
+    def schedule(self, tx: Transaction, project_id: str, delay: float, name: str, args: dict[str, Any]) -> None:
         if name not in _STEPS:
             raise KeyError(f"unknown lifecycle step {name!r}")
         tx.add_timer(project_id, self.clock() + delay * self.time_scale, name, args)

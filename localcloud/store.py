@@ -106,9 +106,7 @@ class Transaction:
             )
 
     def delete(self, kind: str, project_id: str, obj_id: str) -> None:
-        self._conn.execute(
-            "DELETE FROM objects WHERE project_id=? AND kind=? AND obj_id=?", (project_id, kind, obj_id)
-        )
+        self._conn.execute("DELETE FROM objects WHERE project_id=? AND kind=? AND obj_id=?", (project_id, kind, obj_id))
 
     def objects(self, kind: str, project_id: str) -> list[dict[str, Any]]:
         """Every object of a kind in a project, oldest first."""
@@ -191,9 +189,7 @@ class Transaction:
         self._conn.execute("INSERT INTO tokens VALUES (?, ?, ?)", (token, project_id, expires_at))
 
     def token(self, token: str) -> tuple[str, float] | None:
-        row = self._conn.execute(
-            "SELECT project_id, expires_at FROM tokens WHERE token=?", (token,)
-        ).fetchone()
+        row = self._conn.execute("SELECT project_id, expires_at FROM tokens WHERE token=?", (token,)).fetchone()
         return None if row is None else (row[0], row[1])
 
     def clear_world(self) -> None:

@@ -80,9 +80,7 @@ class ProviderSettings(BaseModel):
     insecure: bool = False
 
     @classmethod
-    def load(
-        cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
-    ) -> ProviderSettings:
+    def load(cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> ProviderSettings:
         """Settings from Pulumi config values (``aicompute:<key>``), falling back to the environment."""
         config = config or {}
         env = os.environ if env is None else env
@@ -95,9 +93,7 @@ class ProviderSettings(BaseModel):
                 values[field] = value
         endpoints: dict[str, str] = {}
         for platform in PLATFORMS:
-            value = config.get(f"aicompute:{platform}Endpoint") or env.get(
-                f"AICOMPUTE_{platform.upper()}_ENDPOINT"
-            )
+            value = config.get(f"aicompute:{platform}Endpoint") or env.get(f"AICOMPUTE_{platform.upper()}_ENDPOINT")
             if value:
                 endpoints[platform] = str(value)
         values["endpoints"] = endpoints

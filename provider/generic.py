@@ -245,9 +245,7 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
     def outputs(self, api: ApiT, resource_id: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
         live = self.read_resource(api, resource_id)
         if live is None:
-            raise NotFound(
-                404, "NotFound", f"{self.kind} {resource_id} disappeared right after it was written"
-            )
+            raise NotFound(404, "NotFound", f"{self.kind} {resource_id} disappeared right after it was written")
         return {**inputs, **live}
 
     # Pulumi's provider methods ------------------------------------------------------------------
@@ -264,10 +262,7 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
             allowed = ", ".join(self.input_names())
             return CheckResult(
                 news,
-                [
-                    CheckFailure(key, f"{key}: not an input of {self.kind} (inputs: {allowed})")
-                    for key in extra
-                ],
+                [CheckFailure(key, f"{key}: not an input of {self.kind} (inputs: {allowed})") for key in extra],
             )
         if unknown:
             return CheckResult(news, [])
@@ -303,9 +298,7 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
                 continue
             template = old_inputs.get(key)
             inputs[key] = (
-                live[key]
-                if template is None
-                else restrict(live[key], prune(template), key in self.fields.set_like)
+                live[key] if template is None else restrict(live[key], prune(template), key in self.fields.set_like)
             )
         return ReadResult(id_, outs, inputs)
 

@@ -36,9 +36,7 @@ class DynamicResource(Resource):
         super().__init__(self._provider_class(), resource_name, seeded, opts)
 
     @classmethod
-    def get(
-        cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
-    ) -> Any:
+    def get(cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> Any:
         """Adopt the existing object with this id (read-only, like Pulumi's ``Resource.get``)."""
         instance = cls.__new__(cls)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))

@@ -135,9 +135,7 @@ class NetworkProvider(ModelArtsProvider[NetworkArgs]):
             "workspace_id": labels.get(WORKSPACE_LABEL, "0"),
             "cidr": spec.get("cidr"),
             "description": annotations.get(DESCRIPTION_ANNOTATION, ""),
-            "peer_connections": _peers_from_live(
-                (spec.get("connection") or {}).get("peerConnectionList") or []
-            ),
+            "peer_connections": _peers_from_live((spec.get("connection") or {}).get("peerConnectionList") or []),
             "status": _phase(live),
             "created_at": metadata.get("creationTimestamp"),
             "connection_status": live.get("status", {}).get("connectionStatus") or {},
@@ -154,9 +152,7 @@ class NetworkProvider(ModelArtsProvider[NetworkArgs]):
     ) -> None:
         self._patch(api, resource_id, new, changed, timeout)
 
-    def delete_resource(
-        self, api: ModelArtsClient, resource_id: str, args: NetworkArgs | None, timeout: float
-    ) -> None:
+    def delete_resource(self, api: ModelArtsClient, resource_id: str, args: NetworkArgs | None, timeout: float) -> None:
         api.request("DELETE", api.path("v1", f"networks/{resource_id}"))
         wait_until_gone(
             f"network {resource_id}",

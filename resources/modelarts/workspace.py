@@ -101,8 +101,7 @@ class WorkspaceProvider(ModelArtsProvider[WorkspaceArgs]):
             "description": live.get("description", ""),
             "auth_type": _upper(live.get("auth_type")),
             "grants": [
-                {k: v for k, v in grant.items() if k in ("user_id", "user_name")}
-                for grant in live.get("grants") or []
+                {k: v for k, v in grant.items() if k in ("user_id", "user_name")} for grant in live.get("grants") or []
             ],
             "enterprise_project_id": live.get("enterprise_project_id"),
             "enterprise_project_name": live.get("enterprise_project_name"),
@@ -133,14 +132,10 @@ class WorkspaceProvider(ModelArtsProvider[WorkspaceArgs]):
         def fetch() -> dict[str, Any] | None:
             live: dict[str, Any] | None = api.get_or_none("v1", f"workspaces/{resource_id}")
             if live is not None and live.get("status") == "DELETE_FAILED":
-                raise WaitFailed(
-                    f"workspace {resource_id}", "DELETE_FAILED", str(live.get("status_info", ""))
-                )
+                raise WaitFailed(f"workspace {resource_id}", "DELETE_FAILED", str(live.get("status_info", "")))
             return live
 
-        wait_until_gone(
-            f"workspace {resource_id}", fetch, lambda w: str(w.get("status")), api.settings, timeout
-        )
+        wait_until_gone(f"workspace {resource_id}", fetch, lambda w: str(w.get("status")), api.settings, timeout)
 
     def _find_by_name(self, api: ModelArtsClient, name: str) -> str | None:
         listing = api.get("v1", "workspaces", params={"name": name})

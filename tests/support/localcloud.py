@@ -101,9 +101,7 @@ class LocalCloudProcess:
     def clear_faults(self) -> None:
         self.admin("DELETE", "/faults")
 
-    def fail_next(
-        self, project_id: str, kind: str, obj_id: str = "*", message: str = "injected failure"
-    ) -> None:
+    def fail_next(self, project_id: str, kind: str, obj_id: str = "*", message: str = "injected failure") -> None:
         self.admin(
             "POST",
             "/directives/fail-next",

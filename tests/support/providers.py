@@ -23,18 +23,14 @@ def provider_config(localcloud: LocalCloudProcess, project: Credentials, **extra
     }
 
 
-def configured(
-    provider_class: type[P], localcloud: LocalCloudProcess, project: Credentials, **extra: Any
-) -> P:
+def configured(provider_class: type[P], localcloud: LocalCloudProcess, project: Credentials, **extra: Any) -> P:
     """A provider configured as the dynamic provider server would configure it."""
     provider = provider_class()
     provider.configure(ConfigureRequest(Config(provider_config(localcloud, project, **extra), "test")))
     return provider
 
 
-def checked(
-    provider: ResourceProvider, props: dict[str, Any], olds: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def checked(provider: ResourceProvider, props: dict[str, Any], olds: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run check as the engine does before create/update, failing loudly on check failures."""
     result = provider.check(olds or {}, {**props, "__provider": "test"})
     assert not result.failures, [f.reason for f in result.failures]

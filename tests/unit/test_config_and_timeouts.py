@@ -42,9 +42,7 @@ def test_bad_project_id_is_a_config_error() -> None:
         ProviderSettings.load({}, {"HW_PROJECT_ID": "not-hex"})
 
 
-@pytest.mark.parametrize(
-    ("text", "seconds"), [("45s", 45), ("20m", 1200), ("1h30m", 5400), (90, 90), ("1.5h", 5400)]
-)
+@pytest.mark.parametrize(("text", "seconds"), [("45s", 45), ("20m", 1200), ("1h30m", 5400), (90, 90), ("1.5h", 5400)])
 def test_durations(text: str | int, seconds: float) -> None:
     assert parse_duration(text) == seconds
 

@@ -118,9 +118,7 @@ def test_a_configured_provider_pickles_without_credentials() -> None:
     assert secret not in dill.dumps(provider, recurse=True).decode("latin-1")
     assert "AKLEAK" not in dill.dumps(provider, recurse=True).decode("latin-1")
     restored = dill.loads(base64.b64decode(pickled))
-    assert (
-        restored.settings().secret_key is None or restored.settings().secret_key.get_secret_value() != secret
-    )
+    assert restored.settings().secret_key is None or restored.settings().secret_key.get_secret_value() != secret
 
 
 def test_read_projects_live_values_onto_the_old_inputs() -> None:
