@@ -70,6 +70,16 @@ class Fields:
     normalisers: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
     delete_before_replace: bool = False
     """Replace by deleting first: for objects whose names must be unique on the platform."""
+    unique_key: frozenset[str] = frozenset()
+    """Inputs that together name the object uniquely on the platform (e.g. a model's name and
+    version). A replace that keeps all of them deletes first, since the new object would collide
+    with the old one; a replace that changes one of them creates first, the safer order."""
+
+    def deletes_first(self, changed: frozenset[str]) -> bool:
+        """Whether a replace with these changed inputs must delete the old object before creating."""
+        if self.delete_before_replace:
+            return True
+        return bool(self.unique_key) and not (changed & self.unique_key)
 
 
 def contains_unknown(value: Any) -> bool:
@@ -274,7 +284,7 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         return DiffResult(
             changes=bool(changed),
             replaces=replaces,
-            delete_before_replace=bool(replaces) and self.fields.delete_before_replace,
+            delete_before_replace=bool(replaces) and self.fields.deletes_first(changed),
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
