@@ -256,7 +256,16 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         live = self.read_resource(api, resource_id)
         if live is None:
             raise NotFound(404, "NotFound", f"{self.kind} {resource_id} disappeared right after it was written")
-        return {**inputs, **live}
+        return {**inputs, **self.reconcile_live(live, inputs)}
+
+    def reconcile_live(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The live values as this resource owns them, given the program's (or the old) inputs.
+
+        Called on every read and after every write, before diffing or restricting. The default keeps
+        ``live`` as it is; a resource overrides it to keep the program's value of a sub-field the API
+        never returns, or to leave out parts of a shared object that other resources manage.
+        """
+        return live
 
     # Pulumi's provider methods ------------------------------------------------------------------
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -299,6 +308,7 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         if live is None:
             return ReadResult("", {})
         old_inputs = {k: v for k, v in props.items() if k in self.args_model.model_fields}
+        live = self.reconcile_live(live, old_inputs)
         outs = {**old_inputs, **live}
         inputs: dict[str, Any] = {}
         for key in self.input_names():
