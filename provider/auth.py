@@ -46,12 +46,17 @@ class AkSkAuth(httpx.Auth):
             self._access_key,
             self._secret_key,
             request.method,
-            request.url.path,
+            raw_path(request.url),
             query,
             headers,
             request.content,
         )
         request.headers.update(added)
+
+
+def raw_path(url: httpx.URL) -> str:
+    """The path as sent, still percent-encoded: the canonical URI decodes it exactly once."""
+    return url.raw_path.split(b"?", 1)[0].decode("ascii")
 
 
 # Headers httpx adds that a proxy or the transport may rewrite; the official SDK does not sign them.

@@ -5,8 +5,9 @@ localcloud verifies with it. Tests prove it byte-identical to the official
 ``huaweicloudsdkcore`` signer.
 
 Steps, as the official SDK does them:
-1. ``X-Sdk-Date`` (UTC ``%Y%m%dT%H%M%SZ``) and ``Host`` are added; every header whose
-   name has no underscore is signed, lower-cased and sorted.
+1. ``X-Sdk-Date`` (UTC ``%Y%m%dT%H%M%SZ``) and ``Host`` are added, and
+   ``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`` when the body is neither JSON nor BSON; every
+   header whose name has no underscore is signed, lower-cased and sorted.
 2. The canonical request is ``METHOD\\nURI/\\nQUERY\\nHEADERS\\nSIGNED\\nsha256(body)``.
 3. The string to sign is ``SDK-HMAC-SHA256\\n<date>\\nsha256(canonical request)``.
 4. ``Authorization: SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<h1;h2>, Signature=<hex>``.
@@ -25,6 +26,7 @@ from urllib.parse import quote, unquote
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_HEADER = "X-Sdk-Date"
 CONTENT_SHA256_HEADER = "X-Sdk-Content-Sha256"
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 _EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 _AUTH_RE = re.compile(
@@ -52,6 +54,11 @@ def signed_header_names(headers: Mapping[str, str]) -> list[str]:
     return sorted(name.lower() for name in headers if "_" not in name)
 
 
+def _first(headers: Mapping[str, str], name: str) -> str | None:
+    """The first header called ``name`` in any case (the official SDK's lookup)."""
+    return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
+
+
 def canonical_request(
     method: str,
     path: str,
@@ -64,7 +71,7 @@ def canonical_request(
     header_lines = "".join(f"{name}:{lowered.get(name, '')}\n" for name in signed_headers)
     payload_hash = _EMPTY_HASH
     if body:
-        payload_hash = lowered.get(CONTENT_SHA256_HEADER.lower()) or hashlib.sha256(body).hexdigest()
+        payload_hash = _first(headers, CONTENT_SHA256_HEADER) or hashlib.sha256(body).hexdigest()
     return "\n".join(
         [
             method.upper(),
@@ -78,8 +85,9 @@ def canonical_request(
 
 
 def string_to_sign(canonical: str, sdk_date: str) -> str:
+    """Raises ValueError for a malformed date; the date is re-formatted, as the official SDK does."""
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return f"{ALGORITHM}\n{sdk_date}\n{digest}"
+    return f"{ALGORITHM}\n{format_date(parse_date(sdk_date))}\n{digest}"
 
 
 def signature(secret_key: str, to_sign: str) -> str:
@@ -117,6 +125,21 @@ def parse_authorization(value: str) -> ParsedAuthorization | None:
     )
 
 
+def headers_to_add(headers: Mapping[str, str], now: datetime | None = None) -> dict[str, str]:
+    """The headers signing adds before it signs: ``X-Sdk-Date`` unless present, and the
+    unsigned-payload marker for a body that is neither JSON nor BSON.
+
+    Like the official SDK, only a header spelled exactly ``Content-Type`` is looked at.
+    """
+    added: dict[str, str] = {}
+    content_type = headers.get("Content-Type")
+    if content_type and not content_type.startswith(("application/json", "application/bson")):
+        added[CONTENT_SHA256_HEADER] = UNSIGNED_PAYLOAD
+    if _first(headers, DATE_HEADER) is None:
+        added[DATE_HEADER] = format_date(now or datetime.now(UTC))
+    return added
+
+
 def sign(
     access_key: str,
     secret_key: str,
@@ -127,16 +150,14 @@ def sign(
     body: bytes,
     now: datetime | None = None,
 ) -> dict[str, str]:
-    """Return the headers to add (``X-Sdk-Date``, ``Authorization``) to sign this request.
+    """Return the headers to add (those of ``headers_to_add`` and ``Authorization``) to sign it.
 
     ``headers`` must already hold ``Host`` and every header that will be sent.
     """
-    names = {name.lower() for name in headers}
-    added: dict[str, str] = {}
-    if DATE_HEADER.lower() not in names:
-        added[DATE_HEADER] = format_date(now or datetime.now(UTC))
+    added = headers_to_add(headers, now)
     all_headers = {**headers, **added}
-    sdk_date = next(v for k, v in all_headers.items() if k.lower() == DATE_HEADER.lower())
+    sdk_date = _first(all_headers, DATE_HEADER)
+    assert sdk_date is not None
     signed = signed_header_names(all_headers)
     canonical = canonical_request(method, path, query, all_headers, signed, body)
     added["Authorization"] = authorization_header(
@@ -160,5 +181,8 @@ def verify(
     if sdk_date is None or any(name not in lowered for name in parsed.signed_headers):
         return False
     canonical = canonical_request(method, path, query, lowered, parsed.signed_headers, body)
-    expected = signature(secret_key, string_to_sign(canonical, sdk_date))
+    try:
+        expected = signature(secret_key, string_to_sign(canonical, sdk_date))
+    except ValueError:
+        return False
     return hmac.compare_digest(expected, parsed.signature)
