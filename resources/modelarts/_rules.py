@@ -1,0 +1,27 @@
+"""Input rules shared by the model and inference-service Args, with messages that state the rule."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+# Model and service names (seed tables 7-18 and 9-22): 1-64 letters, Chinese, digits, '-' and '_'.
+NAME_RULE = "1-64 characters: letters, Chinese, digits, '-' and '_'"
+NAME_PATTERN = r"[A-Za-z0-9_\-\u4e00-\u9fa5]{1,64}"
+
+
+def matching(pattern: str, rule: str) -> AfterValidator:
+    """A validator that accepts strings matching ``pattern`` in full and otherwise states ``rule``."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if compiled.fullmatch(value) is None:
+            raise ValueError(f"{value!r} breaks the rule: {rule}")
+        return value
+
+    return AfterValidator(check)
+
+
+Name = Annotated[str, matching(NAME_PATTERN, NAME_RULE)]
