@@ -4,9 +4,32 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from aicompute.localcloud.modelarts import model_runtimes, models
+from aicompute.localcloud.modelarts import (
+    catalog,
+    events,
+    model_runtimes,
+    models,
+    networks,
+    nodepools,
+    nodes,
+    pool_metrics,
+    pool_routes,
+    tags,
+    workspaces,
+)
 
 router = APIRouter()
 # Literal paths before their {id} siblings: /models/ai-engine-runtimes before /models/{model_id}.
 router.include_router(model_runtimes.router)
 router.include_router(models.router)
+# Resource management (seed chapters 10, 13-16). /v1/{project_id}/pools/tags is included before
+# every /pools/{pool_name}/... route, so that "tags" is never read as a pool name.
+router.include_router(tags.router)
+router.include_router(catalog.router)
+router.include_router(workspaces.router)
+router.include_router(networks.router)
+router.include_router(pool_routes.router)
+router.include_router(nodepools.router)
+router.include_router(nodes.router)
+router.include_router(pool_metrics.router)
+router.include_router(events.router)
