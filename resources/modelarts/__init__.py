@@ -1,6 +1,7 @@
 """ModelArts resources: workspaces, networks, resource pools, node pools, models, inference services."""
 
 from aicompute.resources.modelarts.network import Network, NetworkArgs, NetworkProvider, PeerConnection
+from aicompute.resources.modelarts.resource_pool import ResourcePool, ResourcePoolArgs, ResourcePoolProvider
 from aicompute.resources.modelarts.workspace import Grant, Workspace, WorkspaceArgs, WorkspaceProvider
 
 __all__ = [
@@ -9,6 +10,9 @@ __all__ = [
     "NetworkArgs",
     "NetworkProvider",
     "PeerConnection",
+    "ResourcePool",
+    "ResourcePoolArgs",
+    "ResourcePoolProvider",
     "Workspace",
     "WorkspaceArgs",
     "WorkspaceProvider",
