@@ -1,6 +1,7 @@
 """ModelArts resources: workspaces, networks, resource pools, node pools, models, inference services."""
 
 from aicompute.resources.modelarts.network import Network, NetworkArgs, NetworkProvider, PeerConnection
+from aicompute.resources.modelarts.node_pool import NodePool, NodePoolArgs, NodePoolProvider
 from aicompute.resources.modelarts.resource_pool import ResourcePool, ResourcePoolArgs, ResourcePoolProvider
 from aicompute.resources.modelarts.workspace import Grant, Workspace, WorkspaceArgs, WorkspaceProvider
 
@@ -9,6 +10,9 @@ __all__ = [
     "Network",
     "NetworkArgs",
     "NetworkProvider",
+    "NodePool",
+    "NodePoolArgs",
+    "NodePoolProvider",
     "PeerConnection",
     "ResourcePool",
     "ResourcePoolArgs",

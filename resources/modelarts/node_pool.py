@@ -1,0 +1,535 @@
+"""ModelArts node pool (``/v2/{project_id}/pools/{pool_name}/nodepools``, seed §16.1–16.6).
+
+* The id is ``<pool_name>/<name>`` (digest §10.3): the node-pool name is chosen by the user and is
+  unique within its pool; import takes the same id.
+* ``spec.resources`` is a single object here (digest §12 item 5), and so is each status bucket
+  (``status.resources.{creating,available,abnormal,deleting}``, §12 item 4). There is no phase.
+* Create-only: the pool, the name, the flavor (required in every PATCH, but digest §6.4 recommends
+  treating it as immutable), the node network (digest §10.3) and the billing annotations (the PATCH
+  schema has no metadata at all).
+* Updated in place with a JSON merge patch of ``spec.resources`` (§16.4, which requires flavor,
+  count and maxCount in every patch): count/maxCount (scaling), azs, taints, tags (arrays: replaced
+  whole), labels and extendParams (maps: merged key by key, so a removed key is sent as null) and
+  creatingStep. Scaling changes this node pool only; the pool's other node pools are untouched.
+* A create or scale is done when the node pool's ``creating`` and ``deleting`` buckets are gone and
+  ``available.count`` equals the desired count (digest §9.4); abnormal nodes with nothing left
+  creating fail the wait. A node pool whose creation fails is deleted again, so its name is free.
+* Not found is 400 ``ModelArts.50004000`` "Bad request. invalid nodepool name" (§12 item 6) or 404
+  ``ModelArts.50015001`` when the whole pool is gone; both read as gone.
+* Default deadlines are 90 minutes: nodes come from the same order-and-provision path as a pool
+  scale-out, which terraform-provider-huaweicloud gives 90 minutes (peers §1.2); shorter node-pool
+  deadlines are a known pain (peers §2.1, opentelekomcloud#940).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from aicompute.provider.errors import ApiError, NotFound, WaitFailed, WaitTimeout
+from aicompute.provider.generic import Fields
+from aicompute.provider.modelarts import ModelArtsClient
+from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
+from aicompute.resources.base import DynamicResource
+from aicompute.resources.modelarts._base import ModelArtsProvider
+from aicompute.resources.modelarts._pools import (
+    BUCKETS,
+    FLAVOR_PATTERN,
+    FLAVOR_RULE,
+    AzCount,
+    BillingMode,
+    PeriodType,
+    as_entries,
+    billing_annotations,
+    billing_from_annotations,
+    bucket_entry,
+    bucket_total,
+    check_period,
+    node_names,
+)
+
+# Kubernetes label syntax: an optional DNS-subdomain prefix and a name of up to 63 characters.
+_LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+LABEL_KEY = re.compile(rf"^([a-z0-9]([-a-z0-9.]{{0,251}}[a-z0-9])?/)?{_LABEL_NAME}$")
+LABEL_VALUE = re.compile(rf"^({_LABEL_NAME})?$")
+RESERVED_TAG_PREFIXES = ("CCE-", "__type_baremetal")
+ID_SEPARATOR = "/"
+
+
+class Taint(BaseModel):
+    """A Kubernetes taint put on the node pool's nodes (not allowed in non-privileged pools)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1)
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class Tag(BaseModel):
+    """A resource tag of the nodes (not allowed in non-privileged pools)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1)
+    value: str
+
+    @field_validator("key")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value.startswith(RESERVED_TAG_PREFIXES):
+            raise ValueError(f"{value!r}: a tag key must not start with 'CCE-' or '__type_baremetal'")
+        return value
+
+
+class NodeNetwork(BaseModel):
+    """The nodes' VPC, subnet and security groups (not allowed in non-privileged pools)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    vpc: str | None = Field(default=None, min_length=1, description="VPC id.")
+    subnet: str | None = Field(default=None, min_length=1, description="Subnet id.")
+    security_groups: list[str] | None = Field(default=None, description="Security group ids.")
+
+
+class CreatingStep(BaseModel):
+    """Batch creation: how many nodes at a time, or whole racks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: int | None = Field(default=None, ge=1)
+    type: Literal["rack"] | None = None
+
+
+class NodePoolArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pool_name: str = Field(
+        min_length=1, pattern=r"^[^/]+$", description="The ResourcePool's id (its generated metadata.name)."
+    )
+    name: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$",
+        description="Node-pool name, unique in the pool: letters, digits, '.' and '-', starting and ending with a "
+        "letter or digit (undocumented rule, as localcloud applies it).",
+    )
+    flavor: str = Field(description=FLAVOR_RULE)
+    count: int = Field(ge=1, description="Guaranteed node count (at least 1).")
+    max_count: int | None = Field(default=None, description="Elastic count; equals count in a physical pool.")
+    azs: list[AzCount] | None = Field(default=None, description="Per-AZ node counts adding up to count.")
+    taints: list[Taint] | None = None
+    labels: dict[str, str] | None = Field(default=None, description="Kubernetes labels of the nodes.")
+    tags: list[Tag] | None = None
+    network: NodeNetwork | None = Field(default=None, description="Node network; a change replaces.")
+    extend_params: dict[str, str] | None = Field(default=None, description="e.g. {'dockerBaseSize': '100'}.")
+    creating_step: CreatingStep | None = None
+    billing_mode: BillingMode | None = Field(default=None, description="on_demand (default) or prepaid.")
+    period_type: PeriodType | None = Field(
+        default=None, validate_default=True, description="Prepaid period unit: month, year or hour."
+    )
+    period_num: int | None = Field(default=None, ge=1, validate_default=True, description="Prepaid period count.")
+    auto_renew: bool | None = Field(default=None, description="Renew prepaid nodes automatically.")
+    promotion_info: str | None = Field(default=None, description="Discount chosen on the operations platform.")
+    service_console_url: str | None = Field(default=None, description="Where to go after paying the order.")
+    order_id: str | None = Field(default=None, min_length=1, description="Order id (prepaid).")
+    timeouts: Timeouts | None = None
+
+    @field_validator("flavor")
+    @classmethod
+    def _flavor_format(cls, value: str) -> str:
+        if not re.match(FLAVOR_PATTERN, value):
+            raise ValueError(f"{value!r} is not {FLAVOR_RULE}")
+        return value
+
+    @field_validator("max_count")
+    @classmethod
+    def _max_equals_count(cls, value: int | None, info: ValidationInfo) -> int | None:
+        count = info.data.get("count")
+        if value is not None and count is not None and value != count:
+            raise ValueError(f"max_count ({value}) must equal count ({count}) in a physical pool")
+        return value
+
+    @field_validator("azs")
+    @classmethod
+    def _azs_add_up(cls, value: list[AzCount] | None, info: ValidationInfo) -> list[AzCount] | None:
+        if value is None:
+            return value
+        names = [az.az for az in value]
+        if len(set(names)) != len(names):
+            raise ValueError("each availability zone may appear only once")
+        count = info.data.get("count")
+        total = sum(az.count for az in value)
+        if count is not None and total != count:
+            raise ValueError(f"the AZ counts add up to {total}, not to count ({count})")
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _kubernetes_labels(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key, label in (value or {}).items():
+            if not LABEL_KEY.match(key):
+                raise ValueError(f"{key!r} is not a Kubernetes label key ([prefix/]name, name up to 63 characters)")
+            if not LABEL_VALUE.match(label):
+                raise ValueError(f"{label!r} (label {key}) is not a Kubernetes label value (up to 63 characters)")
+        return value
+
+    @field_validator("taints")
+    @classmethod
+    def _distinct_taints(cls, value: list[Taint] | None) -> list[Taint] | None:
+        keys = [(taint.key, taint.effect) for taint in value or []]
+        if len(set(keys)) != len(keys):
+            raise ValueError("each taint key and effect may appear only once")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _distinct_tags(cls, value: list[Tag] | None) -> list[Tag] | None:
+        keys = [tag.key for tag in value or []]
+        if len(set(keys)) != len(keys):
+            raise ValueError("each tag key may appear only once")
+        return value
+
+    @field_validator("period_type", "period_num")
+    @classmethod
+    def _prepaid_only(cls, value: Any, info: ValidationInfo) -> Any:
+        return check_period(value, info.data.get("billing_mode"), str(info.field_name))
+
+
+def split_id(resource_id: str) -> tuple[str, str]:
+    """``<pool_name>/<name>`` into its parts."""
+    pool_name, separator, name = resource_id.partition(ID_SEPARATOR)
+    if not separator or not pool_name or not name:
+        raise ValueError(f"a node pool id is '<pool_name>/<name>', not {resource_id!r}")
+    return pool_name, name
+
+
+# API <-> inputs --------------------------------------------------------------------------------
+def _taint_body(taint: Taint) -> dict[str, Any]:
+    return {k: v for k, v in taint.model_dump().items() if v is not None}
+
+
+def _network_body(network: NodeNetwork) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if network.vpc is not None:
+        body["vpc"] = network.vpc
+    if network.subnet is not None:
+        body["subnet"] = network.subnet
+    if network.security_groups is not None:
+        body["securityGroups"] = list(network.security_groups)
+    return body
+
+
+def _map_patch(old: dict[str, str] | None, new: dict[str, str]) -> dict[str, str | None]:
+    """A merge patch of a string map: the new values, and null for every key that went away."""
+    return {**{key: None for key in old or {} if key not in new}, **new}
+
+
+def _resources_body(args: NodePoolArgs, old: NodePoolArgs | None, changed: frozenset[str] | None) -> dict[str, Any]:
+    """``spec.resources``: everything at create; for a PATCH the required trio plus what changed."""
+
+    def wanted(field: str) -> bool:
+        return getattr(args, field) is not None and (changed is None or field in changed)
+
+    body: dict[str, Any] = {"flavor": args.flavor, "count": args.count, "maxCount": args.count}
+    if changed is None:
+        body["nodePool"] = args.name
+    if wanted("azs") and args.azs is not None:
+        body["azs"] = [{"az": az.az, "count": az.count} for az in args.azs]
+    if wanted("taints") and args.taints is not None:
+        body["taints"] = [_taint_body(taint) for taint in args.taints]
+    if wanted("tags") and args.tags is not None:
+        body["tags"] = [tag.model_dump() for tag in args.tags]
+    if wanted("labels") and args.labels is not None:
+        body["labels"] = _map_patch(old.labels if old else None, args.labels) if changed else dict(args.labels)
+    if wanted("extend_params") and args.extend_params is not None:
+        body["extendParams"] = (
+            _map_patch(old.extend_params if old else None, args.extend_params) if changed else dict(args.extend_params)
+        )
+    if wanted("network") and args.network is not None:
+        body["network"] = _network_body(args.network)
+    if wanted("creating_step") and args.creating_step is not None:
+        body["creatingStep"] = {k: v for k, v in args.creating_step.model_dump().items() if v is not None}
+    return body
+
+
+def _resources_from_live(resources: Mapping[str, Any]) -> dict[str, Any]:
+    count = int(resources.get("count") or 0)
+    network = resources.get("network")
+    found: dict[str, Any] = {
+        "flavor": resources.get("flavor"),
+        "count": count,
+        "max_count": int(resources.get("maxCount") or count),
+        "azs": [{"az": az.get("az"), "count": az.get("count")} for az in resources["azs"]]
+        if resources.get("azs") is not None
+        else None,
+        "taints": [
+            {"key": t.get("key"), "value": t.get("value"), "effect": t.get("effect")}
+            for t in resources.get("taints") or []
+        ],
+        "labels": dict(resources.get("labels") or {}),
+        "tags": [{"key": t.get("key"), "value": t.get("value")} for t in resources.get("tags") or []],
+        "network": {
+            "vpc": network.get("vpc"),
+            "subnet": network.get("subnet"),
+            "security_groups": network.get("securityGroups"),
+        }
+        if isinstance(network, dict)
+        else None,
+        "extend_params": dict(resources.get("extendParams") or {}),
+    }
+    step = resources.get("creatingStep")
+    if isinstance(step, dict):
+        found["creating_step"] = {"step": step.get("step"), "type": step.get("type")}
+    return found
+
+
+def _buckets(status: Mapping[str, Any]) -> dict[str, dict[str, Any] | None]:
+    """Each ``status.resources`` bucket as one entry (None when the server omits it)."""
+    resources = status.get("resources") or {}
+    found: dict[str, dict[str, Any] | None] = {}
+    for bucket in BUCKETS:
+        entries = as_entries(resources.get(bucket))
+        found[bucket] = bucket_entry(entries[0]) if entries else None
+    return found
+
+
+def _progress(node_pool: Mapping[str, Any], count: int) -> str:
+    """``Available`` once the node pool holds ``count`` available nodes and nothing is under way."""
+    status = node_pool.get("status") or {}
+    creating, deleting = bucket_total(status, "creating"), bucket_total(status, "deleting")
+    available, abnormal = bucket_total(status, "available"), bucket_total(status, "abnormal")
+    if not creating and not deleting and available == count and not abnormal:
+        return "Available"
+    if abnormal and not creating:
+        return "Abnormal"
+    parts = [f"{name} {n}" for name, n in (("creating", creating), ("deleting", deleting), ("abnormal", abnormal)) if n]
+    return f"Scaling ({', '.join([*parts, f'available {available}/{count}'])})"
+
+
+class NodePoolProvider(ModelArtsProvider[NodePoolArgs]):
+    kind = "ModelArts node pool"
+    args_model = NodePoolArgs
+    fields = Fields(
+        create_only=frozenset(
+            {
+                "pool_name",
+                "name",
+                "flavor",
+                "network",
+                "billing_mode",
+                "period_type",
+                "period_num",
+                "auto_renew",
+                "promotion_info",
+                "service_console_url",
+                "order_id",
+            }
+        ),
+        updatable=frozenset(
+            {"count", "max_count", "azs", "taints", "labels", "tags", "extend_params", "creating_step"}
+        ),
+        set_like=frozenset({"azs", "taints", "tags"}),
+        unique_key=frozenset({"pool_name", "name"}),  # a node-pool name is unique in its pool
+    )
+    # 90 minutes: the pool's figure for the same node provisioning (peers §1.2, §2.1).
+    default_timeouts = {"create": 5400, "update": 5400, "delete": 5400}
+
+    # hooks -------------------------------------------------------------------------------------
+    def create_resource(self, api: ModelArtsClient, args: NodePoolArgs, timeout: float) -> str:
+        body = {
+            "apiVersion": "v2",
+            "kind": "NodePool",
+            "metadata": {"name": args.name, "annotations": billing_annotations(args)},
+            "spec": {"resources": _resources_body(args, None, None)},
+        }
+        collection = api.path("v2", f"pools/{args.pool_name}/nodepools")
+        resource_id = f"{args.pool_name}{ID_SEPARATOR}{args.name}"
+
+        def post() -> str:
+            api.send_once("POST", collection, json=body)
+            return resource_id
+
+        def find() -> str | None:
+            return resource_id if self._get(api, resource_id) is not None else None
+
+        api.create_reconciled(post, find)
+        try:
+            wait_for(self._waiter(api, resource_id, args.count), api.settings, timeout)
+        except WaitFailed as failure:
+            problem = self._discard(api, resource_id, timeout)
+            if problem:
+                raise WaitFailed(failure.what, failure.state, f"{failure.reason} ({problem})") from failure
+            raise
+        return resource_id
+
+    def read_resource(self, api: ModelArtsClient, resource_id: str) -> dict[str, Any] | None:
+        pool_name, name = split_id(resource_id)
+        live = self._get(api, resource_id)
+        if live is None:
+            return None
+        metadata, status = live.get("metadata") or {}, live.get("status") or {}
+        resources = (live.get("spec") or {}).get("resources") or {}
+        count = int(resources.get("count") or 0)
+        return {
+            "pool_name": pool_name,
+            "name": metadata.get("name", name),
+            **_resources_from_live(resources),
+            # GET returns no annotations (they are echoed on create only): keep the program's values.
+            **billing_from_annotations(metadata.get("annotations") or {}),
+            "status": _progress(live, count),
+            "resource_status": _buckets(status),
+            "nodes": node_names(api, f"pools/{pool_name}/nodepools/{name}/nodes"),
+        }
+
+    def update_resource(
+        self,
+        api: ModelArtsClient,
+        resource_id: str,
+        old: NodePoolArgs,
+        new: NodePoolArgs,
+        changed: frozenset[str],
+        timeout: float,
+    ) -> None:
+        pool_name, name = split_id(resource_id)
+        patch = {"spec": {"resources": _resources_body(new, old, changed)}}
+        api.merge_patch("v2", f"pools/{pool_name}/nodepools/{name}", patch)
+        if changed & {"count", "max_count", "azs"}:
+            wait_for(self._waiter(api, resource_id, new.count), api.settings, timeout)
+
+    def delete_resource(
+        self, api: ModelArtsClient, resource_id: str, args: NodePoolArgs | None, timeout: float
+    ) -> None:
+        pool_name, name = split_id(resource_id)
+        api.request("DELETE", api.path("v2", f"pools/{pool_name}/nodepools/{name}"))
+        wait_until_gone(
+            f"node pool {resource_id}",
+            lambda: self._get(api, resource_id),
+            lambda node_pool: _progress(node_pool, 0),
+            api.settings,
+            timeout,
+        )
+
+    # helpers -----------------------------------------------------------------------------------
+    def _get(self, api: ModelArtsClient, resource_id: str) -> dict[str, Any] | None:
+        pool_name, name = split_id(resource_id)
+        live: dict[str, Any] | None = api.get_or_none("v2", f"pools/{pool_name}/nodepools/{name}")
+        return live
+
+    def _waiter(self, api: ModelArtsClient, resource_id: str, count: int) -> Waiter[dict[str, Any]]:
+        return Waiter(
+            what=f"node pool {resource_id}",
+            fetch=lambda: self._get(api, resource_id),
+            state=lambda node_pool: _progress(node_pool, count),
+            target={"Available"},
+            failure={"Abnormal"},
+            reason=lambda node_pool: self._abnormal_reason(api, resource_id, node_pool),
+        )
+
+    def _abnormal_reason(self, api: ModelArtsClient, resource_id: str, node_pool: Mapping[str, Any]) -> str:
+        """A node pool has no message of its own: the pool's ``status.message`` tells why."""
+        abnormal = bucket_total(node_pool.get("status") or {}, "abnormal")
+        pool = api.get_or_none("v2", f"pools/{split_id(resource_id)[0]}") or {}
+        message = (pool.get("status") or {}).get("message")
+        return f"{abnormal} node(s) abnormal" + (f"; the pool says: {message}" if message else "")
+
+    def _discard(self, api: ModelArtsClient, resource_id: str, timeout: float) -> str:
+        """Delete a node pool whose creation failed (no state records it); "" when it is gone."""
+        try:
+            self.delete_resource(api, resource_id, None, timeout)
+        except NotFound:
+            return ""
+        except (ApiError, WaitFailed, WaitTimeout) as error:
+            return f"deleting the failed node pool {resource_id} also failed: {error}"
+        return ""
+
+
+class NodePool(DynamicResource, module="modelarts", name="NodePool"):
+    """A node pool of a ModelArts resource pool; its id is ``<pool_name>/<name>``."""
+
+    _provider_class = NodePoolProvider
+    _outputs = (*NodePoolArgs.model_fields, "status", "resource_status", "nodes")
+
+    pool_name: pulumi.Output[str]
+    name: pulumi.Output[str]
+    flavor: pulumi.Output[str]
+    count: pulumi.Output[int]
+    max_count: pulumi.Output[int]
+    azs: pulumi.Output[list[dict[str, Any]] | None]
+    taints: pulumi.Output[list[dict[str, Any]]]
+    labels: pulumi.Output[dict[str, str]]
+    tags: pulumi.Output[list[dict[str, str]]]
+    network: pulumi.Output[dict[str, Any] | None]
+    extend_params: pulumi.Output[dict[str, str]]
+    creating_step: pulumi.Output[dict[str, Any] | None]
+    billing_mode: pulumi.Output[str | None]
+    period_type: pulumi.Output[str | None]
+    period_num: pulumi.Output[int | None]
+    auto_renew: pulumi.Output[bool | None]
+    promotion_info: pulumi.Output[str | None]
+    service_console_url: pulumi.Output[str | None]
+    order_id: pulumi.Output[str | None]
+    status: pulumi.Output[str]
+    resource_status: pulumi.Output[dict[str, dict[str, Any] | None]]
+    nodes: pulumi.Output[list[str]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        pool_name: pulumi.Input[str],
+        name: pulumi.Input[str],
+        flavor: pulumi.Input[str],
+        count: pulumi.Input[int],
+        max_count: pulumi.Input[int] | None = None,
+        azs: pulumi.Input[list[Any]] | None = None,
+        taints: pulumi.Input[list[Any]] | None = None,
+        labels: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
+        tags: pulumi.Input[list[Any]] | None = None,
+        network: pulumi.Input[dict[str, Any]] | None = None,
+        extend_params: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
+        creating_step: pulumi.Input[dict[str, Any]] | None = None,
+        billing_mode: pulumi.Input[str] | None = None,
+        period_type: pulumi.Input[str] | None = None,
+        period_num: pulumi.Input[int] | None = None,
+        auto_renew: pulumi.Input[bool] | None = None,
+        promotion_info: pulumi.Input[str] | None = None,
+        service_console_url: pulumi.Input[str] | None = None,
+        order_id: pulumi.Input[str] | None = None,
+        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "pool_name": pool_name,
+                "name": name,
+                "flavor": flavor,
+                "count": count,
+                "max_count": max_count,
+                "azs": azs,
+                "taints": taints,
+                "labels": labels,
+                "tags": tags,
+                "network": network,
+                "extend_params": extend_params,
+                "creating_step": creating_step,
+                "billing_mode": billing_mode,
+                "period_type": period_type,
+                "period_num": period_num,
+                "auto_renew": auto_renew,
+                "promotion_info": promotion_info,
+                "service_console_url": service_console_url,
+                "order_id": order_id,
+                "timeouts": timeouts,
+            },
+            opts,
+        )
+
+
+__all__ = ["CreatingStep", "NodeNetwork", "NodePool", "NodePoolArgs", "NodePoolProvider", "Tag", "Taint"]
