@@ -238,3 +238,33 @@ def test_invalid_inputs_fail_in_check_without_api_calls(
     assert failures[0].property == field
     assert words.lower() in failures[0].reason.lower()
     assert mutating_calls(localcloud, since) == []
+
+
+def test_pool_changes_keep_a_node_pool_of_the_same_flavor(
+    provider: NodePoolProvider,
+    pools: ResourcePoolProvider,
+    pool_inputs: dict[str, Any],
+    pool: dict[str, Any],
+    localcloud: LocalCloudProcess,
+    project: Credentials,
+) -> None:
+    # The pool's spec.resources names no node pool: the server pairs entries with node pools by
+    # flavor, in order, so the pool must keep the other node pool's entry in its place.
+    created = provider.create(checked(provider, node_pool_props(pool, name="np-same", flavor=CPU, count=2)))
+    outs = pools.read(pool["id"], pool).outs
+    assert pools.diff(pool["id"], outs, pool_inputs).changes is False
+
+    scaled = checked(pools, {**pool_inputs, "resources": [{"flavor": CPU, "count": 3}]})
+    outs = pools.update(pool["id"], outs, scaled).outs
+    assert [entry["count"] for entry in outs["resources"]] == [3]
+    assert provider.read(created.id, created.outs).outs["count"] == 2
+
+    # Dropping the default node pool of that flavor (for another flavor) must not take the other one.
+    swapped = checked(pools, {**pool_inputs, "resources": [{"flavor": CPU8, "count": 1}]})
+    outs = pools.update(pool["id"], outs, swapped).outs
+    assert eventually(
+        lambda: sorted(node_pool_names(localcloud, project, pool["id"])) == [f"{CPU8}-Default", "np-same"]
+    )
+    assert provider.read(created.id, created.outs).outs["count"] == 2
+    assert pools.diff(pool["id"], pools.read(pool["id"], outs).outs, swapped).changes is False
+    provider.delete(created.id, created.outs)

@@ -247,3 +247,25 @@ def test_invalid_inputs_fail_in_check_without_api_calls(
     assert failures[0].property == field
     assert words.lower() in failures[0].reason.lower()
     assert mutating_calls(localcloud, since) == []
+
+
+def test_driver_upgrade_waits_for_the_drivers(provider: ResourcePoolProvider, network_id: str) -> None:
+    gpu = "modelarts.vm.gpu.tnt004"
+    inputs = checked(
+        provider,
+        pool_props(
+            network_id,
+            name="pool-gpu",
+            scope=["Infer"],
+            resources=[{"flavor": gpu, "count": 1}],
+            driver={"gpu_version": "440.31"},
+        ),
+    )
+    created = provider.create(inputs)
+    assert created.outs["driver"]["gpu_version"] == "440.31"
+    upgraded = checked(provider, {**inputs, "driver": {"gpu_version": "440.33", "update_strategy": "idle"}})
+    assert provider.diff(created.id, created.outs, upgraded).replaces == []
+    outs = provider.update(created.id, created.outs, upgraded).outs
+    assert outs["driver_status"]["gpu"] == {"version": "440.33", "state": "Running"}
+    assert provider.diff(created.id, outs, upgraded).changes is False
+    provider.delete(created.id, outs)
