@@ -1,5 +1,12 @@
 """ModelArts resources: workspaces, networks, resource pools, node pools, models, inference services."""
 
+from aicompute.resources.modelarts.inference_service import (
+    InferenceService,
+    InferenceServiceArgs,
+    InferenceServiceProvider,
+    ServiceConfig,
+)
+from aicompute.resources.modelarts.model import Model, ModelArgs, ModelProvider
 from aicompute.resources.modelarts.network import Network, NetworkArgs, NetworkProvider, PeerConnection
 from aicompute.resources.modelarts.node_pool import NodePool, NodePoolArgs, NodePoolProvider
 from aicompute.resources.modelarts.resource_pool import ResourcePool, ResourcePoolArgs, ResourcePoolProvider
@@ -7,6 +14,12 @@ from aicompute.resources.modelarts.workspace import Grant, Workspace, WorkspaceA
 
 __all__ = [
     "Grant",
+    "InferenceService",
+    "InferenceServiceArgs",
+    "InferenceServiceProvider",
+    "Model",
+    "ModelArgs",
+    "ModelProvider",
     "Network",
     "NetworkArgs",
     "NetworkProvider",
@@ -17,6 +30,7 @@ __all__ = [
     "ResourcePool",
     "ResourcePoolArgs",
     "ResourcePoolProvider",
+    "ServiceConfig",
     "Workspace",
     "WorkspaceArgs",
     "WorkspaceProvider",

@@ -149,6 +149,7 @@ def test_read_404_means_gone(provider: ModelProvider) -> None:
 
 
 def test_retries_on_503_and_429(provider: ModelProvider, localcloud: LocalCloudProcess, project: Credentials) -> None:
+    since = last_seq(localcloud)
     localcloud.add_fault(method="GET", path=f"/v1/{project.project_id}/models/", status=503, count=2)
     localcloud.add_fault(method="DELETE", path=f"/v1/{project.project_id}/models/", status=429, count=1, retry_after=0)
     try:
@@ -158,6 +159,7 @@ def test_retries_on_503_and_429(provider: ModelProvider, localcloud: LocalCloudP
         provider.delete(created.id, created.outs)
     finally:
         localcloud.clear_faults()
+    assert sorted(r["status"] for r in localcloud.requests(since) if r["fault"] == "status") == [429, 503, 503]
     assert list_models(localcloud, project) == []
 
 
