@@ -14,6 +14,9 @@ from aicompute.localcloud.modelarts import (
     nodes,
     pool_metrics,
     pool_routes,
+    service_catalogue,
+    service_routes,
+    service_tags,
     tags,
     workspaces,
 )
@@ -22,6 +25,10 @@ router = APIRouter()
 # Literal paths before their {id} siblings: /models/ai-engine-runtimes before /models/{model_id}.
 router.include_router(model_runtimes.router)
 router.include_router(models.router)
+# /services/specifications and /services/tms/tags before /services/{service_id}.
+router.include_router(service_catalogue.router)
+router.include_router(service_tags.router)
+router.include_router(service_routes.router)
 # Resource management (seed chapters 10, 13-16). /v1/{project_id}/pools/tags is included before
 # every /pools/{pool_name}/... route, so that "tags" is never read as a pool name.
 router.include_router(tags.router)
