@@ -211,22 +211,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """A locked transaction; nested calls join the outer one."""
+        """A locked transaction; a nested one is a savepoint, so its error undoes only its own writes."""
         with self._lock:
-            outer = self._depth == 0
-            if outer:
-                self._conn.execute("BEGIN IMMEDIATE")
+            nested = self._depth > 0
+            name = f"sp{self._depth}"
+            self._conn.execute(f"SAVEPOINT {name}" if nested else "BEGIN IMMEDIATE")
             self._depth += 1
             try:
                 yield Transaction(self._conn)
+                self._conn.execute(f"RELEASE {name}" if nested else "COMMIT")
             except BaseException:
-                self._depth -= 1
-                if outer:
-                    self._conn.execute("ROLLBACK")
+                self._rollback(nested, name)
                 raise
-            self._depth -= 1
-            if outer:
-                self._conn.execute("COMMIT")
+            finally:
+                self._depth -= 1
+
+    def _rollback(self, nested: bool, name: str) -> None:
+        if nested:
+            self._conn.execute(f"ROLLBACK TO {name}")
+            self._conn.execute(f"RELEASE {name}")
+        elif self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
 
     def close(self) -> None:
         with self._lock:
