@@ -76,7 +76,18 @@ def add_fault(rule: FaultRule, cloud: Cloud = Depends(get_cloud)) -> dict[str, A
 
 @router.get("/faults")
 def list_faults(cloud: Cloud = Depends(get_cloud)) -> list[dict[str, Any]]:
-    return [fault.describe() for fault in cloud.faults.rules]
+    return cloud.faults.describe_rules()
+
+
+class Seed(BaseModel):
+    seed: int
+
+
+@router.post("/faults/seed")
+def seed_faults(body: Seed, cloud: Cloud = Depends(get_cloud)) -> dict[str, Any]:
+    """Seed the random draws of probabilistic rules, so a run's faults can be replayed."""
+    cloud.faults.reseed(body.seed)
+    return {"status": "seeded", "seed": body.seed}
 
 
 @router.delete("/faults")
@@ -93,12 +104,8 @@ def delete_fault(fault_id: int, cloud: Cloud = Depends(get_cloud)) -> dict[str, 
 
 @router.get("/requests")
 def request_log(since: int = 0, cloud: Cloud = Depends(get_cloud)) -> list[dict[str, Any]]:
-    """Every request after sequence number ``since``, oldest first (admin calls excluded)."""
-    return [
-        entry.describe()
-        for entry in cloud.faults.log
-        if entry.seq > since and not entry.path.startswith("/_localcloud")
-    ]
+    """Every request after sequence number ``since``, oldest first (admin calls are not logged)."""
+    return [entry.describe() for entry in cloud.faults.entries(since)]
 
 
 @router.delete("/requests")

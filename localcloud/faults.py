@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aicompute.localcloud.errors import PLATFORMS, PlatformError, generic_error, platform_for_path
+from aicompute.localcloud.errors import Platform, PlatformError, generic_error, platform_for_path
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -47,7 +47,10 @@ class FaultRule(BaseModel):
     @field_validator("path")
     @classmethod
     def _valid_regex(cls, value: str) -> str:
-        re.compile(value)
+        try:
+            re.compile(value)
+        except re.error as error:  # not a ValueError: pydantic would let it through as a 500
+            raise ValueError(f"invalid regex: {error}") from None
         return value
 
     @field_validator("method")
@@ -93,12 +96,16 @@ class LoggedRequest:
 
 @dataclass
 class FaultBook:
-    """The active fault rules and the request log (in memory: they do not survive a restart)."""
+    """The active fault rules and the request log (in memory: they do not survive a restart).
+
+    Log sequence numbers only ever grow, also across ``clear_log``, so a reader polling with
+    ``since`` never misses a request nor sees one twice.
+    """
 
     rules: list[ActiveFault] = field(default_factory=list)
     log: list[LoggedRequest] = field(default_factory=list)
-    seed: int | None = None
     _next_id: int = 1
+    _last_seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _random: random.Random = field(default_factory=random.Random)
 
@@ -127,12 +134,20 @@ class FaultBook:
                     fired.append(fault.rule)
         return fired
 
-    def record(self, entry: LoggedRequest) -> None:
+    def describe_rules(self) -> list[dict[str, Any]]:
         with self._lock:
+            return [fault.describe() for fault in self.rules]
+
+    def record(self, entry: LoggedRequest) -> None:
+        """Append ``entry``, giving it the next sequence number."""
+        with self._lock:
+            self._last_seq += 1
+            entry.seq = self._last_seq
             self.log.append(entry)
 
-    def next_seq(self) -> int:
-        return len(self.log) + 1
+    def entries(self, since: int = 0) -> list[LoggedRequest]:
+        with self._lock:
+            return [entry for entry in self.log if entry.seq > since]
 
     def clear_log(self) -> None:
         with self._lock:
@@ -140,66 +155,68 @@ class FaultBook:
 
 
 class FaultMiddleware:
-    """Pure ASGI middleware: logs every request and applies the fault rules."""
+    """Pure ASGI middleware: logs every request and applies the fault rules.
+
+    A request is logged just before its answer goes out (not after), so a client that holds its
+    answer always finds the request in the log.
+    """
 
     def __init__(self, app: ASGIApp, book: FaultBook) -> None:
         self.app = app
         self.book = book
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/_localcloud"):
             await self.app(scope, receive, send)
             return
         method: str = scope["method"]
         path: str = scope["path"]
         platform = platform_for_path(path)
-        rules = (
-            [] if path.startswith("/_localcloud") else self.book.pick(platform.name if platform else None, method, path)
+        # Only a platform's paths are faulted: a rule with a count is not used up by a request it
+        # could not answer in a platform's shape.
+        rules = [] if platform is None else self.book.pick(platform.name, method, path)
+        entry = LoggedRequest(
+            seq=0,
+            time=time.time(),
+            method=method,
+            path=path,
+            query=scope.get("query_string", b"").decode("latin-1"),
+            platform=platform.name if platform else None,
+            status=0,
+            fault=None,
         )
-        fault: Literal["status", "latency", "drop"] | None = None
-        status_holder = {"status": 0}
-
         latency = sum(rule.latency_ms for rule in rules)
         if latency:
-            fault = "latency"
+            entry.fault = "latency"
             await asyncio.sleep(latency / 1000)
 
         failing = next((rule for rule in rules if rule.status is not None), None)
-        dropping = any(rule.drop_response for rule in rules)
         try:
             if failing is not None and platform is not None:
-                fault = "status"
-                await self._send_error(send, failing, platform.name, status_holder)
-            elif dropping:
-                fault = "drop"
-                await self._run_and_drop(scope, receive, send, status_holder)
+                entry.fault = "status"
+                await self._send_error(send, failing, platform, entry)
+            elif any(rule.drop_response for rule in rules):
+                entry.fault = "drop"
+                await self._run_and_drop(scope, receive, send, entry)
             else:
-                await self.app(scope, receive, self._capturing(send, status_holder))
+                await self.app(scope, receive, self._logging(send, entry))
         finally:
-            self.book.record(
-                LoggedRequest(
-                    seq=self.book.next_seq(),
-                    time=time.time(),
-                    method=method,
-                    path=path,
-                    query=scope.get("query_string", b"").decode("latin-1"),
-                    platform=platform.name if platform else None,
-                    status=status_holder["status"],
-                    fault=fault,
-                )
-            )
+            if not entry.seq:  # the app raised before answering: the server answers 500
+                self._log(entry, 500)
 
-    @staticmethod
-    def _capturing(send: Send, holder: dict[str, int]) -> Send:
+    def _log(self, entry: LoggedRequest, status: int) -> None:
+        entry.status = status
+        self.book.record(entry)
+
+    def _logging(self, send: Send, entry: LoggedRequest) -> Send:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                holder["status"] = message["status"]
+                self._log(entry, message["status"])
             await send(message)
 
         return wrapped
 
-    async def _send_error(self, send: Send, rule: FaultRule, platform_name: str, holder: dict[str, int]) -> None:
-        platform = next(p for p in PLATFORMS if p.name == platform_name)
+    async def _send_error(self, send: Send, rule: FaultRule, platform: Platform, entry: LoggedRequest) -> None:
         assert rule.status is not None
         error: PlatformError = generic_error(platform, rule.status)
         body = dict(error.body)
@@ -208,12 +225,12 @@ class FaultMiddleware:
         payload = json.dumps(body).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
         if rule.retry_after is not None:
-            headers.append((b"retry-after", str(rule.retry_after).encode()))
-        holder["status"] = rule.status
+            headers.append((b"retry-after", _seconds(rule.retry_after).encode()))
+        self._log(entry, rule.status)
         await send({"type": "http.response.start", "status": rule.status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
-    async def _run_and_drop(self, scope: Scope, receive: Receive, send: Send, holder: dict[str, int]) -> None:
+    async def _run_and_drop(self, scope: Scope, receive: Receive, send: Send, entry: LoggedRequest) -> None:
         """Run the request to completion, then break the response off mid-body."""
         captured: list[Message] = []
 
@@ -222,14 +239,20 @@ class FaultMiddleware:
 
         await self.app(scope, receive, swallow)
         start = next((m for m in captured if m["type"] == "http.response.start"), None)
-        holder["status"] = start["status"] if start else 0
-        # Announce a body far longer than what is sent: the server must then close the connection,
-        # and the client sees the response broken off after the change was committed.
+        self._log(entry, start["status"] if start else 0)
+        # Announce a body far longer than what is sent and return without finishing it: the server
+        # closes the connection, and the client sees the response broken off after the commit.
+        # (Ending the body instead makes uvicorn raise and log a traceback for every drop.)
         await send(
             {
                 "type": "http.response.start",
-                "status": holder["status"] or 200,
+                "status": entry.status or 200,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", b"1048576")],
             }
         )
-        await send({"type": "http.response.body", "body": b"{", "more_body": False})
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+
+
+def _seconds(value: float) -> str:
+    """``Retry-After`` is whole seconds (RFC 9110); fractions are kept only when asked for."""
+    return str(int(value)) if value == int(value) else str(value)
