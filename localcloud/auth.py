@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from fastapi import Depends, Request
 
@@ -92,12 +92,35 @@ async def _project_from_signature(
         raise _fail(platform, 401, codes.bad_signature, "X-Sdk-Date is outside the 15 minute window")
     body = await request.body()
     query = parse_qsl(request.url.query, keep_blank_values=True)
-    ok = signing.verify(
-        project.secret_key, parsed, request.method, request.url.path, query, dict(request.headers), body
-    )
+    ok = signing.verify(project.secret_key, parsed, request.method, _raw_path(request), query, _headers(request), body)
     if not ok:
         raise _fail(platform, 401, codes.bad_signature)
     return project
+
+
+def _raw_path(request: Request) -> str:
+    """The path as the client sent it: the canonical URI percent-decodes it exactly once."""
+    raw: bytes | None = request.scope.get("raw_path")
+    if raw is None:
+        return quote(request.scope["path"])
+    return _text(raw.split(b"?", 1)[0])
+
+
+def _headers(request: Request) -> dict[str, str]:
+    """Headers as the signer saw them; repeated ones joined with ", ", as httpx joins them."""
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in request.scope["headers"]:
+        name, value = raw_name.decode("latin-1").lower(), _text(raw_value)
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+def _text(raw: bytes) -> str:
+    """UTF-8 first: the official SDK sends non-ASCII header values (and clients paths) that way."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def authenticated_project(platform: Platform, codes: AuthCodes) -> Callable[[Request, str, Cloud], Awaitable[Project]]:

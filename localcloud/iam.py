@@ -67,7 +67,7 @@ def _find_project(projects: list[Project], request: TokenRequest) -> Project:
         domain_ok = user.domain is None or user.domain.name in (None, project.domain_name)
         scope_ok = scope.id == project.project_id or (scope.id is None and scope.name == project.region)
         if user.name == project.user_name and domain_ok and scope_ok:
-            if secrets.compare_digest(user.password, project.password):
+            if secrets.compare_digest(user.password.encode(), project.password.encode()):
                 return project
             break
     raise _unauthorized("The username or password is wrong.")
