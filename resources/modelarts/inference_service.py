@@ -280,7 +280,13 @@ class InferenceServiceArgs(BaseModel):
     )
     priority: int | None = Field(default=None, ge=1, le=3, description="Preemption priority 1-3; real-time and batch.")
     service_secrets: list[ServiceSecret] | None = Field(default=None, description="(tag:hcs) secrets; write-only.")
-    status: DesiredStatus = Field(default="running", description="Desired run state: running or stopped.")
+    status: DesiredStatus = Field(
+        default="running",
+        description=(
+            "Desired run state, running or stopped; a service that stopped on its own (a schedule's "
+            "auto-stop, a failure) is started again by the next update while this is running."
+        ),
+    )
     timeouts: Timeouts | None = None
 
     @field_validator("subnet_network_id", "security_group_id")

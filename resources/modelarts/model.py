@@ -27,6 +27,7 @@ API facts (seed 002 §7.2–7.5, digest ``modelarts-services-api.md`` §3):
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -197,17 +198,17 @@ def _json_object(value: Any) -> Any:
     return value
 
 
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
 def _numbers(value: Any) -> Any:
     """Numeric strings as numbers, at every depth (config.json values arrive both ways)."""
     if isinstance(value, dict):
         return {k: _numbers(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_numbers(v) for v in value]
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return value
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        number = float(value)
         return int(number) if number.is_integer() and "." not in value else number
     return value
 
