@@ -474,3 +474,36 @@ def test_specifications_and_internal_channel(api: ModelArtsApi) -> None:
     assert response.status_code == 200 and response.headers["X-Request-Id"]
     channel = response.json()
     assert channel["vpcep_info"][0]["service_port"] == 443 and channel["dns_domain_name"]
+
+
+def test_dedicated_pool_from_the_pools_api(api: ModelArtsApi) -> None:
+    """``pool_name`` names a chapter-10 pool: it must exist, be Running and include the Infer scope."""
+    v2 = f"{api.localcloud.url}/v2/{api.project.project_id}"
+    network_body = {"apiVersion": "v1", "kind": "Network", "metadata": {"labels": {"os.modelarts/name": "net-infer"}},
+                    "spec": {"cidr": "192.168.0.0/16"}}  # fmt: skip
+    network = api.ok("POST", "/networks", json=network_body)["metadata"]["name"]
+    wait_until(lambda: api.ok("GET", f"/networks/{network}"), lambda n: n["status"]["phase"] == "Active")
+
+    def create_pool(name: str, scope: list[str]) -> str:
+        body = {"apiVersion": "v2", "kind": "Pool", "metadata": {"labels": {"os.modelarts/name": name}},
+                "spec": {"type": "Dedicate", "scope": scope, "network": {"name": network},
+                         "resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": 1}]}}  # fmt: skip
+        pool_name: str = api.ok("POST", f"{v2}/pools", json=body)["metadata"]["name"]
+        return pool_name
+
+    model_id = published_model(api)
+    custom = entry(model_id, specification="custom", custom_spec={"cpu": 2, "memory": 4096})
+    infer_pool = create_pool("pool-infer", ["Infer"])
+    early = api.error("POST", "/services", 400, json={"service_name": "early", "infer_type": "real-time",
+                                                      "pool_name": infer_pool, "config": [custom]})  # fmt: skip
+    assert early["error_code"] == "ModelArts.2887"
+    train_pool = create_pool("pool-train", ["Train"])
+    for pool in (infer_pool, train_pool):
+        wait_until(lambda pool=pool: api.ok("GET", f"{v2}/pools/{pool}"), lambda p: p["status"]["phase"] == "Running")
+
+    wrong = api.error("POST", "/services", 400, json={"service_name": "train", "infer_type": "real-time",
+                                                      "pool_name": train_pool, "config": [custom]})  # fmt: skip
+    assert wrong["error_code"] == "ModelArts.0107" and "Infer" in wrong["error_msg"]
+    service_id = deploy(api, [custom], pool_name=infer_pool)
+    running = wait_status(api, service_id, "running", "failed")
+    assert running["pool_name"] == infer_pool and running["config"][0]["custom_spec"] == {"cpu": 2.0, "memory": 4096}
