@@ -22,9 +22,9 @@ class Cloud:
     @classmethod
     def from_settings(cls, settings: LocalCloudSettings) -> Cloud:
         cloud = cls(settings=settings, store=Store(settings.db), lifecycle=Lifecycle(settings.time_scale))
+        # Always written, so the server's flags win over what an existing --db file remembers.
         with cloud.store.transaction() as tx:
-            if tx.project(settings.project_id) is None:
-                tx.add_project(settings.default_project())
+            tx.add_project(settings.default_project())
         return cloud
 
 
