@@ -107,7 +107,7 @@ def update_service(cloud: Cloud, tx: Transaction, project: Project, service_id: 
 
 def _update_fields(cloud: Cloud, tx: Transaction, project: Project, service: JSON, request: UpdateRequest) -> None:
     if service["status"] == "deleting":
-        raise not_updatable(service, "update")
+        raise not_updatable(service, "be updated")
     check_schedule(service["infer_type"], request.schedule)
     check_service_options(service["infer_type"], request.load_balancer_policy, request.priority)
     if request.additional_properties is not None:

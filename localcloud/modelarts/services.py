@@ -69,12 +69,9 @@ def service_not_found(service_id: str) -> PlatformError:
 
 
 def not_updatable(service: JSON, action: str) -> PlatformError:
-    """``ModelArts.3519``: no config change or start while deploying, stopping or deleting (digest §2.2)."""
+    """``ModelArts.3519``: the service's current state does not allow the change (digest §2.2)."""
     return modelarts_error(
-        400,
-        "ModelArts.3519",
-        f"Service {service['service_name']} is {service['status']} and cannot {action} now: services in "
-        "[deploying, stopping, deleting] cannot be updated.",
+        400, "ModelArts.3519", f"Service {service['service_name']} cannot {action} while it is {service['status']}."
     )
 
 

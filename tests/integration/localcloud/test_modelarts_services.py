@@ -125,8 +125,8 @@ def test_deploy_scale_stop_start_delete(api: ModelArtsApi) -> None:
 def test_model_switch_put_and_patch(api: ModelArtsApi) -> None:
     first = published_model(api, version="1.0.0")
     second = published_model(api, version="2.0.0")
-    service_id = deploy(api, [entry(first)])
-    wait_status(api, service_id, "running")
+    service_id = deploy(api, [entry(first, deploy_timeout_in_seconds=600)])
+    assert "deploy_timeout_in_seconds" not in wait_status(api, service_id, "running")["config"][0]  # not returned
 
     assert api.error("PUT", f"/services/{service_id}", 400, json={"status": "running"})["error_code"] == (
         "ModelArts.3519"
