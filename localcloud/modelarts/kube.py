@@ -98,11 +98,11 @@ def _path_text(parts: Sequence[object]) -> str:
     return text
 
 
-def describe_validation(error: ValidationError) -> str:
+def describe_validation(error: ValidationError, prefix: Sequence[object] = ()) -> str:
     """``spec.resources[0].count: Input should be greater than or equal to 1`` for each problem."""
     problems = []
     for item in error.errors():
-        where = _path_text(item["loc"])
+        where = _path_text([*prefix, *item["loc"]])
         message = str(item["msg"]).removeprefix("Value error, ")
         problems.append(f"{where}: {message}" if where else message)
     return "; ".join(problems)
@@ -111,12 +111,18 @@ def describe_validation(error: ValidationError) -> str:
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def parse(model: type[Model], data: Any, fail: Callable[[str], PlatformError] = bad_request) -> Model:
-    """Validate ``data`` with ``model``; a failure is the platform's 400 naming each field."""
+def parse(
+    model: type[Model],
+    data: Any,
+    fail: Callable[[str], PlatformError] = bad_request,
+    where: Sequence[object] = (),
+) -> Model:
+    """Validate ``data`` (found at path ``where`` of the request) with ``model``; a failure is the
+    platform's 400 naming each field."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise fail(describe_validation(error)) from None
+        raise fail(describe_validation(error, where)) from None
 
 
 async def _read_json(request: Request) -> Any:

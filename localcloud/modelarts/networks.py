@@ -253,8 +253,8 @@ def patch_network(tx: Transaction, lifecycle: Lifecycle, project_id: str, name: 
     before = public(network)
     merged = merge_patch(before, patch)
     reject_unpatchable(before, merged, PATCHABLE)
-    parse(NetworkAnnotations, merged["metadata"].get("annotations") or {})
-    connection = parse(Connection, (merged.get("spec") or {}).get("connection") or {})
+    parse(NetworkAnnotations, merged["metadata"].get("annotations") or {}, where=("metadata", "annotations"))
+    connection = parse(Connection, (merged.get("spec") or {}).get("connection") or {}, where=("spec", "connection"))
     network["metadata"]["annotations"] = merged["metadata"].get("annotations") or {}
     peers = [peer.to_api() for peer in connection.peer_connection_list]
     if peers != network["spec"]["connection"].get("peerConnectionList", []):

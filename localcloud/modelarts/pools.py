@@ -392,8 +392,8 @@ def patch_pool(tx: Transaction, lifecycle: Lifecycle, project: Project, pool_nam
     before = public(pool)
     merged = merge_patch(before, patch)
     reject_unpatchable(before, merged, PATCHABLE)
-    parse(PoolAnnotationsPatch, merged.get("metadata", {}).get("annotations") or {})
-    spec = parse(PoolSpecPatch, merged.get("spec"))
+    parse(PoolAnnotationsPatch, merged.get("metadata", {}).get("annotations") or {}, where=("metadata", "annotations"))
+    spec = parse(PoolSpecPatch, merged.get("spec"), where=("spec",))
     pool["metadata"]["annotations"] = merged["metadata"].get("annotations", {})
     if spec.job_flavors is None:
         pool["spec"].pop("jobFlavors", None)
