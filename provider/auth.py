@@ -82,6 +82,8 @@ class StaticTokenAuth(httpx.Auth):
 class IamPasswordAuth(httpx.Auth):
     """Gets a project-scoped IAM token with a user's password and reuses it until near expiry."""
 
+    requires_request_body = True  # a request refused for a stale token is sent again
+
     def __init__(
         self,
         iam_endpoint: str,
@@ -124,19 +126,29 @@ class IamPasswordAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         with self._lock:
-            token = self._token if time.monotonic() < self._expires else None
-        if token is None:
-            response = yield self._token_request()
-            response.read()
-            if response.status_code != 201 or "X-Subject-Token" not in response.headers:
-                raise httpx.HTTPStatusError(
-                    f"IAM refused the token request with HTTP {response.status_code}",
-                    request=response.request,
-                    response=response,
-                )
-            token = response.headers["X-Subject-Token"]
-            with self._lock:
-                self._token = token
-                self._expires = time.monotonic() + self._lifetime
+            cached = self._token if time.monotonic() < self._expires else None
+        token = cached or (yield from self._fetch_token())
         request.headers["X-Auth-Token"] = token
-        yield request
+        response = yield request
+        if response.status_code == 401 and cached is not None:
+            # The server no longer knows the token (revoked, or its world was reset): one new try.
+            with self._lock:
+                if self._token == cached:
+                    self._token = None
+            request.headers["X-Auth-Token"] = yield from self._fetch_token()
+            yield request
+
+    def _fetch_token(self) -> Generator[httpx.Request, httpx.Response, str]:
+        response = yield self._token_request()
+        response.read()
+        if response.status_code != 201 or "X-Subject-Token" not in response.headers:
+            raise httpx.HTTPStatusError(
+                f"IAM refused the token request with HTTP {response.status_code}",
+                request=response.request,
+                response=response,
+            )
+        token = response.headers["X-Subject-Token"]
+        with self._lock:
+            self._token = token
+            self._expires = time.monotonic() + self._lifetime
+        return token

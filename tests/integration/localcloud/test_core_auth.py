@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from huaweicloudsdkmodelarts.v1 import (
     AuthorizationRequest,
     CreateAuthorizationRequest,
     GetAuthorizationsRequest,
+    ListWorkspaceRequest,
     ModelArtsClient,
 )
 
@@ -264,6 +266,21 @@ def test_iam_password_auth_gets_one_token_and_reuses_it(cloud: InProcessLocalClo
     assert len(calls) == 4
 
 
+def test_iam_password_auth_gets_a_new_token_when_the_server_forgot_it(
+    cloud: InProcessLocalCloud, proj: Credentials
+) -> None:
+    auth = IamPasswordAuth(cloud.url, proj.user_name, proj.password, proj.domain_name, proj.project_id)
+    with httpx.Client(auth=auth, timeout=10) as client:
+        assert client.get(echo_url(cloud, proj.project_id)).status_code == 200
+        cloud.admin("POST", "/reset")  # forgets every token; projects stay
+        response = client.post(echo_url(cloud, proj.project_id), json={"sent": "twice"})
+        assert response.status_code == 200
+        assert response.json()["body_sha256"] == hashlib.sha256(b'{"sent":"twice"}').hexdigest()
+    calls = [(e.method, e.path, e.status) for e in cloud.cloud.faults.entries()]
+    assert [c for c in calls if c[1] == "/v3/auth/tokens"] == [("POST", "/v3/auth/tokens", 201)]
+    assert [c[2] for c in calls if c[1] != "/v3/auth/tokens"] == [401, 200]
+
+
 def test_iam_password_auth_raises_when_iam_refuses(cloud: InProcessLocalCloud, proj: Credentials) -> None:
     auth = IamPasswordAuth(cloud.url, proj.user_name, "wrong", proj.domain_name, proj.project_id)
     with httpx.Client(auth=auth, timeout=10) as client, pytest.raises(httpx.HTTPStatusError, match="401"):
@@ -276,15 +293,18 @@ def _sdk_client(cloud: InProcessLocalCloud, creds: Credentials) -> Any:
 
 
 def test_the_official_sdk_is_accepted(cloud: InProcessLocalCloud, proj: Credentials) -> None:
-    """Any operation will do: it is the SDK's signature that is under test (``/v2/.../authorizations``,
-    served by the test catch-all unless a module serves it)."""
+    """It is the SDK's signature that is under test: ``/v2/.../authorizations`` is served by the test
+    catch-all unless a module serves it; workspaces by their own module."""
     since = cloud.cloud.faults.entries()[-1].seq if cloud.cloud.faults.entries() else 0
     client = _sdk_client(cloud, proj)
     client.get_authorizations(GetAuthorizationsRequest(sort_by="user_name", order="desc", limit=5, offset=0))
     body = AuthorizationRequest(user_id="all", type="agency", content="视觉-agency ✓")
     client.create_authorization(CreateAuthorizationRequest(body=body))
+    # And a real route, with a non-ASCII and a boolean query parameter.
+    listed = client.list_workspace(ListWorkspaceRequest(name="视觉 team", limit=5, filter_accessible=True))
+    assert listed.total_count == 0
     logged = [(e.method, e.status) for e in cloud.cloud.faults.entries(since)]
-    assert logged == [("GET", 200), ("POST", 200)]
+    assert logged == [("GET", 200), ("POST", 200), ("GET", 200)]
 
 
 def test_the_official_sdk_with_a_wrong_secret_is_refused(cloud: InProcessLocalCloud, proj: Credentials) -> None:
