@@ -241,3 +241,12 @@ def test_engine_runtimes(api: ModelArtsApi) -> None:
     paged = api.ok("GET", "/models/ai-engine-runtimes", params={"offset": 1, "limit": 2})
     assert [e["ai_engine"] for e in paged["engine_runtimes"]] == list(engines)[1:3]
     assert paged["count"] == len(engines) and paged["total_count"] == 2
+
+
+def test_models_live_in_workspaces(api: ModelArtsApi) -> None:
+    workspace = api.ok("POST", "/workspaces", json={"name": "team-vision"})["id"]
+    scoped = create(api, workspace_id=workspace)
+    unscoped = create(api)  # (name, version) is unique per workspace
+    assert [m["model_id"] for m in api.ok("GET", "/models", params={"workspace_id": workspace})["models"]] == [scoped]
+    assert [m["model_id"] for m in api.ok("GET", "/models", params={"workspace_id": "0"})["models"]] == [unscoped]
+    assert api.ok("GET", f"/models/{scoped}")["workspace_id"] == workspace
