@@ -1,13 +1,14 @@
 """Fault injection and the request log.
 
 A fault rule matches requests by platform, method and a path regex, and fires with a
-probability and/or for a limited count. When it fires it either answers at once with an HTTP
+probability (seeded with ``POST /_localcloud/faults/seed`` for replayable runs) and/or for a
+limited count. When it fires it either answers at once with an HTTP
 status and the platform's own error body (nothing is executed), adds latency, or lets the request
 run and commit and then drops the response (the connection is cut mid-response, so the client
 cannot tell whether the change happened).
 
-The request log records every request (method, path, status, whether a fault fired) so tests can
-count API calls, e.g. "zero mutating calls".
+The request log records every request but the admin API's (method, path, status, whether a fault
+fired) so tests can count API calls, e.g. "zero mutating calls".
 """
 
 from __future__ import annotations
