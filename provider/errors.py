@@ -45,7 +45,21 @@ class OutcomeUnknown(Exception):
     """The request left, but no complete response came back: it may or may not have taken effect."""
 
 
-class WaitFailed(Exception):
+class WaitError(Exception):
+    """A wait ended without its target state. ``aftermath`` says what was done about it."""
+
+    aftermath: str = ""
+
+    def with_aftermath(self, text: str) -> WaitError:
+        self.aftermath = text
+        return self
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        return f"{base}; {self.aftermath}" if self.aftermath else base
+
+
+class WaitFailed(WaitError):
     """A waited-for object reached a failure state."""
 
     def __init__(self, what: str, state: str, reason: str) -> None:
@@ -55,7 +69,7 @@ class WaitFailed(Exception):
         super().__init__(f"{what} reached state {state!r}: {reason or 'no reason given'}")
 
 
-class WaitTimeout(Exception):
+class WaitTimeout(WaitError):
     """A deadline passed before the object reached its target state."""
 
     def __init__(self, what: str, target: str, seconds: float, last_state: str) -> None:

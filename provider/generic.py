@@ -47,8 +47,10 @@ from pulumi.dynamic import (
 from pydantic import BaseModel, ValidationError
 
 from aicompute.provider.config import ProviderSettings
-from aicompute.provider.errors import NotFound
+from aicompute.provider.errors import ApiError, NotFound, WaitError
+from aicompute.provider.http import ApiClient
 from aicompute.provider.timeouts import Operation, Timeouts
+from aicompute.provider.waiters import Waiter, wait_for
 
 PROVIDER_KEY = "__provider"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN
@@ -56,7 +58,8 @@ LOCAL_INPUTS = frozenset({"timeouts"})
 """Inputs that steer aicompute itself and never reach a platform API."""
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
-ApiT = TypeVar("ApiT")
+ApiT = TypeVar("ApiT", bound=ApiClient)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -203,9 +206,7 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         try:
             yield api
         finally:
-            close = getattr(api, "close", None)
-            if callable(close):
-                close()
+            api.close()
 
     @classmethod
     def input_names(cls) -> list[str]:
@@ -257,6 +258,24 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         if live is None:
             raise NotFound(404, "NotFound", f"{self.kind} {resource_id} disappeared right after it was written")
         return {**inputs, **self.reconcile_live(live, inputs)}
+
+    def wait_created(self, api: ApiT, resource_id: str, waiter: Waiter[T], timeout: float) -> T:
+        """Wait for a new object to be ready; if it fails or runs out of time, delete it.
+
+        No state records an object whose create did not return, so keeping it would orphan it (and,
+        where names are unique, block the next attempt). The error says whether the delete worked.
+        """
+        try:
+            return wait_for(waiter, api.settings, timeout)
+        except WaitError as failure:
+            try:
+                self.delete_resource(api, resource_id, None, self.default_timeouts["delete"])
+                aftermath = f"the unfinished {self.kind} {resource_id} was deleted"
+            except NotFound:
+                aftermath = f"the unfinished {self.kind} {resource_id} is gone"
+            except (ApiError, WaitError) as error:
+                aftermath = f"deleting the unfinished {self.kind} {resource_id} also failed: {error}"
+            raise failure.with_aftermath(aftermath) from None
 
     def reconcile_live(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The live values as this resource owns them, given the program's (or the old) inputs.

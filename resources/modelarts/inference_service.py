@@ -479,7 +479,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
             return str(api.send_once("POST", api.path("v1", "services"), json=body)["service_id"])
 
         service_id = api.create_reconciled(post, lambda: self._find(api, args))
-        wait_for(self._up(api, service_id), api.settings, _left(deadline))
+        self.wait_created(api, service_id, self._up(api, service_id), _left(deadline))
         if args.status == "stopped":
             self._set_status(api, service_id, "stopped", deadline)
         return service_id

@@ -37,7 +37,7 @@ from aicompute.provider.errors import ApiError, NotFound
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import NOT_FOUND_CODES, ModelArtsClient
 from aicompute.provider.timeouts import Timeouts
-from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
+from aicompute.provider.waiters import Waiter, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
 from aicompute.resources.modelarts._rules import Name, matching
@@ -358,7 +358,7 @@ class ModelProvider(ModelArtsProvider[ModelArgs]):
             return str(api.send_once("POST", api.path("v1", "models"), json=body)["model_id"])
 
         model_id = api.create_reconciled(post, lambda: self._find(api, args))
-        wait_for(self._waiter(api, model_id), api.settings, timeout)
+        self.wait_created(api, model_id, self._waiter(api, model_id), timeout)
         return model_id
 
     def read_resource(self, api: ModelArtsClient, resource_id: str) -> dict[str, Any] | None:

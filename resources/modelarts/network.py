@@ -102,7 +102,7 @@ class NetworkProvider(ModelArtsProvider[NetworkArgs]):
         create_only=frozenset({"name", "cidr", "workspace_id"}),
         updatable=frozenset({"description", "peer_connections"}),
         set_like=frozenset({"peer_connections"}),
-        delete_before_replace=True,  # the display name must be unique in the project
+        unique_key=frozenset({"name"}),  # a second live network with the same display name is a 409
     )
     default_timeouts = {"create": 1200, "update": 1200, "delete": 1200}
 
@@ -119,7 +119,7 @@ class NetworkProvider(ModelArtsProvider[NetworkArgs]):
             return str(created["metadata"]["name"])
 
         network_id = api.create_reconciled(post, lambda: self._find_by_name(api, args.name))
-        wait_for(self._waiter(api, network_id), api.settings, timeout)
+        self.wait_created(api, network_id, self._waiter(api, network_id), timeout)
         if args.description or args.peer_connections:
             self._patch(api, network_id, args, frozenset({"description", "peer_connections"}), timeout)
         return network_id

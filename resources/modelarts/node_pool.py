@@ -30,7 +30,6 @@ from typing import Any, Literal
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from aicompute.provider.errors import ApiError, NotFound, WaitFailed, WaitTimeout
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.timeouts import Timeouts
@@ -359,13 +358,7 @@ class NodePoolProvider(ModelArtsProvider[NodePoolArgs]):
             return resource_id if self._get(api, resource_id) is not None else None
 
         api.create_reconciled(post, find)
-        try:
-            wait_for(self._waiter(api, resource_id, args.count), api.settings, timeout)
-        except WaitFailed as failure:
-            problem = self._discard(api, resource_id, timeout)
-            if problem:
-                raise WaitFailed(failure.what, failure.state, f"{failure.reason} ({problem})") from failure
-            raise
+        self.wait_created(api, resource_id, self._waiter(api, resource_id, args.count), timeout)
         return resource_id
 
     def read_resource(self, api: ModelArtsClient, resource_id: str) -> dict[str, Any] | None:
@@ -437,16 +430,6 @@ class NodePoolProvider(ModelArtsProvider[NodePoolArgs]):
         pool = api.get_or_none("v2", f"pools/{split_id(resource_id)[0]}") or {}
         message = (pool.get("status") or {}).get("message")
         return f"{abnormal} node(s) abnormal" + (f"; the pool says: {message}" if message else "")
-
-    def _discard(self, api: ModelArtsClient, resource_id: str, timeout: float) -> str:
-        """Delete a node pool whose creation failed (no state records it); "" when it is gone."""
-        try:
-            self.delete_resource(api, resource_id, None, timeout)
-        except NotFound:
-            return ""
-        except (ApiError, WaitFailed, WaitTimeout) as error:
-            return f"deleting the failed node pool {resource_id} also failed: {error}"
-        return ""
 
 
 class NodePool(DynamicResource, module="modelarts", name="NodePool"):

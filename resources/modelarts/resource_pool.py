@@ -36,7 +36,6 @@ import pulumi
 from pulumi.dynamic import DiffResult
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from aicompute.provider.errors import ApiError, NotFound, WaitFailed, WaitTimeout
 from aicompute.provider.generic import Fields, contains_unknown
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.timeouts import Timeouts
@@ -409,13 +408,7 @@ class ResourcePoolProvider(ModelArtsProvider[ResourcePoolArgs]):
 
         pool_id = api.create_reconciled(post, lambda: self._find_by_name(api, args.name, args.workspace_id))
         scopes = frozenset(args.scope) if args.wait_for_scopes is not False else None
-        try:
-            wait_for(self._waiter(api, pool_id, None, scopes, drivers=False), api.settings, timeout)
-        except WaitFailed as failure:
-            problem = self._discard(api, pool_id, timeout)
-            if problem:
-                raise WaitFailed(failure.what, failure.state, f"{failure.reason} ({problem})") from failure
-            raise
+        self.wait_created(api, pool_id, self._waiter(api, pool_id, None, scopes, drivers=False), timeout)
         return pool_id
 
     def read_resource(self, api: ModelArtsClient, resource_id: str) -> dict[str, Any] | None:
@@ -594,18 +587,6 @@ class ResourcePoolProvider(ModelArtsProvider[ResourcePoolArgs]):
             failure={"Error", "Abnormal"},
             reason=_message,
         )
-
-    def _discard(self, api: ModelArtsClient, pool_id: str, timeout: float) -> str:
-        """Delete a pool whose creation failed (no state records it), so its name is free again.
-
-        Returns what went wrong while deleting, or "" when the pool is gone."""
-        try:
-            self.delete_resource(api, pool_id, None, timeout)
-        except NotFound:
-            return ""
-        except (ApiError, WaitFailed, WaitTimeout) as error:
-            return f"deleting the failed pool {pool_id} also failed: {error}"
-        return ""
 
 
 class ResourcePool(DynamicResource, module="modelarts", name="ResourcePool"):

@@ -17,7 +17,7 @@ from aicompute.provider.errors import WaitFailed
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.timeouts import Timeouts
-from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
+from aicompute.provider.waiters import Waiter, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
 
@@ -89,7 +89,7 @@ class WorkspaceProvider(ModelArtsProvider[WorkspaceArgs]):
             return str(api.send_once("POST", api.path("v1", "workspaces"), json=body)["id"])
 
         workspace_id = api.create_reconciled(post, lambda: self._find_by_name(api, args.name))
-        wait_for(self._waiter(api, workspace_id), api.settings, timeout)
+        self.wait_created(api, workspace_id, self._waiter(api, workspace_id), timeout)
         return workspace_id
 
     def read_resource(self, api: ModelArtsClient, resource_id: str) -> dict[str, Any] | None:

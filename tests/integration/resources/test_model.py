@@ -136,11 +136,15 @@ def test_failed_publishing_surfaces_the_platform_message(
     assert "model file is not a SavedModel" in str(raised.value)
 
 
-def test_deadline_reports_last_state(provider: ModelProvider) -> None:
+def test_deadline_reports_last_state(
+    provider: ModelProvider, localcloud: LocalCloudProcess, project: Credentials
+) -> None:
     with pytest.raises(WaitTimeout) as raised:
         provider.create(checked(provider, {**MODEL, "model_name": "slow", "timeouts": {"create": 0.001}}))
     assert raised.value.last_state == "publishing"
     assert "last state seen: 'publishing'" in str(raised.value)
+    assert "was deleted" in str(raised.value)
+    assert list_models(localcloud, project) == []  # the unfinished model is not orphaned
 
 
 def test_read_404_means_gone(provider: ModelProvider) -> None:

@@ -57,14 +57,20 @@ def test_failed_creation_surfaces_the_platform_message(
     with pytest.raises(WaitFailed) as raised:
         provider.create(checked(provider, {"name": "net-fails", "cidr": "192.168.0.0/16"}))
     assert "Abnormal" in str(raised.value)
+    assert "subnet exhausted in az1" in str(raised.value)
+    assert list_networks(localcloud, project) == []
 
 
-def test_deadline_reports_last_state(provider: NetworkProvider) -> None:
+def test_deadline_reports_last_state(
+    provider: NetworkProvider, localcloud: LocalCloudProcess, project: Credentials
+) -> None:
     with pytest.raises(WaitTimeout) as raised:
         provider.create(
             checked(provider, {"name": "net-slow", "cidr": "192.168.0.0/16", "timeouts": {"create": 0.001}})
         )
     assert "last state seen" in str(raised.value)
+    assert "was deleted" in str(raised.value)
+    assert list_networks(localcloud, project) == []  # the unfinished network is not orphaned
 
 
 def test_retries_on_503_and_429_without_duplicates(
