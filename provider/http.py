@@ -39,7 +39,7 @@ def _retryable(error: BaseException) -> bool:
 
 
 def _wait(settings: ProviderSettings) -> Callable[[RetryCallState], float]:
-    backoff = wait_exponential_jitter(initial=min(0.2, settings.poll_interval), max=20, jitter=0.5)
+    backoff = wait_exponential_jitter(multiplier=min(0.2, settings.poll_interval), max=20, jitter=0.5)
 
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -49,11 +51,13 @@ class LocalCloudProcess:
             *self.extra_args,
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        # stderr goes to a file, never an unread pipe: a full pipe would block the server.
+        self.stderr = tempfile.NamedTemporaryFile(prefix="localcloud-", suffix=".log", delete=False)  # noqa: SIM115
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=env)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()
         if not line.startswith("listening on "):
-            err = self.proc.stderr.read() if self.proc.stderr else ""
+            err = Path(self.stderr.name).read_text(errors="replace")
             raise RuntimeError(f"localcloud did not start: {line!r} {err}")
         self.url = line.removeprefix("listening on ")
         deadline = time.monotonic() + 20
@@ -78,9 +82,10 @@ class LocalCloudProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-            for stream in (self.proc.stdout, self.proc.stderr):
-                if stream:
-                    stream.close()
+            if self.proc.stdout:
+                self.proc.stdout.close()
+            self.stderr.close()
+            Path(self.stderr.name).unlink(missing_ok=True)
             self.proc = None
 
     # admin helpers ---------------------------------------------------------------------------
