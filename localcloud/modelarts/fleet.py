@@ -199,9 +199,8 @@ def _allocate_ip(network: ipaddress.IPv4Network | ipaddress.IPv6Network, used: s
 def make_available(tx: Transaction, project_id: str, pool: JSON, names: list[str]) -> None:
     """Nodes come up: an address from the pool's network, and the flavor's allocatable resources."""
     network_name = pool["spec"]["network"]["name"]
-    network_obj = tx.get(NETWORK_KIND, project_id, network_name)
-    cidr = network_obj["spec"]["cidr"] if network_obj else "192.168.0.0/16"
-    network = ipaddress.ip_network(cidr)
+    # A network cannot be deleted while a pool uses it, so the pool's network is always there.
+    network = ipaddress.ip_network((tx.get(NETWORK_KIND, project_id, network_name) or {})["spec"]["cidr"])
     used = _used_ips(tx, project_id, network_name)
     for name in names:
         node = tx.get(NODE_KIND, project_id, name)
@@ -448,9 +447,17 @@ def _drop_nodepool(tx: Transaction, project_id: str, pool_name: str, nodepool_na
 
 
 def _undo_nodepool_deletion(tx: Transaction, project_id: str, pool_name: str, nodepool_name: str | None) -> None:
+    """A failed removal keeps the node pool, listed again in the pool's ``spec.resources``."""
     if nodepool_name is None:
         return
     nodepool = tx.get(NODEPOOL_KIND, project_id, nodepool_key(pool_name, nodepool_name))
-    if nodepool is not None:
-        nodepool.pop("_deleting", None)
-        tx.put(NODEPOOL_KIND, project_id, nodepool_key(pool_name, nodepool_name), nodepool)
+    if nodepool is None:
+        return
+    nodepool.pop("_deleting", None)
+    tx.put(NODEPOOL_KIND, project_id, nodepool_key(pool_name, nodepool_name), nodepool)
+    pool = get_pool(tx, project_id, pool_name)
+    if group_entry(pool, nodepool_name) is None:
+        resources = nodepool["spec"]["resources"]
+        pool["_groups"].append(nodepool_name)
+        pool["spec"]["resources"].append({"flavor": resources["flavor"], "count": resources["count"]})
+        tx.put(POOL_KIND, project_id, pool_name, pool)

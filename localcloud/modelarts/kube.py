@@ -180,6 +180,17 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
+def apply_patch(view: JSON, patch: JSON) -> tuple[JSON, JSON]:
+    """An object's API view without ``status``, and that view with the merge patch applied.
+
+    ``status`` is the server's to write (as in Kubernetes), so a patch's ``status`` is ignored
+    rather than refused: a client may send back an object it read earlier.
+    """
+    before = {key: value for key, value in view.items() if key != "status"}
+    changes = {key: value for key, value in patch.items() if key != "status"}
+    return before, merge_patch(before, changes)
+
+
 def changed_paths(before: Any, after: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """The paths (down to the first non-object) whose values differ between two documents."""
     if isinstance(before, dict) and isinstance(after, dict):

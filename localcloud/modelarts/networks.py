@@ -40,12 +40,12 @@ from aicompute.localcloud.modelarts.kube import (
     LabelSelectorQuery,
     LimitQuery,
     MergePatch,
+    apply_patch,
     arm_creation_failure,
     bad_request,
     conflict,
     consume_failure,
     label_filter,
-    merge_patch,
     paginate,
     parse,
     parse_limit,
@@ -250,8 +250,7 @@ def patch_network(tx: Transaction, lifecycle: Lifecycle, project_id: str, name: 
     network = get_network(tx, project_id, name)
     if "deletionTimestamp" in network["metadata"]:
         raise conflict(f"network {name} is being deleted")
-    before = public(network)
-    merged = merge_patch(before, patch)
+    before, merged = apply_patch(public(network), patch)
     reject_unpatchable(before, merged, PATCHABLE)
     parse(NetworkAnnotations, merged["metadata"].get("annotations") or {}, where=("metadata", "annotations"))
     connection = parse(Connection, (merged.get("spec") or {}).get("connection") or {}, where=("spec", "connection"))

@@ -29,10 +29,10 @@ from aicompute.localcloud.modelarts.kube import (
     JsonBody,
     LimitQuery,
     MergePatch,
+    apply_patch,
     arm_creation_failure,
     bad_request,
     conflict,
-    merge_patch,
     parse,
     public,
     reject_unpatchable,
@@ -224,8 +224,9 @@ def patch_nodepool(
     if nodepool.get("_deleting"):
         raise conflict(f"node pool {name} is being deleted")
     parse(PatchRequired, patch)
-    before = {"metadata": {"annotations": nodepool["_annotations"]}, "spec": nodepool["spec"]}
-    merged = merge_patch(before, patch)
+    view = public(nodepool)
+    view["metadata"] = {**view["metadata"], "annotations": nodepool["_annotations"]}
+    before, merged = apply_patch(view, patch)
     reject_unpatchable(before, merged, PATCHABLE)
     patched = parse(NodePoolPatched, merged)
     resources = patched.spec.resources

@@ -37,12 +37,12 @@ from aicompute.localcloud.modelarts.kube import (
     NODEPOOL_KIND,
     POOL_KIND,
     WORKSPACE_LABEL,
+    apply_patch,
     arm_creation_failure,
     bad_request,
     conflict,
     consume_failure,
     label_filter,
-    merge_patch,
     parse,
     public,
     quota_exceeded,
@@ -389,8 +389,7 @@ def patch_pool(tx: Transaction, lifecycle: Lifecycle, project: Project, pool_nam
     project_id = project.project_id
     pool = fleet.get_pool(tx, project_id, pool_name)
     require_changeable(pool)
-    before = public(pool)
-    merged = merge_patch(before, patch)
+    before, merged = apply_patch(public(pool), patch)
     reject_unpatchable(before, merged, PATCHABLE)
     parse(PoolAnnotationsPatch, merged.get("metadata", {}).get("annotations") or {}, where=("metadata", "annotations"))
     spec = parse(PoolSpecPatch, merged.get("spec"), where=("spec",))
@@ -480,22 +479,22 @@ def _reconcile_resources(
     if sum(item.count for item in wanted) < 1:
         raise bad_request("spec.resources: at least one node must remain in the pool")
     kept: list[tuple[str, JSON]] = []
+    zeroed: list[tuple[str, JSON]] = []
     for index, item in enumerate(wanted):
         _check_resource(project.region, item.flavor, item.azs, f"spec.resources[{index}]")
         match = next((pair for pair in free if pair[1]["flavor"] == item.flavor), None)
         if match is not None:
             free.remove(match)
-        if item.count == 0:
-            if match is not None:
-                free.append(match)  # dropped below with the entries the list no longer names
-            continue
-        kept.append(_resize_group(tx, project_id, pool, match, item))
+        if item.count > 0:
+            kept.append(_resize_group(tx, project_id, pool, match, item))
+        elif match is not None:
+            zeroed.append(match)
     pool["_groups"] = [name for name, _ in kept + dying]
     pool["spec"]["resources"] = [entry for _, entry in kept + dying]
     trigger = (POOL_KIND, pool_name)
     for name, _ in kept:
         fleet.converge_nodes(tx, lifecycle, project_id, pool, _nodepool(tx, project_id, pool_name, name), trigger)
-    for name, _ in free:
+    for name, _ in free + zeroed:  # entries the list no longer names, or scaled to 0
         _start_nodepool_removal(tx, lifecycle, project_id, pool_name, name, trigger)
 
 

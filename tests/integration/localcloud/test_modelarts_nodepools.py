@@ -149,6 +149,9 @@ def test_patch_rules(api: ResourceApi, pool: str) -> None:
         message = api.error("PATCH", path, 400, "ModelArts.50004000", json=patch, headers=merge)
         assert fragment in message, (patch, message)
     api.error("PATCH", path, 400, "ModelArts.50004000", json={}, headers={"Content-Type": "text/plain"})
+    whole = api.get(path)  # a node pool read back, rescaled, is a valid patch
+    whole["spec"]["resources"].update(count=2, maxCount=2)
+    assert api.patch(path, whole)["spec"]["resources"]["count"] == 2
 
 
 def test_last_node_pool_and_prepaid_pools_cannot_be_deleted(api: ResourceApi, pool: str) -> None:
@@ -191,3 +194,18 @@ def test_fail_next_by_id_fails_the_scale(api: ResourceApi, pool: str) -> None:
         nodepool["status"]["resources"]["abnormal"]["count"],
     ) == (1, 1)
     assert api.get(f"v2/pools/{pool}")["status"]["message"] == "node could not join"
+
+
+def test_pool_patch_matches_node_pools_of_one_flavor_in_order(api: ResourceApi, pool: str) -> None:
+    api.post(f"v2/pools/{pool}/nodepools", nodepool_body("nodepool-twin", count=1, flavor=CPU))
+    wait_until(lambda: api.get(f"v2/pools/{pool}/nodepools/nodepool-twin"), settled)
+    assert api.get(f"v2/pools/{pool}")["spec"]["resources"] == [
+        {"flavor": CPU, "count": 1},
+        {"flavor": CPU, "count": 1, "maxCount": 1},
+    ]
+    # Entry i of the list is the i-th node pool of that flavor; a count of 0 drops it.
+    api.patch(f"v2/pools/{pool}", {"spec": {"resources": [{"flavor": CPU, "count": 2}, {"flavor": CPU, "count": 0}]}})
+    wait_until(lambda: api.get(f"v2/pools/{pool}/nodepools")["items"], lambda items: len(items) == 1)
+    assert api.get(f"v2/pools/{pool}/nodepools")["items"][0]["metadata"]["name"] == f"{CPU}-Default"
+    assert api.wait_pool(pool)["spec"]["resources"] == [{"flavor": CPU, "count": 2}]
+    assert api.gone(f"v2/pools/{pool}/nodepools/nodepool-twin", 400)

@@ -225,6 +225,12 @@ def test_patch_rules(api: ResourceApi, network: str) -> None:
         assert fragment in message, (patch, message)
     api.error("PATCH", path, 400, "ModelArts.50004000", json={}, headers={"Content-Type": "text/plain"})
     api.error("PATCH", path, 400, "ModelArts.50004000", json=[], headers=merge)
+    # The whole object read back is a valid patch: status is the server's and is ignored.
+    current = api.get(path)
+    current["status"]["phase"] = "Abnormal"
+    current["spec"]["resources"][0]["count"] = 3
+    patched = api.patch(path, current)
+    assert (patched["status"]["phase"], patched["spec"]["resources"][0]["count"]) == ("Running", 3)
     api.error(
         "PATCH", f"v2/pools/pool-missing-{api.project.project_id}", 404, "ModelArts.50015001", json={}, headers=merge
     )
