@@ -68,6 +68,65 @@ def walks() -> list[Walk]:
             {"peer_connections": [{"vpc_id": "vpc-demo", "subnet_id": "subnet-demo"}]},
             ("status", "cidr", "peer_connections"),
         ),
+        Walk(
+            "ResourcePool",
+            modelarts.ResourcePoolProvider(),
+            lambda ids: {
+                "name": "demo-pool",
+                "workspace_id": ids["Workspace"],
+                "network_id": ids["Network"],
+                "scope": ["Train", "Infer"],
+                "resources": [{"flavor": "modelarts.vm.cpu.8u", "count": 1}],
+            },
+            {"resources": [{"flavor": "modelarts.vm.cpu.8u", "count": 2}], "description": "scaled to 2 nodes"},
+            ("status", "resources", "description"),
+        ),
+        Walk(
+            "NodePool",
+            modelarts.NodePoolProvider(),
+            lambda ids: {
+                "pool_name": ids["ResourcePool"],
+                "name": "demo-extra",
+                "flavor": "modelarts.vm.cpu.4ud",
+                "count": 1,
+            },
+            {"count": 2},
+            ("status", "count"),
+        ),
+        Walk(
+            "Model",
+            modelarts.ModelProvider(),
+            lambda ids: {
+                "model_name": "demo-detector",
+                "model_version": "1.0.0",
+                "model_type": "TensorFlow",
+                "source_location": "https://models.obs.example.com/detector",
+                "runtime": "tf1.13-python3.6-cpu",
+                "workspace_id": ids["Workspace"],
+            },
+            {"model_version": "1.1.0"},
+            ("model_status", "model_version"),
+        ),
+        Walk(
+            "InferenceService",
+            modelarts.InferenceServiceProvider(),
+            lambda ids: {
+                "service_name": "demo-detect",
+                "infer_type": "real-time",
+                "workspace_id": ids["Workspace"],
+                "pool_name": ids["ResourcePool"],
+                "config": [
+                    {
+                        "model_id": ids["Model"],
+                        "specification": "modelarts.vm.cpu.2u",
+                        "instance_count": 1,
+                        "weight": 100,
+                    }
+                ],
+            },
+            {"status": "stopped"},
+            ("status", "access_address"),
+        ),
     ]
 
 
@@ -91,8 +150,14 @@ def walk(step: Walk, ids: dict[str, str]) -> None:
     console.print(f"read     back; a diff against the same inputs finds changes={no_change.changes}")
     new_inputs = {**inputs, **step.update}
     diff = provider.diff(created.id, read.outs, new_inputs)
-    kind = "replace" if diff.replaces else "in-place update"
-    console.print(f"diff     {sorted(step.update)} → {kind}")
+    if diff.replaces:
+        console.print(f"diff     {sorted(step.update)} → replace (create-only: {diff.replaces})")
+        replacement = provider.create(new_inputs)
+        provider.delete(created.id, read.outs)
+        ids[step.title] = replacement.id
+        console.print(f"replaced {created.id} by {replacement.id}: {show(replacement.outs, step.shows)}")
+        return
+    console.print(f"diff     {sorted(step.update)} → in-place update")
     updated = provider.update(created.id, read.outs, new_inputs)
     console.print(f"updated  {show(updated.outs, step.shows)}")
 
