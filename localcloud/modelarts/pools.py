@@ -266,7 +266,10 @@ def create_pool(tx: Transaction, lifecycle: Lifecycle, project: Project, body: P
     tx.put(POOL_KIND, project_id, name, pool)
     args = {"pool": name, "op": pool["_op"]}
     lifecycle.schedule(tx, project_id, CREATE_DELAY_SECONDS, CREATED_STEP, args)
-    lifecycle.schedule(tx, project_id, CREATE_DELAY_SECONDS + FAILED_POOL_RETENTION_SECONDS, PURGED_STEP, args)
+    # At time scale 0 every delay is zero: the purge would follow a failure at once and nobody
+    # would ever see the Error phase, so failed pools are then kept until deleted.
+    if lifecycle.time_scale > 0:
+        lifecycle.schedule(tx, project_id, CREATE_DELAY_SECONDS + FAILED_POOL_RETENTION_SECONDS, PURGED_STEP, args)
     return pool
 
 

@@ -476,3 +476,20 @@ def test_tags_come_from_the_tms_annotation(api: ResourceApi, network: str) -> No
     assert compat.status_code == 200
     assert compat.json() == {"tags": [{"key": "dev", "values": ["dev1"]}, {"key": "team", "values": ["vision"]}]}
     api.error("GET", f"v1/pools/pool-none-{api.project.project_id}/tags", 404, "ModelArts.50015001")
+
+
+def test_time_scale_zero_settles_on_the_next_request_and_keeps_failures() -> None:
+    server = LocalCloudProcess(time_scale=0).start()
+    instant = ResourceApi(server, server.new_project())
+    try:
+        network = instant.create_network("net-instant", wait=False)
+        assert instant.get(f"v1/networks/{network}")["status"]["phase"] == "Active"
+        pool = instant.create_pool("pool-instant", network, wait=False)
+        assert buckets(instant.get(f"v2/pools/{pool}")) == {"available": 2}
+        instant.fail_next("modelarts.pool")
+        failed = instant.create_pool("pool-failed", network, wait=False)
+        for _ in range(3):  # the 3-day retention is not scaled down to nothing
+            assert instant.get(f"v2/pools/{failed}")["status"]["phase"] == "Error"
+    finally:
+        instant.close()
+        server.stop()
