@@ -7,9 +7,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from aicompute.localcloud import admin, iam
+from aicompute.localcloud.central import router as central_router
 from aicompute.localcloud.cloud import Cloud
 from aicompute.localcloud.errors import PlatformError, generic_error, platform_for_path
 from aicompute.localcloud.faults import FaultMiddleware
+from aicompute.localcloud.hilens import router as hilens_router
 from aicompute.localcloud.modelarts import router as modelarts_router
 from aicompute.localcloud.settings import LocalCloudSettings
 
@@ -43,5 +45,7 @@ def create_app(settings: LocalCloudSettings | None = None, cloud: Cloud | None =
     app.include_router(admin.router)
     app.include_router(iam.router)
     app.include_router(modelarts_router)
+    app.include_router(hilens_router)
+    app.include_router(central_router)
     app.add_middleware(FaultMiddleware, book=cloud.faults)
     return app

@@ -14,10 +14,14 @@ SUBPACKAGES = [
     "provider",
     "resources",
     "resources.modelarts",
+    "resources.hilens",
+    "resources.central",
     "stacks",
     "engine",
     "localcloud",
     "localcloud.modelarts",
+    "localcloud.hilens",
+    "localcloud.central",
 ]
 
 

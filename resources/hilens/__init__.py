@@ -1,0 +1,1 @@
+"""HiLens (edge) resources: workspaces, devices, secrets, configmaps, deployments."""
