@@ -11,10 +11,11 @@ and single objects on a node pool (digest §12 item 4); both shapes are read the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Literal
+import re
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo
 
 from aicompute.provider.errors import NotFound
 from aicompute.provider.modelarts import ModelArtsClient
@@ -35,6 +36,11 @@ ORDER_ID = "os.modelarts/order.id"
 BillingMode = Literal["on_demand", "prepaid"]
 PeriodType = Literal["month", "year", "hour"]
 
+# Billing inputs that ResourcePoolArgs and NodePoolArgs declare alike (the others differ in type or text).
+BillingModeInput = Annotated[BillingMode | None, Field(description="on_demand (default) or prepaid.")]
+PeriodNumInput = Annotated[int | None, Field(ge=1, validate_default=True, description="Prepaid period count.")]
+ServiceConsoleUrlInput = Annotated[str | None, Field(description="Where to go after paying the order.")]
+
 _BILLING_MODES: dict[str, str] = {"on_demand": "0", "prepaid": "1"}
 _PERIOD_TYPES: dict[str, str] = {"month": "2", "year": "3", "hour": "4"}
 BUCKETS = ("available", "creating", "abnormal", "deleting")
@@ -47,6 +53,52 @@ class AzCount(BaseModel):
 
     az: str = Field(min_length=1, description="Availability zone, e.g. cn-north-4a.")
     count: int = Field(ge=1, description="Nodes in this AZ.")
+
+
+# Validators both Args models attach (``_x = field_validator("field")(x)``) ---------------------------
+def flavor_format(value: str) -> str:
+    if not re.match(FLAVOR_PATTERN, value):
+        raise ValueError(f"{value!r} is not {FLAVOR_RULE}")
+    return value
+
+
+def max_equals_count(where: str) -> Callable[[int | None, ValidationInfo], int | None]:
+    """``max_count`` must equal ``count`` in a physical pool (§12 item 26); ``where`` names it in the message."""
+
+    def check(value: int | None, info: ValidationInfo) -> int | None:
+        count = info.data.get("count")
+        if value is not None and count is not None and value != count:
+            raise ValueError(f"max_count ({value}) must equal count ({count}) in {where}")
+        return value
+
+    return check
+
+
+def azs_add_up(value: list[AzCount] | None, info: ValidationInfo) -> list[AzCount] | None:
+    """Each AZ once, and the AZ counts add up to ``count``."""
+    if value is None:
+        return value
+    names = [az.az for az in value]
+    if len(set(names)) != len(names):
+        raise ValueError("each availability zone may appear only once")
+    count = info.data.get("count")
+    total = sum(az.count for az in value)
+    if count is not None and total != count:
+        raise ValueError(f"the AZ counts add up to {total}, not to count ({count})")
+    return value
+
+
+def prepaid_only(value: Any, info: ValidationInfo) -> Any:
+    """Seed tables 10-128 / 16-19: a prepaid order needs its period; on demand has none. ``auto_pay``
+    (pools only) may be left out even when prepaid."""
+    field, billing_mode = str(info.field_name), info.data.get("billing_mode")
+    if value is None and field == "auto_pay":
+        return value
+    if billing_mode == "prepaid" and value is None:
+        raise ValueError(f"{field} is required when billing_mode is 'prepaid'")
+    if billing_mode != "prepaid" and value not in (None, False):
+        raise ValueError(f"{field} only applies with billing_mode 'prepaid'")
+    return value
 
 
 def billing_annotations(args: BaseModel) -> dict[str, str]:
@@ -97,15 +149,6 @@ def billing_from_annotations(annotations: Mapping[str, Any]) -> dict[str, Any]:
         if annotations.get(annotation):
             found[key] = str(annotations[annotation])
     return found
-
-
-def check_period(value: Any, billing_mode: str | None, field: str) -> Any:
-    """Seed tables 10-128 / 16-19: a prepaid order needs its period; on demand has none."""
-    if billing_mode == "prepaid" and value is None:
-        raise ValueError(f"{field} is required when billing_mode is 'prepaid'")
-    if billing_mode != "prepaid" and value not in (None, False):
-        raise ValueError(f"{field} only applies with billing_mode 'prepaid'")
-    return value
 
 
 def as_entries(bucket: Any) -> list[dict[str, Any]]:

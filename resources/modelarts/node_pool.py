@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
@@ -38,18 +38,22 @@ from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
 from aicompute.resources.modelarts._pools import (
     BUCKETS,
-    FLAVOR_PATTERN,
     FLAVOR_RULE,
     AzCount,
-    BillingMode,
+    BillingModeInput,
+    PeriodNumInput,
     PeriodType,
+    ServiceConsoleUrlInput,
     as_entries,
+    azs_add_up,
     billing_annotations,
     billing_from_annotations,
     bucket_entry,
     bucket_total,
-    check_period,
+    flavor_format,
+    max_equals_count,
     node_names,
+    prepaid_only,
 )
 
 # Kubernetes label syntax: an optional DNS-subdomain prefix and a name of up to 63 characters.
@@ -128,45 +132,20 @@ class NodePoolArgs(BaseModel):
     network: NodeNetwork | None = Field(default=None, description="Node network; a change replaces.")
     extend_params: dict[str, str] | None = Field(default=None, description="e.g. {'dockerBaseSize': '100'}.")
     creating_step: CreatingStep | None = None
-    billing_mode: BillingMode | None = Field(default=None, description="on_demand (default) or prepaid.")
+    billing_mode: BillingModeInput = None
     period_type: PeriodType | None = Field(
         default=None, validate_default=True, description="Prepaid period unit: month, year or hour."
     )
-    period_num: int | None = Field(default=None, ge=1, validate_default=True, description="Prepaid period count.")
+    period_num: PeriodNumInput = None
     auto_renew: bool | None = Field(default=None, description="Renew prepaid nodes automatically.")
     promotion_info: str | None = Field(default=None, description="Discount chosen on the operations platform.")
-    service_console_url: str | None = Field(default=None, description="Where to go after paying the order.")
+    service_console_url: ServiceConsoleUrlInput = None
     order_id: str | None = Field(default=None, min_length=1, description="Order id (prepaid).")
     timeouts: Timeouts | None = None
 
-    @field_validator("flavor")
-    @classmethod
-    def _flavor_format(cls, value: str) -> str:
-        if not re.match(FLAVOR_PATTERN, value):
-            raise ValueError(f"{value!r} is not {FLAVOR_RULE}")
-        return value
-
-    @field_validator("max_count")
-    @classmethod
-    def _max_equals_count(cls, value: int | None, info: ValidationInfo) -> int | None:
-        count = info.data.get("count")
-        if value is not None and count is not None and value != count:
-            raise ValueError(f"max_count ({value}) must equal count ({count}) in a physical pool")
-        return value
-
-    @field_validator("azs")
-    @classmethod
-    def _azs_add_up(cls, value: list[AzCount] | None, info: ValidationInfo) -> list[AzCount] | None:
-        if value is None:
-            return value
-        names = [az.az for az in value]
-        if len(set(names)) != len(names):
-            raise ValueError("each availability zone may appear only once")
-        count = info.data.get("count")
-        total = sum(az.count for az in value)
-        if count is not None and total != count:
-            raise ValueError(f"the AZ counts add up to {total}, not to count ({count})")
-        return value
+    _flavor_format = field_validator("flavor")(flavor_format)
+    _max_equals_count = field_validator("max_count")(max_equals_count("a physical pool"))
+    _azs_add_up = field_validator("azs")(azs_add_up)
 
     @field_validator("labels")
     @classmethod
@@ -194,10 +173,7 @@ class NodePoolArgs(BaseModel):
             raise ValueError("each tag key may appear only once")
         return value
 
-    @field_validator("period_type", "period_num")
-    @classmethod
-    def _prepaid_only(cls, value: Any, info: ValidationInfo) -> Any:
-        return check_period(value, info.data.get("billing_mode"), str(info.field_name))
+    _prepaid_only = field_validator("period_type", "period_num")(prepaid_only)
 
 
 def split_id(resource_id: str) -> tuple[str, str]:

@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import pulumi
 from pulumi.dynamic import DiffResult
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.provider.generic import Fields, contains_unknown
 from aicompute.provider.modelarts import ModelArtsClient
@@ -43,16 +43,20 @@ from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
 from aicompute.resources.modelarts._pools import (
-    FLAVOR_PATTERN,
     FLAVOR_RULE,
     AzCount,
-    BillingMode,
+    BillingModeInput,
+    PeriodNumInput,
+    ServiceConsoleUrlInput,
+    azs_add_up,
     billing_annotations,
     billing_from_annotations,
     bucket_total,
-    check_period,
     counts_by_flavor,
+    flavor_format,
+    max_equals_count,
     node_names,
+    prepaid_only,
     status_buckets,
 )
 from aicompute.resources.modelarts.network import DESCRIPTION_ANNOTATION, NAME_LABEL, WORKSPACE_LABEL
@@ -90,34 +94,9 @@ class PoolResource(BaseModel):
         description="{'dockerBaseSize': '<GiB>'}: container-engine disk size. Creation only: a change replaces.",
     )
 
-    @field_validator("flavor")
-    @classmethod
-    def _flavor_format(cls, value: str) -> str:
-        if not re.match(FLAVOR_PATTERN, value):
-            raise ValueError(f"{value!r} is not {FLAVOR_RULE}")
-        return value
-
-    @field_validator("max_count")
-    @classmethod
-    def _max_equals_count(cls, value: int | None, info: ValidationInfo) -> int | None:
-        count = info.data.get("count")
-        if value is not None and count is not None and value != count:
-            raise ValueError(f"max_count ({value}) must equal count ({count}) in a Dedicate (physical) pool")
-        return value
-
-    @field_validator("azs")
-    @classmethod
-    def _azs_add_up(cls, value: list[AzCount] | None, info: ValidationInfo) -> list[AzCount] | None:
-        if value is None:
-            return value
-        names = [az.az for az in value]
-        if len(set(names)) != len(names):
-            raise ValueError("each availability zone may appear only once")
-        count = info.data.get("count")
-        total = sum(az.count for az in value)
-        if count is not None and total != count:
-            raise ValueError(f"the AZ counts add up to {total}, not to count ({count})")
-        return value
+    _flavor_format = field_validator("flavor")(flavor_format)
+    _max_equals_count = field_validator("max_count")(max_equals_count("a Dedicate (physical) pool"))
+    _azs_add_up = field_validator("azs")(azs_add_up)
 
     @field_validator("extend_params")
     @classmethod
@@ -168,15 +147,15 @@ class ResourcePoolArgs(BaseModel):
     description: str = Field(default="", description='Free text without !<>=&".')
     job_flavors: list[str] = Field(default_factory=list, description="Job flavor names the pool supports.")
     driver: Driver | None = None
-    billing_mode: BillingMode | None = Field(default=None, description="on_demand (default) or prepaid.")
+    billing_mode: BillingModeInput = None
     period_type: Literal["month", "year"] | None = Field(
         default=None, validate_default=True, description="Prepaid period unit."
     )
-    period_num: int | None = Field(default=None, ge=1, validate_default=True, description="Prepaid period count.")
+    period_num: PeriodNumInput = None
     auto_renew: bool | None = Field(default=None, description="Renew a prepaid pool automatically.")
     auto_pay: bool | None = Field(default=None, description="Pay a prepaid order automatically.")
     promotion_info: str | None = Field(default=None, description="Discount chosen in CBC.")
-    service_console_url: str | None = Field(default=None, description="Where to go after paying the order.")
+    service_console_url: ServiceConsoleUrlInput = None
     order_id: str | None = Field(default=None, min_length=1, description="Order id (prepaid create or change).")
     wait_for_scopes: bool | None = Field(
         default=None,
@@ -210,13 +189,7 @@ class ResourcePoolArgs(BaseModel):
             raise ValueError("job flavors must be distinct, non-empty names")
         return value
 
-    @field_validator("period_type", "period_num", "auto_pay")
-    @classmethod
-    def _prepaid_only(cls, value: Any, info: ValidationInfo) -> Any:
-        required = info.field_name != "auto_pay"
-        if value is None and not required:
-            return value
-        return check_period(value, info.data.get("billing_mode"), str(info.field_name))
+    _prepaid_only = field_validator("period_type", "period_num", "auto_pay")(prepaid_only)
 
     @field_validator("description")
     @classmethod
