@@ -8,6 +8,7 @@ uses ``platform_for_path`` and ``error_body`` to answer as the platform itself w
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,29 @@ class Platform:
 MODELARTS = Platform("modelarts", re.compile(r"^/v[12]/[^/]+/"), "ModelArts")
 IAM = Platform("iam", re.compile(r"^/v3/auth/"), "IAM")
 
-PLATFORMS: list[Platform] = [IAM, MODELARTS]
+
+@dataclass(frozen=True)
+class RequestIdPlatform(Platform):
+    """A platform whose errors read ``{"request_id", "error_code", "error_message"}``."""
+
+    def error_body(self, code: str, message: str) -> dict[str, Any]:
+        return {"request_id": uuid.uuid4().hex, "error_code": code, "error_message": message}
+
+
+# HiLens (seed 000): /v3 paths under ai-mgr, node-manager, tag-mgr or a tagged resource type, and the
+# basic console's and skill market's /v1 and /v2 paths, which ModelArts' pattern would otherwise take.
+_HILENS_V3 = r"/v3/(ai-mgr/|[^/]+/(ai-mgr|node-manager|tag-mgr|nodes?|deployments?|configmaps?|secrets?)/)"
+_HILENS_V1_V2 = r"/v2/[^/]+/device-manager/|/v1/(skill-market/|[^/]+/(skill-market|alarm-manager|platform-manager)/)"
+HILENS = Platform("hilens", re.compile(f"^(?:{_HILENS_V3}|{_HILENS_V1_V2})"), "HIL")
+# The application-deployment endpoints (not their jobs) answer errors in their own shape (seed §5.3,
+# tables 5-82 to 5-85 and their repeats).
+HILENS_DEPLOYMENTS = RequestIdPlatform(
+    "hilens",
+    re.compile(r"^/v3/[^/]+/ai-mgr/deployments(/[^/]+(/nodes|/(?!tasks$)[^/]+(/action/[^/]+)?)?)?/?$"),
+    "HIL",
+)
+
+PLATFORMS: list[Platform] = [IAM, HILENS_DEPLOYMENTS, HILENS, MODELARTS]
 
 
 def platform_for_path(path: str) -> Platform | None:
@@ -63,6 +86,21 @@ GENERIC_CODES: dict[str, dict[int, tuple[str, str]]] = {
         502: ("ModelArts.0010", "Internal error."),
         503: ("ModelArts.0010", "Service unavailable."),
         504: ("ModelArts.0010", "Gateway timeout."),
+    },
+    # HiLens documents four codes (seed table 7-2: HIL.0002, HIL.0004, HIL.0055, HIL.0145); 400, 404
+    # and 409 need codes it does not give, so HIL.0001, HIL.0010 and HIL.0011 are localcloud's own.
+    # Gateway answers (401, 429) carry the API gateway's APIGW codes, as the seed says they may.
+    "hilens": {
+        400: ("HIL.0001", "Invalid parameter."),
+        401: ("APIGW.0301", "Incorrect IAM authentication information."),
+        403: ("HIL.0145", "Invalid token."),
+        404: ("HIL.0010", "The resource does not exist."),
+        409: ("HIL.0011", "The request conflicts with the resource's current state."),
+        429: ("APIGW.0308", "The throttling threshold has been reached."),
+        500: ("HIL.0002", "Internal server error."),
+        502: ("HIL.0002", "Internal server error."),
+        503: ("HIL.0002", "Internal server error."),
+        504: ("HIL.0002", "Internal server error."),
     },
     "iam": {
         400: ("IAM.0001", "Bad request."),
