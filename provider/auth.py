@@ -1,4 +1,4 @@
-"""Authentication for httpx: AK/SK signatures, IAM tokens, OAuth2 bearer tokens.
+"""Authentication for httpx: AK/SK signatures, IAM tokens, OAuth2 client-credentials bearer tokens.
 
 Each is an ``httpx.Auth`` that holds its credential only for the life of a client: clients are
 built inside each provider call, never stored on a provider object (which is pickled into state).
@@ -6,14 +6,17 @@ built inside each provider call, never stored on a provider object (which is pic
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Generator
-from urllib.parse import parse_qsl
+from typing import Any, Literal
+from urllib.parse import parse_qsl, quote_plus
 
 import httpx
 
 from aicompute.provider import signing
+from aicompute.provider.errors import ApiError
 
 
 class AkSkAuth(httpx.Auth):
@@ -152,3 +155,133 @@ class IamPasswordAuth(httpx.Auth):
             self._token = token
             self._expires = time.monotonic() + self._lifetime
         return token
+
+
+TokenAuthMethod = Literal["auto", "post", "basic"]
+"""How the client authenticates to the token endpoint (RFC 6749 §2.3.1): ``post`` sends
+``client_id``/``client_secret`` in the form body, ``basic`` sends them as HTTP Basic credentials, and
+``auto`` starts with the form body and switches to Basic when the server asks for it."""
+
+
+class OAuth2ClientCredentialsAuth(httpx.Auth):
+    """OAuth 2.0 client-credentials grant (RFC 6749 §4.4) with the token sent as a Bearer token (RFC 6750).
+
+    The token is fetched on first use through the same client (so the same TLS settings apply) and
+    reused until shortly before ``expires_in`` runs out. A 401 to a request made with a cached token
+    (expired early, revoked, or the server forgot it) drops the token, fetches a new one and sends
+    the request once more. The client secret is read from configuration for each new client, so a
+    rotated secret is used from the next provider call on. Neither the secret nor a token is ever in
+    ``repr`` or in an error message.
+    """
+
+    requires_request_body = True  # a request refused for a stale token is sent again
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        method: TokenAuthMethod = "auto",
+        scope: str | None = None,
+    ) -> None:
+        self._token_url = token_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._method: TokenAuthMethod = method
+        self._scope = scope
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"OAuth2ClientCredentialsAuth(token_url={self._token_url}, client_id={self._client_id})"
+
+    @staticmethod
+    def refresh_margin(expires_in: float) -> float:
+        """How long before ``expires_in`` runs out a token is replaced: a tenth of its life, at most a minute."""
+        return min(60.0, expires_in / 10)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        with self._lock:
+            cached = self._token if self._token is not None and time.monotonic() < self._expires else None
+        token = cached or (yield from self._fetch_token())
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401 and cached is not None:
+            with self._lock:
+                if self._token == cached:
+                    self._token = None
+            request.headers["Authorization"] = f"Bearer {(yield from self._fetch_token())}"
+            yield request
+
+    def _token_request(self, method: Literal["post", "basic"]) -> httpx.Request:
+        form = {"grant_type": "client_credentials"}
+        if self._scope:
+            form["scope"] = self._scope
+        headers = {"Accept": "application/json"}
+        if method == "basic":
+            # RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined and base64-encoded.
+            pair = f"{quote_plus(self._client_id)}:{quote_plus(self._client_secret)}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+        else:
+            form.update(client_id=self._client_id, client_secret=self._client_secret)
+        return httpx.Request("POST", self._token_url, data=form, headers=headers)
+
+    def _fetch_token(self) -> Generator[httpx.Request, httpx.Response, str]:
+        method: Literal["post", "basic"] = "basic" if self._method == "basic" else "post"
+        response = yield self._token_request(method)
+        response.read()
+        if self._method == "auto" and method == "post" and _wants_basic(response):
+            self._method = "basic"
+            response = yield self._token_request("basic")
+            response.read()
+        token, lifetime = self._parse_token(response)
+        with self._lock:
+            self._token = token
+            self._expires = (
+                time.monotonic() + lifetime - self.refresh_margin(lifetime) if lifetime is not None else float("inf")
+            )
+        return token
+
+    def _parse_token(self, response: httpx.Response) -> tuple[str, float | None]:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        path = httpx.URL(self._token_url).path
+        if response.status_code != 200:
+            code = str(body.get("error") or f"HTTP.{response.status_code}")
+            detail = str(body.get("error_description") or response.reason_phrase or "")
+            message = f"the token endpoint refused client {self._client_id!r}: {detail}".rstrip(": ")
+            raise ApiError(response.status_code, code, message, method="POST", path=path)
+        token = body.get("access_token")
+        token_type = str(body.get("token_type") or "Bearer")
+        if not isinstance(token, str) or not token:
+            raise ApiError(
+                response.status_code,
+                "invalid_response",
+                "the token response has no access_token",
+                method="POST",
+                path=path,
+            )
+        if token_type.lower() != "bearer":
+            raise ApiError(
+                response.status_code,
+                "unsupported_token_type",
+                f"token type {token_type!r} is not Bearer",
+                method="POST",
+                path=path,
+            )
+        expires_in = body.get("expires_in")
+        try:
+            lifetime = float(expires_in) if expires_in is not None else None
+        except (TypeError, ValueError):
+            lifetime = None
+        return token, lifetime
+
+
+def _wants_basic(response: httpx.Response) -> bool:
+    """RFC 6749 §5.2: a 401 ``invalid_client`` answer names the scheme it wants in WWW-Authenticate."""
+    return response.status_code == 401 and "basic" in response.headers.get("WWW-Authenticate", "").lower()

@@ -22,18 +22,45 @@ aicompute:maxRetries          HW_MAX_RETRIES              retries of idempotent 
 aicompute:pollInterval        AICOMPUTE_POLL_INTERVAL     first waiter poll interval, seconds (default 2)
 aicompute:insecure            HW_INSECURE                 skip TLS verification
 ============================  ==========================  ==============================
+
+The central compute platform (T/BAX part 4) authenticates with OAuth2 client credentials
+(RFC 6749 §4.4) instead of AK/SK:
+
+==================================  =====================================  ==============================
+config key                          environment                            meaning
+==================================  =====================================  ==============================
+aicompute:centralEndpoint           AICOMPUTE_CENTRAL_ENDPOINT             base URL of /CCP and /CAP (else
+                                    (else AICOMPUTE_ENDPOINT)              aicompute:endpoint)
+aicompute:centralClientId           AICOMPUTE_CENTRAL_CLIENT_ID            OAuth2 client id
+aicompute:centralClientSecret       AICOMPUTE_CENTRAL_CLIENT_SECRET        OAuth2 client secret (secret)
+aicompute:centralTokenUrl           AICOMPUTE_CENTRAL_TOKEN_URL            token endpoint (default
+                                                                           ``<endpoint>/oauth/token``)
+aicompute:centralTokenAuthMethod    AICOMPUTE_CENTRAL_TOKEN_AUTH_METHOD    ``auto`` (form body, then HTTP
+                                                                           Basic if asked), ``post``,
+                                                                           ``basic``
+aicompute:centralCaCert             AICOMPUTE_CENTRAL_CA_CERT              CA bundle: a file path or PEM text
+aicompute:centralInsecure           AICOMPUTE_CENTRAL_INSECURE             skip TLS verification (else
+                                                                           aicompute:insecure)
+==================================  =====================================  ==============================
 """
 
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, Field, SecretStr
 
-from aicompute.provider.auth import AkSkAuth, IamPasswordAuth, StaticTokenAuth
+from aicompute.provider.auth import (
+    AkSkAuth,
+    IamPasswordAuth,
+    OAuth2ClientCredentialsAuth,
+    StaticTokenAuth,
+    TokenAuthMethod,
+)
 
 PLATFORMS = ("modelarts", "iam", "hilens", "central")
 
@@ -52,6 +79,12 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "max_retries": ("maxRetries", "HW_MAX_RETRIES"),
     "poll_interval": ("pollInterval", "AICOMPUTE_POLL_INTERVAL"),
     "insecure": ("insecure", "HW_INSECURE"),
+    "central_client_id": ("centralClientId", "AICOMPUTE_CENTRAL_CLIENT_ID"),
+    "central_client_secret": ("centralClientSecret", "AICOMPUTE_CENTRAL_CLIENT_SECRET"),
+    "central_token_url": ("centralTokenUrl", "AICOMPUTE_CENTRAL_TOKEN_URL"),
+    "central_token_auth_method": ("centralTokenAuthMethod", "AICOMPUTE_CENTRAL_TOKEN_AUTH_METHOD"),
+    "central_ca_cert": ("centralCaCert", "AICOMPUTE_CENTRAL_CA_CERT"),
+    "central_insecure": ("centralInsecure", "AICOMPUTE_CENTRAL_INSECURE"),
 }
 
 
@@ -78,6 +111,17 @@ class ProviderSettings(BaseModel):
     max_poll_interval: float = Field(default=30.0, gt=0)
     request_timeout: float = Field(default=60.0, gt=0)
     insecure: bool = False
+    central_client_id: str | None = None
+    central_client_secret: SecretStr | None = None
+    central_token_url: str | None = None
+    central_token_auth_method: TokenAuthMethod = "auto"
+    central_ca_cert: str | None = None
+    central_insecure: bool | None = None
+
+    @classmethod
+    def config_keys(cls) -> list[str]:
+        """Every Pulumi config key (without the ``aicompute:`` namespace) the settings are read from."""
+        return [key for key, _ in _SOURCES.values()] + [f"{platform}Endpoint" for platform in PLATFORMS]
 
     @classmethod
     def load(cls, config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> ProviderSettings:
@@ -139,3 +183,45 @@ class ProviderSettings(BaseModel):
             "no credentials: set aicompute:accessKey and aicompute:secretKey (HW_ACCESS_KEY, HW_SECRET_KEY), "
             "or aicompute:authToken, or aicompute:userName and aicompute:password"
         )
+
+    # the central compute platform ------------------------------------------------------------------
+    def central_endpoint(self) -> str:
+        """The central platform's base URL: it has no public endpoint to derive from a region."""
+        endpoint = self.endpoints.get("central") or self.endpoint
+        if not endpoint:
+            raise ConfigError(
+                "no endpoint for the central compute platform: set aicompute:centralEndpoint "
+                "(AICOMPUTE_CENTRAL_ENDPOINT) or aicompute:endpoint (AICOMPUTE_ENDPOINT)"
+            )
+        return endpoint.rstrip("/")
+
+    def central_token_endpoint(self) -> str:
+        return self.central_token_url or f"{self.central_endpoint()}/oauth/token"
+
+    def central_auth(self) -> OAuth2ClientCredentialsAuth:
+        if not (self.central_client_id and self.central_client_secret):
+            raise ConfigError(
+                "no central platform credentials: set aicompute:centralClientId and aicompute:centralClientSecret "
+                "(AICOMPUTE_CENTRAL_CLIENT_ID, AICOMPUTE_CENTRAL_CLIENT_SECRET)"
+            )
+        return OAuth2ClientCredentialsAuth(
+            self.central_token_endpoint(),
+            self.central_client_id,
+            self.central_client_secret.get_secret_value(),
+            method=self.central_token_auth_method,
+        )
+
+    def central_verify(self) -> ssl.SSLContext | bool:
+        """TLS verification for the central platform: off, a given CA bundle, or the system's."""
+        insecure = self.insecure if self.central_insecure is None else self.central_insecure
+        if insecure:
+            return False
+        if not self.central_ca_cert:
+            return True
+        cert = self.central_ca_cert.strip()
+        try:
+            if cert.startswith("-----BEGIN"):
+                return ssl.create_default_context(cadata=cert)
+            return ssl.create_default_context(cafile=os.path.expanduser(cert))
+        except (OSError, ssl.SSLError) as error:
+            raise ConfigError(f"aicompute:centralCaCert is not a readable PEM CA bundle: {error}") from None

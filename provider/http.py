@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -73,14 +74,16 @@ class ApiClient:
         auth: httpx.Auth,
         parse_error: ErrorParser,
         transport: httpx.BaseTransport | None = None,
+        verify: ssl.SSLContext | bool | None = None,
     ) -> None:
+        """``verify`` overrides the TLS verification that ``settings.insecure`` implies."""
         self.settings = settings
         self._parse_error = parse_error
         self._http = httpx.Client(
             base_url=base_url,
             auth=auth,
             timeout=settings.request_timeout,
-            verify=not settings.insecure,
+            verify=(not settings.insecure) if verify is None else verify,
             transport=transport,
         )
 
