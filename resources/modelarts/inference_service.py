@@ -35,7 +35,7 @@ API facts (seed 002 §9.1–9.9, digest ``modelarts-services-api.md`` §2 and §
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -64,6 +64,17 @@ STOPPING = frozenset({"stopping"})
 BUSY = frozenset({"deploying", "stopping"})  # no config or status update until they end (3519)
 SCALABLE = frozenset({"running", "concerning"})  # PUT /property preconditions (real-time)
 
+# Not in the PUT body: a change replaces (module docstring).
+CREATE_ONLY = (
+    "service_name",
+    "infer_type",
+    "workspace_id",
+    "pool_name",
+    "cluster_id",
+    "vpc_id",
+    "subnet_network_id",
+    "security_group_id",
+)
 PUT_FIELDS = frozenset(
     {
         "description",
@@ -75,6 +86,8 @@ PUT_FIELDS = frozenset(
         "service_secrets",
     }
 )
+# Inputs GET returns as they were sent (config is cut down and service_secrets never returned).
+ECHOED_AS_SENT = (*CREATE_ONLY, "description", "schedule", "additional_properties", "load_balancer_policy", "priority")
 CONFIG_OUTPUT_KEYS = (
     "model_id",
     "model_name",
@@ -353,6 +366,11 @@ def _desired(state: Any) -> Any:
     return state
 
 
+def _run_state(state: Any) -> DesiredStatus:
+    """A live state as a valid ``status`` input: stopped (or stopping), else running."""
+    return "stopped" if _desired(state) == "stopped" else "running"
+
+
 def _number(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -410,18 +428,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
     kind = "ModelArts inference service"
     args_model = InferenceServiceArgs
     fields = Fields(
-        create_only=frozenset(
-            {
-                "service_name",
-                "infer_type",
-                "workspace_id",
-                "pool_name",
-                "cluster_id",
-                "vpc_id",
-                "subnet_network_id",
-                "security_group_id",
-            }
-        ),
+        create_only=frozenset(CREATE_ONLY),
         updatable=PUT_FIELDS | {"status"},
         write_only=frozenset({"service_secrets"}),
         normalisers={"config": _normalise_config, "status": _desired},
@@ -434,7 +441,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
     def parse_lenient(cls, props: Mapping[str, Any]) -> InferenceServiceArgs | None:
         """Old outputs carry the live state (e.g. ``concerning``) under ``status``."""
         if "status" in props:
-            props = {**props, "status": "stopped" if _desired(props["status"]) == "stopped" else "running"}
+            props = {**props, "status": _run_state(props["status"])}
         return super().parse_lenient(props)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -466,8 +473,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         result = super().read(id_, props)
         if result.inputs and "status" in result.inputs:
-            desired = _desired(result.inputs["status"])
-            result.inputs["status"] = desired if desired == "stopped" else "running"
+            result.inputs["status"] = _run_state(result.inputs["status"])
         return result
 
     # hooks ------------------------------------------------------------------------------------
@@ -488,25 +494,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         live = api.get_or_none("v1", f"services/{resource_id}")
         if live is None:
             return None
-        echoed = {
-            key: live[key]
-            for key in (
-                "service_name",
-                "infer_type",
-                "workspace_id",
-                "pool_name",
-                "cluster_id",
-                "vpc_id",
-                "subnet_network_id",
-                "security_group_id",
-                "description",
-                "schedule",
-                "additional_properties",
-                "load_balancer_policy",
-                "priority",
-            )
-            if live.get(key) not in (None, "")
-        }
+        echoed = {key: live[key] for key in ECHOED_AS_SENT if live.get(key) not in (None, "")}
         if echoed.get("additional_properties") == {}:
             echoed.pop("additional_properties")
         if "workspace_id" in echoed:
@@ -608,15 +596,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
             return live
         api.request("PUT", api.path("v1", f"services/{service_id}"), json={"status": status})
         if status == "stopped":
-            waiter = Waiter(
-                what=f"service {service_id}",
-                fetch=lambda: api.get_or_none("v1", f"services/{service_id}"),
-                state=_status,
-                target={"stopped"},
-                pending=UP | STARTING | STOPPING,
-                failure={"failed"},
-                reason=_error,
-            )
+            waiter = self._waiter(api, service_id, {"stopped"}, UP | STARTING | STOPPING, {"failed"}, _error)
             return wait_for(waiter, api.settings, _left(deadline))
         waiter = self._up(api, service_id)
         waiter.pending = {*STARTING, "stopped"}
@@ -631,29 +611,34 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
                 return str(service["service_id"])
         return None
 
-    def _up(self, api: ModelArtsClient, service_id: str) -> Waiter[dict[str, Any]]:
-        """Deployed: running (concerning counts, with a warning state) or, for batch, finished."""
+    def _waiter(
+        self,
+        api: ModelArtsClient,
+        service_id: str,
+        target: Collection[str],
+        pending: Collection[str],
+        failure: Collection[str],
+        reason: Callable[[dict[str, Any]], str],
+    ) -> Waiter[dict[str, Any]]:
+        """A wait on the service's ``status`` (seed §9.3/9.6)."""
         return Waiter(
             what=f"service {service_id}",
             fetch=lambda: api.get_or_none("v1", f"services/{service_id}"),
             state=_status,
-            target=UP,
-            pending=STARTING,
-            failure={"failed"},
-            reason=_error,
+            target=target,
+            pending=pending,
+            failure=failure,
+            reason=reason,
         )
+
+    def _up(self, api: ModelArtsClient, service_id: str) -> Waiter[dict[str, Any]]:
+        """Deployed: running (concerning counts, with a warning state) or, for batch, finished."""
+        return self._waiter(api, service_id, UP, STARTING, {"failed"}, _error)
 
     def _settled(self, api: ModelArtsClient, service_id: str) -> Waiter[dict[str, Any]]:
         """Not deploying or stopping, so the API accepts an update (ModelArts.3519)."""
-        return Waiter(
-            what=f"service {service_id}",
-            fetch=lambda: api.get_or_none("v1", f"services/{service_id}"),
-            state=_status,
-            target={"running", "concerning", "finished", "stopped", "failed", "pending", "waiting"},
-            pending=BUSY,
-            failure={"deleting"},
-            reason=lambda _: "the service is being deleted",
-        )
+        settled = {"running", "concerning", "finished", "stopped", "failed", "pending", "waiting"}
+        return self._waiter(api, service_id, settled, BUSY, {"deleting"}, lambda _: "the service is being deleted")
 
 
 def _left(deadline: float) -> float:

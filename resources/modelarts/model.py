@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -275,15 +276,8 @@ class ModelArgs(BaseModel):
     deployment_constraints: DeploymentConstraints | None = None
     timeouts: Timeouts | None = None
 
-    @field_validator("model_type", mode="before")
-    @classmethod
-    def _canonical_type(cls, value: Any) -> Any:
-        return _model_type(value)
-
-    @field_validator("install_type", mode="before")
-    @classmethod
-    def _realtime(cls, value: Any) -> Any:
-        return _install_types(value)
+    _canonical_type = field_validator("model_type", mode="before")(_model_type)
+    _realtime = field_validator("install_type", mode="before")(_install_types)
 
     @field_validator("initial_config", "model_metrics", mode="before")
     @classmethod
@@ -327,6 +321,16 @@ def _status(model: dict[str, Any]) -> str:
     return str(model.get("model_status", ""))
 
 
+# Inputs GET returns in another spelling (JSON text, "true"/"false", realtime, any case), as the inputs spell them.
+_ECHO_AS_INPUT: dict[str, Callable[[Any], Any]] = {
+    "apis": _json_object,
+    "model_metrics": _json_object,
+    "source_copy": lambda value: str(value).lower() == "true",
+    "install_type": _install_types,
+    "model_type": _model_type,
+}
+
+
 def _failure_reason(model: dict[str, Any]) -> str:
     """Table 7-32 documents no failure field: the reason is read from ``error_msg`` (the name ModelArts
     uses for error messages, and where localcloud puts it)."""
@@ -368,15 +372,9 @@ class ModelProvider(ModelArtsProvider[ModelArgs]):
         echoed = {key: live[key] for key in CREATE_FIELDS if live.get(key) is not None}
         if live.get("config") not in (None, "", {}):
             echoed["initial_config"] = _json_object(live["config"])
-        for key in ("apis", "model_metrics"):
+        for key, as_input in _ECHO_AS_INPUT.items():
             if key in echoed:
-                echoed[key] = _json_object(echoed[key])
-        if "source_copy" in echoed:
-            echoed["source_copy"] = str(echoed["source_copy"]).lower() == "true"
-        if "install_type" in echoed:
-            echoed["install_type"] = _install_types(echoed["install_type"])
-        if "model_type" in echoed:
-            echoed["model_type"] = _model_type(echoed["model_type"])
+                echoed[key] = as_input(echoed[key])
         return {
             **echoed,
             "model_id": live.get("model_id", resource_id),

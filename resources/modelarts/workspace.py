@@ -39,6 +39,10 @@ class Grant(BaseModel):
         return self
 
 
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
 class WorkspaceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,14 +65,7 @@ class WorkspaceArgs(BaseModel):
             raise ValueError("'default' is the reserved name of the default workspace")
         return value
 
-    @field_validator("auth_type", mode="before")
-    @classmethod
-    def _upper(cls, value: Any) -> Any:
-        return value.upper() if isinstance(value, str) else value
-
-
-def _upper(value: Any) -> Any:
-    return value.upper() if isinstance(value, str) else value
+    _upper_auth_type = field_validator("auth_type", mode="before")(_upper)
 
 
 class WorkspaceProvider(ModelArtsProvider[WorkspaceArgs]):
