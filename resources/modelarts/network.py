@@ -20,6 +20,7 @@ from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
+from aicompute.resources.modelarts._rules import DisplayName
 
 NAME_LABEL = "os.modelarts/name"
 WORKSPACE_LABEL = "os.modelarts/workspace.id"
@@ -39,11 +40,8 @@ class PeerConnection(BaseModel):
 class NetworkArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(
-        min_length=4,
-        max_length=32,
-        pattern=r"^[a-z][a-z0-9-]*[a-z0-9]$",
-        description="4-32 characters [a-z0-9-], starting with a letter and ending with a letter or digit.",
+    name: DisplayName = Field(
+        description="4-32 characters [a-z0-9-], starting with a letter and ending with a letter or digit."
     )
     cidr: str = Field(description="Within 172.16.0.0/12 or 192.168.0.0/16, prefix length up to /24.")
     workspace_id: str = Field(default="0", min_length=1, description="Workspace id; '0' is the default.")

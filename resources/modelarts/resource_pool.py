@@ -59,6 +59,7 @@ from aicompute.resources.modelarts._pools import (
     prepaid_only,
     status_buckets,
 )
+from aicompute.resources.modelarts._rules import DisplayName
 from aicompute.resources.modelarts.network import DESCRIPTION_ANNOTATION, NAME_LABEL, WORKSPACE_LABEL
 
 NODE_PREFIX_LABEL = "os.modelarts/node.prefix"
@@ -127,11 +128,8 @@ class Driver(BaseModel):
 class ResourcePoolArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(
-        min_length=4,
-        max_length=32,
-        pattern=r"^[a-z][a-z0-9-]*[a-z0-9]$",
-        description="Display name: 4-32 characters [a-z0-9-], starting with a letter, ending with a letter or digit.",
+    name: DisplayName = Field(
+        description="Display name: 4-32 characters [a-z0-9-], starting with a letter, ending with a letter or digit."
     )
     network_id: str = Field(min_length=1, description="The Network's id (its metadata.name).")
     scope: list[Scope] = Field(min_length=1, description="Job types: Train, Infer, Notebook (at least one).")
