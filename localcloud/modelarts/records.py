@@ -8,13 +8,10 @@ which GET does not return).
 
 from __future__ import annotations
 
-from typing import Any
-
-JSON = dict[str, Any]
+from aicompute.localcloud.modelarts.kube import JSON
 
 MODEL_KIND = "modelarts.model"
 SERVICE_KIND = "modelarts.service"
-POOL_KIND = "modelarts.pool"
 
 
 def _visible(record: JSON) -> JSON:
@@ -27,3 +24,6 @@ def public(record: JSON) -> JSON:
     if isinstance(view.get("config"), list):
         view["config"] = [_visible(entry) if isinstance(entry, dict) else entry for entry in view["config"]]
     return view
+
+
+__all__ = ["JSON", "MODEL_KIND", "SERVICE_KIND", "public"]

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from aicompute.localcloud.modelarts.bodies import SERVICE_ERRORS
 from aicompute.localcloud.modelarts.common import PlatformError, Transaction, modelarts_error
-from aicompute.localcloud.modelarts.records import JSON, MODEL_KIND, POOL_KIND
+from aicompute.localcloud.modelarts.kube import POOL_KIND
+from aicompute.localcloud.modelarts.records import JSON, MODEL_KIND
 from aicompute.localcloud.modelarts.service_catalogue import CUSTOM, find_cluster, find_specification
 from aicompute.localcloud.modelarts.service_schemas import CreateServiceRequest, Schedule, ServiceConfig
 from aicompute.localcloud.store import Project

@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 
 from aicompute.localcloud.modelarts.common import Transaction, modelarts_error
+from aicompute.localcloud.modelarts.kube import WORKSPACE_KIND
+from aicompute.localcloud.modelarts.workspaces import DEFAULT_WORKSPACE_ID, abnormal
 from aicompute.localcloud.store import Project
-
-WORKSPACE_KIND = "modelarts.workspace"
-DEFAULT_WORKSPACE = "0"
 
 _IDS = uuid.UUID("6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f")
 
@@ -27,14 +26,10 @@ def ownership(project: Project) -> dict[str, str]:
 
 def require_workspace(tx: Transaction, project_id: str, workspace_id: str, action: str) -> None:
     """The workspace must exist (400 ``ModelArts.0102``) and be usable (400 ``ModelArts.7004``)."""
-    if workspace_id == DEFAULT_WORKSPACE:
+    if workspace_id == DEFAULT_WORKSPACE_ID:
         return
     workspace = tx.get(WORKSPACE_KIND, project_id, workspace_id)
     if workspace is None:
         raise modelarts_error(400, "ModelArts.0102", f"The workspace does not exist. (workspace_id {workspace_id})")
     if workspace.get("status", "NORMAL") != "NORMAL":
-        raise modelarts_error(
-            400,
-            "ModelArts.7004",
-            f"the status of workspace: {workspace_id} is abnormal, can not execute [action: {action}]",
-        )
+        raise abnormal(workspace_id, action)
