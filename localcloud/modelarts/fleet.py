@@ -298,6 +298,21 @@ def start_removal(
     lifecycle.schedule(tx, project_id, REMOVE_DELAY_SECONDS, REMOVED_STEP, args)
 
 
+def remove_nodepool(
+    tx: Transaction, lifecycle: Lifecycle, project_id: str, pool_name: str, nodepool_name: str, trigger: tuple[str, str]
+) -> None:
+    """The node pool is marked ``_deleting`` and its nodes go ``Deleting``; a step drops them and it."""
+    nodepool = get_nodepool(tx, project_id, pool_name, nodepool_name)
+    names = [
+        node["metadata"]["name"]
+        for node in nodes_of(tx, project_id, pool_name, nodepool_name)
+        if phase_of(node) != "Deleting"
+    ]
+    nodepool["_deleting"] = True
+    tx.put(NODEPOOL_KIND, project_id, nodepool_key(pool_name, nodepool_name), nodepool)
+    start_removal(tx, lifecycle, project_id, pool_name, names, trigger, drop_nodepool=nodepool_name)
+
+
 # status ----------------------------------------------------------------------------------------
 def _bucket_entry(nodepool: JSON, nodes: list[JSON], with_max: bool) -> JSON:
     resources = nodepool["spec"]["resources"]

@@ -85,6 +85,15 @@ def quota_exceeded(what: str, quota: int) -> PlatformError:
     return modelarts_error(400, "ModelArts.0118", f"QuotaInsufficient: the {what} to use exceeds the quota {quota}")
 
 
+def check_new_object(tx: Transaction, project_id: str, kind: str, name: str, what: str, code: str, quota: int) -> None:
+    """A new network or pool: its name is free (409 ``code``, "<What> already exists.") and the
+    project's objects of that kind are under ``quota``."""
+    if tx.get(kind, project_id, name) is not None:
+        raise modelarts_error(409, code, f"{what.capitalize()} already exists.")
+    if len(tx.object_ids(kind, project_id)) >= quota:
+        raise quota_exceeded(what, quota)
+
+
 # request bodies --------------------------------------------------------------------------------
 def _path_text(parts: Sequence[object]) -> str:
     text = ""
@@ -123,6 +132,12 @@ def parse(
         return model.model_validate(data)
     except ValidationError as error:
         raise fail(describe_validation(error, where)) from None
+
+
+def dump(model: BaseModel) -> JSON:
+    """A parsed request model as API JSON again: the API's spelling (aliases), unset fields left out."""
+    dumped: JSON = model.model_dump(by_alias=True, exclude_none=True)
+    return dumped
 
 
 async def _read_json(request: Request) -> Any:

@@ -43,6 +43,7 @@ from aicompute.localcloud.modelarts.kube import (
     apply_patch,
     arm_creation_failure,
     bad_request,
+    check_new_object,
     conflict,
     consume_failure,
     label_filter,
@@ -50,7 +51,6 @@ from aicompute.localcloud.modelarts.kube import (
     parse,
     parse_limit,
     public,
-    quota_exceeded,
     reject_unpatchable,
 )
 from aicompute.localcloud.modelarts.workspaces import require_usable_workspace
@@ -186,11 +186,8 @@ def create_network(tx: Transaction, lifecycle: Lifecycle, project: Project, body
     labels = body.metadata.labels
     name = f"{labels.name}-{project_id}"
     require_usable_workspace(tx, project, labels.workspace_id, "createNetwork")
-    if tx.get(NETWORK_KIND, project_id, name) is not None:
-        # Inferred from the pool's ModelArts.50015000 (digest §11.1); undocumented for networks.
-        raise modelarts_error(409, "ModelArts.50025000", "Network already exists.")
-    if len(tx.object_ids(NETWORK_KIND, project_id)) >= NETWORK_QUOTA:
-        raise quota_exceeded("network", NETWORK_QUOTA)
+    # The 409 code is inferred from the pool's ModelArts.50015000 (digest §11.1); undocumented for networks.
+    check_new_object(tx, project_id, NETWORK_KIND, name, "network", "ModelArts.50025000", NETWORK_QUOTA)
     _check_no_overlap(tx, project_id, body.spec.cidr)
     annotations = body.metadata.annotations
     description = annotations.description if annotations else None

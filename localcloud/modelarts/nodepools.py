@@ -33,6 +33,7 @@ from aicompute.localcloud.modelarts.kube import (
     arm_creation_failure,
     bad_request,
     conflict,
+    dump,
     parse,
     public,
     reject_unpatchable,
@@ -158,18 +159,13 @@ class PatchRequired(BaseModel):
 
 
 # backend ---------------------------------------------------------------------------------------
-def _dump(model: BaseModel) -> JSON:
-    dumped: JSON = model.model_dump(by_alias=True, exclude_none=True)
-    return dumped
-
-
 def _check_name_field(resources: NodePoolResources, name: str) -> None:
     if resources.node_pool not in (None, name):
         raise bad_request(f"spec.resources.nodePool: {resources.node_pool!r} is not the node pool's name {name!r}")
 
 
 def _spec_resources(resources: NodePoolResources, name: str) -> JSON:
-    return {"nodePool": name, **{k: v for k, v in _dump(resources).items() if k != "nodePool"}}
+    return {"nodePool": name, **{k: v for k, v in dump(resources).items() if k != "nodePool"}}
 
 
 def _sync_entry(pool: JSON, name: str, resources: JSON) -> None:
@@ -198,7 +194,7 @@ def create_nodepool(
     _check_name_field(resources, name)
     flavor = usable_flavor(resources.flavor, "spec.resources.flavor")
     check_azs(flavor, project.region, [item.az for item in resources.azs or [] if item.count], "spec.resources.azs")
-    annotations = _dump(body.metadata.annotations) if body.metadata.annotations else {}
+    annotations = dump(body.metadata.annotations) if body.metadata.annotations else {}
     nodepool = add_nodepool(tx, project_id, pool, name, _spec_resources(resources, name), annotations)
     arm_creation_failure(tx, project_id, NODEPOOL_KIND, nodepool)
     key = fleet.nodepool_key(pool_name, name)
@@ -258,15 +254,8 @@ def delete_nodepool(tx: Transaction, lifecycle: Lifecycle, project_id: str, pool
     if live == [name]:
         raise bad_request(f"node pool {name} is the last one of pool {pool_name}; at least one node must remain")
     answer = copy.deepcopy(nodepool)  # the answer shows the node pool as it was (§16.5 example)
-    nodepool["_deleting"] = True
-    key = fleet.nodepool_key(pool_name, name)
-    tx.put(NODEPOOL_KIND, project_id, key, nodepool)
-    names = [
-        n["metadata"]["name"]
-        for n in fleet.nodes_of(tx, project_id, pool_name, name)
-        if fleet.phase_of(n) != "Deleting"
-    ]
-    fleet.start_removal(tx, lifecycle, project_id, pool_name, names, (NODEPOOL_KIND, key), drop_nodepool=name)
+    trigger = (NODEPOOL_KIND, fleet.nodepool_key(pool_name, name))
+    fleet.remove_nodepool(tx, lifecycle, project_id, pool_name, name, trigger)
     fleet.sync_status(tx, project_id, pool)
     tx.put(POOL_KIND, project_id, pool_name, pool)
     return answer

@@ -40,12 +40,13 @@ from aicompute.localcloud.modelarts.kube import (
     apply_patch,
     arm_creation_failure,
     bad_request,
+    check_new_object,
     conflict,
     consume_failure,
+    dump,
     label_filter,
     parse,
     public,
-    quota_exceeded,
     reject_unpatchable,
 )
 from aicompute.localcloud.modelarts.pool_models import (
@@ -128,11 +129,6 @@ def _tenant_domain_id(project: Project) -> str:
 
 
 # create ----------------------------------------------------------------------------------------
-def _dump(model: Any) -> JSON:
-    dumped: JSON = model.model_dump(by_alias=True, exclude_none=True)
-    return dumped
-
-
 def _new_pool(project: Project, name: str, body: PoolCreate) -> JSON:
     labels = body.metadata.labels
     meta_labels = {NAME_LABEL: labels.name, WORKSPACE_LABEL: labels.workspace_id}
@@ -143,7 +139,7 @@ def _new_pool(project: Project, name: str, body: PoolCreate) -> JSON:
     spec: JSON = {
         "type": body.spec.type,
         "scope": list(body.spec.scope),
-        "resources": [_dump(resource) for resource in body.spec.resources],
+        "resources": [dump(resource) for resource in body.spec.resources],
         "network": {"name": body.spec.network.name},
     }
     if body.spec.job_flavors is not None:
@@ -155,7 +151,7 @@ def _new_pool(project: Project, name: str, body: PoolCreate) -> JSON:
         "resources": {},
     }
     if body.spec.driver is not None:
-        spec["driver"] = _dump(body.spec.driver)
+        spec["driver"] = dump(body.spec.driver)
         status["driver"] = _driver_status(body.spec.driver, "Creating")
     return {
         "kind": "Pool",
@@ -164,7 +160,7 @@ def _new_pool(project: Project, name: str, body: PoolCreate) -> JSON:
             "name": name,
             "creationTimestamp": rfc3339_now(),
             "labels": meta_labels,
-            "annotations": _dump(body.metadata.annotations),
+            "annotations": dump(body.metadata.annotations),
         },
         "spec": spec,
         "status": status,
@@ -238,10 +234,7 @@ def create_pool(tx: Transaction, lifecycle: Lifecycle, project: Project, body: P
     labels = body.metadata.labels
     name = f"{labels.name}-{project_id}"
     require_usable_workspace(tx, project, labels.workspace_id, "createPool")
-    if tx.get(POOL_KIND, project_id, name) is not None:
-        raise modelarts_error(409, "ModelArts.50015000", "Pool already exists.")
-    if len(tx.object_ids(POOL_KIND, project_id)) >= POOL_QUOTA:
-        raise quota_exceeded("pool", POOL_QUOTA)
+    check_new_object(tx, project_id, POOL_KIND, name, "pool", "ModelArts.50015000", POOL_QUOTA)
     _require_active_network(tx, project_id, body.spec.network.name)
     flavors = [
         _check_resource(project.region, resource.flavor, resource.azs, f"spec.resources[{index}]")
@@ -256,9 +249,9 @@ def create_pool(tx: Transaction, lifecycle: Lifecycle, project: Project, body: P
     arm_creation_failure(tx, project_id, POOL_KIND, pool)
     for flavor, resource in zip(flavors, body.spec.resources, strict=True):
         nodepool_name = f"{flavor.name}-Default"
-        resources = {**_dump(resource), "maxCount": resource.count}
+        resources = {**dump(resource), "maxCount": resource.count}
         # The pool echoes the entry as asked, without a maxCount it was not given (§10.15 example).
-        add_nodepool(tx, project_id, pool, nodepool_name, resources, {}, entry=_dump(resource))
+        add_nodepool(tx, project_id, pool, nodepool_name, resources, {}, entry=dump(resource))
         fleet.add_nodes(
             tx, project_id, pool, nodepool_name, flavor.name, _initial_azs(flavor, project.region, resource)
         )
@@ -446,7 +439,7 @@ def _change_drivers(
         pool["spec"].pop("driver", None)
         pool["status"].pop("driver", None)
         return
-    pool["spec"]["driver"] = driver.model_dump(by_alias=True, exclude_none=True)
+    pool["spec"]["driver"] = dump(driver)
     status = _driver_status(driver, "Running")
     for kind, item in status.items():
         if old.get(kind, {}).get("version") != item["version"]:
@@ -498,7 +491,7 @@ def _reconcile_resources(
     for name, _ in kept:
         fleet.converge_nodes(tx, lifecycle, project_id, pool, _nodepool(tx, project_id, pool_name, name), trigger)
     for name, _ in free + zeroed:  # entries the list no longer names, or scaled to 0
-        _start_nodepool_removal(tx, lifecycle, project_id, pool_name, name, trigger)
+        fleet.remove_nodepool(tx, lifecycle, project_id, pool_name, name, trigger)
 
 
 def _nodepool(tx: Transaction, project_id: str, pool_name: str, name: str) -> JSON:
@@ -534,17 +527,3 @@ def _resize_group(
         node_resources.pop("azs", None)
     tx.put(NODEPOOL_KIND, project_id, fleet.nodepool_key(pool_name, name), nodepool)
     return name, entry
-
-
-def _start_nodepool_removal(
-    tx: Transaction, lifecycle: Lifecycle, project_id: str, pool_name: str, name: str, trigger: tuple[str, str]
-) -> None:
-    nodepool = _nodepool(tx, project_id, pool_name, name)
-    nodes = [
-        n["metadata"]["name"]
-        for n in fleet.nodes_of(tx, project_id, pool_name, name)
-        if fleet.phase_of(n) != "Deleting"
-    ]
-    nodepool["_deleting"] = True
-    tx.put(NODEPOOL_KIND, project_id, fleet.nodepool_key(pool_name, name), nodepool)
-    fleet.start_removal(tx, lifecycle, project_id, pool_name, nodes, trigger, drop_nodepool=name)
