@@ -15,6 +15,7 @@ in ``failed`` with the directive's message as ``error_msg`` and as an abnormal e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,57 +201,50 @@ def _finish_deploy(service: JSON) -> None:
     _end_upgrade(service, succeeded=True)
 
 
+def _settle(tx: Transaction, project_id: str, service: JSON, succeed: Callable[[JSON], None]) -> None:
+    """A step's transition: an armed failure fails the service, else ``succeed`` moves it on; stored."""
+    if (failure := _failure(tx, project_id, service)) is not None:
+        fail(service, failure)
+    else:
+        succeed(service)
+    tx.put(SERVICE_KIND, project_id, service["service_id"], service)
+
+
 @step(DEPLOY_STEP)
 def _deploy_phase(tx: Transaction, project_id: str, args: dict[str, Any]) -> None:
     service = _current(tx, project_id, args, "deploying")
-    if service is None:
-        return
-    if (failure := _failure(tx, project_id, service)) is not None:
-        fail(service, failure)
-    elif args["phase"] < len(PHASES):
-        _emit(service, PHASES[args["phase"]])
-    else:
-        _finish_deploy(service)
-    tx.put(SERVICE_KIND, project_id, service["service_id"], service)
+    if service is not None:
+        phase = args["phase"]
+        advance = (lambda s: _emit(s, PHASES[phase])) if phase < len(PHASES) else _finish_deploy
+        _settle(tx, project_id, service, advance)
 
 
 @step(STOPPED_STEP)
 def _stopped(tx: Transaction, project_id: str, args: dict[str, Any]) -> None:
     service = _current(tx, project_id, args, "stopping")
-    if service is None:
-        return
-    if (failure := _failure(tx, project_id, service)) is not None:
-        fail(service, failure)
-    else:
-        _stop_now(service, "service stopped")
-    tx.put(SERVICE_KIND, project_id, service["service_id"], service)
+    if service is not None:
+        _settle(tx, project_id, service, lambda s: _stop_now(s, "service stopped"))
 
 
 @step(AUTO_STOP_STEP)
 def _auto_stop(tx: Transaction, project_id: str, args: dict[str, Any]) -> None:
     service = _current(tx, project_id, args, "running", "concerning")
-    if service is None or "due_time" not in service:  # the schedule was changed meanwhile
-        return
-    if (failure := _failure(tx, project_id, service)) is not None:
-        fail(service, failure)
-    else:
-        _stop_now(service, "service stopped as scheduled")
-    tx.put(SERVICE_KIND, project_id, service["service_id"], service)
+    if service is not None and "due_time" in service:  # else the schedule was changed meanwhile
+        _settle(tx, project_id, service, lambda s: _stop_now(s, "service stopped as scheduled"))
+
+
+def _finish_batch(service: JSON) -> None:
+    _transition(service, "finished")
+    for entry in service["config"]:
+        entry.update(status="finished", finished_time=epoch_ms())
+    record_event(service, "batch service finished")
 
 
 @step(FINISHED_STEP)
 def _finished(tx: Transaction, project_id: str, args: dict[str, Any]) -> None:
     service = _current(tx, project_id, args, "running")
-    if service is None:
-        return
-    if (failure := _failure(tx, project_id, service)) is not None:
-        fail(service, failure)
-    else:
-        _transition(service, "finished")
-        for entry in service["config"]:
-            entry.update(status="finished", finished_time=epoch_ms())
-        record_event(service, "batch service finished")
-    tx.put(SERVICE_KIND, project_id, service["service_id"], service)
+    if service is not None:
+        _settle(tx, project_id, service, _finish_batch)
 
 
 @step(DELETED_STEP)
