@@ -1,0 +1,44 @@
+"""Declares the things listed in the JSON file named by config ``filestate:spec``.
+
+The spec: ``{"things": [{"name": ..., "value": ..., "kind": ..., "size": ..., "sleep": ...,
+"protect": bool, "retain": bool, "ignore": [...], "replace_on": [...], "dbr": bool,
+"secret": bool, "from": "<other thing's name>", "parent": "<component name>"}], "components": [names],
+"outputs": {...}, "aws": bool}``. ``from`` makes ``value`` the other thing's ``path`` output, which
+is unknown in a preview while that thing is still to be created.
+"""
+
+import json
+from pathlib import Path
+
+import pulumi
+from things import Thing
+
+config = pulumi.Config("filestate")
+spec = json.loads(Path(config.require("spec")).read_text())
+
+components = {name: pulumi.ComponentResource("test:index:Group", name) for name in spec.get("components", [])}
+things: dict[str, Thing] = {}
+for item in spec.get("things", []):
+    props = {k: item[k] for k in ("name", "value", "kind", "size", "sleep", "adopt") if k in item}
+    if "from" in item:
+        props["value"] = things[item["from"]].path.apply(lambda p: f"after {p}")
+    if item.get("secret"):
+        props["value"] = pulumi.Output.secret(props.get("value"))
+    opts = pulumi.ResourceOptions(
+        protect=item.get("protect", False),
+        retain_on_delete=item.get("retain", False),
+        ignore_changes=item.get("ignore"),
+        replace_on_changes=item.get("replace_on"),
+        delete_before_replace=item.get("dbr"),
+        parent=components.get(item.get("parent", "")),
+        aliases=[pulumi.Alias(name=a) for a in item.get("aliases", [])] or None,
+    )
+    things[item["name"]] = Thing(item.get("resource", item["name"]), props, opts)
+
+for name, value in spec.get("outputs", {}).items():
+    pulumi.export(name, value)
+pulumi.export("paths", {name: thing.path for name, thing in things.items()})
+if "password" in spec:
+    pulumi.export("password", pulumi.Output.secret(spec["password"]))
+if spec.get("aws"):
+    pulumi.CustomResource("aws:s3/bucket:Bucket", "bucket", {})
