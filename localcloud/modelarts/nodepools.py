@@ -38,7 +38,7 @@ from aicompute.localcloud.modelarts.kube import (
     public,
     reject_unpatchable,
 )
-from aicompute.localcloud.modelarts.pool_models import BILLING_MODE_ANNOTATION, AzCount
+from aicompute.localcloud.modelarts.pool_models import BILLING_MODE_ANNOTATION, AzCount, check_counts
 from aicompute.localcloud.modelarts.pools import add_nodepool, require_changeable
 from aicompute.localcloud.store import Project
 
@@ -95,10 +95,7 @@ class NodePoolResources(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> NodePoolResources:
-        if self.max_count != self.count:
-            raise ValueError(f"maxCount {self.max_count} must equal count {self.count} in a physical pool")
-        if self.azs and sum(item.count for item in self.azs) != self.count:
-            raise ValueError(f"the counts of azs add up to {sum(i.count for i in self.azs)}, not count {self.count}")
+        check_counts(self.count, self.max_count, self.azs)
         return self
 
 

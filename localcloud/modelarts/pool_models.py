@@ -46,7 +46,10 @@ class AzCount(BaseModel):
     count: int = Field(ge=0)
 
 
-def _check_az_total(azs: list[AzCount] | None, count: int) -> None:
+def check_counts(count: int, max_count: int | None, azs: list[AzCount] | None) -> None:
+    """``maxCount`` (when given) equals ``count`` in a physical pool; the AZ counts add up to ``count``."""
+    if max_count is not None and max_count != count:
+        raise ValueError(f"maxCount {max_count} must equal count {count} in a physical pool")
     if azs and sum(item.count for item in azs) != count:
         raise ValueError(f"the counts of azs add up to {sum(item.count for item in azs)}, not count {count}")
 
@@ -105,9 +108,7 @@ class PoolResourceIn(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> PoolResourceIn:
-        if self.max_count is not None and self.max_count != self.count:
-            raise ValueError(f"maxCount {self.max_count} must equal count {self.count} in a physical pool")
-        _check_az_total(self.azs, self.count)
+        check_counts(self.count, self.max_count, self.azs)
         return self
 
 
@@ -160,7 +161,7 @@ class PoolResourcePatch(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> PoolResourcePatch:
-        _check_az_total(self.azs, self.count)
+        check_counts(self.count, None, self.azs)
         return self
 
 

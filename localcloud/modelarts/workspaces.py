@@ -91,6 +91,12 @@ def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
 
 
+def _not_default_name(name: str | None) -> str | None:
+    if name == DEFAULT_WORKSPACE_NAME:
+        raise ValueError("'default' is reserved for the default workspace")
+    return name
+
+
 class WorkspaceCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -101,13 +107,7 @@ class WorkspaceCreate(BaseModel):
     grants: list[Grant] = Field(default_factory=list)
 
     _auth_upper = field_validator("auth_type", mode="before")(_upper)
-
-    @field_validator("name")
-    @classmethod
-    def _not_reserved(cls, name: str) -> str:
-        if name == DEFAULT_WORKSPACE_NAME:
-            raise ValueError("'default' is reserved for the default workspace")
-        return name
+    _not_reserved = field_validator("name")(_not_default_name)
 
 
 class WorkspaceUpdate(BaseModel):
@@ -119,13 +119,7 @@ class WorkspaceUpdate(BaseModel):
     grants: list[Grant] | None = None
 
     _auth_upper = field_validator("auth_type", mode="before")(_upper)
-
-    @field_validator("name")
-    @classmethod
-    def _not_reserved(cls, name: str | None) -> str | None:
-        if name == DEFAULT_WORKSPACE_NAME:
-            raise ValueError("'default' is reserved for the default workspace")
-        return name
+    _not_reserved = field_validator("name")(_not_default_name)
 
 
 class QuotaChange(BaseModel):
