@@ -5,10 +5,12 @@ from __future__ import annotations
 import typer
 
 from aicompute import __version__
+from aicompute.engine.cli_stack import register as register_stack_commands
 
 app = typer.Typer(no_args_is_help=True, help="Infrastructure as code for AI compute.")
 localcloud_app = typer.Typer(no_args_is_help=True, help="The bundled emulator of the platform APIs.")
 app.add_typer(localcloud_app, name="localcloud")
+register_stack_commands(app)
 
 
 @app.command()
