@@ -19,6 +19,8 @@ From that, this class implements Pulumi's check / diff / create / read / update 
   create-only changes are replaces.
 * **read** returns ``ReadResult(id, outputs, inputs)`` so refresh-then-preview is exact; a gone
   object reads as an empty id.
+* **secret** inputs (``Fields.secret``) never appear in a check failure or in the text of an error
+  raised by create or update: any of their values found there is replaced by ``[secret]``.
 
 A provider object is pickled into the state by Pulumi, so it never holds a credential: the
 stack config given to ``configure`` is dropped from the pickle, and clients are built per call.
@@ -77,6 +79,9 @@ class Fields:
     """Inputs that together name the object uniquely on the platform (e.g. a model's name and
     version). A replace that keeps all of them deletes first, since the new object would collide
     with the old one; a replace that changes one of them creates first, the safer order."""
+    secret: frozenset[str] = frozenset()
+    """Inputs whose values are secrets (the resource also lists them as secret outputs). Their values
+    are redacted from check failures and from the errors create and update raise."""
 
     def deletes_first(self, changed: frozenset[str]) -> bool:
         """Whether a replace with these changed inputs must delete the old object before creating."""
@@ -144,14 +149,61 @@ def _property_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def _failures(error: ValidationError, skip: set[str]) -> list[CheckFailure]:
+REDACTED = "[secret]"
+
+
+class InvalidInputs(ValueError):
+    """Inputs the Args model rejects, met outside check (the message is redacted like check's)."""
+
+
+def secret_values(keys: frozenset[str], *props: Mapping[str, Any]) -> list[str]:
+    """The string leaves of the secret inputs in ``props`` (dict values and list items; dict keys
+    are names, not secrets), longest first so that a value containing another is redacted whole."""
+    found: set[str] = set()
+
+    def collect(value: Any) -> None:
+        if isinstance(value, str):
+            if value:
+                found.add(value)
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                collect(item)
+
+    for values in props:
+        for key in keys:
+            collect(values.get(key))
+    return sorted(found, key=len, reverse=True)
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    for value in secrets:
+        text = text.replace(value, REDACTED)
+    return text
+
+
+@contextmanager
+def redacting(secrets: list[str]) -> Iterator[None]:
+    """Re-raise an error whose text holds a secret value as one with the value replaced."""
+    try:
+        yield
+    except Exception as error:
+        text = str(error)
+        if not any(value in text for value in secrets):
+            raise
+        raise RuntimeError(f"{type(error).__name__}: {redact(text, secrets)}") from None
+
+
+def _failures(error: ValidationError, skip: set[str], secrets: list[str] | None = None) -> list[CheckFailure]:
     failures = []
     for item in error.errors():
         loc = tuple(item["loc"])
         if loc and str(loc[0]) in skip:
             continue
         path = _property_path(loc) or "(resource)"
-        failures.append(CheckFailure(path, f"{path}: {item['msg']}"))
+        failures.append(CheckFailure(path, redact(f"{path}: {item['msg']}", secrets or [])))
     return failures
 
 
@@ -216,6 +268,16 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
     def parse(cls, props: Mapping[str, Any]) -> ArgsT:
         values = {k: v for k, v in props.items() if k in cls.args_model.model_fields}
         return cls.args_model.model_validate(values)  # type: ignore[return-value]
+
+    @classmethod
+    def parse_valid(cls, props: Mapping[str, Any]) -> ArgsT:
+        """``parse`` for create and update: a rejection names fields and rules, never an input value
+        (pydantic's own text would quote every input, secrets included)."""
+        try:
+            return cls.parse(props)
+        except ValidationError as error:
+            reasons = [f.reason for f in _failures(error, set(), secret_values(cls.fields.secret, props))]
+            raise InvalidInputs(f"invalid {cls.kind} inputs: " + "; ".join(reasons)) from None
 
     @classmethod
     def parse_lenient(cls, props: Mapping[str, Any]) -> ArgsT | None:
@@ -293,7 +355,7 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         try:
             args = self.parse(props)
         except ValidationError as error:
-            return CheckResult(news, _failures(error, unknown))
+            return CheckResult(news, _failures(error, unknown, secret_values(self.fields.secret, props)))
         # Keys seeded with None name the resource's outputs (see resources/base.py), not inputs.
         extra = sorted(k for k in set(props) - set(self.input_names()) if props[k] is not None)
         if extra:
@@ -316,8 +378,8 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        args = self.parse(props)
-        with self.client() as api:
+        args = self.parse_valid(props)
+        with redacting(secret_values(self.fields.secret, props)), self.client() as api:
             resource_id = self.create_resource(api, args, self.timeout(args, "create"))
             return CreateResult(resource_id, self.outputs(api, resource_id, self.dump(args)))
 
@@ -342,10 +404,10 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        new = self.parse(news)
+        new = self.parse_valid(news)
         old = self.parse_lenient(olds) or new
         changed = self.changed_keys(olds, news) - LOCAL_INPUTS
-        with self.client() as api:
+        with redacting(secret_values(self.fields.secret, news, olds)), self.client() as api:
             if changed:
                 self.update_resource(api, id_, old, new, changed, self.timeout(new, "update"))
             return UpdateResult(self.outputs(api, id_, self.dump(new)))
