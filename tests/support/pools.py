@@ -1,15 +1,11 @@
-"""Helpers for the resource-pool and node-pool tests: a network to put pools on, raw API calls."""
+"""Helpers for the resource-pool and node-pool tests: a network to put pools on, the pool list."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
-import httpx
-
-from aicompute.provider.auth import AkSkAuth
 from aicompute.resources.modelarts.network import NetworkProvider
+from tests.support.api import signed_json
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import checked, configured
 
@@ -23,29 +19,6 @@ def create_network(localcloud: LocalCloudProcess, project: Credentials, name: st
     return provider.create(checked(provider, {"name": name, "cidr": "192.168.0.0/16"})).id
 
 
-def api(localcloud: LocalCloudProcess, project: Credentials, method: str, suffix: str, **kwargs: Any) -> httpx.Response:
-    """A signed call to ``/v2/{project_id}/<suffix>``, bypassing the provider."""
-    return httpx.request(
-        method,
-        f"{localcloud.url}/v2/{project.project_id}/{suffix}",
-        auth=AkSkAuth(project.access_key, project.secret_key),
-        timeout=10,
-        **kwargs,
-    )
-
-
 def list_pools(localcloud: LocalCloudProcess, project: Credentials, status: str | None = None) -> list[dict[str, Any]]:
     params = {"status": status} if status else {}
-    response = api(localcloud, project, "GET", "pools", params=params)
-    response.raise_for_status()
-    return list(response.json()["items"])
-
-
-def eventually(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
-    """Poll ``condition`` every 20 ms until it holds or the deadline passes."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+    return list(signed_json(localcloud, project, "GET", "v2/pools", params=params)["items"])

@@ -8,38 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
-from aicompute.provider.auth import AkSkAuth
-from tests.integration.localcloud.modelarts_api import wait_until
-from tests.support.localcloud import Credentials, LocalCloudProcess
+from tests.support.api import SignedApi, eventually
+from tests.support.pools import CPU, CPU8
 
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
-CPU = "modelarts.vm.cpu.4ud"
-CPU8 = "modelarts.vm.cpu.8u"
 GPU = "modelarts.vm.gpu.t4u8"
 
-__all__ = ["CPU", "CPU8", "GPU", "MERGE_PATCH", "ResourceApi", "wait_until"]
+__all__ = ["CPU", "CPU8", "GPU", "MERGE_PATCH", "ResourceApi"]
 
 
-class ResourceApi:
-    def __init__(self, localcloud: LocalCloudProcess, project: Credentials) -> None:
-        self.localcloud = localcloud
-        self.project = project
-        self.client = httpx.Client(
-            base_url=localcloud.url, auth=AkSkAuth(project.access_key, project.secret_key), timeout=10
-        )
-
-    def close(self) -> None:
-        self.client.close()
-
-    def url(self, path: str) -> str:
-        version, _, rest = path.partition("/")
-        return f"/{version}/{self.project.project_id}/{rest}"
-
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self.client.request(method, self.url(path), **kwargs)
-
+class ResourceApi(SignedApi):
     def ok(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)
         assert response.status_code == 200, f"{method} {path}: {response.status_code} {response.text}"
@@ -69,9 +47,6 @@ class ResourceApi:
     def gone(self, path: str, status: int = 404) -> bool:
         return self.request("GET", path).status_code == status
 
-    def fail_next(self, kind: str, obj_id: str = "*", message: str = "injected failure") -> None:
-        self.localcloud.fail_next(self.project.project_id, kind, obj_id, message)
-
     # builders --------------------------------------------------------------------------------
     def create_network(self, name: str = "net-main", cidr: str = "192.168.0.0/16", wait: bool = True) -> str:
         body = {
@@ -86,7 +61,7 @@ class ResourceApi:
         return network
 
     def wait_network(self, network: str, phase: str) -> dict[str, Any]:
-        result: dict[str, Any] = wait_until(
+        result: dict[str, Any] = eventually(
             lambda: self.get(f"v1/networks/{network}"), lambda n: n["status"]["phase"] == phase
         )
         return result
@@ -123,7 +98,7 @@ class ResourceApi:
 
     def wait_pool(self, pool: str, phase: str = "Running") -> dict[str, Any]:
         """The pool once in ``phase`` with no node still creating or deleting."""
-        result: dict[str, Any] = wait_until(
+        result: dict[str, Any] = eventually(
             lambda: self.get(f"v2/pools/{pool}"),
             lambda p: p["status"]["phase"] == phase and not {"creating", "deleting"} & set(p["status"]["resources"]),
         )

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.localcloud.modelarts_api import ModelArtsApi, wait_until
+from tests.integration.localcloud.modelarts_api import ModelArtsApi
+from tests.support.api import eventually
 from tests.support.localcloud import Credentials, LocalCloudProcess
 
 MODEL_KIND = "modelarts.model"
@@ -64,7 +65,7 @@ def create(api: ModelArtsApi, **body: Any) -> str:
 
 
 def wait_status(api: ModelArtsApi, model_id: str, *statuses: str) -> dict[str, Any]:
-    model: dict[str, Any] = wait_until(
+    model: dict[str, Any] = eventually(
         lambda: api.ok("GET", f"/models/{model_id}"), lambda m: m["model_status"] in statuses
     )
     return model

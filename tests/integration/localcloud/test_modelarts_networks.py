@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.localcloud.resource_api import ResourceApi, wait_until
+from tests.integration.localcloud.resource_api import ResourceApi
+from tests.support.api import eventually
 from tests.support.localcloud import Credentials, LocalCloudProcess
 
 PEER = {"peerVpcId": "03e4f4d7-fc62-409b-9c52-df885525e30b", "peerSubnetId": "42aeebc3-f7c7-45aa-b884-e6e9ac2f841d"}
@@ -49,7 +50,7 @@ def test_network_lifecycle(api: ResourceApi) -> None:
 
     deleted = api.delete(f"v1/networks/{name}")
     assert "deletionTimestamp" in deleted["metadata"]
-    wait_until(lambda: api.gone(f"v1/networks/{name}"), bool)
+    eventually(lambda: api.gone(f"v1/networks/{name}"), bool)
     assert api.error("GET", f"v1/networks/{name}", 404, "ModelArts.50025001") == "Network not exist."
     api.error("DELETE", f"v1/networks/{name}", 404, "ModelArts.50025001")
     api.error(
@@ -72,7 +73,7 @@ def test_peer_connections_connect_and_are_replaced_whole(api: ResourceApi) -> No
     peers = [{**PEER, "defaultGateWay": True}]
     assert patched["spec"]["connection"] == {"peerConnectionList": peers}
     assert patched["status"]["connectionStatus"]["peerConnectionStatus"] == [{**peers[0], "phase": "Connecting"}]
-    connected = wait_until(
+    connected = eventually(
         lambda: api.get(f"v1/networks/{name}"),
         lambda n: n["status"]["connectionStatus"]["peerConnectionStatus"][0]["phase"] == "Active",
     )
@@ -210,7 +211,7 @@ def test_fail_next_by_id_fails_the_peer_connection(api: ResourceApi) -> None:
     name = api.create_network("net-flaky", "172.16.0.0/24")
     api.fail_next("modelarts.network", name, "peer VPC refused")
     api.patch(f"v1/networks/{name}", {"spec": {"connection": {"peerConnectionList": [PEER]}}})
-    network = wait_until(
+    network = eventually(
         lambda: api.get(f"v1/networks/{name}"),
         lambda n: n["status"]["connectionStatus"]["peerConnectionStatus"][0]["phase"] != "Connecting",
     )
@@ -225,7 +226,7 @@ def test_fail_next_deletion_keeps_the_network(api: ResourceApi) -> None:
     assert "deletionTimestamp" not in network["metadata"]
     assert network["status"]["message"] == "subnet still has ports"
     api.delete(f"v1/networks/{name}")
-    wait_until(lambda: api.gone(f"v1/networks/{name}"), bool)
+    eventually(lambda: api.gone(f"v1/networks/{name}"), bool)
 
 
 def test_a_network_in_use_by_a_pool_cannot_be_deleted(api: ResourceApi) -> None:
@@ -234,5 +235,5 @@ def test_a_network_in_use_by_a_pool_cannot_be_deleted(api: ResourceApi) -> None:
     message = api.error("DELETE", f"v1/networks/{network}", 400, "ModelArts.50004000")
     assert pool in message
     api.delete(f"v2/pools/{pool}")
-    wait_until(lambda: api.gone(f"v2/pools/{pool}"), bool)
+    eventually(lambda: api.gone(f"v2/pools/{pool}"), bool)
     api.delete(f"v1/networks/{network}")

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.localcloud.resource_api import CPU, CPU8, ResourceApi, wait_until
+from tests.integration.localcloud.resource_api import CPU, CPU8, ResourceApi
+from tests.support.api import eventually
 from tests.support.localcloud import Credentials, LocalCloudProcess
 
 INVALID_NAME = "Bad request. invalid nodepool name"
@@ -79,7 +80,7 @@ def test_node_pool_lifecycle(api: ResourceApi, pool: str) -> None:
     creating = api.get(path)
     assert creating["status"]["resources"]["creating"]["count"] == 2
     assert "annotations" not in creating["metadata"]
-    ready = wait_until(lambda: api.get(path), settled)
+    ready = eventually(lambda: api.get(path), settled)
     assert ready["status"]["resources"]["available"]["nodePool"] == "nodepool-1"
     # The pool lists the node pool's nodes and counts it in its spec (two views of one group).
     pool_view = api.get(f"v2/pools/{pool}")
@@ -95,13 +96,13 @@ def test_node_pool_lifecycle(api: ResourceApi, pool: str) -> None:
     assert set(patched) == {"spec"}  # the PATCH answer holds only the spec (§16.4)
     assert patched["spec"]["resources"]["labels"] == labels  # merged into the object, not replaced
     assert api.get(path)["status"]["resources"]["creating"]["count"] == 1
-    assert wait_until(lambda: api.get(path), settled)["status"]["resources"]["available"]["count"] == 3
+    assert eventually(lambda: api.get(path), settled)["status"]["resources"]["available"]["count"] == 3
     assert api.get(f"v2/pools/{pool}")["spec"]["resources"][1]["count"] == 3
 
     deleted = api.delete(path)
     assert deleted["status"]["resources"]["available"]["count"] == 3  # the node pool as it was
     assert api.get(path)["status"]["resources"]["deleting"]["count"] == 3
-    wait_until(lambda: api.request("GET", path).status_code, lambda status: status == 400)
+    eventually(lambda: api.request("GET", path).status_code, lambda status: status == 400)
     assert api.error("GET", path, 400, "ModelArts.50004000") == INVALID_NAME
     assert api.get(f"v2/pools/{pool}")["spec"]["resources"] == [{"flavor": CPU, "count": 1}]
 
@@ -172,7 +173,7 @@ def test_fail_next_node_pool_creation_leaves_abnormal_nodes(api: ResourceApi, po
     api.fail_next("modelarts.nodepool", message="flavor capacity exhausted")
     api.post(f"v2/pools/{pool}/nodepools", nodepool_body("nodepool-bad", count=1))
     path = f"v2/pools/{pool}/nodepools/nodepool-bad"
-    failed = wait_until(lambda: api.get(path), lambda np: "creating" not in np["status"]["resources"])
+    failed = eventually(lambda: api.get(path), lambda np: "creating" not in np["status"]["resources"])
     assert failed["status"]["resources"]["abnormal"]["count"] == 1
     abnormal_pool = api.wait_pool(pool, "Abnormal")
     assert abnormal_pool["status"]["message"] == "flavor capacity exhausted"
@@ -188,7 +189,7 @@ def test_fail_next_by_id_fails_the_scale(api: ResourceApi, pool: str) -> None:
     api.fail_next("modelarts.nodepool", f"{pool}/{CPU}-Default", "node could not join")
     path = f"v2/pools/{pool}/nodepools/{CPU}-Default"
     api.patch(path, {"spec": {"resources": {"flavor": CPU, "count": 2, "maxCount": 2}}})
-    nodepool = wait_until(lambda: api.get(path), lambda np: "creating" not in np["status"]["resources"])
+    nodepool = eventually(lambda: api.get(path), lambda np: "creating" not in np["status"]["resources"])
     assert (
         nodepool["status"]["resources"]["available"]["count"],
         nodepool["status"]["resources"]["abnormal"]["count"],
@@ -198,14 +199,14 @@ def test_fail_next_by_id_fails_the_scale(api: ResourceApi, pool: str) -> None:
 
 def test_pool_patch_matches_node_pools_of_one_flavor_in_order(api: ResourceApi, pool: str) -> None:
     api.post(f"v2/pools/{pool}/nodepools", nodepool_body("nodepool-twin", count=1, flavor=CPU))
-    wait_until(lambda: api.get(f"v2/pools/{pool}/nodepools/nodepool-twin"), settled)
+    eventually(lambda: api.get(f"v2/pools/{pool}/nodepools/nodepool-twin"), settled)
     assert api.get(f"v2/pools/{pool}")["spec"]["resources"] == [
         {"flavor": CPU, "count": 1},
         {"flavor": CPU, "count": 1, "maxCount": 1},
     ]
     # Entry i of the list is the i-th node pool of that flavor; a count of 0 drops it.
     api.patch(f"v2/pools/{pool}", {"spec": {"resources": [{"flavor": CPU, "count": 2}, {"flavor": CPU, "count": 0}]}})
-    wait_until(lambda: api.get(f"v2/pools/{pool}/nodepools")["items"], lambda items: len(items) == 1)
+    eventually(lambda: api.get(f"v2/pools/{pool}/nodepools")["items"], lambda items: len(items) == 1)
     assert api.get(f"v2/pools/{pool}/nodepools")["items"][0]["metadata"]["name"] == f"{CPU}-Default"
     assert api.wait_pool(pool)["spec"]["resources"] == [{"flavor": CPU, "count": 2}]
     assert api.gone(f"v2/pools/{pool}/nodepools/nodepool-twin", 400)

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.localcloud.resource_api import CPU, CPU8, GPU, ResourceApi, wait_until
+from tests.integration.localcloud.resource_api import CPU, CPU8, GPU, ResourceApi
+from tests.support.api import eventually
 from tests.support.localcloud import Credentials, LocalCloudProcess
 
 
@@ -79,7 +80,7 @@ def test_pool_lifecycle_create_scale_delete(api: ResourceApi, network: str) -> N
     assert deleted["status"]["phase"] == "Deleting" and "deletionTimestamp" in deleted["metadata"]
     assert api.delete(f"v2/pools/{name}")["status"]["phase"] == "Deleting"  # idempotent while deleting
     assert name not in [p["metadata"]["name"] for p in api.get("v2/pools")["items"]]
-    wait_until(lambda: api.gone(f"v2/pools/{name}"), bool)
+    eventually(lambda: api.gone(f"v2/pools/{name}"), bool)
     assert api.error("GET", f"v2/pools/{name}", 404, "ModelArts.50015001") == "pool not found"
     api.error("GET", f"v2/pools/{name}/nodes", 404, "ModelArts.50015001")
     api.error("GET", f"v2/pools/{name}/nodepools", 404, "ModelArts.50015001")
@@ -106,7 +107,7 @@ def test_scope_driver_and_flavor_changes(api: ResourceApi, network: str) -> None
         {"scopeType": "Train", "state": "Disabling"},
     ]
     assert patched["status"]["driver"] == {"gpu": {"version": "470.57.02", "state": "Upgrading"}}
-    settled = wait_until(
+    settled = eventually(
         lambda: api.wait_pool(name),
         lambda p: (
             all(s["state"] == "Enabled" for s in p["status"]["scope"])
@@ -123,7 +124,7 @@ def test_scope_driver_and_flavor_changes(api: ResourceApi, network: str) -> None
 
     # Dropping a flavor from the (wholly replaced) list drains and removes its node pool.
     api.patch(f"v2/pools/{name}", {"spec": {"resources": [{"flavor": CPU8, "count": 1}]}})
-    wait_until(lambda: api.get(f"v2/pools/{name}/nodepools")["items"], lambda items: len(items) == 1)
+    eventually(lambda: api.get(f"v2/pools/{name}/nodepools")["items"], lambda items: len(items) == 1)
     assert buckets(api.wait_pool(name)) == {"available": 1}
 
 
@@ -243,7 +244,7 @@ def test_batch_delete_and_reboot_nodes(api: ResourceApi, network: str) -> None:
     rebooted = api.post(f"v2/pools/{name}/nodes/batch-reboot", {"nodeNames": nodes[:1]})
     assert rebooted == {"nodeNames": nodes[:1]}
     assert node_phases(api, name)[0] == "Checking"
-    wait_until(lambda: node_phases(api, name), lambda phases: phases == ["Available"] * 3)
+    eventually(lambda: node_phases(api, name), lambda phases: phases == ["Available"] * 3)
 
     api.post(f"v2/pools/{name}/nodes/batch-delete", {"deleteNodeNames": nodes[1:]})
     assert buckets(api.get(f"v2/pools/{name}")) == {"available": 1, "deleting": 2}
@@ -296,7 +297,7 @@ def test_fail_next_creation_ends_in_error_and_is_listed_as_failed(api: ResourceA
     assert stats["operationTime"].endswith(" +0000 UTC")
     api.error("GET", "v2/pools", 400, "ModelArts.50004000", params={"status": "broken"})
     api.delete(f"v2/pools/{name}")
-    wait_until(lambda: api.gone(f"v2/pools/{name}"), bool)
+    eventually(lambda: api.gone(f"v2/pools/{name}"), bool)
 
 
 def test_fail_next_scale_out_makes_the_pool_abnormal_until_repaired(api: ResourceApi, network: str) -> None:

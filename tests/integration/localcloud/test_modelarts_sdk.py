@@ -7,9 +7,8 @@ pools are created, read, updated, listed and deleted through it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
@@ -72,11 +71,9 @@ from huaweicloudsdkmodelarts.v1 import (
 )
 from huaweicloudsdkmodelarts.v1.model.create_node_pool_meta_vo import CreateNodePoolMetaVO
 
+from tests.support.api import eventually
 from tests.support.localcloud import Credentials, LocalCloudProcess
-
-T = TypeVar("T")
-CPU = "modelarts.vm.cpu.4ud"
-CPU8 = "modelarts.vm.cpu.8u"
+from tests.support.pools import CPU, CPU8
 
 
 @pytest.fixture
@@ -91,16 +88,6 @@ def sdk(localcloud: LocalCloudProcess, project: Credentials) -> Iterator[Any]:
         .build()
     )
     yield client
-
-
-def poll(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 10.0) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value):
-            return value
-        assert time.monotonic() < deadline, f"still not there after {timeout} s: {value!r}"
-        time.sleep(0.02)
 
 
 def gone(call: Callable[[], object], status: int = 404) -> bool:
@@ -128,7 +115,7 @@ def test_sdk_workspace_crud(sdk: Any) -> None:
     assert [w.id for w in listed.workspaces] == ["0", created.id] and listed.total_count == 2
 
     assert sdk.delete_workspace(DeleteWorkspaceRequest(workspace_id=created.id)).workspace_id == created.id
-    poll(lambda: gone(lambda: sdk.show_workspace(ShowWorkspaceRequest(workspace_id=created.id)), 400), bool)
+    eventually(lambda: gone(lambda: sdk.show_workspace(ShowWorkspaceRequest(workspace_id=created.id)), 400), bool)
     with pytest.raises(ClientRequestException) as error:
         sdk.show_workspace(ShowWorkspaceRequest(workspace_id=created.id))
     assert error.value.error_code == "ModelArts.7005"
@@ -146,7 +133,7 @@ def create_network(sdk: Any, name: str, cidr: str) -> str:
     created = sdk.create_network(CreateNetworkRequest(body=body))
     assert created.status.phase == ""
     network = str(created.metadata.name)
-    poll(
+    eventually(
         lambda: sdk.show_network(ShowNetworkRequest(network_name=network)).status.phase, lambda phase: phase == "Active"
     )
     return network
@@ -164,7 +151,7 @@ def test_sdk_network_crud(sdk: Any, project: Credentials) -> None:
     patched = sdk.patch_network(PatchNetworkRequest(network_name=network, body=update))
     assert patched.metadata.annotations.os_modelarts_description == "sdk"
     assert patched.spec.connection.peer_connection_list[0].default_gate_way is True
-    connected = poll(
+    connected = eventually(
         lambda: sdk.show_network(ShowNetworkRequest(network_name=network)),
         lambda n: n.status.connection_status.peer_connection_status[0].phase == "Active",
     )
@@ -175,7 +162,7 @@ def test_sdk_network_crud(sdk: Any, project: Credentials) -> None:
 
     deleted = sdk.delete_network(DeleteNetworkRequest(network_name=network))
     assert deleted.metadata.name == network
-    poll(lambda: gone(lambda: sdk.show_network(ShowNetworkRequest(network_name=network))), bool)
+    eventually(lambda: gone(lambda: sdk.show_network(ShowNetworkRequest(network_name=network))), bool)
     with pytest.raises(ClientRequestException) as error:
         sdk.show_network(ShowNetworkRequest(network_name=network))
     assert (error.value.status_code, error.value.error_code) == (404, "ModelArts.50025001")
@@ -206,7 +193,7 @@ def test_sdk_pool_and_node_pool_crud(sdk: Any) -> None:
     created = sdk.create_pool(CreatePoolRequest(body=body))
     pool = str(created.metadata.name)
     assert created.status.phase == "Creating"
-    poll(lambda: pool_phase(sdk, pool), lambda phase: phase == "Running")
+    eventually(lambda: pool_phase(sdk, pool), lambda phase: phase == "Running")
     shown = sdk.show_pool(ShowPoolRequest(pool_name=pool))
     assert (shown.spec.resources[0].flavor, shown.spec.resources[0].count) == (CPU, 1)
     assert [s.state for s in shown.status.scope] == ["Enabled", "Enabled"]
@@ -219,7 +206,7 @@ def test_sdk_pool_and_node_pool_crud(sdk: Any) -> None:
     )
     patched = sdk.patch_pool(PatchPoolRequest(pool_name=pool, body=update))
     assert patched.spec.resources[0].count == 2 and patched.status.phase == "Running"
-    poll(lambda: len(sdk.list_pool_nodes(ListPoolNodesRequest(pool_name=pool)).items), lambda n: n == 2)
+    eventually(lambda: len(sdk.list_pool_nodes(ListPoolNodesRequest(pool_name=pool)).items), lambda n: n == 2)
 
     nodepool_body = CreateNodePoolRequestBody(
         api_version="v2",
@@ -235,7 +222,7 @@ def test_sdk_pool_and_node_pool_crud(sdk: Any) -> None:
         bucket = nodepool.status.resources.available
         return int(bucket.count) if bucket is not None and bucket.count is not None else 0
 
-    poll(lambda: available("sdk-nodepool"), lambda count: count == 1)
+    eventually(lambda: available("sdk-nodepool"), lambda count: count == 1)
     names = [np.metadata.name for np in sdk.list_node_pools(ListNodePoolsRequest(pool_name=pool)).items]
     assert names == [f"{CPU}-Default", "sdk-nodepool"]
 
@@ -244,12 +231,12 @@ def test_sdk_pool_and_node_pool_crud(sdk: Any) -> None:
         PatchNodePoolRequest(pool_name=pool, nodepool_name="sdk-nodepool", body=scale)
     )
     assert patched_nodepool.spec.resources.count == 2
-    poll(lambda: available("sdk-nodepool"), lambda count: count == 2)
+    eventually(lambda: available("sdk-nodepool"), lambda count: count == 2)
     nodes = sdk.list_node_pool_nodes(ListNodePoolNodesRequest(pool_name=pool, nodepool_name="sdk-nodepool"))
     assert [n.spec.flavor for n in nodes.items] == [CPU8, CPU8]
 
     sdk.delete_node_pool(DeleteNodePoolRequest(pool_name=pool, nodepool_name="sdk-nodepool"))
-    poll(
+    eventually(
         lambda: gone(
             lambda: sdk.show_node_pool(ShowNodePoolRequest(pool_name=pool, nodepool_name="sdk-nodepool")), 400
         ),
@@ -258,9 +245,9 @@ def test_sdk_pool_and_node_pool_crud(sdk: Any) -> None:
 
     deleted = sdk.delete_pool(DeletePoolRequest(pool_name=pool))
     assert deleted.status.phase == "Deleting" and deleted.metadata.deletion_timestamp
-    poll(lambda: gone(lambda: sdk.show_pool(ShowPoolRequest(pool_name=pool))), bool)
+    eventually(lambda: gone(lambda: sdk.show_pool(ShowPoolRequest(pool_name=pool))), bool)
     sdk.delete_network(DeleteNetworkRequest(network_name=network))
-    poll(lambda: gone(lambda: sdk.show_network(ShowNetworkRequest(network_name=network))), bool)
+    eventually(lambda: gone(lambda: sdk.show_network(ShowNetworkRequest(network_name=network))), bool)
 
 
 def test_sdk_reads_the_catalogue(sdk: Any) -> None:

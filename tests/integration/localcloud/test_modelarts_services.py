@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.localcloud.modelarts_api import ModelArtsApi, wait_until
+from tests.integration.localcloud.modelarts_api import ModelArtsApi
+from tests.support.api import eventually
 from tests.support.localcloud import Credentials, LocalCloudProcess
 
 SERVICE_KIND = "modelarts.service"
@@ -30,7 +31,7 @@ def published_model(api: ModelArtsApi, name: str = "mnist", version: str = "1.0.
         **extra,
     }
     model_id: str = api.ok("POST", "/models", json=body)["model_id"]
-    wait_until(lambda: api.ok("GET", f"/models/{model_id}"), lambda m: m["model_status"] != "publishing")
+    eventually(lambda: api.ok("GET", f"/models/{model_id}"), lambda m: m["model_status"] != "publishing")
     return model_id
 
 
@@ -50,12 +51,12 @@ def service(api: ModelArtsApi, service_id: str) -> dict[str, Any]:
 
 
 def wait_status(api: ModelArtsApi, service_id: str, *statuses: str) -> dict[str, Any]:
-    found: dict[str, Any] = wait_until(lambda: service(api, service_id), lambda s: s["status"] in statuses)
+    found: dict[str, Any] = eventually(lambda: service(api, service_id), lambda s: s["status"] in statuses)
     return found
 
 
 def wait_gone(api: ModelArtsApi, service_id: str) -> None:
-    response = wait_until(lambda: api.request("GET", f"/services/{service_id}"), lambda r: r.status_code == 404)
+    response = eventually(lambda: api.request("GET", f"/services/{service_id}"), lambda r: r.status_code == 404)
     assert response.json()["error_code"] == "ModelArts.3502"
 
 
@@ -482,7 +483,7 @@ def test_dedicated_pool_from_the_pools_api(api: ModelArtsApi) -> None:
     network_body = {"apiVersion": "v1", "kind": "Network", "metadata": {"labels": {"os.modelarts/name": "net-infer"}},
                     "spec": {"cidr": "192.168.0.0/16"}}  # fmt: skip
     network = api.ok("POST", "/networks", json=network_body)["metadata"]["name"]
-    wait_until(lambda: api.ok("GET", f"/networks/{network}"), lambda n: n["status"]["phase"] == "Active")
+    eventually(lambda: api.ok("GET", f"/networks/{network}"), lambda n: n["status"]["phase"] == "Active")
 
     def create_pool(name: str, scope: list[str]) -> str:
         body = {"apiVersion": "v2", "kind": "Pool", "metadata": {"labels": {"os.modelarts/name": name}},
@@ -499,7 +500,7 @@ def test_dedicated_pool_from_the_pools_api(api: ModelArtsApi) -> None:
     assert early["error_code"] == "ModelArts.2887"
     train_pool = create_pool("pool-train", ["Train"])
     for pool in (infer_pool, train_pool):
-        wait_until(lambda pool=pool: api.ok("GET", f"{v2}/pools/{pool}"), lambda p: p["status"]["phase"] == "Running")
+        eventually(lambda pool=pool: api.ok("GET", f"{v2}/pools/{pool}"), lambda p: p["status"]["phase"] == "Running")
 
     wrong = api.error("POST", "/services", 400, json={"service_name": "train", "infer_type": "real-time",
                                                       "pool_name": train_pool, "config": [custom]})  # fmt: skip

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.integration.localcloud.resource_api import ResourceApi, wait_until
+from tests.integration.localcloud.resource_api import ResourceApi
+from tests.support.api import eventually
 from tests.support.localcloud import Credentials, LocalCloudProcess
 
 GPU_DURATION = "exemlProject.gpu_duration"
@@ -54,7 +55,7 @@ def test_workspace_lifecycle_create_read_update_delete(api: ResourceApi) -> None
     assert api.delete(f"v1/workspaces/{workspace_id}") == {"workspace_id": workspace_id}
     deleting = api.request("GET", f"v1/workspaces/{workspace_id}")
     assert deleting.status_code == 400 or deleting.json()["status"] == "DELETING"
-    wait_until(lambda: api.request("GET", f"v1/workspaces/{workspace_id}").status_code, lambda s: s == 400)
+    eventually(lambda: api.request("GET", f"v1/workspaces/{workspace_id}").status_code, lambda s: s == 400)
     message = api.error("GET", f"v1/workspaces/{workspace_id}", 400, "ModelArts.7005")
     assert message == f"workspace: {workspace_id} not existed"
 
@@ -158,11 +159,11 @@ def test_fail_next_create_and_delete(api: ResourceApi) -> None:
     workspace_id = str(create(api, "sticky-ws")["id"])
     api.fail_next("modelarts.workspace", workspace_id, "resources still in use")
     api.delete(f"v1/workspaces/{workspace_id}")
-    settled = wait_until(lambda: api.get(f"v1/workspaces/{workspace_id}"), lambda w: w["status"] != "DELETING")
+    settled = eventually(lambda: api.get(f"v1/workspaces/{workspace_id}"), lambda w: w["status"] != "DELETING")
     assert (settled["status"], settled["status_info"]) == ("DELETE_FAILED", "resources still in use")
     api.error("PUT", f"v1/workspaces/{workspace_id}", 400, "ModelArts.7004", json={"description": "x"})
     api.delete(f"v1/workspaces/{workspace_id}")  # a second attempt goes through
-    wait_until(lambda: api.request("GET", f"v1/workspaces/{workspace_id}").status_code, lambda s: s == 400)
+    eventually(lambda: api.request("GET", f"v1/workspaces/{workspace_id}").status_code, lambda s: s == 400)
 
 
 def test_networks_need_an_existing_normal_workspace(api: ResourceApi) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
-from aicompute.provider.auth import AkSkAuth
 from aicompute.provider.errors import ApiError, WaitFailed, WaitTimeout
 from aicompute.resources.modelarts.inference_service import InferenceServiceProvider
 from aicompute.resources.modelarts.model import ModelProvider
+from tests.support.api import signed_json
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import checked, configured, last_seq, mutating_calls
 
@@ -55,19 +54,8 @@ def service(models: list[str], **changes: Any) -> dict[str, Any]:
     return {**props, **changes}
 
 
-def http(localcloud: LocalCloudProcess, project: Credentials, method: str, path: str, **kwargs: Any) -> Any:
-    response = httpx.request(
-        method,
-        f"{localcloud.url}/v1/{project.project_id}/{path}",
-        auth=AkSkAuth(project.access_key, project.secret_key),
-        **kwargs,
-    )
-    response.raise_for_status()
-    return response.json()
-
-
 def list_services(localcloud: LocalCloudProcess, project: Credentials) -> list[dict[str, Any]]:
-    return list(http(localcloud, project, "GET", "services")["services"])
+    return list(signed_json(localcloud, project, "GET", "v1/services")["services"])
 
 
 def calls(localcloud: LocalCloudProcess, since: int) -> list[tuple[str, str]]:
@@ -185,8 +173,8 @@ def test_update_waits_for_a_deploying_service(
     provider: InferenceServiceProvider, models: list[str], localcloud: LocalCloudProcess, project: Credentials
 ) -> None:
     body = {**service(models), "workspace_id": "0"}
-    service_id = http(localcloud, project, "POST", "services", json=body)["service_id"]
-    assert http(localcloud, project, "GET", f"services/{service_id}")["status"] == "deploying"
+    service_id = signed_json(localcloud, project, "POST", "v1/services", json=body)["service_id"]
+    assert signed_json(localcloud, project, "GET", f"v1/services/{service_id}")["status"] == "deploying"
     olds = provider.read(service_id, {}).outs
     since = last_seq(localcloud)
     described = checked(provider, service(models, description="while deploying"))

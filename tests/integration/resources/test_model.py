@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
 import pytest
 
-from aicompute.provider.auth import AkSkAuth
 from aicompute.provider.errors import WaitFailed, WaitTimeout
 from aicompute.resources.modelarts.model import ModelProvider
+from tests.support.api import signed_json
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import checked, configured, last_seq, mutating_calls
 
@@ -64,12 +63,7 @@ def provider(localcloud: LocalCloudProcess, project: Credentials) -> ModelProvid
 
 
 def list_models(localcloud: LocalCloudProcess, project: Credentials) -> list[dict[str, Any]]:
-    response = httpx.get(
-        f"{localcloud.url}/v1/{project.project_id}/models",
-        auth=AkSkAuth(project.access_key, project.secret_key),
-    )
-    response.raise_for_status()
-    return list(response.json()["models"])
+    return list(signed_json(localcloud, project, "GET", "v1/models")["models"])
 
 
 def test_lifecycle(provider: ModelProvider, localcloud: LocalCloudProcess, project: Credentials) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
-from aicompute.provider.auth import AkSkAuth
 from aicompute.provider.errors import WaitFailed, WaitTimeout
 from aicompute.resources.modelarts.network import NetworkProvider
+from tests.support.api import signed_json
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import checked, configured, last_seq, mutating_calls
 
@@ -18,12 +17,7 @@ def provider(localcloud: LocalCloudProcess, project: Credentials) -> NetworkProv
 
 
 def list_networks(localcloud: LocalCloudProcess, project: Credentials) -> list[dict[str, object]]:
-    response = httpx.get(
-        f"{localcloud.url}/v1/{project.project_id}/networks",
-        auth=AkSkAuth(project.access_key, project.secret_key),
-    )
-    response.raise_for_status()
-    return list(response.json()["items"])
+    return list(signed_json(localcloud, project, "GET", "v1/networks")["items"])
 
 
 def test_lifecycle(provider: NetworkProvider, localcloud: LocalCloudProcess, project: Credentials) -> None:

@@ -9,8 +9,9 @@ import pytest
 from aicompute.provider.errors import WaitFailed, WaitTimeout
 from aicompute.resources.modelarts.node_pool import NodePoolProvider
 from aicompute.resources.modelarts.resource_pool import ResourcePoolProvider
+from tests.support.api import eventually, signed_json, signed_request
 from tests.support.localcloud import Credentials, LocalCloudProcess
-from tests.support.pools import CPU, CPU8, api, create_network, eventually
+from tests.support.pools import CPU, CPU8, create_network
 from tests.support.providers import checked, configured, last_seq, mutating_calls
 
 
@@ -45,9 +46,8 @@ def node_pool_props(pool: dict[str, Any], name: str = "np-one", **extra: Any) ->
 
 
 def node_pool_names(localcloud: LocalCloudProcess, project: Credentials, pool_id: str) -> list[str]:
-    response = api(localcloud, project, "GET", f"pools/{pool_id}/nodepools")
-    response.raise_for_status()
-    return [item["metadata"]["name"] for item in response.json()["items"]]
+    listed = signed_json(localcloud, project, "GET", f"v2/pools/{pool_id}/nodepools")
+    return [item["metadata"]["name"] for item in listed["items"]]
 
 
 def test_lifecycle_next_to_the_pool(
@@ -170,7 +170,7 @@ def test_unknown_node_pool_or_pool_reads_as_gone(
     provider: NodePoolProvider, localcloud: LocalCloudProcess, project: Credentials, pool: dict[str, Any]
 ) -> None:
     # 400 "Bad request. invalid nodepool name" for an unknown node pool, 404 for an unknown pool.
-    assert api(localcloud, project, "GET", f"pools/{pool['id']}/nodepools/nope").status_code == 400
+    assert signed_request(localcloud, project, "GET", f"v2/pools/{pool['id']}/nodepools/nope").status_code == 400
     assert provider.read(f"{pool['id']}/nope", {"name": "nope"}).id == ""
     assert provider.read(f"pool-none-{project.project_id}/nope", {}).id == ""
     provider.delete(f"{pool['id']}/nope", {})  # deleting what is gone succeeds

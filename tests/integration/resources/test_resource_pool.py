@@ -8,8 +8,9 @@ import pytest
 
 from aicompute.provider.errors import WaitFailed, WaitTimeout
 from aicompute.resources.modelarts.resource_pool import ResourcePoolProvider
+from tests.support.api import eventually, signed_request
 from tests.support.localcloud import Credentials, LocalCloudProcess
-from tests.support.pools import CPU, CPU8, api, create_network, eventually, list_pools
+from tests.support.pools import CPU, CPU8, create_network, list_pools
 from tests.support.providers import checked, configured, last_seq, mutating_calls
 
 
@@ -180,8 +181,8 @@ def test_gone_pool_reads_as_gone(
     assert provider.read(f"pool-none-{project.project_id}", {"name": "pool-none"}).id == ""
     provider.delete(f"pool-none-{project.project_id}", {})  # deleting what is gone succeeds
     created = provider.create(checked(provider, pool_props(network_id, name="pool-gone")))
-    api(localcloud, project, "DELETE", f"pools/{created.id}").raise_for_status()
-    assert eventually(lambda: api(localcloud, project, "GET", f"pools/{created.id}").status_code == 404)
+    signed_request(localcloud, project, "DELETE", f"v2/pools/{created.id}").raise_for_status()
+    assert eventually(lambda: signed_request(localcloud, project, "GET", f"v2/pools/{created.id}").status_code == 404)
     assert provider.read(created.id, created.outs).id == ""
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from aicompute.provider.errors import ApiError
 from aicompute.resources.modelarts.workspace import WorkspaceProvider
+from tests.support.api import signed_request
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import checked, configured, last_seq, mutating_calls
 
@@ -62,16 +63,10 @@ def test_import_by_id_returns_inputs(provider: WorkspaceProvider) -> None:
 def test_refresh_sees_an_out_of_band_change(
     provider: WorkspaceProvider, localcloud: LocalCloudProcess, project: Credentials
 ) -> None:
-    import httpx
-
-    from aicompute.provider.auth import AkSkAuth
-
     inputs = checked(provider, {"name": "drifting-ws", "description": "as declared"})
     created = provider.create(inputs)
-    httpx.put(
-        f"{localcloud.url}/v1/{project.project_id}/workspaces/{created.id}",
-        json={"description": "changed by hand"},
-        auth=AkSkAuth(project.access_key, project.secret_key),
+    signed_request(
+        localcloud, project, "PUT", f"v1/workspaces/{created.id}", json={"description": "changed by hand"}
     ).raise_for_status()
     refreshed = provider.read(created.id, created.outs)
     assert refreshed.inputs is not None and refreshed.inputs["description"] == "changed by hand"
