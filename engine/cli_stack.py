@@ -34,7 +34,7 @@ from aicompute.engine.project import (
     load_stack_settings,
     save_stack_settings,
 )
-from aicompute.engine.properties import MASK, RedactingCrypter, mask_secrets, reveal_secrets
+from aicompute.engine.properties import MASK, RedactingCrypter, is_secret, mask_secrets, reveal_secrets
 from aicompute.engine.properties import unwrap_secrets as reveal_values
 from aicompute.engine.secrets import (
     Crypter,
@@ -42,6 +42,7 @@ from aicompute.engine.secrets import (
     PassphraseSecretsManager,
     SecretsError,
     passphrase_from_environment,
+    salt_from_secrets_providers,
     secrets_providers_block,
 )
 from aicompute.engine.stack_secrets import open_stack_secrets, state_crypter
@@ -406,9 +407,12 @@ def _check_resources_belong(deployment: Mapping[str, Any], ref: StackRef) -> Non
 
 
 def _import(session: Session, ref: StackRef, document: dict[str, Any]) -> None:
+    """Write an export, re-encrypting its secrets only when they are in plaintext or under another salt."""
     settings = load_stack_settings(session.project, ref.name)
     deployment_json = document["deployment"]
-    if not _has_secrets(deployment_json):
+    forms = _secret_forms(deployment_json)
+    same_salt = salt_from_secrets_providers(deployment_json.get("secrets_providers")) == settings.encryption_salt
+    if not forms or (forms == {"ciphertext"} and same_salt and settings.encryption_salt):
         if settings.encryption_salt:
             deployment_json["secrets_providers"] = secrets_providers_block(settings.encryption_salt)
         session.backend.import_deployment(ref, document)
@@ -420,14 +424,12 @@ def _import(session: Session, ref: StackRef, document: dict[str, Any]) -> None:
     session.backend.import_deployment(ref, {"version": 3, "deployment": deployment.to_json(target)})
 
 
-def _has_secrets(value: Any) -> bool:
-    if isinstance(value, dict):
-        return value.get("4dabf18193072939515e22adb298388d") == "1b47061264138c4ac30d75fd1eb44270" or any(
-            _has_secrets(v) for v in value.values()
-        )
-    if isinstance(value, list):
-        return any(_has_secrets(v) for v in value)
-    return False
+def _secret_forms(value: Any) -> set[str]:
+    """Which of ``ciphertext``/``plaintext`` the secrets in an exported value use."""
+    if is_secret(value):
+        return {form for form in ("ciphertext", "plaintext") if form in value}
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return set().union(*(_secret_forms(child) for child in children))
 
 
 # config -------------------------------------------------------------------------------------------
