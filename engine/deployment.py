@@ -175,6 +175,7 @@ class DeploymentRun:
         self.pending: list[PendingOperation] = []
         self.previous_pending: list[PendingOperation] = list(base.pending_operations)
         self.failed = False
+        self.cancelled = False
         self.root_urn = ""
         for operation in self.previous_pending:
             self.events.diag(
@@ -228,7 +229,11 @@ class DeploymentRun:
         new: ResourceState | None = None,
         elapsed: float = 0.0,
         error: str = "",
+        outputs: bool = False,
     ) -> None:
+        """``outputs``: the diff is of outputs (a refresh), not inputs."""
+        old_props = (old.outputs if outputs else old.inputs) if old else None
+        new_props = (new.outputs if outputs else new.inputs) if new else None
         self.events.emit(
             StepEvent(
                 op=op,
@@ -239,8 +244,8 @@ class DeploymentRun:
                 preview=self.options.dry_run,
                 detailed_diff=dict(plan.detailed_diff) if plan else {},
                 replace_reasons=plan.replace_reasons if plan else (),
-                old_inputs=mask(old.inputs) if old else None,
-                new_inputs=mask(new.inputs) if new else None,
+                old_props=mask(old_props) if old_props is not None else None,
+                new_props=mask(new_props) if new_props is not None else None,
                 outputs=mask(new.outputs) if new and done else None,
                 elapsed=elapsed,
                 error=error,
@@ -273,6 +278,11 @@ class DeploymentRun:
             raise RuntimeError("this run has no provider pool")
         return self.pool
 
+    def cancel(self) -> None:
+        """Start no new step (after Ctrl-C); steps in flight finish and are recorded."""
+        with self._lock:
+            self.cancelled = True
+
     # registrations ---------------------------------------------------------------------------
     def register_resource(self, reg: Registration) -> RegisterResult:
         urn = make_urn(self.stack, self.project, reg.type, reg.name, reg.parent or None)
@@ -286,8 +296,8 @@ class DeploymentRun:
                 old = next((r for alias in reg.aliases if (r := self._old(alias)) is not None), None)
                 if old is not None:
                     self.registered.add(old.urn)
-            if self.failed and reg.custom:
-                # As Pulumi: after a failed step, no new step starts.
+            if (self.failed or self.cancelled) and reg.custom:
+                # As Pulumi: after a failed step (or an interrupt), no new step starts.
                 return RegisterResult(urn, failed=True)
         if reg.type == ROOT_STACK_TYPE and not reg.parent:
             self.root_urn = urn
@@ -610,6 +620,65 @@ class DeploymentRun:
             with self._lock:
                 self.previous_pending = [op for op in self.previous_pending if op.type != "deleting"]
         self.persist()
+
+    def refresh(self) -> None:
+        """Read every managed dynamic resource back: record what its provider reports, drop the gone.
+
+        Like ``pulumi refresh``, this also clears the pending operations of an interrupted run.
+        """
+        candidates = [r for r in self.old_resources if r.custom and not r.delete and is_dynamic(r.type) and r.id]
+        if self.options.targets:
+            candidates = [r for r in candidates if r.urn in self.options.targets]
+        with ThreadPoolExecutor(max_workers=max(1, self.options.parallel), thread_name_prefix="refresh") as executor:
+            list(executor.map(self._refresh_step, candidates))
+        with self._lock:
+            cleared, self.previous_pending = self.previous_pending, []
+        for operation in cleared:
+            if operation.type == "creating":
+                self.events.diag(
+                    "warning",
+                    f"cleared the interrupted create of {operation.resource.urn}: if the object was created on the "
+                    "platform, the next update adopts it by name (aicompute's providers) or it must be deleted there",
+                    operation.resource.urn,
+                )
+        self.persist()
+
+    def _refresh_step(self, resource: ResourceState) -> None:
+        urn = resource.urn
+        started = time.monotonic()
+        try:
+            with self._slots:
+                result = self._require_pool().read(
+                    urn, resource.type, _name_of(urn), resource.id, resource.outputs, resource.inputs
+                )
+        except ProviderError as error:
+            message = f"refresh failed: {error.message}"
+            self._fail(urn, message)
+            self._record(
+                StepRecord("refresh", urn, resource.type, resource, resource, StepPlan("refresh"), True, message)
+            )
+            return
+        new: ResourceState | None
+        if not result.id:
+            new = None
+            plan = StepPlan("delete", property_diff(resource.outputs, {}))
+            with self._lock:
+                self._drop_old(resource)
+        else:
+            aso = tuple(resource.additional_secret_outputs)
+            new = replace(
+                resource,
+                id=result.id,
+                outputs=secret_keys(result.outputs, aso),
+                inputs=result.inputs if result.inputs is not None else resource.inputs,
+            )
+            changes = property_diff(resource.outputs, new.outputs)
+            plan = StepPlan("update" if changes else "same", changes)
+            with self._lock:
+                self._swap_old(resource, new)
+        self.persist()
+        self._emit(plan.op, urn, resource.type, True, plan, resource, new, time.monotonic() - started, outputs=True)
+        self._record(StepRecord(plan.op, urn, resource.type, resource, new, plan))
 
     def _delete_all(self, doomed: list[ResourceState]) -> None:
         if not doomed:

@@ -26,8 +26,9 @@ class StepEvent:
     preview: bool = True
     detailed_diff: dict[str, str] = field(default_factory=dict)
     replace_reasons: tuple[str, ...] = ()
-    old_inputs: dict[str, Any] | None = None
-    new_inputs: dict[str, Any] | None = None
+    old_props: dict[str, Any] | None = None
+    """What the detailed diff compares: old and new inputs (outputs for a refresh), masked."""
+    new_props: dict[str, Any] | None = None
     outputs: dict[str, Any] | None = None
     elapsed: float = 0.0
     error: str = ""

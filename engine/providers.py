@@ -190,6 +190,38 @@ class ProviderPool:
         with self._cond:
             return len(self._processes)
 
+    def prewarm(self) -> None:
+        """Start the first provider process in the background (while the program starts up)."""
+        with self._cond:
+            if self._processes or self._starting or self._closed:
+                return
+            self._starting += 1
+        threading.Thread(target=self._start_reserved, name="provider-prewarm", daemon=True).start()
+
+    def _start_reserved(self) -> ProviderProcess | None:
+        """Start a process for a slot already counted in ``_starting``; None when it failed."""
+        try:
+            started = ProviderProcess(self.host, self.config, self.on_log)
+        except ProviderError as error:
+            with self._cond:
+                self._starting -= 1
+                self._start_error = error
+                self._cond.notify_all()
+            return None
+        except BaseException:
+            with self._cond:
+                self._starting -= 1
+                self._cond.notify_all()
+            raise
+        with self._cond:
+            self._starting -= 1
+            if self._closed:
+                started.close()
+                return None
+            self._processes.append(started)
+            self._cond.notify_all()
+        return started
+
     @contextmanager
     def _lease(self) -> Iterator[ProviderProcess]:
         process = self._acquire()
@@ -216,25 +248,8 @@ class ProviderPool:
                     self._starting += 1
                     break
                 self._cond.wait()
-        try:
-            started = ProviderProcess(self.host, self.config, self.on_log)
-        except ProviderError as error:
-            with self._cond:
-                self._starting -= 1
-                self._start_error = error
-                self._cond.notify_all()
-            raise
-        except BaseException:
-            with self._cond:
-                self._starting -= 1
-                self._cond.notify_all()
-            raise
-        with self._cond:
-            self._starting -= 1
-            started.in_flight += 1
-            self._processes.append(started)
-            self._cond.notify_all()
-        return started
+        self._start_reserved()
+        return self._acquire()
 
     def close(self) -> None:
         with self._cond:

@@ -156,6 +156,12 @@ def _get_path(value: Any, parts: list[str | int]) -> Any:
     return value
 
 
+def lookup(props: Mapping[str, Any] | None, path: str) -> Any:
+    """The value at a property path (secrets looked through), or None when there is none."""
+    value = _get_path(props or {}, parse_path(path))
+    return None if value is _MISSING else value
+
+
 def _set_path(target: Any, parts: list[str | int], value: Any) -> None:
     for part in parts[:-1]:
         target = _unwrap(target)

@@ -45,8 +45,8 @@ def test_preview_lists_creates_with_unknowns_and_calls_no_provider_mutation(tmp_
     assert code == 0
     assert run.change_summary() == {"create": 4}
     by_name = {s.urn.rsplit("::", 1)[1]: s for s in steps}
-    assert by_name["b"].new_inputs is not None and by_name["b"].new_inputs["value"] == UNKNOWN
-    assert by_name["c"].new_inputs is not None and by_name["c"].new_inputs["value"] == "[secret]"
+    assert by_name["b"].new_props is not None and by_name["b"].new_props["value"] == UNKNOWN
+    assert by_name["c"].new_props is not None and by_name["c"].new_props["value"] == "[secret]"
     assert not (tmp_path / "objects" / "calls.log").exists()
 
 

@@ -1,0 +1,300 @@
+"""``aicompute preview|up|refresh|destroy``, mirroring the Pulumi CLI's verbs, flags and exit codes.
+
+Exit codes: 0 success, 1 error, 7 when ``--expect-no-changes`` found changes. ``up``, ``refresh``
+and ``destroy`` show a preview first and ask for confirmation on a terminal; without one they need
+``--yes`` (``--skip-preview`` goes straight to the operation). Stack, project and backend are
+chosen as for ``aicompute stack``: ``--stack``, ``--cwd``, ``--backend-url``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from aicompute.engine.backend import BackendError
+from aicompute.engine.cli_stack import (
+    BackendOption,
+    CliError,
+    CwdOption,
+    JsonOption,
+    NonInteractiveOption,
+    Session,
+    StackOption,
+    open_session,
+)
+from aicompute.engine.display import PlainRenderer, digest_json, summary_lines
+from aicompute.engine.events import EventStream
+from aicompute.engine.locking import StackLocked
+from aicompute.engine.operations import (
+    OperationOptions,
+    OperationResult,
+    StackTarget,
+    run_destroy,
+    run_refresh,
+    run_update,
+)
+from aicompute.engine.program import ProgramError
+from aicompute.engine.project import load_stack_settings
+from aicompute.engine.providers import ProviderError
+from aicompute.engine.secrets import SecretsError
+
+EXIT_CHANGES = 7
+"""``--expect-no-changes`` and changes were found."""
+
+DiffOption = Annotated[bool, typer.Option("--diff", help="Show property-level diffs.")]
+ExpectNoChangesOption = Annotated[
+    bool, typer.Option("--expect-no-changes", help=f"Fail (exit {EXIT_CHANGES}) if there are changes.")
+]
+RefreshOption = Annotated[bool, typer.Option("--refresh", "-r", help="Refresh the state before the operation.")]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Proceed without confirmation.")]
+SkipPreviewOption = Annotated[bool, typer.Option("--skip-preview", "-f", help="Do not preview first.")]
+TargetOption = Annotated[list[str] | None, typer.Option("--target", "-t", help="Only this resource URN (repeatable).")]
+ParallelOption = Annotated[
+    int, typer.Option("--parallel", "-p", min=1, help="Resource operations run at once (default 16).")
+]
+
+_USER_ERRORS = (CliError, BackendError, SecretsError, StackLocked, ProgramError, ProviderError, ValueError, OSError)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``preview``, ``up``, ``refresh`` and ``destroy`` to the ``aicompute`` app."""
+    app.command("preview")(preview)
+    app.command("up")(up)
+    app.command("refresh")(refresh)
+    app.command("destroy")(destroy)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    try:
+        yield
+    except _USER_ERRORS as exc:
+        message = exc.message if isinstance(exc, ProviderError) else str(exc)
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _open(session: Session) -> StackTarget:
+    ref = session.existing_stack()
+    settings = load_stack_settings(session.project, ref.name)
+    manager = session.secrets(settings, ref, create=True)
+    return StackTarget(session.project, session.backend, ref, settings, manager)
+
+
+Operation = Callable[[StackTarget, OperationOptions, EventStream], OperationResult]
+
+
+def _execute(
+    operation: Operation,
+    target: StackTarget,
+    options: OperationOptions,
+    *,
+    as_json: bool,
+    show_diff: bool,
+    header: str,
+) -> OperationResult:
+    refresh = operation is run_refresh
+    renderer = None if as_json else PlainRenderer(sys.stdout, show_diff=show_diff, refresh=refresh)
+    if renderer is not None:
+        typer.echo(f"{header} ({target.ref.name}):")
+    result = operation(target, options, EventStream(renderer))
+    if as_json:
+        typer.echo(json.dumps(digest_json(result), indent=4, ensure_ascii=False))
+    else:
+        for line in summary_lines(result):
+            typer.echo(line)
+    return result
+
+
+def _exit(result: OperationResult, expect_no_changes: bool) -> None:
+    if not result.succeeded or result.interrupted:
+        raise typer.Exit(1)
+    if expect_no_changes and result.has_changes:
+        typer.echo("error: no changes were expected but changes were proposed", err=True)
+        raise typer.Exit(EXIT_CHANGES)
+
+
+def _confirm(session: Session, yes: bool, what: str) -> bool:
+    """Whether to go on after the preview: ``--yes``, else a prompt on a terminal, else an error."""
+    if yes:
+        return True
+    if not session.interactive:
+        raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+    return bool(typer.confirm(f"Do you want to perform this {what}?", default=False))
+
+
+def preview(
+    diff: DiffOption = False,
+    as_json: JsonOption = False,
+    expect_no_changes: ExpectNoChangesOption = False,
+    refresh: RefreshOption = False,
+    target: TargetOption = None,
+    parallel: ParallelOption = 16,
+    stack: StackOption = None,
+    cwd: CwdOption = None,
+    backend_url: BackendOption = None,
+    non_interactive: NonInteractiveOption = False,
+) -> None:
+    """Show what `up` would change, without changing anything."""
+    with _reported():
+        session = open_session(cwd, backend_url, non_interactive, stack)
+        stack_target = _open(session)
+        options = OperationOptions(True, parallel, frozenset(target or ()), refresh)
+        result = _execute(
+            run_update, stack_target, options, as_json=as_json, show_diff=diff, header="Previewing update"
+        )
+    _exit(result, expect_no_changes)
+
+
+def up(
+    yes: YesOption = False,
+    skip_preview: SkipPreviewOption = False,
+    diff: DiffOption = False,
+    as_json: JsonOption = False,
+    expect_no_changes: ExpectNoChangesOption = False,
+    refresh: RefreshOption = False,
+    target: TargetOption = None,
+    parallel: ParallelOption = 16,
+    stack: StackOption = None,
+    cwd: CwdOption = None,
+    backend_url: BackendOption = None,
+    non_interactive: NonInteractiveOption = False,
+) -> None:
+    """Create or update the stack's resources to match the program."""
+    with _reported():
+        session = open_session(cwd, backend_url, non_interactive, stack)
+        stack_target = _open(session)
+        targets = frozenset(target or ())
+        if not yes and not session.interactive:
+            raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+        if not skip_preview:
+            planned = _execute(
+                run_update,
+                stack_target,
+                OperationOptions(True, parallel, targets, refresh),
+                as_json=as_json,
+                show_diff=diff,
+                header="Previewing update",
+            )
+            if not planned.succeeded:
+                raise typer.Exit(1)
+            if expect_no_changes and planned.has_changes:
+                _exit(planned, expect_no_changes)
+            if not _confirm(session, yes, "update"):
+                raise typer.Exit(1)
+            if not as_json:
+                typer.echo("")
+        result = _execute(
+            run_update,
+            stack_target,
+            OperationOptions(False, parallel, targets, refresh),
+            as_json=as_json,
+            show_diff=diff,
+            header="Updating",
+        )
+    _exit(result, expect_no_changes)
+
+
+def refresh(
+    preview_only: Annotated[bool, typer.Option("--preview-only", help="Only show what would change.")] = False,
+    yes: YesOption = False,
+    skip_preview: SkipPreviewOption = False,
+    diff: DiffOption = False,
+    as_json: JsonOption = False,
+    expect_no_changes: ExpectNoChangesOption = False,
+    target: TargetOption = None,
+    parallel: ParallelOption = 16,
+    stack: StackOption = None,
+    cwd: CwdOption = None,
+    backend_url: BackendOption = None,
+    non_interactive: NonInteractiveOption = False,
+) -> None:
+    """Read the stack's resources back from the platforms and record what is there."""
+    with _reported():
+        session = open_session(cwd, backend_url, non_interactive, stack)
+        stack_target = _open(session)
+        targets = frozenset(target or ())
+        if preview_only:
+            result = _execute(
+                run_refresh,
+                stack_target,
+                OperationOptions(True, parallel, targets),
+                as_json=as_json,
+                show_diff=diff,
+                header="Previewing refresh",
+            )
+            _exit(result, expect_no_changes)
+            return
+        if not yes and not session.interactive:
+            raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+        if not skip_preview and not yes:
+            planned = _execute(
+                run_refresh,
+                stack_target,
+                OperationOptions(True, parallel, targets),
+                as_json=as_json,
+                show_diff=diff,
+                header="Previewing refresh",
+            )
+            if not planned.succeeded or not _confirm(session, yes, "refresh"):
+                raise typer.Exit(1)
+        result = _execute(
+            run_refresh,
+            stack_target,
+            OperationOptions(False, parallel, targets),
+            as_json=as_json,
+            show_diff=diff,
+            header="Refreshing",
+        )
+    _exit(result, expect_no_changes)
+
+
+def destroy(
+    yes: YesOption = False,
+    skip_preview: SkipPreviewOption = False,
+    as_json: JsonOption = False,
+    target: TargetOption = None,
+    parallel: ParallelOption = 16,
+    stack: StackOption = None,
+    cwd: CwdOption = None,
+    backend_url: BackendOption = None,
+    non_interactive: NonInteractiveOption = False,
+) -> None:
+    """Delete every resource of the stack (or only the --target ones)."""
+    with _reported():
+        session = open_session(cwd, backend_url, non_interactive, stack)
+        stack_target = _open(session)
+        targets = frozenset(target or ())
+        if not yes and not session.interactive:
+            raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+        if not skip_preview and not yes:
+            planned = _execute(
+                run_destroy,
+                stack_target,
+                OperationOptions(True, parallel, targets),
+                as_json=as_json,
+                show_diff=False,
+                header="Previewing destroy",
+            )
+            if not planned.succeeded or not _confirm(session, yes, "destroy"):
+                raise typer.Exit(1)
+        result = _execute(
+            run_destroy,
+            stack_target,
+            OperationOptions(False, parallel, targets),
+            as_json=as_json,
+            show_diff=False,
+            header="Destroying",
+        )
+        if result.succeeded and not targets and not as_json:
+            typer.echo(
+                f"\nThe resources in the stack have been deleted, but the history and configuration associated "
+                f"with the stack are still maintained.\nIf you want to remove the stack completely, run "
+                f"`aicompute stack rm {stack_target.ref.name}`."
+            )
+    _exit(result, False)

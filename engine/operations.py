@@ -1,0 +1,291 @@
+"""Preview, update, refresh and destroy of one stack: the engine's pieces put together.
+
+An operation loads the stack's state and config, starts the provider pool, serves the monitor to
+the program (for preview and update), lets the ``DeploymentRun`` do the steps, and — unless it is
+a preview — holds the stack's lock throughout, writes the state after every step and records the
+update in the stack's history. Interrupting (Ctrl-C) stops new steps, lets those in flight finish,
+and records the state.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aicompute.engine.backend import FileBackend, StackRef, UpdateInfo
+from aicompute.engine.config import ResolvedConfig, resolve_config
+from aicompute.engine.deployment import DeploymentRun, RunOptions, StepRecord
+from aicompute.engine.events import DiagnosticEvent, EventStream
+from aicompute.engine.monitor import MonitorServer
+from aicompute.engine.program import ProgramError, ProgramSpec, interpreter_for, start_program
+from aicompute.engine.project import Project, StackSettings
+from aicompute.engine.properties import is_secret
+from aicompute.engine.providers import ProviderHost, ProviderPool, is_dynamic
+from aicompute.engine.secrets import PassphraseSecretsManager
+from aicompute.engine.stack_secrets import state_crypter
+from aicompute.engine.state import Deployment, Manifest
+from aicompute.engine.values import PropertyMap, make_secret
+
+Kind = Literal["update", "refresh", "destroy"]
+PROGRAM_EXIT_TIMEOUT = 30.0
+
+
+@dataclass
+class StackTarget:
+    """The stack an operation works on, opened: project, backend, settings, secrets."""
+
+    project: Project
+    backend: FileBackend
+    ref: StackRef
+    settings: StackSettings
+    secrets: PassphraseSecretsManager
+
+
+@dataclass(frozen=True)
+class OperationOptions:
+    dry_run: bool = True
+    parallel: int = 16
+    targets: frozenset[str] = frozenset()
+    refresh: bool = False
+
+
+@dataclass
+class OperationResult:
+    kind: Kind
+    dry_run: bool
+    succeeded: bool
+    summary: dict[str, int]
+    records: list[StepRecord]
+    outputs: PropertyMap
+    old_outputs: PropertyMap
+    diagnostics: list[DiagnosticEvent]
+    config: dict[str, str]
+    duration: float
+    interrupted: bool = False
+    refresh_records: list[StepRecord] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        from aicompute.engine.deployment import any_changes
+
+        return any_changes(self.summary)
+
+
+def provider_config(config: ResolvedConfig) -> dict[str, Any]:
+    """The stack config as the Pulumi CLI passes it to a dynamic provider's Configure: every key
+    namespaced, every value a string, secret ones marked secret."""
+    return {key: make_secret(value) if key in config.secret_keys else value for key, value in config.values.items()}
+
+
+def _program_spec(target: StackTarget, config: ResolvedConfig, dry_run: bool, parallel: int) -> ProgramSpec:
+    project = target.project
+    return ProgramSpec(
+        project=project.name,
+        stack=target.ref.name,
+        root_directory=project.directory,
+        main=project.main,
+        runtime_options=dict(project.runtime.options),
+        config=config.values,
+        secret_keys=config.secret_keys,
+        parallel=parallel,
+        dry_run=dry_run,
+    )
+
+
+def _provider_host(target: StackTarget, config: ResolvedConfig, spec: ProgramSpec) -> ProviderHost:
+    env = {
+        "PULUMI_PROJECT": target.project.name,
+        "PULUMI_STACK": target.ref.name,
+        "PULUMI_ORGANIZATION": spec.organization,
+        "PULUMI_CONFIG": json.dumps(config.values),
+        "PULUMI_CONFIG_SECRET_KEYS": json.dumps(sorted(config.secret_keys)),
+    }
+    return ProviderHost(
+        interpreter_for(target.project.directory, target.project.runtime.options), spec.working_directory, env
+    )
+
+
+class _Context:
+    """What every operation sets up: state, config, pool, persistence."""
+
+    def __init__(
+        self, target: StackTarget, options: OperationOptions, events: EventStream, *, runs_program: bool
+    ) -> None:
+        self.target = target
+        self.options = options
+        self.events = events
+        backend, ref, manager = target.backend, target.ref, target.secrets
+        block = backend.export_deployment(ref)["deployment"].get("secrets_providers")
+        self.base = backend.load_deployment(ref, state_crypter(block if isinstance(block, dict) else None, manager))
+        self.base.manifest = Manifest.new()
+        self.base.secrets_providers = manager.secrets_providers()
+        self.config = resolve_config(target.project, target.settings, manager)
+        self.spec = _program_spec(target, self.config, options.dry_run, options.parallel)
+        self.pool = ProviderPool(
+            _provider_host(target, self.config, self.spec),
+            provider_config(self.config),
+            options.parallel,
+            on_log=lambda line: events.diag("debug", line),
+        )
+        if runs_program or any(is_dynamic(r.type) for r in self.base.resources):
+            self.pool.prewarm()
+
+    def persist(self, deployment: Deployment) -> None:
+        # Written in Pulumi's order: the live resource of a create-before-delete replacement comes
+        # before its old half marked ``delete`` (Pulumi's VerifyIntegrity requires every later
+        # duplicate of a URN to be marked delete). ``state.verify_integrity`` checks the opposite
+        # order, so the schema-validated ``write_deployment`` is used until that rule is aligned.
+        self.target.backend.write_deployment(self.target.ref, deployment.to_json(self.target.secrets))
+
+    def read_stack_outputs(self, name: str) -> tuple[PropertyMap, list[str]]:
+        backend = self.target.backend
+        ref = StackRef.parse(name, self.target.project.name)
+        block = backend.export_deployment(ref)["deployment"].get("secrets_providers")
+        crypter = state_crypter(block if isinstance(block, dict) else None, self.target.secrets)
+        outputs = backend.load_deployment(ref, crypter).stack_outputs()
+        return outputs, sorted(k for k, v in outputs.items() if is_secret(v))
+
+    def new_run(self, base: Deployment, dry_run: bool) -> DeploymentRun:
+        return DeploymentRun(
+            self.target.project.name,
+            self.target.ref.name,
+            base,
+            self.pool,
+            self.events,
+            RunOptions(dry_run=dry_run, parallel=self.options.parallel, targets=self.options.targets),
+            persist=self.persist,
+            read_stack_outputs=self.read_stack_outputs,
+        )
+
+    def result(self, kind: Kind, run: DeploymentRun, started: float, **extra: Any) -> OperationResult:
+        snapshot = run.snapshot()
+        return OperationResult(
+            kind=kind,
+            dry_run=self.options.dry_run,
+            succeeded=not run.failed and not self.events.errors,
+            summary=run.change_summary(),
+            records=list(run.records),
+            outputs=snapshot.stack_outputs(),
+            old_outputs=self.base.stack_outputs(),
+            diagnostics=list(self.events.diagnostics),
+            config=masked_config(self.config.values, self.config.secret_keys),
+            duration=time.monotonic() - started,
+            **extra,
+        )
+
+    def record(self, kind: Kind, result: OperationResult, started_at: float) -> None:
+        if self.options.dry_run:
+            return
+        self.target.backend.record_update(
+            self.target.ref,
+            UpdateInfo(
+                kind=kind,
+                start_time=int(started_at),
+                end_time=int(time.time()),
+                result="succeeded" if result.succeeded else "failed",
+                environment={"exec.kind": "aicompute"},
+                config=result.config,
+                resource_changes=result.summary,
+            ),
+        )
+
+
+@contextmanager
+def _locked(target: StackTarget, dry_run: bool) -> Iterator[None]:
+    with nullcontext() if dry_run else target.backend.lock(target.ref):
+        yield
+
+
+def run_update(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
+    """``preview`` (``dry_run``) or ``up``: run the program and converge the stack on it."""
+    started, started_at = time.monotonic(), time.time()
+    with _locked(target, options.dry_run):
+        context = _Context(target, options, events, runs_program=True)
+        try:
+            base = context.base
+            refresh_records: list[StepRecord] = []
+            if options.refresh:
+                refresher = context.new_run(base, options.dry_run)
+                refresher.refresh()
+                refresh_records = list(refresher.records)
+                base = refresher.snapshot()
+            run = context.new_run(base, options.dry_run)
+            interrupted = False
+            if not run.failed:
+                interrupted = _run_program(context, run)
+            else:
+                run.finish(False)
+            result = context.result("update", run, started, interrupted=interrupted, refresh_records=refresh_records)
+        finally:
+            context.pool.close()
+        context.record("update", result, started_at)
+        return result
+
+
+def _run_program(context: _Context, run: DeploymentRun) -> bool:
+    """Serve the monitor to the program until it exits, then finish the run; True when interrupted."""
+    events = context.events
+    interrupted = False
+    with MonitorServer(run, events, context.options.parallel) as server:
+        try:
+            program = start_program(
+                context.spec, server.address, server.address, lambda _stream, line: events.diag("info", line)
+            )
+        except ProgramError as error:
+            events.diag("error", str(error))
+            run.finish(False)
+            return False
+        try:
+            code = program.wait()
+        except KeyboardInterrupt:
+            interrupted = True
+            events.diag("warning", "interrupted: finishing the steps in flight, then recording the state")
+            run.cancel()
+            try:
+                code = program.wait(PROGRAM_EXIT_TIMEOUT)
+            except (KeyboardInterrupt, TimeoutError):
+                program.kill()
+                code = program.wait()
+    if code != 0 and not events.errors:
+        events.diag("error", f"the program exited with code {code}")
+    run.finish(code == 0 and not interrupted)
+    return interrupted
+
+
+def run_destroy(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
+    """Delete every resource of the stack (or the ``--target`` ones), dependents first."""
+    started, started_at = time.monotonic(), time.time()
+    with _locked(target, options.dry_run):
+        context = _Context(target, options, events, runs_program=False)
+        try:
+            run = context.new_run(context.base, options.dry_run)
+            run.destroy()
+            result = context.result("destroy", run, started)
+        finally:
+            context.pool.close()
+        context.record("destroy", result, started_at)
+        return result
+
+
+def run_refresh(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
+    """Read every resource back from its provider and record what is there now."""
+    started, started_at = time.monotonic(), time.time()
+    with _locked(target, options.dry_run):
+        context = _Context(target, options, events, runs_program=False)
+        try:
+            run = context.new_run(context.base, options.dry_run)
+            run.refresh()
+            result = context.result("refresh", run, started)
+        finally:
+            context.pool.close()
+        context.record("refresh", result, started_at)
+        return result
+
+
+def masked_config(values: Mapping[str, str], secret_keys: set[str]) -> dict[str, str]:
+    """The config as ``--json`` and the history show it: secret values masked."""
+    return {k: "[secret]" if k in secret_keys else v for k, v in values.items()}

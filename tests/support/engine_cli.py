@@ -1,0 +1,111 @@
+"""Run ``aicompute`` on a copy of a test project, with a throwaway backend, passphrase and PULUMI_HOME."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECTS = Path(__file__).resolve().parents[1] / "e2e" / "projects"
+PASSPHRASE = "correct horse battery staple"
+
+
+class EngineCli:
+    """A project copied into ``root/project``, state in ``root/state``; ``run`` calls the CLI there."""
+
+    def __init__(self, root: Path, project: str, stack: str = "dev", env: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.project_dir = root / project
+        shutil.copytree(PROJECTS / project, self.project_dir, ignore=shutil.ignore_patterns("__pycache__"))
+        self.state_dir = root / "state"
+        self.objects = root / "objects"
+        self.objects.mkdir(exist_ok=True)
+        self.stack = stack
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "AICOMPUTE_"))},
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "AICOMPUTE_BACKEND_URL": f"file://{self.state_dir}",
+            "PULUMI_HOME": str(root / "home"),
+            "COLUMNS": "200",
+            **(env or {}),
+        }
+
+    def run(self, *args: str, expect: int | None = 0, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "aicompute.engine", *args],
+            cwd=self.project_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if expect is not None:
+            assert result.returncode == expect, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+        return result
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "aicompute.engine", *args],
+            cwd=self.project_dir,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def init(self, stack: str | None = None, **config: str) -> None:
+        """``stack init``, then plain config values written into ``Pulumi.<stack>.yaml`` (as ``config set`` does)."""
+        name = stack or self.stack
+        self.run("stack", "init", name)
+        if config:
+            self.set_config(name, **config)
+
+    def set_config(self, stack: str | None = None, **config: str) -> None:
+        path = self.project_dir / f"Pulumi.{stack or self.stack}.yaml"
+        settings = yaml.safe_load(path.read_text()) or {}
+        settings.setdefault("config", {}).update(config)
+        path.write_text(yaml.safe_dump(settings))
+
+    def state(self, stack: str | None = None) -> dict[str, Any]:
+        path = self.state_dir / ".pulumi" / "stacks" / self.project_dir.name / f"{stack or self.stack}.json"
+        document: dict[str, Any] = json.loads(path.read_text())
+        return document
+
+    def state_text(self, stack: str | None = None) -> str:
+        path = self.state_dir / ".pulumi" / "stacks" / self.project_dir.name / f"{stack or self.stack}.json"
+        return path.read_text()
+
+    def resources(self, stack: str | None = None) -> dict[str, dict[str, Any]]:
+        """The state's resources by name (the last URN part)."""
+        latest = self.state(stack)["checkpoint"].get("latest") or {}
+        return {r["urn"].rsplit("::", 1)[1]: r for r in latest.get("resources", [])}
+
+
+class FileState(EngineCli):
+    """The ``filestate`` test project: things are JSON files in ``objects``; ``spec`` declares them."""
+
+    def __init__(self, root: Path, stack: str = "dev") -> None:
+        super().__init__(root, "filestate", stack)
+        self.spec_file = root / "spec.json"
+
+    def init(self, stack: str | None = None, **config: str) -> None:
+        super().init(stack, **{"filestate:spec": str(self.spec_file), "filestate:dir": str(self.objects), **config})
+
+    def spec(self, *things: dict[str, Any], **extra: Any) -> None:
+        self.spec_file.write_text(json.dumps({"things": list(things), **extra}))
+
+    def calls(self) -> list[tuple[str, str, float, float]]:
+        log = self.objects / "calls.log"
+        if not log.exists():
+            return []
+        rows = [line.split() for line in log.read_text().splitlines()]
+        return [(op, name, float(start), float(end)) for op, name, start, end in rows]
+
+    def files(self) -> set[str]:
+        return {p.stem for p in self.objects.glob("*.json")}
