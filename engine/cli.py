@@ -5,12 +5,14 @@ from __future__ import annotations
 import typer
 
 from aicompute import __version__
+from aicompute.engine.cli_deploy import register as register_deploy_commands
 from aicompute.engine.cli_stack import register as register_stack_commands
 
 app = typer.Typer(no_args_is_help=True, help="Infrastructure as code for AI compute.")
 localcloud_app = typer.Typer(no_args_is_help=True, help="The bundled emulator of the platform APIs.")
 app.add_typer(localcloud_app, name="localcloud")
 register_stack_commands(app)
+register_deploy_commands(app)
 
 
 @app.command()
