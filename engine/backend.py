@@ -291,6 +291,11 @@ class FileBackend:
         deployment = latest if latest is not None else {"manifest": Manifest.new().to_json()}
         return {"version": DEPLOYMENT_VERSION, "deployment": deployment}
 
+    def secrets_providers(self, ref: StackRef) -> dict[str, Any] | None:
+        """The ``secrets_providers`` block the stack's state was written with, if any (no decryption)."""
+        block = (self._latest(ref) or {}).get("secrets_providers")
+        return block if isinstance(block, dict) else None
+
     def load_deployment(self, ref: StackRef, crypter: Crypter | None) -> Deployment:
         """The stack's deployment in memory form (an empty one for a stack never updated)."""
         latest = self._latest(ref)

@@ -135,10 +135,7 @@ class Session:
         return manager
 
     def state_secrets_providers(self, ref: StackRef) -> dict[str, Any] | None:
-        if not self.backend.exists(ref):
-            return None
-        block = self.backend.export_deployment(ref)["deployment"].get("secrets_providers")
-        return block if isinstance(block, dict) else None
+        return self.backend.secrets_providers(ref) if self.backend.exists(ref) else None
 
 
 def open_session(cwd: Path | None, backend_url: str | None, non_interactive: bool, stack: str | None) -> Session:

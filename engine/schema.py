@@ -13,7 +13,9 @@ that Pulumi's own Go type writes but its JSON schema has not caught up with (``r
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
@@ -27,6 +29,12 @@ from referencing.jsonschema import DRAFT202012
 SCHEMA_FILES = ("deployments.json", "resources.json", "property-values.json")
 DEPLOYMENTS_ID = "https://github.com/pulumi/pulumi/blob/master/sdk/go/common/apitype/deployments.json"
 RESOURCES_ID = "https://github.com/pulumi/pulumi/blob/master/sdk/go/common/apitype/resources.json"
+RESOURCE_REF = RESOURCES_ID + "#v3"
+OPERATION_REF = DEPLOYMENTS_ID + "#/$defs/operationV2"
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_MAX_VALID_SHAPES = 100_000
+_VALID_SHAPES: OrderedDict[tuple[bool, str, bytes], None] = OrderedDict()
 _URN_REF = {"$ref": "#/$defs/urn"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 GO_TYPE_FIELDS: dict[str, dict[str, Any]] = {
@@ -58,25 +66,86 @@ def _with_go_type_fields(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 @cache
-def _validator(strict: bool) -> Draft202012Validator:
+def _registry(strict: bool) -> Registry[Any]:
     schemas = {name: load_schema(name) for name in SCHEMA_FILES}
     if not strict:
         schemas["resources.json"] = _with_go_type_fields(schemas["resources.json"])
-    registry: Registry[Any] = Registry().with_resources(
+    return Registry().with_resources(
         (schema["$id"], Resource.from_contents(schema, default_specification=DRAFT202012))
         for schema in schemas.values()
     )
-    return Draft202012Validator(schemas["deployments.json"], registry=registry)
+
+
+@cache
+def _validator(strict: bool, ref: str = DEPLOYMENTS_ID) -> Draft202012Validator:
+    """A validator for the schema at ``ref`` (a URL in the registry, with an optional fragment)."""
+    return Draft202012Validator({"$ref": ref}, registry=_registry(strict))
 
 
 def validate_deployment(document: Mapping[str, Any], *, strict: bool = False) -> None:
-    """Check ``{"version": 3, "deployment": {...}}``; ``StateValidationError`` names the failing path."""
-    error = best_match(_validator(strict).iter_errors(document))
+    """Check ``{"version": 3, "deployment": {...}}``; ``StateValidationError`` names the failing path.
+
+    Resources and pending operations are validated one by one, and a resource whose shape (its JSON
+    with ciphertexts blanked) has been valid before is not validated again, so saving a large state
+    after every step costs only the resources that changed.
+    """
+    deployment = document.get("deployment")
+    if document.get("version") != 3 or not isinstance(deployment, Mapping):
+        _check(_validator(strict), document, ())
+        return
+    resources = deployment.get("resources")
+    operations = deployment.get("pending_operations")
+    shell = {k: v for k, v in deployment.items() if k not in ("resources", "pending_operations")}
+    if not isinstance(resources, list) or not isinstance(operations, (list, type(None))):
+        _check(_validator(strict), document, ())
+        return
+    _check(_validator(strict), {"version": 3, "deployment": shell}, ())
+    for index, resource in enumerate(resources):
+        _check_cached(strict, RESOURCE_REF, resource, ("deployment", "resources", index))
+    for index, operation in enumerate(operations or []):
+        _check_cached(strict, OPERATION_REF, operation, ("deployment", "pending_operations", index))
+
+
+def _check_cached(strict: bool, ref: str, value: Any, where: tuple[Any, ...]) -> None:
+    key = (strict, ref, _shape_digest(value))
+    if key in _VALID_SHAPES:
+        _VALID_SHAPES.move_to_end(key)
+        return
+    _check(_validator(strict, ref), value, where)
+    _VALID_SHAPES[key] = None
+    if len(_VALID_SHAPES) > _MAX_VALID_SHAPES:
+        _VALID_SHAPES.popitem(last=False)
+
+
+def _check(validator: Draft202012Validator, value: Any, where: tuple[Any, ...]) -> None:
+    if validator.is_valid(value):
+        return
+    error = best_match(validator.iter_errors(value))
     if error is None:
         return
-    path = "/".join(str(part) for part in error.absolute_path) or "(root)"
+    path = "/".join(str(part) for part in (*where, *error.absolute_path)) or "(root)"
     raise StateValidationError(f"state does not match Pulumi's deployment schema at {path}: {error.message:.300}")
 
 
+def _shape_digest(value: Any) -> bytes:
+    text = json.dumps(_blank_ciphertexts(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).digest()
+
+
+def _blank_ciphertexts(value: Any) -> Any:
+    """The value with every secret's ciphertext replaced by "" (validity does not depend on it)."""
+    if isinstance(value, Mapping):
+        if value.get(SIG_KEY) == SECRET_SIG and isinstance(value.get("ciphertext"), str):
+            return {**value, "ciphertext": ""}
+        return {k: _blank_ciphertexts(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_blank_ciphertexts(v) for v in value]
+    return value
+
+
 def is_valid_deployment(document: Mapping[str, Any], *, strict: bool = False) -> bool:
-    return _validator(strict).is_valid(document)
+    try:
+        validate_deployment(document, strict=strict)
+    except StateValidationError:
+        return False
+    return True

@@ -164,6 +164,7 @@ def test_saved_state_validates_and_keeps_the_previous_file_as_bak(
     validate_deployment({"version": 3, "deployment": checkpoint["checkpoint"]["latest"]}, strict=True)
     assert "t0p" not in backend.stack_path(REF).read_text()
     assert backend.load_deployment(REF, secrets).stack_outputs() == {"n": 2, "token": secret("t0p")}
+    assert backend.secrets_providers(REF) == secrets.secrets_providers()
     leftovers = [p.name for p in backend.stack_path(REF).parent.iterdir()]
     assert sorted(leftovers) == ["dev.json", "dev.json.bak"]
 

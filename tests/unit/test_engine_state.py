@@ -249,6 +249,15 @@ def test_invalid_deployments_are_refused_naming_the_path(
         validate_deployment(broken)
 
 
+def test_revalidation_after_a_change_still_catches_it(secrets: PassphraseSecretsManager) -> None:
+    document = {"version": 3, "deployment": sample_deployment(secrets).to_json(secrets)}
+    validate_deployment(document)
+    validate_deployment({"version": 3, "deployment": sample_deployment(secrets).to_json(secrets)})
+    document["deployment"]["resources"][3]["dependencies"] = [7]
+    with pytest.raises(StateValidationError, match="deployment/resources/3/dependencies/0"):
+        validate_deployment(document)
+
+
 def test_manifest_magic_is_the_sha256_of_the_version() -> None:
     manifest = Manifest.new("v3.100.0")
     assert manifest.magic == hashlib.sha256(b"v3.100.0").hexdigest() == manifest_magic("v3.100.0")
