@@ -58,7 +58,44 @@ HILENS_DEPLOYMENTS = RequestIdPlatform(
     "HIL",
 )
 
-PLATFORMS: list[Platform] = [IAM, HILENS_DEPLOYMENTS, HILENS, MODELARTS]
+
+@dataclass(frozen=True)
+class CentralPlatform(Platform):
+    """A T/BAX central platform envelope family (digest §4.1): ``code`` is 0 for success and non-zero
+    otherwise, a string on /CCP and /CAD and an integer on /ACP and /CAP, next to the text in
+    ``message`` (``msg`` on the CAP's algorithm, service and task interfaces)."""
+
+    integer_code: bool = False
+    text_key: str = "message"
+
+    def error_body(self, code: str, message: str) -> dict[str, Any]:
+        value: str | int = int(code) if self.integer_code and re.fullmatch(r"-?\d+", code) else code
+        body: dict[str, Any] = {"code": value, self.text_key: message, "data": None}
+        if not self.integer_code:
+            body["requestId"] = str(uuid.uuid4())
+        return body
+
+
+@dataclass(frozen=True)
+class OAuthPlatform(Platform):
+    """The token endpoint answers errors as RFC 6749 §5.2 says: ``{"error", "error_description"}``."""
+
+    def error_body(self, code: str, message: str) -> dict[str, Any]:
+        return {"error": code, "error_description": message}
+
+
+# T/BAX central compute (seed 004): paths are matched without regard to case (digest §4.2 item 3).
+# /ACP and /CAP/Status answer {code:int, message}; the other /CAP paths {code:int, msg}.
+CENTRAL_CCP = CentralPlatform("central", re.compile(r"^/(?:CCP|CAD)(?:/|$)", re.IGNORECASE), "central")
+CENTRAL_ACP = CentralPlatform(
+    "central", re.compile(r"^/(?:ACP(?:/|$)|CAP/Status/?$)", re.IGNORECASE), "central", integer_code=True
+)
+CENTRAL_CAP = CentralPlatform(
+    "central", re.compile(r"^/CAP(?:/|:|$)", re.IGNORECASE), "central", integer_code=True, text_key="msg"
+)
+OAUTH = OAuthPlatform("oauth", re.compile(r"^/oauth/"), "oauth")
+
+PLATFORMS: list[Platform] = [IAM, HILENS_DEPLOYMENTS, HILENS, MODELARTS, CENTRAL_CCP, CENTRAL_ACP, CENTRAL_CAP, OAUTH]
 
 
 def platform_for_path(path: str) -> Platform | None:
@@ -101,6 +138,29 @@ GENERIC_CODES: dict[str, dict[int, tuple[str, str]]] = {
         502: ("HIL.0002", "Internal server error."),
         503: ("HIL.0002", "Internal server error."),
         504: ("HIL.0002", "Internal server error."),
+    },
+    # The standard defines no error codes (digest §4.1): localcloud answers with the HTTP status as
+    # the envelope code, a string or an integer as the family has it.
+    "central": {
+        400: ("400", "Bad request."),
+        401: ("401", "Unauthorized."),
+        403: ("403", "Forbidden."),
+        404: ("404", "Not found."),
+        409: ("409", "Conflict."),
+        429: ("429", "Too many requests."),
+        500: ("500", "Internal error."),
+        502: ("502", "Bad gateway."),
+        503: ("503", "Service unavailable."),
+        504: ("504", "Gateway timeout."),
+    },
+    "oauth": {
+        400: ("invalid_request", "The request is malformed."),
+        401: ("invalid_client", "Client authentication failed."),
+        429: ("temporarily_unavailable", "Too many requests."),
+        500: ("server_error", "Internal error."),
+        502: ("server_error", "Bad gateway."),
+        503: ("temporarily_unavailable", "Service unavailable."),
+        504: ("temporarily_unavailable", "Gateway timeout."),
     },
     "iam": {
         400: ("IAM.0001", "Bad request."),

@@ -5,8 +5,8 @@ schedules a named *step* to run after a delay: ``lifecycle.schedule(tx, project,
 "modelarts.pool.created", {"pool": name})``. Delays are in emulated seconds and are multiplied
 by the server's time scale (0 runs every step on the very next request). Before a request reads
 or writes a project's objects, ``lifecycle.advance(tx, project)`` runs every step that is due, in
-order; a step may schedule further steps. Steps are stored with the objects, so they survive a
-restart of the server.
+order; a step may schedule further steps (with ``running()``, the lifecycle that runs it). Steps
+are stored with the objects, so they survive a restart of the server.
 
 Steps are registered by name with the ``@step("name")`` decorator in each platform's backend.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aicompute.localcloud.store import Transaction
@@ -22,6 +23,7 @@ from aicompute.localcloud.store import Transaction
 StepFunction = Callable[[Transaction, str, dict[str, Any]], None]
 
 _STEPS: dict[str, StepFunction] = {}
+_RUNNING: ContextVar[Lifecycle | None] = ContextVar("running_lifecycle", default=None)
 
 
 def step(name: str) -> Callable[[StepFunction], StepFunction]:
@@ -54,7 +56,19 @@ class Lifecycle:
         """Run every step of the project that is due now; return how many ran."""
         ran = 0
         now = self.clock()
-        while (timer := tx.pop_due_timer(project_id, now)) is not None:
-            _STEPS[timer.action](tx, project_id, timer.args)
-            ran += 1
+        running = _RUNNING.set(self)
+        try:
+            while (timer := tx.pop_due_timer(project_id, now)) is not None:
+                _STEPS[timer.action](tx, project_id, timer.args)
+                ran += 1
+        finally:
+            _RUNNING.reset(running)
         return ran
+
+
+def running() -> Lifecycle:
+    """The lifecycle running the current step, for a step that schedules a follow-up step."""
+    lifecycle = _RUNNING.get()
+    if lifecycle is None:
+        raise RuntimeError("no lifecycle step is running")
+    return lifecycle

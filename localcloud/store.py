@@ -48,6 +48,17 @@ CREATE TABLE IF NOT EXISTS timers (
     args TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS timers_due ON timers (project_id, due);
+CREATE TABLE IF NOT EXISTS oauth_clients (
+    client_id TEXT PRIMARY KEY,
+    client_secret TEXT NOT NULL,
+    project_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS oauth_tokens (
+    token TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS directives (
     project_id TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -67,6 +78,15 @@ class Project:
     password: str
     domain_name: str
     region: str
+
+
+@dataclass(frozen=True)
+class OAuthClient:
+    """An OAuth2 client of the central platform, bound to the project whose objects it sees."""
+
+    client_id: str
+    client_secret: str
+    project_id: str
 
 
 @dataclass(frozen=True)
@@ -192,9 +212,36 @@ class Transaction:
         row = self._conn.execute("SELECT project_id, expires_at FROM tokens WHERE token=?", (token,)).fetchone()
         return None if row is None else (row[0], row[1])
 
+    # OAuth2 clients and their access tokens (the central platform) ---------------------------
+    def add_oauth_client(self, client: OAuthClient) -> None:
+        self._conn.execute(
+            "INSERT OR REPLACE INTO oauth_clients VALUES (?, ?, ?)",
+            (client.client_id, client.client_secret, client.project_id),
+        )
+
+    def oauth_client(self, client_id: str) -> OAuthClient | None:
+        row = self._conn.execute("SELECT * FROM oauth_clients WHERE client_id=?", (client_id,)).fetchone()
+        return None if row is None else OAuthClient(*row)
+
+    def add_oauth_token(self, token: str, client: OAuthClient, expires_at: float) -> None:
+        self._conn.execute(
+            "INSERT INTO oauth_tokens VALUES (?, ?, ?, ?)", (token, client.client_id, client.project_id, expires_at)
+        )
+
+    def oauth_token(self, token: str) -> tuple[str, str, float] | None:
+        """``(client_id, project_id, expires_at)`` of an access token."""
+        row = self._conn.execute(
+            "SELECT client_id, project_id, expires_at FROM oauth_tokens WHERE token=?", (token,)
+        ).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def revoke_oauth_tokens(self, client_id: str) -> int:
+        """Forget every access token issued to a client; returns how many there were."""
+        return self._conn.execute("DELETE FROM oauth_tokens WHERE client_id=?", (client_id,)).rowcount
+
     def clear_world(self) -> None:
-        """Forget every object, timer, directive and token (projects stay)."""
-        for table in ("objects", "timers", "directives", "tokens"):
+        """Forget every object, timer, directive and token (projects and OAuth2 clients stay)."""
+        for table in ("objects", "timers", "directives", "tokens", "oauth_tokens"):
             self._conn.execute(f"DELETE FROM {table}")
 
 
