@@ -25,6 +25,7 @@ class Cloud:
         # Always written, so the server's flags win over what an existing --db file remembers.
         with cloud.store.transaction() as tx:
             tx.add_project(settings.default_project())
+            tx.add_oauth_client(settings.default_central_client())
         return cloud
 
 

@@ -1,13 +1,20 @@
-"""Run localcloud with uvicorn, printing ``listening on http://HOST:PORT`` first."""
+"""Run localcloud with uvicorn, printing ``listening on http://HOST:PORT`` (or ``https://``) first.
+
+With ``--tls`` it serves HTTPS with a self-signed certificate made at start (written to a temporary
+directory that is removed when the server stops); ``--tls-cert``/``--tls-key`` serve given PEM files.
+"""
 
 from __future__ import annotations
 
 import socket
 import sys
+import tempfile
+from pathlib import Path
 
 import uvicorn
 
 from aicompute.localcloud.app import create_app
+from aicompute.localcloud.certificates import serving_certificate
 from aicompute.localcloud.settings import LocalCloudSettings
 
 
@@ -28,7 +35,22 @@ def serve(settings: LocalCloudSettings, log_level: str = "warning") -> None:
     sock = bind(settings.host, settings.port)
     port = sock.getsockname()[1]
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    print(f"listening on http://{host}:{port}", flush=True)
-    sys.stdout.flush()
-    config = uvicorn.Config(app, log_level=log_level, access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    with tempfile.TemporaryDirectory(prefix="localcloud-tls-") as scratch:
+        cert, key = _tls_files(settings, Path(scratch)) if settings.https else (None, None)
+        config = uvicorn.Config(app, log_level=log_level, access_log=False, ssl_certfile=cert, ssl_keyfile=key)
+        config.load()  # before announcing: an unreadable certificate or key fails here
+        print(f"listening on {'https' if cert else 'http'}://{host}:{port}", flush=True)
+        sys.stdout.flush()
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+def _tls_files(settings: LocalCloudSettings, scratch: Path) -> tuple[str, str]:
+    """The certificate and key files: the given ones, or a self-signed pair made now."""
+    if settings.tls_cert is not None and settings.tls_key is not None:
+        return settings.tls_cert, settings.tls_key
+    pem = serving_certificate([settings.host])
+    cert, key = scratch / "cert.pem", scratch / "key.pem"
+    cert.write_bytes(pem.certificate)
+    key.touch(mode=0o600)
+    key.write_bytes(pem.key)
+    return str(cert), str(key)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from aicompute.localcloud.store import Project
+from aicompute.localcloud.store import OAuthClient, Project
 
 DEFAULT_PROJECT_ID = "10ca1c10ad5e4f6a8b9c0d1e2f3a4b5c"
 DEFAULT_ACCESS_KEY = "LOCALCLOUDACCESSKEY0"
@@ -13,6 +13,9 @@ DEFAULT_REGION = "cn-north-4"
 DEFAULT_USER = "localcloud"
 DEFAULT_PASSWORD = "localcloud-password"
 DEFAULT_DOMAIN = "localcloud"
+DEFAULT_CENTRAL_CLIENT_ID = "localcloud-central"
+DEFAULT_CENTRAL_CLIENT_SECRET = "localcloud-central-secret-do-not-use-in-production"
+DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
 
 
 class LocalCloudSettings(BaseModel):
@@ -25,6 +28,24 @@ class LocalCloudSettings(BaseModel):
     secret_key: str = DEFAULT_SECRET_KEY
     region: str = DEFAULT_REGION
     signature_window_seconds: int = 15 * 60
+    # The central platform's OAuth2 client of the default project, and its access tokens' lifetime.
+    central_client_id: str = Field(default=DEFAULT_CENTRAL_CLIENT_ID, min_length=1)
+    central_client_secret: str = Field(default=DEFAULT_CENTRAL_CLIENT_SECRET, min_length=1)
+    token_lifetime_seconds: int = Field(default=DEFAULT_TOKEN_LIFETIME_SECONDS, ge=1)
+    # HTTPS: with a self-signed certificate made at start (tls), or with the given PEM files.
+    tls: bool = False
+    tls_cert: str | None = None
+    tls_key: str | None = None
+
+    @model_validator(mode="after")
+    def _tls_files_in_pairs(self) -> LocalCloudSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key are given together")
+        return self
+
+    @property
+    def https(self) -> bool:
+        return self.tls or self.tls_cert is not None
 
     def default_project(self) -> Project:
         return Project(
@@ -36,3 +57,6 @@ class LocalCloudSettings(BaseModel):
             domain_name=DEFAULT_DOMAIN,
             region=self.region,
         )
+
+    def default_central_client(self) -> OAuthClient:
+        return OAuthClient(self.central_client_id, self.central_client_secret, self.project_id)
