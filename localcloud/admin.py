@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from aicompute.localcloud.central.oauth import new_client
 from aicompute.localcloud.cloud import Cloud, get_cloud
 from aicompute.localcloud.faults import FaultRule
 from aicompute.localcloud.store import Project
@@ -36,7 +37,7 @@ class NewProject(BaseModel):
 
 @router.post("/projects")
 def create_project(body: NewProject | None = None, cloud: Cloud = Depends(get_cloud)) -> dict[str, str]:
-    """A new isolated project with its own credentials."""
+    """A new isolated project with its own credentials, also an OAuth2 client of the central platform."""
     project = Project(
         project_id=secrets.token_hex(16),
         access_key="LC" + secrets.token_hex(9).upper(),
@@ -46,9 +47,11 @@ def create_project(body: NewProject | None = None, cloud: Cloud = Depends(get_cl
         domain_name="localcloud",
         region=(body.region if body and body.region else cloud.settings.region),
     )
+    client = new_client(project.project_id)
     with cloud.store.transaction() as tx:
         tx.add_project(project)
-    return dict(project.__dict__)
+        tx.add_oauth_client(client)
+    return {**project.__dict__, "central_client_id": client.client_id, "central_client_secret": client.client_secret}
 
 
 class FailNext(BaseModel):

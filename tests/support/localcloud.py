@@ -23,6 +23,8 @@ class Credentials:
     password: str
     domain_name: str
     region: str
+    central_client_id: str = ""  # the project's OAuth2 client of the central platform
+    central_client_secret: str = ""
 
 
 class LocalCloudProcess:
@@ -63,7 +65,7 @@ class LocalCloudProcess:
         deadline = time.monotonic() + 20
         while True:
             try:
-                httpx.get(f"{self.url}/_localcloud/health", timeout=1).raise_for_status()
+                httpx.get(f"{self.url}/_localcloud/health", timeout=1, verify=False).raise_for_status()
                 return self
             except httpx.HTTPError:
                 if time.monotonic() > deadline:
@@ -90,7 +92,7 @@ class LocalCloudProcess:
 
     # admin helpers ---------------------------------------------------------------------------
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = httpx.request(method, f"{self.url}/_localcloud{path}", timeout=10, **kwargs)
+        response = httpx.request(method, f"{self.url}/_localcloud{path}", timeout=10, verify=False, **kwargs)
         response.raise_for_status()
         return response.json()
 
