@@ -20,6 +20,8 @@ import logging
 import os
 import runpy
 import sys
+import threading
+import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,7 +33,20 @@ def _program_entry(program: str) -> tuple[str, str]:
     return program, os.path.dirname(os.path.abspath(program))
 
 
+def _exit_with_parent() -> None:
+    """End the program when the engine is gone (a killed engine must not leave it running)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main() -> int:
+    _exit_with_parent()
     import pulumi
     import pulumi.runtime
 

@@ -283,6 +283,12 @@ class DeploymentRun:
         with self._lock:
             self.cancelled = True
 
+    def interrupt(self) -> None:
+        """Ctrl-C: say so once, and cancel."""
+        if not self.cancelled:
+            self.events.diag("warning", "interrupted: finishing the steps in flight, then recording the state")
+        self.cancel()
+
     # registrations ---------------------------------------------------------------------------
     def register_resource(self, reg: Registration) -> RegisterResult:
         urn = make_urn(self.stack, self.project, reg.type, reg.name, reg.parent or None)
@@ -630,7 +636,13 @@ class DeploymentRun:
         if self.options.targets:
             candidates = [r for r in candidates if r.urn in self.options.targets]
         with ThreadPoolExecutor(max_workers=max(1, self.options.parallel), thread_name_prefix="refresh") as executor:
-            list(executor.map(self._refresh_step, candidates))
+            futures = [executor.submit(self._refresh_step, r) for r in candidates]
+            try:
+                wait(futures)
+            except KeyboardInterrupt:
+                self.interrupt()
+                for future in futures:
+                    future.cancel()
         with self._lock:
             cleared, self.previous_pending = self.previous_pending, []
         for operation in cleared:
@@ -700,6 +712,8 @@ class DeploymentRun:
         with ThreadPoolExecutor(max_workers=max(1, self.options.parallel), thread_name_prefix="delete") as executor:
             running: dict[Future[bool], int] = {}
             while remaining or running:
+                if self.cancelled:
+                    remaining.clear()  # interrupted: no new deletion starts
                 ready = [key for key, deps in remaining.items() if not deps]
                 for key in ready:
                     del remaining[key]
@@ -711,7 +725,11 @@ class DeploymentRun:
                     if remaining:  # a cycle: should not happen with a valid snapshot
                         self._fail("", "cannot order the remaining deletions (dependency cycle)")
                     break
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                try:
+                    done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    self.interrupt()
+                    continue
                 for future in done:
                     key = running.pop(future)
                     self._unblock_dependencies(key, remaining, blocked, failed=not future.result())

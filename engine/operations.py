@@ -174,6 +174,7 @@ class _Context:
             diagnostics=list(self.events.diagnostics),
             config=masked_config(self.config.values, self.config.secret_keys),
             duration=time.monotonic() - started,
+            interrupted=run.cancelled,
             **extra,
         )
 
@@ -206,30 +207,31 @@ def run_update(target: StackTarget, options: OperationOptions, events: EventStre
     with _locked(target, options.dry_run):
         context = _Context(target, options, events, runs_program=True)
         try:
-            base = context.base
-            refresh_records: list[StepRecord] = []
-            if options.refresh:
-                refresher = context.new_run(base, options.dry_run)
-                refresher.refresh()
-                refresh_records = list(refresher.records)
-                base = refresher.snapshot()
-            run = context.new_run(base, options.dry_run)
-            interrupted = False
-            if not run.failed:
-                interrupted = _run_program(context, run)
-            else:
-                run.finish(False)
-            result = context.result("update", run, started, interrupted=interrupted, refresh_records=refresh_records)
+            result = _update(context, started)
         finally:
             context.pool.close()
         context.record("update", result, started_at)
         return result
 
 
-def _run_program(context: _Context, run: DeploymentRun) -> bool:
-    """Serve the monitor to the program until it exits, then finish the run; True when interrupted."""
+def _update(context: _Context, started: float) -> OperationResult:
+    base = context.base
+    refresh_records: list[StepRecord] = []
+    if context.options.refresh:
+        refresher = context.new_run(base, context.options.dry_run)
+        refresher.refresh()
+        refresh_records = list(refresher.records)
+        if refresher.failed or refresher.cancelled:
+            return context.result("update", refresher, started, refresh_records=refresh_records)
+        base = refresher.snapshot()
+    run = context.new_run(base, context.options.dry_run)
+    _run_program(context, run)
+    return context.result("update", run, started, refresh_records=refresh_records)
+
+
+def _run_program(context: _Context, run: DeploymentRun) -> None:
+    """Serve the monitor to the program until it exits, then finish the run."""
     events = context.events
-    interrupted = False
     with MonitorServer(run, events, context.options.parallel) as server:
         try:
             program = start_program(
@@ -238,13 +240,11 @@ def _run_program(context: _Context, run: DeploymentRun) -> bool:
         except ProgramError as error:
             events.diag("error", str(error))
             run.finish(False)
-            return False
+            return
         try:
             code = program.wait()
         except KeyboardInterrupt:
-            interrupted = True
-            events.diag("warning", "interrupted: finishing the steps in flight, then recording the state")
-            run.cancel()
+            run.interrupt()
             try:
                 code = program.wait(PROGRAM_EXIT_TIMEOUT)
             except (KeyboardInterrupt, TimeoutError):
@@ -252,8 +252,7 @@ def _run_program(context: _Context, run: DeploymentRun) -> bool:
                 code = program.wait()
     if code != 0 and not events.errors:
         events.diag("error", f"the program exited with code {code}")
-    run.finish(code == 0 and not interrupted)
-    return interrupted
+    run.finish(code == 0 and not run.cancelled)
 
 
 def run_destroy(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:

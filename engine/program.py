@@ -162,6 +162,7 @@ def start_program(
             stderr=subprocess.PIPE,
             text=True,
             errors="replace",
+            start_new_session=True,  # Ctrl-C reaches the engine, which stops the program itself
         )
     except OSError as error:
         raise ProgramError(f"cannot start {command[0]}: {error}") from error

@@ -32,6 +32,19 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from aicompute.engine.values import PropertyMap, annotate_secrets, from_struct, reveal, to_struct
 
 DYNAMIC_PREFIX = "pulumi-python:dynamic"
+SERVER_BOOTSTRAP = """\
+import os, runpy, sys, threading, time
+parent = os.getppid()
+def _exit_with_parent():
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+threading.Thread(target=_exit_with_parent, daemon=True).start()
+sys.argv = ["pulumi.dynamic"]
+runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
+"""
+"""``python -u -m pulumi.dynamic``, plus a watch that ends the server when the engine is gone (a
+killed engine must not leave provider processes behind)."""
 OPERATIONS_PER_PROCESS = 4
 START_TIMEOUT = 60.0
 
@@ -102,9 +115,10 @@ class ProviderProcess:
     def __init__(self, host: ProviderHost, config: Mapping[str, Any], on_log: LogCallback | None = None) -> None:
         env = {**os.environ, **host.env, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            [host.interpreter, "-u", "-m", "pulumi.dynamic"],
+            [host.interpreter, "-u", "-c", SERVER_BOOTSTRAP],
             cwd=host.working_directory,
             env=env,
+            start_new_session=True,  # Ctrl-C reaches the engine, which lets operations in flight finish
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,9 @@ def fs(tmp_path: Path) -> FileState:
     return project
 
 
-def test_lifecycle_create_same_update_replace_delete_destroy(fs: FileState) -> None:
+def test_lifecycle_create_same_update_replace_delete_destroy(tmp_path: Path) -> None:
+    fs = FileState(tmp_path)
+    fs.init(via_cli=True)
     fs.spec(
         {"name": "a", "value": "one"},
         {"name": "b", "from": "a"},
@@ -82,3 +86,134 @@ def test_preview_json_digest_shows_unknowns_and_masks_secrets(fs: FileState) -> 
     assert steps["c"]["newState"]["inputs"]["value"] == "[secret]"
     assert steps["a"]["provider"].startswith("urn:pulumi:dev::filestate::pulumi:providers:pulumi-python::default::")
     assert digest["config"]["filestate:dir"] == str(fs.objects)
+
+
+def _window(calls: list[tuple[str, str, float, float]], op: str) -> float:
+    rows = [c for c in calls if c[0] == op]
+    return max(c[3] for c in rows) - min(c[2] for c in rows)
+
+
+def test_independent_steps_run_in_parallel_beyond_one_provider_process(fs: FileState) -> None:
+    # 6 creates of 1 s each: with --parallel 6 they need two provider processes (4 operations each)
+    # and take about 1 s, not the 2 s of one process; with --parallel 3, the deletes take about 2 s.
+    fs.spec(*({"name": f"t{i}", "value": i, "sleep": 1.0} for i in range(6)))
+    fs.run("up", "--yes", "--skip-preview", "--parallel", "6")
+    assert _window(fs.calls(), "create") < 1.9
+    fs.run("destroy", "--yes", "--skip-preview", "--parallel", "3")
+    assert 1.95 < _window(fs.calls(), "delete") < 3.5
+
+
+def test_protect_refuses_deletion_and_retain_on_delete_skips_the_delete_call(fs: FileState) -> None:
+    fs.spec({"name": "kept", "value": 1, "protect": True}, {"name": "left", "value": 2, "retain": True})
+    fs.run("up", "--yes", "--skip-preview")
+    assert fs.resources()["kept"]["protect"] is True
+
+    fs.spec()
+    refused = fs.run("up", "--yes", "--skip-preview", expect=1)
+    assert "kept: unable to delete" in refused.stdout and "protected" in refused.stdout
+    assert "kept" in fs.resources()
+
+    fs.spec({"name": "kept", "value": 1})  # unprotect first, as Pulumi asks
+    fs.run("up", "--yes", "--skip-preview")
+    assert "protect" not in fs.resources()["kept"] and "left" not in fs.resources()
+    assert fs.files() == {"kept", "left"}  # retained: dropped from the state, not deleted
+    assert ("delete", "left") not in [c[:2] for c in fs.calls()]
+    fs.spec()
+    fs.run("up", "--yes", "--skip-preview")
+    assert fs.files() == {"left"}
+
+
+def test_target_limits_the_run(fs: FileState) -> None:
+    fs.spec({"name": "a", "value": 1}, {"name": "b", "value": 2})
+    urn_a = "urn:pulumi:dev::filestate::pulumi-python:dynamic/test:Thing::a"
+    fs.run("up", "--yes", "--skip-preview", "--target", urn_a)
+    assert fs.files() == {"a"} and "b" not in fs.resources()
+    fs.run("up", "--yes", "--skip-preview")
+    fs.spec({"name": "a", "value": 10}, {"name": "b", "value": 20})
+    fs.run("up", "--yes", "--skip-preview", "--target", urn_a)
+    resources = fs.resources()
+    assert resources["a"]["outputs"]["value"] == 10 and resources["b"]["outputs"]["value"] == 2
+    fs.run("destroy", "--yes", "--skip-preview", "--target", urn_a)
+    assert fs.files() == {"b"}
+
+
+def test_a_resource_of_another_provider_plugin_fails_the_preview_naming_it(fs: FileState) -> None:
+    fs.spec({"name": "a", "value": 1}, aws=True)
+    result = fs.run("preview", expect=1)
+    assert "aws:s3/bucket:Bucket" in result.stdout and "Pulumi CLI" in result.stdout
+
+
+def test_refresh_records_out_of_band_changes_and_deletions(fs: FileState) -> None:
+    fs.spec({"name": "a", "value": "one"}, {"name": "b", "value": "two"})
+    fs.run("up", "--yes", "--skip-preview")
+    (fs.objects / "b.json").unlink()
+    (fs.objects / "a.json").write_text(json.dumps({"name": "a", "value": "edited"}))
+
+    drift = fs.run("refresh", "--preview-only", "--expect-no-changes", expect=7)
+    assert " ~  pulumi-python:dynamic/test:Thing a updated" in drift.stdout
+    assert " -  pulumi-python:dynamic/test:Thing b deleted" in drift.stdout
+    assert "b" in fs.resources()  # a preview records nothing
+
+    fs.run("refresh", "--yes")
+    resources = fs.resources()
+    assert "b" not in resources and resources["a"]["outputs"]["value"] == "edited"
+    plan = fs.run("preview", "--diff")
+    assert '~ value: "edited" => "one"' in plan.stdout
+    assert "+  pulumi-python:dynamic/test:Thing b create" in plan.stdout
+
+
+def test_stack_reference_reads_another_stack_of_the_backend(fs: FileState) -> None:
+    fs.spec(outputs={"greeting": "hello"}, password="pw-from-other")
+    fs.init("other")
+    fs.run("up", "--yes", "--skip-preview", "--stack", "other")
+    fs.spec(stackref="organization/filestate/other")
+    fs.run("up", "--yes", "--skip-preview", "--stack", "dev")
+    outputs = json.loads(fs.run("stack", "output", "--json", "--stack", "dev").stdout)
+    assert outputs["ref_greeting"] == "hello" and outputs["ref_password"] == "[secret]"
+    ref = fs.resources("dev")["organization/filestate/other"]
+    assert ref["external"] is True and ref["type"] == "pulumi:pulumi:StackReference"
+    assert "pw-from-other" not in fs.state_text("dev")
+
+
+def _processes_in(directory: Path) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")) == directory:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the engine's children")
+def test_a_killed_engine_leaves_a_pending_create_that_the_next_up_resolves(fs: FileState) -> None:
+    fs.spec({"name": "a", "value": 1})
+    fs.run("up", "--yes", "--skip-preview")
+    fs.spec({"name": "a", "value": 1}, {"name": "slow", "value": 2, "sleep": 60, "adopt": True})
+    engine = fs.popen("up", "--yes", "--skip-preview")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        latest = fs.state()["checkpoint"].get("latest") or {}
+        if latest.get("pending_operations") and (fs.objects / "slow.json").exists():
+            break
+        time.sleep(0.1)
+    engine.kill()
+    engine.communicate()
+    pending = fs.state()["checkpoint"]["latest"]["pending_operations"]
+    assert [(op["type"], op["resource"]["urn"].rsplit("::", 1)[1]) for op in pending] == [("creating", "slow")]
+    # The program and provider processes go with the engine.
+    deadline = time.monotonic() + 5
+    while _processes_in(fs.project_dir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_in(fs.project_dir) == []
+
+    fs.spec({"name": "a", "value": 1}, {"name": "slow", "value": 2, "adopt": True})
+    result = fs.run("up", "--yes", "--skip-preview")
+    slow_urn = "urn:pulumi:dev::filestate::pulumi-python:dynamic/test:Thing::slow"
+    assert f"interrupted while creating {slow_urn}" in result.stdout
+    latest = fs.state()["checkpoint"]["latest"]
+    assert "pending_operations" not in latest
+    assert {"a", "slow"} <= set(fs.resources()) and fs.files() == {"a", "slow"}
+    fs.run("preview", "--expect-no-changes")

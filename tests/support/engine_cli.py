@@ -10,10 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
+from aicompute.engine.backend import FileBackend, StackRef
+from aicompute.engine.project import PlainValue, load_project, load_stack_settings, save_stack_settings
+from aicompute.engine.stack_secrets import open_stack_secrets
 
 PROJECTS = Path(__file__).resolve().parents[1] / "e2e" / "projects"
 PASSPHRASE = "correct horse battery staple"
+STACK_COMMANDS = ("preview", "up", "refresh", "destroy", "stack", "config")
 
 
 class EngineCli:
@@ -37,21 +40,23 @@ class EngineCli:
         }
 
     def run(self, *args: str, expect: int | None = 0, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """``aicompute ARGS`` in the project (``--stack`` added for the stack commands)."""
         result = subprocess.run(
-            [sys.executable, "-m", "aicompute.engine", *args],
-            cwd=self.project_dir,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+            self.command(*args), cwd=self.project_dir, env=self.env, capture_output=True, text=True, timeout=timeout
         )
         if expect is not None:
             assert result.returncode == expect, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
         return result
 
+    def command(self, *args: str) -> list[str]:
+        command = [sys.executable, "-m", "aicompute.engine", *args]
+        if args and args[0] in STACK_COMMANDS and "--stack" not in args and args[:2] != ("stack", "init"):
+            command += ["--stack", self.stack]
+        return command
+
     def popen(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "aicompute.engine", *args],
+            self.command(*args),
             cwd=self.project_dir,
             env=self.env,
             stdout=subprocess.PIPE,
@@ -59,18 +64,26 @@ class EngineCli:
             text=True,
         )
 
-    def init(self, stack: str | None = None, **config: str) -> None:
-        """``stack init``, then plain config values written into ``Pulumi.<stack>.yaml`` (as ``config set`` does)."""
+    def init(self, stack: str | None = None, *, via_cli: bool = False, **config: str) -> None:
+        """A new stack with plain config values, made as ``stack init`` and ``config set`` make it
+        (in this process unless ``via_cli``: the CLI's start-up and key derivation cost seconds)."""
         name = stack or self.stack
-        self.run("stack", "init", name)
+        if via_cli:
+            self.run("stack", "init", name)
+        else:
+            project = load_project(self.project_dir)
+            settings = load_stack_settings(project, name)
+            open_stack_secrets(settings, None, PASSPHRASE, create=True)
+            FileBackend(f"file://{self.state_dir}").create_stack(StackRef(project.name, name))
+            save_stack_settings(settings)
         if config:
             self.set_config(name, **config)
 
     def set_config(self, stack: str | None = None, **config: str) -> None:
-        path = self.project_dir / f"Pulumi.{stack or self.stack}.yaml"
-        settings = yaml.safe_load(path.read_text()) or {}
-        settings.setdefault("config", {}).update(config)
-        path.write_text(yaml.safe_dump(settings))
+        project = load_project(self.project_dir)
+        settings = load_stack_settings(project, stack or self.stack)
+        settings.config.update({key: PlainValue(value) for key, value in config.items()})
+        save_stack_settings(settings)
 
     def state(self, stack: str | None = None) -> dict[str, Any]:
         path = self.state_dir / ".pulumi" / "stacks" / self.project_dir.name / f"{stack or self.stack}.json"
@@ -94,8 +107,9 @@ class FileState(EngineCli):
         super().__init__(root, "filestate", stack)
         self.spec_file = root / "spec.json"
 
-    def init(self, stack: str | None = None, **config: str) -> None:
-        super().init(stack, **{"filestate:spec": str(self.spec_file), "filestate:dir": str(self.objects), **config})
+    def init(self, stack: str | None = None, *, via_cli: bool = False, **config: str) -> None:
+        config = {"filestate:spec": str(self.spec_file), "filestate:dir": str(self.objects), **config}
+        super().init(stack, via_cli=via_cli, **config)
 
     def spec(self, *things: dict[str, Any], **extra: Any) -> None:
         self.spec_file.write_text(json.dumps({"things": list(things), **extra}))

@@ -1,10 +1,11 @@
 """Declares the things listed in the JSON file named by config ``filestate:spec``.
 
-The spec: ``{"things": [{"name": ..., "value": ..., "kind": ..., "size": ..., "sleep": ...,
-"protect": bool, "retain": bool, "ignore": [...], "replace_on": [...], "dbr": bool,
-"secret": bool, "from": "<other thing's name>", "parent": "<component name>"}], "components": [names],
-"outputs": {...}, "aws": bool}``. ``from`` makes ``value`` the other thing's ``path`` output, which
-is unknown in a preview while that thing is still to be created.
+The spec: ``{"things": [{"name", "value", "kind", "size", "sleep", "adopt", "resource" (the resource
+name, default the thing's name), "protect", "retain", "ignore": [...], "replace_on": [...], "dbr",
+"secret", "from": "<other thing>", "parent": "<component>", "aliases": [old names]}],
+"components": [names], "outputs": {...}, "password": <exported as a secret>,
+"stackref": "<stack name>", "aws": bool}``. ``from`` makes ``value`` the other thing's ``path``
+output, which is unknown in a preview while that thing is still to be created.
 """
 
 import json
@@ -40,5 +41,9 @@ for name, value in spec.get("outputs", {}).items():
 pulumi.export("paths", {name: thing.path for name, thing in things.items()})
 if "password" in spec:
     pulumi.export("password", pulumi.Output.secret(spec["password"]))
+if "stackref" in spec:
+    other = pulumi.StackReference(spec["stackref"])
+    pulumi.export("ref_greeting", other.get_output("greeting"))
+    pulumi.export("ref_password", other.get_output("password"))
 if spec.get("aws"):
     pulumi.CustomResource("aws:s3/bucket:Bucket", "bucket", {})

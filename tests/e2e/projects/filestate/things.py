@@ -1,9 +1,11 @@
 """A test-only dynamic resource: each object is a JSON file ``<dir>/<name>.json``.
 
 ``filestate:dir`` (stack config, passed to ``configure``) names the directory. Inputs: ``name``
-and ``kind`` are create-only (a change replaces), ``value`` and ``size`` update in place, ``sleep``
-makes create/update/delete take that many seconds. Every call appends a line to ``<dir>/calls.log``
-(``<op> <name> <start> <end>``) so tests can see which calls happened, and when.
+and ``kind`` are create-only (a change replaces; ``kind: unique`` asks for delete-before-replace),
+``value`` and ``size`` update in place, ``sleep`` makes create/update/delete take that many seconds
+(a create writes its object first), ``adopt`` lets a create take over an existing object. Every
+finished call appends ``<op> <name> <start> <end>`` to ``<dir>/calls.log``, so tests can see which
+calls happened, and when.
 """
 
 from __future__ import annotations
@@ -59,13 +61,15 @@ class ThingProvider(ResourceProvider):
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=news.get("kind") == "unique")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        # The object is written first, then the call "takes" ``sleep`` seconds: a create killed
+        # while it sleeps has happened on the "platform" without the engine hearing of it.
         start = time.time()
-        time.sleep(float(props.get("sleep") or 0))
         path = self._path(props["name"])
         if path.exists() and not props.get("adopt"):
             raise RuntimeError(f"{props['name']} already exists")
         state = {k: props.get(k) for k in (*CREATE_ONLY, *UPDATABLE)}
         path.write_text(json.dumps(state))
+        time.sleep(float(props.get("sleep") or 0))
         self._log("create", props["name"], start)
         return CreateResult(props["name"], {**props, "path": str(path), "generation": 1})
 
