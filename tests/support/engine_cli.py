@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aicompute.engine.backend import FileBackend, StackRef
-from aicompute.engine.project import PlainValue, load_project, load_stack_settings, save_stack_settings
+from aicompute.engine.project import PlainValue, SecureValue, load_project, load_stack_settings, save_stack_settings
 from aicompute.engine.stack_secrets import open_stack_secrets
 
 PROJECTS = Path(__file__).resolve().parents[1] / "e2e" / "projects"
@@ -83,6 +83,14 @@ class EngineCli:
         project = load_project(self.project_dir)
         settings = load_stack_settings(project, stack or self.stack)
         settings.config.update({key: PlainValue(value) for key, value in config.items()})
+        save_stack_settings(settings)
+
+    def set_secret(self, key: str, value: str, stack: str | None = None) -> None:
+        """A ``secure:`` value, as ``config set --secret`` writes it."""
+        project = load_project(self.project_dir)
+        settings = load_stack_settings(project, stack or self.stack)
+        manager = open_stack_secrets(settings, None, PASSPHRASE)
+        settings.config[key] = SecureValue(manager.encrypt(value))
         save_stack_settings(settings)
 
     def state(self, stack: str | None = None) -> dict[str, Any]:
