@@ -138,7 +138,8 @@ def _fetch(record: JSON) -> tuple[int, JSON | None, str]:
 
 
 def _descriptor_from_url(record: JSON) -> JSON:
-    stem = urlsplit(record["url"]).path.rstrip("/").rsplit("/", 1)[-1]
+    """Name and version from the URL's last path segment (the file's own name), else from the id."""
+    stem = "" if _data_url(record["url"]) is not None else urlsplit(record["url"]).path.rstrip("/").rsplit("/", 1)[-1]
     for extension in (".tar.gz", ".tgz", ".tar", ".zip", ".json"):
         stem = stem.removesuffix(extension)
     version = _VERSION.search(stem)
@@ -169,8 +170,11 @@ def _file_fetched(tx: Transaction, project_id: str, args: dict[str, Any]) -> Non
     if record is None or record["status"] != FETCHING:
         return
     status, document, reason = _fetch(record)
-    descriptor = _descriptor_from_url(record)
-    if document is not None:
+    if status == UNUSABLE:
+        descriptor: JSON = {}
+    elif document is None:
+        descriptor = _descriptor_from_url(record)
+    else:
         descriptor = {key: value for key, value in _snake(document).items() if key not in ("id", "status")}
     record.update(status=status, _descriptor=descriptor, _reason=reason)
     tx.put(FILE_PACKAGE_KIND, project_id, args["id"], record)

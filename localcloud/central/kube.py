@@ -285,7 +285,7 @@ def _unschedulable(reasons: list[str], node_count: int) -> str:
     counts: dict[str, int] = {}
     for reason in reasons:
         counts[reason] = counts.get(reason, 0) + 1
-    listed = ", ".join(f"{count} {reason}" for reason, count in sorted(counts.items()))
+    listed = ", ".join(sorted(f"{count} {reason}" for reason, count in counts.items()))  # as kube-scheduler sorts
     return f"0/{node_count} nodes are available: {listed}."
 
 
