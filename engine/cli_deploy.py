@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from aicompute.engine.backend import BackendError
 from aicompute.engine.cli_stack import (
@@ -27,7 +28,7 @@ from aicompute.engine.cli_stack import (
     StackOption,
     open_session,
 )
-from aicompute.engine.display import PlainRenderer, digest_json, summary_lines
+from aicompute.engine.display import LiveRenderer, PlainRenderer, digest_json, summary_lines
 from aicompute.engine.events import EventStream
 from aicompute.engine.locking import StackLocked
 from aicompute.engine.operations import (
@@ -99,15 +100,20 @@ def _execute(
     header: str,
 ) -> OperationResult:
     refresh = operation is run_refresh
-    renderer = None if as_json else PlainRenderer(sys.stdout, show_diff=show_diff, refresh=refresh)
-    if renderer is not None:
+    if not as_json:
         typer.echo(f"{header} ({target.ref.name}):")
-    result = operation(target, options, EventStream(renderer))
     if as_json:
+        result = operation(target, options, EventStream())
         typer.echo(json.dumps(digest_json(result), indent=4, ensure_ascii=False))
+        return result
+    if sys.stdout.isatty():
+        with LiveRenderer(Console(), show_diff=show_diff, refresh=refresh) as live:
+            result = operation(target, options, EventStream(live))
     else:
-        for line in summary_lines(result):
-            typer.echo(line)
+        plain = PlainRenderer(sys.stdout, show_diff=show_diff, refresh=refresh)
+        result = operation(target, options, EventStream(plain))
+    for line in summary_lines(result):
+        typer.echo(line)
     return result
 
 

@@ -498,6 +498,10 @@ class DeploymentRun:
             resource = self._new(urn)
             if resource is None:
                 raise KeyError(f"RegisterResourceOutputs for {urn}, which was not registered")
+            if (self.failed or self.cancelled) and not self.options.dry_run:
+                # After a failed step the program carries on with unknowns in place of the failed
+                # resources' outputs; as Pulumi, keep the outputs the state had.
+                return
             resource.outputs = dict(outputs)
         self.persist()
 

@@ -1,6 +1,7 @@
-"""How an operation is shown: plain lines, property-level diffs, the summary, Pulumi-shaped JSON.
+"""How an operation is shown: plain lines or a live view, property-level diffs, the summary, JSON.
 
-Without a terminal every event is one line (``+  <type> <name> creating`` … ``created (1.2s)``),
+On a terminal a live view keeps one line per resource (operation, status, elapsed time). Without
+one every event is one line (``+  <type> <name> creating`` … ``created (1.2s)``),
 as the Pulumi CLI prints in non-interactive mode; ``--diff`` adds the changed properties under
 each step; ``--json`` prints only a digest shaped like ``pulumi preview --json``'s. Values come
 from the engine already masked: a secret is always ``[secret]``.
@@ -10,8 +11,15 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
 from dataclasses import replace
 from typing import IO, Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
 
 from aicompute.engine.deployment import StepRecord
 from aicompute.engine.events import DiagnosticEvent, Event, StepEvent
@@ -263,3 +271,81 @@ def digest_json(result: OperationResult) -> dict[str, Any]:
     if result.kind == "update":
         digest["outputs"] = mask(result.outputs)
     return digest
+
+
+class _Row:
+    def __init__(self, event: StepEvent) -> None:
+        self.op = event.op
+        self.type = event.type
+        self.name = _name(event.urn)
+        self.started = time.monotonic()
+        self.event = event
+
+    def status(self, refresh: bool) -> str:
+        event = self.event
+        if refresh:
+            return "refresh failed" if event.failed else REFRESH_DONE.get(event.op, event.op)
+        if event.preview:
+            return PLANNED.get(event.op, event.op)
+        if not event.done:
+            return f"{ACTIVE.get(event.op, event.op)} ({time.monotonic() - self.started:.0f}s)"
+        verb = f"{ACTIVE.get(event.op, event.op)} failed" if event.failed else DONE.get(event.op, event.op)
+        return f"{verb} ({event.elapsed:.1f}s)"
+
+
+class LiveRenderer:
+    """On a terminal: one line per resource with its operation, status and elapsed time, kept up to
+    date while steps run; diagnostics (and ``--diff`` lines) are printed above it as they come."""
+
+    def __init__(self, console: Console, *, show_diff: bool = False, refresh: bool = False) -> None:
+        self.console = console
+        self.show_diff = show_diff
+        self.refresh = refresh
+        self._rows: dict[str, _Row] = {}
+        self._lock = threading.Lock()
+        self._live = Live(console=console, get_renderable=self._render, refresh_per_second=8, transient=False)
+
+    def __enter__(self) -> LiveRenderer:
+        self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._live.refresh()
+        self._live.stop()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, DiagnosticEvent):
+            if event.severity != "debug":
+                where = f"{_name(event.urn)}: " if event.urn else ""
+                style = {"error": "red", "warning": "yellow"}.get(event.severity, "")
+                self._live.console.print(Text(f"{event.severity}: {where}{event.message}", style=style))
+            return
+        if event.op == "same" and not self.refresh:
+            return
+        with self._lock:
+            row = self._rows.get(event.urn)
+            if row is None or row.op != event.op:
+                row = self._rows[event.urn] = _Row(event)
+            row.event = event
+        if event.done and self.show_diff and not event.failed:
+            lines = diff_lines(event, indent="    ")
+            if lines:
+                self._live.console.print(Text(f"{SYMBOLS.get(event.op, '  ')} {event.type} {row.name}", style="bold"))
+                for line in lines:
+                    self._live.console.print(Text(line))
+
+    def _render(self) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        with self._lock:
+            rows = list(self._rows.values())
+        for row in rows:
+            colour = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}.get(row.op, "")
+            status = row.status(self.refresh)
+            if row.event.failed:
+                colour = "red"
+            table.add_row(Text(SYMBOLS.get(row.op, "  "), style=colour), row.type, row.name, Text(status, style=colour))
+        return table
