@@ -32,8 +32,8 @@ Op = Literal[
 ]
 DiffKind = Literal["add", "add-replace", "delete", "delete-replace", "update", "update-replace"]
 
-CHANGE_OPS: frozenset[str] = frozenset({"create", "update", "replace", "delete", "read"})
-"""Ops that count as changes for ``--expect-no-changes`` and the summary (``same`` does not)."""
+CHANGE_OPS: frozenset[str] = frozenset({"create", "update", "replace", "delete"})
+"""Ops that count as changes for ``--expect-no-changes`` (as in Pulumi, ``same`` and ``read`` do not)."""
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -162,14 +162,18 @@ def test_refresh_records_out_of_band_changes_and_deletions(fs: FileState) -> Non
     assert "+  pulumi-python:dynamic/test:Thing b create" in plan.stdout
 
 
-def test_stack_reference_reads_another_stack_of_the_backend(fs: FileState) -> None:
-    fs.spec(outputs={"greeting": "hello"}, password="pw-from-other")
+def test_stack_reference_and_resource_get_read_without_counting_as_changes(fs: FileState) -> None:
+    fs.spec({"name": "a", "value": "from other"}, outputs={"greeting": "hello"}, password="pw-from-other")
     fs.init("other")
     fs.run("up", "--yes", "--skip-preview", "--stack", "other")
-    fs.spec(stackref="organization/filestate/other")
-    fs.run("up", "--yes", "--skip-preview", "--stack", "dev")
+    fs.spec(stackref="organization/filestate/other", gets={"a-copy": "a"})
+    up = fs.run("up", "--yes", "--skip-preview", "--stack", "dev")
+    assert ">  pulumi-python:dynamic/test:Thing a-copy read" in up.stdout
     outputs = json.loads(fs.run("stack", "output", "--json", "--stack", "dev").stdout)
     assert outputs["ref_greeting"] == "hello" and outputs["ref_password"] == "[secret]"
+    assert outputs["a-copy_value"] == "from other"
+    assert fs.resources("dev")["a-copy"]["external"] is True
+    fs.run("preview", "--expect-no-changes", "--stack", "dev")
     ref = fs.resources("dev")["organization/filestate/other"]
     assert ref["external"] is True and ref["type"] == "pulumi:pulumi:StackReference"
     assert "pw-from-other" not in fs.state_text("dev")

@@ -4,8 +4,9 @@ The spec: ``{"things": [{"name", "value", "kind", "size", "sleep", "adopt", "res
 name, default the thing's name), "protect", "retain", "ignore": [...], "replace_on": [...], "dbr",
 "secret", "from": "<other thing>", "parent": "<component>", "aliases": [old names]}],
 "components": [names], "outputs": {...}, "password": <exported as a secret>,
-"stackref": "<stack name>", "aws": bool}``. ``from`` makes ``value`` the other thing's ``path``
-output, which is unknown in a preview while that thing is still to be created.
+"stackref": "<stack name>", "gets": {"<resource name>": "<id of an existing thing>"}, "aws": bool}``.
+``from`` makes ``value`` the other thing's ``path`` output, which is unknown in a preview while that
+thing is still to be created; ``gets`` reads existing things (``Resource.get``).
 """
 
 import json
@@ -35,6 +36,10 @@ for item in spec.get("things", []):
         aliases=[pulumi.Alias(name=a) for a in item.get("aliases", [])] or None,
     )
     things[item["name"]] = Thing(item.get("resource", item["name"]), props, opts)
+
+for resource_name, object_id in spec.get("gets", {}).items():
+    read = Thing(resource_name, {"name": object_id}, pulumi.ResourceOptions(id=object_id))
+    pulumi.export(f"{resource_name}_value", read.value)
 
 for name, value in spec.get("outputs", {}).items():
     pulumi.export(name, value)

@@ -102,8 +102,10 @@ class ThingProvider(ResourceProvider):
 
 
 class Thing(Resource, module="test", name="Thing"):
+    value: pulumi.Output[Any]
     path: pulumi.Output[str]
     generation: pulumi.Output[int]
 
     def __init__(self, resource_name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None):
-        super().__init__(ThingProvider(), resource_name, {"path": None, "generation": None, **props}, opts)
+        seeded = {"value": None, "path": None, "generation": None, **props}
+        super().__init__(ThingProvider(), resource_name, seeded, opts)
