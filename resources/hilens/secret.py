@@ -1,0 +1,145 @@
+"""HiLens secret (``/v3/{project_id}/ai-mgr/secrets``, seed §5.6, digest §9.5).
+
+* ``data`` (the API's ``secrets``, a list of ``{key, value}``) is a Pulumi secret end to end: the
+  resource wraps the input with ``pulumi.Output.secret`` and lists ``data`` as a secret output,
+  so the engine encrypts it in the state and masks it in previews and diffs; the provider declares
+  it in ``Fields.secret``, so no check failure or error text quotes a value; and this module's
+  validators name the key and the rule, never the value. A changed value is an in-place update
+  (the ``PUT`` replaces the whole object), which the diff reports without either value.
+* The name is create-only (the API's PUT carries it, but deployments find secrets by name); a
+  replace that keeps it deletes first, as a second secret of that name would collide.
+* Tags are inline (the ``PUT`` needs them) and read back from the GET with the object.
+* Default timeouts: 5 minutes each. The API is synchronous (no Terraform peer exists for HiLens,
+  peers.md §1.1); the deadline bounds the retries and the wait for a GET to see the object.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import pulumi
+from pydantic import AfterValidator, ConfigDict, Field
+
+from aicompute.provider.generic import Fields
+from aicompute.provider.timeouts import Timeouts
+from aicompute.resources.base import DynamicResource
+from aicompute.resources.hilens._base import (
+    Description,
+    EntriesArgs,
+    EntriesProvider,
+    Platform,
+    as_pairs,
+    matching,
+    tag_map,
+)
+
+NAME_RULE = "4-64 characters: lowercase letters, digits and '-', starting with a letter, not ending with '-'"
+SecretName = Annotated[str, AfterValidator(matching(r"[a-z][a-z0-9-]{2,62}[a-z0-9]", NAME_RULE))]
+MAX_ENTRIES = 100
+MAX_VALUE = 20480
+# Seed table 5-389: keys start with a letter or '-'; values must avoid these characters.
+_KEY = re.compile(r"[A-Za-z-][A-Za-z0-9._-]{0,62}")
+KEY_RULE = "1-63 characters: letters, digits, '.', '-' and '_', starting with a letter or '-'"
+FORBIDDEN_IN_VALUE = "^~#$%&<>()[]{}'\"\\"
+VALUE_RULE = f"1-{MAX_VALUE} characters, none of ^ ~ # $ % & < > ( ) [ ] {{ }} ' \" \\"
+
+
+def _entries(data: dict[str, str]) -> dict[str, str]:
+    """Keys and values by seed table 5-389. The messages name the key, never the value."""
+    if not data:
+        raise ValueError("at least one entry is required")
+    if len(data) > MAX_ENTRIES:
+        raise ValueError(f"at most {MAX_ENTRIES} entries (got {len(data)})")
+    for key, value in data.items():
+        if _KEY.fullmatch(key) is None:
+            raise ValueError(f"key {key!r} breaks the rule: {KEY_RULE}")
+        if not value or len(value) > MAX_VALUE or any(char in FORBIDDEN_IN_VALUE for char in value):
+            raise ValueError(f"the value of {key!r} breaks the rule: {VALUE_RULE}")
+    return data
+
+
+SecretData = Annotated[dict[str, str], AfterValidator(_entries)]
+# Seed table 5-389: secrets' tags also allow '.' (keys and values) and '/' (values).
+SecretTags = Annotated[
+    dict[str, str],
+    tag_map(
+        r"[A-Za-z0-9._-]{1,36}",
+        r"[A-Za-z0-9._/-]{1,43}",
+        "key 1-36 characters (letters, digits, '.', '-', '_'), value 1-43 (also '/'); at most 20 tags",
+    ),
+]
+
+
+class SecretArgs(EntriesArgs):
+    model_config = ConfigDict(extra="forbid")
+
+    name: SecretName = Field(description=NAME_RULE)
+    data: SecretData = Field(description=f"Keys to secret values; 1-{MAX_ENTRIES} entries. A Pulumi secret.")
+    description: Description = ""
+    tags: SecretTags = Field(default_factory=dict)
+    workspace_id: str | None = Field(default=None, min_length=1, description="Create-only; default workspace.")
+    provider: Platform = Field(default="hilens", description="The platform: hilens or ief. Create-only.")
+    timeouts: Timeouts | None = None
+
+
+class SecretProvider(EntriesProvider[SecretArgs]):
+    kind = "HiLens secret"
+    args_model = SecretArgs
+    collection, envelope, entries = "secrets", "secret", "secrets"
+    fields = Fields(
+        create_only=frozenset({"name", "workspace_id", "provider"}),
+        updatable=frozenset({"data", "description", "tags"}),
+        normalisers={"data": as_pairs, "tags": as_pairs},
+        unique_key=frozenset({"name"}),
+        secret=frozenset({"data"}),
+    )
+    default_timeouts = {"create": 300, "update": 300, "delete": 300}
+
+
+class Secret(DynamicResource, module="hilens", name="Secret"):
+    """A HiLens secret; its id is the secret id (``hilens-…``). ``data`` is a Pulumi secret."""
+
+    _provider_class = SecretProvider
+    _outputs = (*SecretArgs.model_fields, "project_id", "created_at", "updated_at")
+    _secret_outputs = ("data",)
+
+    name: pulumi.Output[str]
+    data: pulumi.Output[dict[str, str]]
+    description: pulumi.Output[str]
+    tags: pulumi.Output[dict[str, str]]
+    workspace_id: pulumi.Output[str]
+    provider: pulumi.Output[str]
+    project_id: pulumi.Output[str | None]
+    created_at: pulumi.Output[str | None]
+    updated_at: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        name: pulumi.Input[str],
+        data: pulumi.Input[dict[str, str]],
+        description: pulumi.Input[str] | None = None,
+        tags: pulumi.Input[dict[str, str]] | None = None,
+        workspace_id: pulumi.Input[str] | None = None,
+        provider: pulumi.Input[str] | None = None,
+        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "name": name,
+                "data": pulumi.Output.secret(data),
+                "description": description,
+                "tags": tags,
+                "workspace_id": workspace_id,
+                "provider": provider,
+                "timeouts": timeouts,
+            },
+            opts,
+        )
+
+
+__all__ = ["Secret", "SecretArgs", "SecretProvider"]
