@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -181,3 +182,26 @@ def test_cli_client_and_token_lifetime() -> None:
         assert 'error="invalid_token"' in expired.headers["WWW-Authenticate"]
     finally:
         server.stop()
+
+
+def test_clients_tokens_and_lifecycles_survive_a_restart(tmp_path: Path) -> None:
+    db = str(tmp_path / "world.db")
+    server = LocalCloudProcess(db=db, time_scale=0.05).start()
+    try:
+        project = server.new_project()
+        api = CentralApi(server, project)
+        code = api.create_cluster("durable", wait=False)  # running 1 s from now, while the server is down
+        api.close()
+    finally:
+        server.stop()
+    restarted = LocalCloudProcess(db=db, time_scale=0.05).start()
+    try:
+        api.localcloud, api.client = restarted, httpx.Client(base_url=restarted.url, headers=bearer(api.token))
+        assert api.wait_cluster(code, "running")["metadata"]["name"] == "durable"  # the token is still valid
+        assert len(api.ok("GET", "/CCP/cluster/nodes", params={"clusterCode": code})) == 2
+        assert (
+            token_response(restarted.url, project.central_client_id, project.central_client_secret).status_code == 200
+        )
+        api.close()
+    finally:
+        restarted.stop()
