@@ -134,7 +134,6 @@ class ProviderProcess:
         grpc.channel_ready_future(self.channel).result(timeout=START_TIMEOUT)
         self.stub.Configure(
             provider_pb2.ConfigureRequest(
-                variables={key: str(reveal(value)) for key, value in config.items()},
                 args=to_struct(config),
                 acceptSecrets=False,
                 acceptResources=False,
@@ -165,6 +164,10 @@ class ProviderProcess:
             tail = "\n".join(self._stderr[-20:])
             raise ProviderError("start", "", f"the dynamic provider server did not start: {line!r}\n{tail}".strip())
         return int(line)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def close(self) -> None:
         self.channel.close()
@@ -253,7 +256,10 @@ class ProviderPool:
                     raise ProviderError("start", "", "the deployment is shutting down")
                 if self._start_error is not None:
                     raise self._start_error
-                free = [p for p in self._processes if p.in_flight < OPERATIONS_PER_PROCESS]
+                for dead in [p for p in self._processes if p.process.poll() is not None and not p.in_flight]:
+                    self._processes.remove(dead)  # a server that died is replaced by a new one
+                    dead.close()
+                free = [p for p in self._processes if p.in_flight < OPERATIONS_PER_PROCESS and p.alive]
                 if free:
                     process = min(free, key=lambda p: p.in_flight)
                     process.in_flight += 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -221,3 +223,19 @@ def test_a_killed_engine_leaves_a_pending_create_that_the_next_up_resolves(fs: F
     assert "pending_operations" not in latest
     assert {"a", "slow"} <= set(fs.resources()) and fs.files() == {"a", "slow"}
     fs.run("preview", "--expect-no-changes")
+
+
+def test_the_projects_virtualenv_runs_the_program_and_the_providers(fs: FileState) -> None:
+    venv = fs.project_dir / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    # The new environment sees this one's packages (pulumi, aicompute), as if installed there.
+    [site_packages] = (venv / "lib").glob("python3*/site-packages")
+    here = next(p for p in sys.path if p.endswith("site-packages") and Path(p, "pulumi").is_dir())
+    (site_packages / "engine-test.pth").write_text(f"import site; site.addsitedir({here!r})\n")
+    project_file = fs.project_dir / "Pulumi.yaml"
+    runtime = "runtime:\n  name: python\n  options:\n    virtualenv: venv"
+    project_file.write_text(project_file.read_text().replace("runtime: python", runtime))
+    fs.spec({"name": "a", "value": 1}, interpreter=True)
+    fs.run("up", "--yes", "--skip-preview")
+    outputs = json.loads(fs.run("stack", "output", "--json").stdout)
+    assert outputs["interpreter"] == str(venv / "bin" / "python") and fs.files() == {"a"}

@@ -4,12 +4,14 @@ The spec: ``{"things": [{"name", "value", "kind", "size", "sleep", "adopt", "res
 name, default the thing's name), "protect", "retain", "ignore": [...], "replace_on": [...], "dbr",
 "secret", "from": "<other thing>", "parent": "<component>", "aliases": [old names]}],
 "components": [names], "outputs": {...}, "password": <exported as a secret>,
-"stackref": "<stack name>", "gets": {"<resource name>": "<id of an existing thing>"}, "aws": bool}``.
-``from`` makes ``value`` the other thing's ``path`` output, which is unknown in a preview while that
-thing is still to be created; ``gets`` reads existing things (``Resource.get``).
+"stackref": "<stack name>", "gets": {"<resource name>": "<id of an existing thing>"},
+"interpreter": bool, "aws": bool}``. ``from`` makes ``value`` the other thing's ``path`` output,
+which is unknown in a preview while that thing is still to be created; ``gets`` reads existing
+things (``Resource.get``); ``interpreter`` exports the program's ``sys.executable``.
 """
 
 import json
+import sys
 from pathlib import Path
 
 import pulumi
@@ -50,5 +52,7 @@ if "stackref" in spec:
     other = pulumi.StackReference(spec["stackref"])
     pulumi.export("ref_greeting", other.get_output("greeting"))
     pulumi.export("ref_password", other.get_output("password"))
+if spec.get("interpreter"):
+    pulumi.export("interpreter", sys.executable)
 if spec.get("aws"):
     pulumi.CustomResource("aws:s3/bucket:Bucket", "bucket", {})
