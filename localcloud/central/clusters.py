@@ -44,14 +44,7 @@ from aicompute.localcloud.central.common import (
     next_number,
     parse,
 )
-from aicompute.localcloud.central.kube import (
-    DEFAULT_HOST_NETWORK,
-    RESERVED_HOSTS,
-    add_nodes,
-    forget_cluster,
-    get_cluster,
-    inner_address,
-)
+from aicompute.localcloud.central.kube import add_nodes, forget_cluster, get_cluster, inner_address, node_capacity
 from aicompute.localcloud.certificates import cluster_credentials
 from aicompute.localcloud.lifecycle import Lifecycle, running, step
 from aicompute.localcloud.store import Project, Transaction
@@ -172,7 +165,7 @@ def create_cluster(tx: Transaction, lifecycle: Lifecycle, project: Project, body
         raise CCP.error(CONFLICT, f"a cluster named {body.name} already exists")
     spec = body.spec.model_dump(exclude_none=True)
     wanted = sum(group.count for group in body.spec.nodes)
-    room = ipaddress.ip_network(body.spec.hostNetwork or DEFAULT_HOST_NETWORK).num_addresses - 2 - RESERVED_HOSTS
+    room = node_capacity(spec)
     if wanted > MAX_NODES or wanted > room:
         raise CCP.error(BAD_REQUEST, f"spec.nodes: {wanted} nodes exceed the limit of {min(MAX_NODES, room)}")
     number = next_number(tx, project_id, "cluster")

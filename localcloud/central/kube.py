@@ -68,19 +68,23 @@ def running_cluster(tx: Transaction, project_id: str, code: str, region_id: str 
     return cluster
 
 
-def host_network(cluster: JSON) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    return ipaddress.ip_network(cluster["spec"].get("hostNetwork") or DEFAULT_HOST_NETWORK)
+def host_network(spec: JSON) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(spec.get("hostNetwork") or DEFAULT_HOST_NETWORK)
+
+
+def node_capacity(spec: JSON) -> int:
+    """How many nodes a cluster spec's ``hostNetwork`` has addresses for."""
+    return host_network(spec).num_addresses - 2 - RESERVED_HOSTS  # less the network and broadcast addresses
 
 
 def free_addresses(tx: Transaction, project_id: str, cluster: JSON) -> int:
-    """How many more nodes the cluster's ``hostNetwork`` has addresses for."""
-    network = host_network(cluster)
+    """How many more nodes the cluster has addresses for (a removed node's address is not reused)."""
     used = tx.get(SEQUENCE_KIND, project_id, f"{cluster['clusterCode']}/nodes")
-    return max(0, network.num_addresses - 2 - RESERVED_HOSTS - (used["last"] if used else 0))
+    return max(0, node_capacity(cluster["spec"]) - (used["last"] if used else 0))
 
 
 def inner_address(cluster: JSON) -> str:
-    return str(host_network(cluster).network_address + RESERVED_HOSTS)
+    return str(host_network(cluster["spec"]).network_address + RESERVED_HOSTS)
 
 
 # nodes -------------------------------------------------------------------------------------------
@@ -95,7 +99,7 @@ def add_nodes(
     code = cluster["clusterCode"]
     if count > free_addresses(tx, project_id, cluster):
         raise CCP.error(
-            CONFLICT, f"hostNetwork {host_network(cluster)} of cluster {code} has no room for {count} nodes"
+            CONFLICT, f"hostNetwork {host_network(cluster['spec'])} of cluster {code} has no room for {count} nodes"
         )
     cards = [{"xpuType": card["xpuType"], "num": card["num"]} for card in resource.get("xpuResources") or []]
     ids = []
@@ -110,7 +114,7 @@ def add_nodes(
             {
                 "nodeId": node_id,
                 "clusterCode": code,
-                "interallp": str(host_network(cluster).network_address + RESERVED_HOSTS + index),
+                "interallp": str(host_network(cluster["spec"]).network_address + RESERVED_HOSTS + index),
                 "externallp": str(EXTERNAL_NETWORK.network_address + number),
                 "machineType": "GPU" if cards else "CPU",
                 "cpu": resource["cpu"],

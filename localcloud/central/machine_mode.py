@@ -48,6 +48,7 @@ from aicompute.localcloud.central.common import (
 )
 from aicompute.localcloud.store import Transaction
 
+KEEPALIVE_SECONDS = 60  # until the first keepalive names its own (H.8's example value)
 MEMORY_GB = 64.0
 DISK_GB = 256.0
 BASE_CPU, BASE_MEMORY_GB, BASE_DISK_GB = 0.05, 2.0, 20.0
@@ -195,7 +196,7 @@ router = central_router()
 def register(project: CentralProject, cloud: CloudDep, params: Params) -> JSON:
     body = parse(MachineRegister, params, CAD)
     record: JSON = body.model_dump(exclude={"password"}, exclude_none=True)
-    record.update(_password=body.password, _lastKeepalive=time.time(), _expires=60)
+    record.update(_password=body.password, _lastKeepalive=time.time(), _expires=KEEPALIVE_SECONDS)
     with cloud.store.transaction() as tx:
         tx.put(MACHINE_KIND, project.project_id, body.code, record)
     return CAD.ok(None)
