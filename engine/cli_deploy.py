@@ -98,14 +98,16 @@ def _execute(
     as_json: bool,
     show_diff: bool,
     header: str,
+    quiet: bool = False,
 ) -> OperationResult:
+    """Run an operation and show it; ``quiet``: show nothing unless it fails (``up --json``'s preview)."""
     refresh = operation is run_refresh
-    if not as_json:
-        typer.echo(f"{header} ({target.ref.name}):")
     if as_json:
         result = operation(target, options, EventStream())
-        typer.echo(json.dumps(digest_json(result), indent=4, ensure_ascii=False))
+        if not quiet or not result.succeeded:
+            typer.echo(json.dumps(digest_json(result), indent=4, ensure_ascii=False))
         return result
+    typer.echo(f"{header} ({target.ref.name}):")
     if sys.stdout.isatty():
         with LiveRenderer(Console(), show_diff=show_diff, refresh=refresh) as live:
             result = operation(target, options, EventStream(live))
@@ -186,6 +188,7 @@ def up(
                 as_json=as_json,
                 show_diff=diff,
                 header="Previewing update",
+                quiet=as_json and not expect_no_changes,
             )
             if not planned.succeeded:
                 raise typer.Exit(1)
