@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -239,3 +240,17 @@ def test_the_projects_virtualenv_runs_the_program_and_the_providers(fs: FileStat
     fs.run("up", "--yes", "--skip-preview")
     outputs = json.loads(fs.run("stack", "output", "--json").stdout)
     assert outputs["interpreter"] == str(venv / "bin" / "python") and fs.files() == {"a"}
+
+
+def test_ctrl_c_finishes_the_steps_in_flight_and_records_them(fs: FileState) -> None:
+    fs.spec({"name": "a", "value": 1, "sleep": 2}, {"name": "b", "from": "a"}, {"name": "c", "value": 1, "sleep": 2})
+    engine = fs.popen("up", "--yes", "--skip-preview")
+    deadline = time.monotonic() + 30
+    while not {"a", "c"} <= fs.files() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    engine.send_signal(signal.SIGINT)
+    out, _ = engine.communicate(timeout=60)
+    assert engine.returncode == 1
+    assert "interrupted: finishing the steps in flight" in out
+    assert {"a", "c"} <= set(fs.resources()) and "b" not in fs.resources() and fs.files() == {"a", "c"}
+    assert "pending_operations" not in fs.state()["checkpoint"]["latest"]
