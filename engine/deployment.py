@@ -312,6 +312,13 @@ class DeploymentRun:
         if not is_dynamic(reg.type):
             self._fail(urn, unsupported_type_message(reg.type))
             return RegisterResult(urn, failed=True)
+        if reg.import_id and old is None:
+            self._fail(
+                urn,
+                f"the `import` resource option ({reg.import_id!r}) is not supported by aicompute's embedded engine; "
+                "adopt the object with `Resource.get`, or import it with the Pulumi CLI",
+            )
+            return RegisterResult(urn, failed=True)
         if self.options.targets and urn not in self.options.targets:
             return self._untargeted(reg, urn, old)
         provider = self._default_provider(PYTHON_PACKAGE)

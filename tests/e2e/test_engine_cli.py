@@ -152,6 +152,10 @@ def test_refresh_records_out_of_band_changes_and_deletions(fs: FileState) -> Non
     (fs.objects / "b.json").unlink()
     (fs.objects / "a.json").write_text(json.dumps({"name": "a", "value": "edited"}))
 
+    refreshed_plan = fs.run("preview", "--refresh", "--diff")
+    assert '~ value: "edited" => "one"' in refreshed_plan.stdout
+    assert "+  pulumi-python:dynamic/test:Thing b create" in refreshed_plan.stdout
+
     drift = fs.run("refresh", "--preview-only", "--expect-no-changes", expect=7)
     assert " ~  pulumi-python:dynamic/test:Thing a updated" in drift.stdout
     assert " -  pulumi-python:dynamic/test:Thing b deleted" in drift.stdout
