@@ -17,6 +17,8 @@ def provider_config(localcloud: LocalCloudProcess, project: Credentials, **extra
         "aicompute:projectId": project.project_id,
         "aicompute:accessKey": project.access_key,
         "aicompute:secretKey": project.secret_key,
+        "aicompute:centralClientId": project.central_client_id,
+        "aicompute:centralClientSecret": project.central_client_secret,
         "aicompute:pollInterval": 0.02,
         "aicompute:maxRetries": 6,
         **{f"aicompute:{key}": value for key, value in extra.items()},
