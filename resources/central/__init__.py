@@ -9,11 +9,15 @@ from aicompute.resources.central.cluster import (
     fetch_kubeconfig,
     get_kubeconfig,
 )
+from aicompute.resources.central.cluster_nodes import ClusterNodes, ClusterNodesArgs, ClusterNodesProvider
 
 __all__ = [
     "Cluster",
     "ClusterArgs",
     "ClusterNodeGroup",
+    "ClusterNodes",
+    "ClusterNodesArgs",
+    "ClusterNodesProvider",
     "ClusterProvider",
     "NodeResource",
     "XpuResource",

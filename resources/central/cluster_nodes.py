@@ -1,0 +1,288 @@
+"""A group of nodes of one shape in a central platform cluster (``/CCP/cluster/nodes``, seed 004 A.7–A.9).
+
+API facts (digest ``tbax-central-compute.md`` §5.6–5.8 and §14.2):
+
+* ``POST /CCP/cluster/nodes`` with ``{regionId, clusterCode, count, spec{nodeResource}}`` adds
+  ``count`` machines and answers their ids in a top-level ``nodeId`` list (table A.30).
+  ``DELETE /CCP/cluster/nodes`` with ``{clusterCode, nodeId[]}`` removes the named machines;
+  ``GET /CCP/cluster/nodes`` lists the cluster's nodes (``data``: a list, or one object as in the
+  example). Nodes carry no group label and no state: a node exists once it is listed.
+* So a node group is provider logic: its node ids are state (the ``node_ids`` output, in creation
+  order). A larger ``count`` adds the difference with one POST; a smaller one deletes the newest
+  nodes. Every other input is create-only.
+* The id is ``<clusterCode>/<nodeId>,<nodeId>…`` of the nodes first created; the same form imports
+  existing nodes as a group. The group's members after scaling are the ``node_ids`` output.
+* Node details are read with the standard's spellings and their corrections (``interallp`` /
+  ``internalIp``, ``externallp`` / ``externalIp``, ``memoy`` / ``memory``, ``xpuType`` / ``aiCardType``).
+  The shape (``node_resource``) is kept from the program: a node reports ``disk`` as one number, so
+  the root/data split cannot be read back, and its drift is not detected (an import takes the
+  first node's cpu, memory, cards and disk, as the root disk).
+* Default timeouts: 20 minutes, as terraform-provider-huaweicloud's ``huaweicloud_cce_node_pool``
+  (peers.md §1.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import ReadResult, UpdateResult
+from pydantic import BaseModel, ConfigDict, Field
+
+from aicompute.provider.central import CentralClient, as_list
+from aicompute.provider.errors import ApiError, NotFound
+from aicompute.provider.generic import Fields
+from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.waiters import Waiter, wait_for
+from aicompute.resources.base import DynamicResource
+from aicompute.resources.central._base import (
+    CentralProvider,
+    NodeResource,
+    first,
+    node_resource_body,
+    xpus_from_live,
+)
+
+# The node ids of the group being worked on, from the state (set per provider call).
+_members: ContextVar[list[str] | None] = ContextVar("cluster_node_members", default=None)
+
+
+class ClusterNodesArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cluster_code: str = Field(min_length=1, description="The cluster's clusterCode (Cluster.id).")
+    node_resource: NodeResource = Field(description="The machine shape of every node of the group.")
+    count: int = Field(ge=1, description="Number of nodes; changing it adds or removes nodes in place.")
+    region_id: str | None = Field(default=None, min_length=1, description="Region id, e.g. cn-bj-d.")
+    timeouts: Timeouts | None = None
+
+
+def split_id(resource_id: str) -> tuple[str, list[str]]:
+    cluster_code, _, nodes = resource_id.partition("/")
+    return cluster_code, [node for node in nodes.split(",") if node]
+
+
+def node_from_live(node: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "node_id": str(node.get("nodeId")),
+        "internal_ip": first(node, "internalIp", "interalIp", "interallp", "internallp"),
+        "external_ip": first(node, "externalIp", "externallp"),
+        "machine_type": node.get("machineType"),
+        "cpu": node.get("cpu"),
+        "memory": first(node, "memory", "memoy", "mem"),
+        "disk": node.get("disk"),
+        "xpu_resources": xpus_from_live(node.get("xpuResources")),
+    }
+
+
+class ClusterNodesProvider(CentralProvider[ClusterNodesArgs]):
+    kind = "central platform node group"
+    args_model = ClusterNodesArgs
+    fields = Fields(
+        create_only=frozenset({"cluster_code", "node_resource", "region_id"}),
+        updatable=frozenset({"count"}),
+        write_only=frozenset({"region_id"}),
+    )
+    default_timeouts = {"create": 1200, "update": 1200, "delete": 1200}
+
+    # The group's members come from the state; the resource id names only the first nodes.
+    @contextmanager
+    def _group(self, resource_id: str, props: Mapping[str, Any]) -> Iterator[None]:
+        known = props.get("node_ids")
+        members = [str(n) for n in known] if isinstance(known, list) else split_id(resource_id)[1]
+        token = _members.set(members)
+        try:
+            yield
+        finally:
+            _members.reset(token)
+
+    def _node_ids(self, resource_id: str) -> list[str]:
+        members = _members.get()
+        return members if members is not None else split_id(resource_id)[1]
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        with self._group(id_, props):
+            return super().read(id_, props)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        with self._group(id_, olds):
+            return super().update(id_, olds, news)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        with self._group(id_, props):
+            super().delete(id_, props)
+
+    # hooks ------------------------------------------------------------------------------------
+    def create_resource(self, api: CentralClient, args: ClusterNodesArgs, timeout: float) -> str:
+        # A lost answer cannot be reconciled (new nodes carry nothing to find them by), so the POST
+        # is sent once; an unknown outcome is an error that names the cluster to check.
+        added = self._add(api, args, args.count)
+        resource_id = f"{args.cluster_code}/{','.join(added)}"
+        token = _members.set(list(added))
+        try:
+            self.wait_created(api, resource_id, self._listed(api, args.cluster_code, added), timeout)
+        finally:
+            _members.reset(token)
+        return resource_id
+
+    def read_resource(self, api: CentralClient, resource_id: str) -> dict[str, Any] | None:
+        cluster_code, _ = split_id(resource_id)
+        wanted = self._node_ids(resource_id)
+        listed = self._list(api, cluster_code)
+        if listed is None:
+            return None
+        present = [listed[node] for node in wanted if node in listed]
+        if not present:
+            return None
+        nodes = [node_from_live(node) for node in present]
+        live: dict[str, Any] = {
+            "cluster_code": cluster_code,
+            "count": len(present),
+            "node_ids": [node["node_id"] for node in nodes],
+            "nodes": nodes,
+        }
+        return live
+
+    def reconcile_live(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The program's shape; an import, which has none yet, reads it from the first node's report
+        (its one ``disk`` figure as the root disk)."""
+        if inputs.get("node_resource") is not None:
+            return {**live, "node_resource": inputs["node_resource"]}
+        node = live["nodes"][0]
+        shape = {
+            "cpu": node["cpu"],
+            "mem": node["memory"],
+            "root_disk_size": node["disk"],
+            "local_disk_size": 0,
+            "xpu_resources": node["xpu_resources"],
+        }
+        return {**live, "node_resource": shape}
+
+    def update_resource(
+        self,
+        api: CentralClient,
+        resource_id: str,
+        old: ClusterNodesArgs,
+        new: ClusterNodesArgs,
+        changed: frozenset[str],
+        timeout: float,
+    ) -> None:
+        if "count" not in changed:
+            return
+        members = self._node_ids(resource_id)
+        if new.count > len(members):
+            added = self._add(api, new, new.count - len(members))
+            members.extend(added)
+            wait_for(self._listed(api, new.cluster_code, added), api.settings, timeout)
+        elif new.count < len(members):
+            removed = members[new.count :]
+            self._remove(api, new.cluster_code, removed, new.region_id, timeout)
+            del members[new.count :]
+
+    def delete_resource(
+        self, api: CentralClient, resource_id: str, args: ClusterNodesArgs | None, timeout: float
+    ) -> None:
+        cluster_code, _ = split_id(resource_id)
+        members = self._node_ids(resource_id)
+        listed = self._list(api, cluster_code)
+        if listed is None:
+            raise NotFound(404, "CCP.nodes", f"cluster {cluster_code} is gone")
+        present = [node for node in members if node in listed]
+        if not present:
+            raise NotFound(404, "CCP.nodes", f"no node of group {resource_id} is left")
+        self._remove(api, cluster_code, present, args.region_id if args else None, timeout)
+
+    # calls ------------------------------------------------------------------------------------
+    def _add(self, api: CentralClient, args: ClusterNodesArgs, count: int) -> list[str]:
+        body: dict[str, Any] = {
+            "clusterCode": args.cluster_code,
+            "count": count,
+            "spec": {"nodeResource": node_resource_body(args.node_resource), "count": count},
+        }
+        if args.region_id:
+            body["regionId"] = args.region_id
+        answer = api.call("POST", "/CCP/cluster/nodes", body)
+        ids = answer.get("nodeId") if isinstance(answer, dict) else None
+        if ids is None and isinstance(answer, dict) and isinstance(answer.get("data"), dict):
+            ids = answer["data"].get("nodeId")  # tolerate the id list under data
+        added = [str(node) for node in as_list(ids)]
+        if len(added) != count:
+            raise ApiError(
+                200, "CCP.nodes", f"asked cluster {args.cluster_code} for {count} nodes, got ids {added or 'none'}"
+            )
+        return added
+
+    def _remove(
+        self, api: CentralClient, cluster_code: str, nodes: list[str], region_id: str | None, timeout: float
+    ) -> None:
+        body: dict[str, Any] = {"clusterCode": cluster_code, "nodeId": nodes}
+        if region_id:
+            body["regionId"] = region_id
+        api.call("DELETE", "/CCP/cluster/nodes", body)
+        waiter = Waiter(
+            what=f"removal of nodes {', '.join(nodes)} from cluster {cluster_code}",
+            fetch=lambda: self._list(api, cluster_code) or {},
+            state=lambda listed: "removed" if not set(nodes) & set(listed) else "removing",
+            target={"removed"},
+        )
+        wait_for(waiter, api.settings, timeout)
+
+    def _list(self, api: CentralClient, cluster_code: str) -> dict[str, dict[str, Any]] | None:
+        """The cluster's nodes by id, or None when the cluster is gone."""
+        data = api.data_or_none("/CCP/cluster/nodes", {"clusterCode": cluster_code})
+        if data is None:
+            return None
+        return {str(n["nodeId"]): n for n in as_list(data) if isinstance(n, dict) and n.get("nodeId") is not None}
+
+    def _listed(self, api: CentralClient, cluster_code: str, nodes: list[str]) -> Waiter[dict[str, dict[str, Any]]]:
+        def fetch() -> dict[str, dict[str, Any]] | None:
+            return self._list(api, cluster_code)
+
+        return Waiter(
+            what=f"nodes {', '.join(nodes)} of cluster {cluster_code}",
+            fetch=fetch,
+            state=lambda listed: "listed" if set(nodes) <= set(listed) else "adding",
+            target={"listed"},
+        )
+
+
+class ClusterNodes(DynamicResource, module="central", name="ClusterNodes"):
+    """Nodes of one shape in a cluster, scaled by ``count``; the id is ``<clusterCode>/<first node ids>``."""
+
+    _provider_class = ClusterNodesProvider
+    _outputs = (*ClusterNodesArgs.model_fields, "node_ids", "nodes")
+
+    cluster_code: pulumi.Output[str]
+    node_resource: pulumi.Output[dict[str, Any]]
+    count: pulumi.Output[int]
+    region_id: pulumi.Output[str | None]
+    node_ids: pulumi.Output[list[str]]
+    """The group's node ids, oldest first (a scale-down removes from the end)."""
+    nodes: pulumi.Output[list[dict[str, Any]]]
+    """Per node: node_id, internal_ip, external_ip, machine_type, cpu, memory, disk, xpu_resources."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        cluster_code: pulumi.Input[str],
+        node_resource: pulumi.Input[dict[str, Any]],
+        count: pulumi.Input[int],
+        region_id: pulumi.Input[str] | None = None,
+        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            resource_name,
+            {
+                "cluster_code": cluster_code,
+                "node_resource": node_resource,
+                "count": count,
+                "region_id": region_id,
+                "timeouts": timeouts,
+            },
+            opts,
+        )
