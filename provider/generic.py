@@ -310,8 +310,9 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
                 changed.add(key)
                 continue
             unordered = key in self.fields.set_like
-            old = restrict(self.normalise(key, olds.get(key)), prune(new), unordered)
-            if not _same(old, prune(self.normalise(key, new)), unordered):
+            wanted = prune(self.normalise(key, new))  # the template is normalised like the old value
+            old = restrict(self.normalise(key, olds.get(key)), wanted, unordered)
+            if not _same(old, wanted, unordered):
                 changed.add(key)
         return frozenset(changed)
 
