@@ -10,6 +10,7 @@ from aicompute.resources.central.cluster import (
     get_kubeconfig,
 )
 from aicompute.resources.central.cluster_nodes import ClusterNodes, ClusterNodesArgs, ClusterNodesProvider
+from aicompute.resources.central.workload import Workload, WorkloadArgs, WorkloadProvider, WorkloadResources
 
 __all__ = [
     "Cluster",
@@ -20,6 +21,10 @@ __all__ = [
     "ClusterNodesProvider",
     "ClusterProvider",
     "NodeResource",
+    "Workload",
+    "WorkloadArgs",
+    "WorkloadProvider",
+    "WorkloadResources",
     "XpuResource",
     "fetch_kubeconfig",
     "get_kubeconfig",
