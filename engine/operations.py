@@ -119,8 +119,7 @@ class _Context:
         self.options = options
         self.events = events
         backend, ref, manager = target.backend, target.ref, target.secrets
-        block = backend.export_deployment(ref)["deployment"].get("secrets_providers")
-        self.base = backend.load_deployment(ref, state_crypter(block if isinstance(block, dict) else None, manager))
+        self.base = backend.load_deployment(ref, state_crypter(backend.secrets_providers(ref), manager))
         self.base.manifest = Manifest.new()
         self.base.secrets_providers = manager.secrets_providers()
         self.config = resolve_config(target.project, target.settings, manager)
@@ -144,8 +143,7 @@ class _Context:
     def read_stack_outputs(self, name: str) -> tuple[PropertyMap, list[str]]:
         backend = self.target.backend
         ref = StackRef.parse(name, self.target.project.name)
-        block = backend.export_deployment(ref)["deployment"].get("secrets_providers")
-        crypter = state_crypter(block if isinstance(block, dict) else None, self.target.secrets)
+        crypter = state_crypter(backend.secrets_providers(ref), self.target.secrets)
         outputs = backend.load_deployment(ref, crypter).stack_outputs()
         return outputs, sorted(k for k, v in outputs.items() if is_secret(v))
 
