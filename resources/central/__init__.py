@@ -1,6 +1,12 @@
 """Central compute platform (T/BAX) resources: clusters, nodes, workloads, algorithm packages, services, tasks."""
 
 from aicompute.resources.central._base import NodeResource, XpuResource
+from aicompute.resources.central.algorithm_package import (
+    AlgorithmPackage,
+    AlgorithmPackageArgs,
+    AlgorithmPackageProvider,
+    FilePackage,
+)
 from aicompute.resources.central.cluster import (
     Cluster,
     ClusterArgs,
@@ -13,6 +19,9 @@ from aicompute.resources.central.cluster_nodes import ClusterNodes, ClusterNodes
 from aicompute.resources.central.workload import Workload, WorkloadArgs, WorkloadProvider, WorkloadResources
 
 __all__ = [
+    "AlgorithmPackage",
+    "AlgorithmPackageArgs",
+    "AlgorithmPackageProvider",
     "Cluster",
     "ClusterArgs",
     "ClusterNodeGroup",
@@ -20,6 +29,7 @@ __all__ = [
     "ClusterNodesArgs",
     "ClusterNodesProvider",
     "ClusterProvider",
+    "FilePackage",
     "NodeResource",
     "Workload",
     "WorkloadArgs",
