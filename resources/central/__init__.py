@@ -7,6 +7,11 @@ from aicompute.resources.central.algorithm_package import (
     AlgorithmPackageProvider,
     FilePackage,
 )
+from aicompute.resources.central.algorithm_service import (
+    AlgorithmService,
+    AlgorithmServiceArgs,
+    AlgorithmServiceProvider,
+)
 from aicompute.resources.central.cluster import (
     Cluster,
     ClusterArgs,
@@ -22,6 +27,9 @@ __all__ = [
     "AlgorithmPackage",
     "AlgorithmPackageArgs",
     "AlgorithmPackageProvider",
+    "AlgorithmService",
+    "AlgorithmServiceArgs",
+    "AlgorithmServiceProvider",
     "Cluster",
     "ClusterArgs",
     "ClusterNodeGroup",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from typing import Any
 
 from aicompute.provider.central import CentralClient
@@ -42,3 +45,22 @@ def central_writes(localcloud: LocalCloudProcess, since: int) -> list[dict[str, 
 def platform_calls(localcloud: LocalCloudProcess, since: int) -> list[dict[str, Any]]:
     """Every central platform call since ``since``, token requests included."""
     return [r for r in localcloud.requests(since) if r["path"].startswith(("/CCP", "/CAP", "/oauth"))]
+
+
+# An encapsulation file's descriptor (seed E.5), and artefacts localcloud can read.
+DESCRIPTOR: dict[str, Any] = {
+    "name": "megcity",
+    "version": "2.0.1",
+    "author": "r-face",
+    "description": "crowd analysis",
+    "env": [{"name": "USE_AIPAAS_PROTO", "value": "1"}],
+    "bin": {"type": "image", "remote_uri": "registry.local/megcity:2.0.1"},
+    "algo_runtime": {"cmd": "/start.sh", "gpu": [{"quota": 0.5, "vendor": "NVidia", "accelerator": "T4"}]},
+}
+
+
+def artefact(document: dict[str, Any]) -> tuple[str, str]:
+    """A ``data:`` URL holding the document (localcloud reads those) and its md5."""
+    content = json.dumps(document).encode()
+    url = "data:application/json;base64," + base64.b64encode(content).decode()
+    return url, hashlib.md5(content, usedforsecurity=False).hexdigest()

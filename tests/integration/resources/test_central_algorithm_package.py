@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 from typing import Any
 
 import pytest
 
 from aicompute.provider.errors import WaitFailed
 from aicompute.resources.central.algorithm_package import AlgorithmPackageProvider
-from tests.support.central import central_api, platform_calls
+from tests.support.central import DESCRIPTOR, artefact, central_api, platform_calls
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import checked, configured, last_seq
-
-DESCRIPTOR = {
-    "name": "megcity",
-    "version": "2.0.1",
-    "author": "r-face",
-    "description": "crowd analysis",
-    "env": [{"name": "USE_AIPAAS_PROTO", "value": "1"}],
-    "bin": {"type": "image", "remote_uri": "registry.local/megcity:2.0.1"},
-    "algo_runtime": {"cmd": "/start.sh", "gpu": [{"quota": 0.5, "vendor": "NVidia", "accelerator": "T4"}]},
-}
-
-
-def artefact(document: dict[str, Any]) -> tuple[str, str]:
-    """A ``data:`` URL holding the document (localcloud reads those) and its md5."""
-    content = json.dumps(document).encode()
-    url = "data:application/json;base64," + base64.b64encode(content).decode()
-    return url, hashlib.md5(content, usedforsecurity=False).hexdigest()
 
 
 @pytest.fixture
