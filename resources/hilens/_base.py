@@ -3,9 +3,9 @@
 * ``provider`` (``hilens`` | ``ief``, the API's ``?provider=``) is create-only and never returned;
   object ids carry it as their prefix (``hilens-…``, digest §5.4/§5.6), which is how a read (and
   so an import) recovers it.
-* A create-only input the API never returns (write-only) that the state has never recorded — an
-  imported object — is taken from the program rather than shown as a replace: nothing can tell
-  the two apart, and replacing an adopted object on a guess would destroy it.
+* A create-only input the API never returns (write-only) cannot be known for an imported object:
+  the import reads it as ``UNRECORDED``, and the diff takes the program's value for it instead of
+  replacing the object on a guess (which would destroy what was just adopted).
 * Tags are a ``{key: value}`` map; the API's lists of ``{key, value}`` are built from it.
 """
 
@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from pulumi.dynamic import ReadResult
 from pydantic import AfterValidator, BaseModel
 
 from aicompute.provider.config import ProviderSettings
@@ -105,18 +106,28 @@ def present(what: str, fetch: Callable[[], dict[str, Any] | None]) -> Waiter[dic
     return Waiter(what=what, fetch=fetch, state=lambda _: "present", target={"present"})
 
 
+UNRECORDED = "(not recorded: imported)"
+"""What an import reads for a create-only input the API never returns."""
+
+
 class HiLensProvider(GenericProvider[ArgsT, HiLensClient], Generic[ArgsT]):
     def open_client(self, settings: ProviderSettings) -> HiLensClient:
         return HiLensClient(settings)
 
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """As the generic read; an import (no inputs recorded yet) marks the create-only inputs the
+        API never returns as ``UNRECORDED``."""
+        result = super().read(id_, props)
+        if result.id and not any(props.get(key) is not None for key in self.input_names()):
+            for values in (result.outs, result.inputs):
+                for key in sorted(self.fields.create_only & self.fields.write_only):
+                    if values is not None:
+                        values[key] = UNRECORDED
+        return result
+
     def changed_keys(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> frozenset[str]:
-        """As the generic diff, but a create-only write-only input the state never recorded (an
-        imported object) is adopted from the program instead of forcing a replace."""
-        unrecorded = {
-            key
-            for key in self.fields.create_only & self.fields.write_only
-            if olds.get(key) is None and news.get(key) is not None
-        }
+        """As the generic diff, but an ``UNRECORDED`` input (an import) takes the program's value."""
+        unrecorded = {key for key in self.fields.create_only & self.fields.write_only if olds.get(key) == UNRECORDED}
         return super().changed_keys(olds, news) - unrecorded
 
     def undo_create(self, api: HiLensClient, resource_id: str, step: Callable[[], None]) -> None:

@@ -6,6 +6,14 @@
   it in ``Fields.secret``, so no check failure or error text quotes a value; and this module's
   validators name the key and the rule, never the value. A changed value is an in-place update
   (the ``PUT`` replaces the whole object), which the diff reports without either value.
+* The GET returns each value sealed (localcloud: AES-GCM ciphertext, stable until the value is
+  written again; the seed says values are decrypted only inside the container, §5.6.2), so values
+  cannot be compared (digest §9.5: "keep the configured values in state"). ``data`` keeps the
+  program's values, and ``data_revisions`` (a secret output too) records a fingerprint of what the
+  platform stores for each key after every write. A read that finds a key whose stored value
+  changed since — rewritten outside the stack — or a key the state never wrote (an import) reports
+  that key's value as ``UNREADABLE``, so the next update writes the program's value again. Keys
+  added or removed outside show as drift like any other change.
 * The name is create-only (the API's PUT carries it, but deployments find secrets by name); a
   replace that keeps it deletes first, as a second secret of that name would collide.
 * Tags are inline (the ``PUT`` needs them) and read back from the GET with the object.
@@ -15,10 +23,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import pulumi
+from pulumi.dynamic import ReadResult
 from pydantic import AfterValidator, ConfigDict, Field
 
 from aicompute.provider.generic import Fields
@@ -83,6 +94,15 @@ class SecretArgs(EntriesArgs):
     timeouts: Timeouts | None = None
 
 
+UNREADABLE = "(unreadable: not written by this stack)"
+"""The value reported for a key whose stored value this stack did not write."""
+
+
+def revision(stored: str) -> str:
+    """A fingerprint of the value as the platform stores (and returns) it."""
+    return hashlib.sha256(stored.encode()).hexdigest()[:16]
+
+
 class SecretProvider(EntriesProvider[SecretArgs]):
     kind = "HiLens secret"
     args_model = SecretArgs
@@ -96,16 +116,44 @@ class SecretProvider(EntriesProvider[SecretArgs]):
     )
     default_timeouts = {"create": 300, "update": 300, "delete": 300}
 
+    def extra_live(self, live: Mapping[str, Any]) -> dict[str, Any]:
+        stored = {str(e.get("key")): str(e.get("value") or "") for e in live.get(self.entries) or []}
+        return {"data_revisions": {key: revision(value) for key, value in stored.items()}}
+
+    def reconcile_live(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Values read back sealed: keep the inputs' value of every key they have."""
+        given = inputs.get("data")
+        known: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+        data = {key: known.get(key, UNREADABLE) for key in live.get("data") or {}}
+        return {**live, "data": data}
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """A key whose stored value changed since this stack wrote it is ``UNREADABLE``."""
+        result = super().read(id_, props)
+        if not result.id or result.outs is None:
+            return result
+        recorded = props.get("data_revisions")
+        written: Mapping[str, Any] = recorded if isinstance(recorded, Mapping) else {}
+        now: Mapping[str, Any] = result.outs.get("data_revisions") or {}
+        stale = [key for key, rev in now.items() if written.get(key) != rev]
+        for values in (result.outs, result.inputs):
+            data = values.get("data") if values is not None else None
+            if values is not None and isinstance(data, dict):
+                values["data"] = {**data, **{key: UNREADABLE for key in stale if key in data}}
+        return result
+
 
 class Secret(DynamicResource, module="hilens", name="Secret"):
     """A HiLens secret; its id is the secret id (``hilens-…``). ``data`` is a Pulumi secret."""
 
     _provider_class = SecretProvider
-    _outputs = (*SecretArgs.model_fields, "project_id", "created_at", "updated_at")
-    _secret_outputs = ("data",)
+    _outputs = (*SecretArgs.model_fields, "data_revisions", "project_id", "created_at", "updated_at")
+    _secret_outputs = ("data", "data_revisions")
 
     name: pulumi.Output[str]
     data: pulumi.Output[dict[str, str]]
+    data_revisions: pulumi.Output[dict[str, str]]
+    """A fingerprint per key of the value as stored, after this stack's last write."""
     description: pulumi.Output[str]
     tags: pulumi.Output[dict[str, str]]
     workspace_id: pulumi.Output[str]

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import pulumi
@@ -115,7 +116,7 @@ class WorkspaceProvider(HiLensProvider[WorkspaceArgs]):
             f"workspace {resource_id}", self._fetch(api, resource_id), lambda _: "present", api.settings, timeout
         )
 
-    def _fetch(self, api: HiLensClient, workspace_id: str) -> Any:
+    def _fetch(self, api: HiLensClient, workspace_id: str) -> Callable[[], dict[str, Any] | None]:
         return lambda: api.get_or_none(f"ai-mgr/workspaces/{workspace_id}")
 
     def _find(self, api: HiLensClient, name: str) -> str | None:
