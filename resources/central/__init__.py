@@ -12,6 +12,15 @@ from aicompute.resources.central.algorithm_service import (
     AlgorithmServiceArgs,
     AlgorithmServiceProvider,
 )
+from aicompute.resources.central.analysis_task import (
+    AnalysisTask,
+    AnalysisTaskArgs,
+    AnalysisTaskProvider,
+    Area,
+    Point,
+    Rule,
+    Stream,
+)
 from aicompute.resources.central.cluster import (
     Cluster,
     ClusterArgs,
@@ -30,6 +39,10 @@ __all__ = [
     "AlgorithmService",
     "AlgorithmServiceArgs",
     "AlgorithmServiceProvider",
+    "AnalysisTask",
+    "AnalysisTaskArgs",
+    "AnalysisTaskProvider",
+    "Area",
     "Cluster",
     "ClusterArgs",
     "ClusterNodeGroup",
@@ -39,6 +52,9 @@ __all__ = [
     "ClusterProvider",
     "FilePackage",
     "NodeResource",
+    "Point",
+    "Rule",
+    "Stream",
     "Workload",
     "WorkloadArgs",
     "WorkloadProvider",
