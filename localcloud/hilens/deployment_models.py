@@ -10,7 +10,6 @@ defaults); it does not inject the ModelBox defaults the seed's example shows (di
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -358,6 +357,3 @@ def upsert_envs(envs: list[JSON], changes: list[Env]) -> list[JSON]:
     for change in changes:
         by_name[change.name] = change.model_dump(exclude_none=True)
     return list(by_name.values())
-
-
-Factory = Callable[[], Any]

@@ -22,10 +22,9 @@ from __future__ import annotations
 import os
 import re
 import time
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.localcloud.hilens import instances
 from aicompute.localcloud.hilens.common import (
@@ -33,17 +32,14 @@ from aicompute.localcloud.hilens.common import (
     DEVICE_KIND,
     JSON,
     CloudDep,
-    Description,
     HiLensProject,
     JsonBody,
     Project,
-    TagObject,
     Transaction,
     arm_creation_failure,
     bad_request,
     bool_param,
     conflict,
-    distinct_keys,
     fuzzy,
     has_tags,
     hilens_error,
@@ -56,6 +52,14 @@ from aicompute.localcloud.hilens.common import (
     tag_list,
     tag_pairs,
 )
+from aicompute.localcloud.hilens.device_models import (
+    NodeReqDetail,
+    NodeRequest,
+    UpdateNodeReqDetail,
+    UpdateNodeRequest,
+    check_log_configs,
+    log_configs,
+)
 from aicompute.localcloud.hilens.device_package import build_package
 from aicompute.localcloud.hilens.node_state import device_state, upgrading
 from aicompute.localcloud.hilens.rollout import settle, settle_node
@@ -63,81 +67,9 @@ from aicompute.localcloud.hilens.workspaces import require_workspace
 from aicompute.localcloud.lifecycle import Lifecycle
 
 NAME_PATTERN = re.compile(r"^[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}$")
-MAX_TAGS = 20
 # Emulated seconds after registration at which the simulated agent connects; unset or "off": never.
 AUTO_CONNECT_ENV = "LOCALCLOUD_HILENS_AUTO_CONNECT"
 AGENT_CONNECT_STEP = "hilens.device.agent_connected"  # registered by agent.py
-
-
-# request models --------------------------------------------------------------------------------
-class LogConfig(BaseModel):
-    """Table 5-12; the register example sends ``size`` as the string "50", which is read as 50."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    component: Literal["app", "system"]
-    level: Literal["error", "warning", "info", "debug"] = "info"
-    rotate_num: int = Field(default=5, ge=1, le=30)
-    rotate_period: Literal["daily", "monthly", "weekly", "yearly"] | None = None
-    size: int = Field(default=50, ge=10, le=1000)
-    type: Literal["LTS", "local"]
-
-
-Tags = list[TagObject]
-
-
-class NodeReqDetail(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    name: str  # checked against NAME_PATTERN by register(), which answers HIL.0055 (table 7-2)
-    batch: int = Field(default=1, ge=1, le=100000)
-    description: Description = ""
-    enable_gpu: bool = False
-    enable_npu: bool = False
-    iam_user_id: str | None = None
-    log_configs: list[LogConfig] = Field(default_factory=list)
-    npu_type: Literal["D310", "D910"] = "D310"
-    tags: Tags = Field(default_factory=list, max_length=MAX_TAGS)
-    workspace_id: str | None = None
-    event_validity_period: int | None = Field(default=None, ge=1)
-
-    _distinct_tags = field_validator("tags")(distinct_keys)
-
-
-class NodeRequest(BaseModel):
-    node: NodeReqDetail
-
-
-class UpdateNodeReqDetail(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    description: Description | None = None
-    log_configs: list[LogConfig] | None = None
-    tags: Tags | None = Field(default=None, max_length=MAX_TAGS)
-    event_validity_period: int | None = Field(default=None, ge=1)
-    enable_gpu: bool | None = None
-    enable_npu: bool | None = None
-    # Table 5-24 names Ascend 310/710 and "null" when the GPU is used; registration names D310/D910.
-    npu_type: Literal["D310", "D910", "Ascend 310", "Ascend 710", "null"] | None = None
-
-    _distinct_tags = field_validator("tags")(distinct_keys)
-
-
-class UpdateNodeRequest(BaseModel):
-    node: UpdateNodeReqDetail
-
-
-def _check_log_configs(configs: list[LogConfig], provider: str) -> None:
-    """rotate_num is 1-30 on hilens but 1-10 on ief; rotate_period is ief's only (table 5-12)."""
-    for index, config in enumerate(configs):
-        if provider == "ief" and config.rotate_num > 10:
-            raise bad_request(f"node.log_configs[{index}].rotate_num: ief allows 1-10, not {config.rotate_num}")
-        if provider == "hilens" and config.rotate_period is not None:
-            raise bad_request(f"node.log_configs[{index}].rotate_period: only ief devices take a rotate period")
-
-
-def _log_configs(configs: list[LogConfig]) -> list[JSON]:
-    return [config.model_dump(exclude_none=True) for config in configs]
 
 
 # state and views -------------------------------------------------------------------------------
@@ -263,7 +195,7 @@ def _new_device(project: Project, node_id: str, provider: str, workspace_id: str
         "enable_gpu": body.enable_gpu,
         "enable_npu": body.enable_npu,
         "npu_type": body.npu_type,
-        "log_configs": _log_configs(body.log_configs),
+        "log_configs": log_configs(body.log_configs),
         "event_validity_period": body.event_validity_period,
         "active_status": "INACTIVE",
         "active_content": [],
@@ -308,7 +240,7 @@ def register(
     """The new device and its package."""
     if not NAME_PATTERN.match(body.name):
         raise hilens_error(400, "HIL.0055", "Invalid device name.")
-    _check_log_configs(body.log_configs, provider)
+    check_log_configs(body.log_configs, provider)
     workspace_id = require_workspace(tx, project, body.workspace_id)
     node_id = new_id(provider)
     device = _new_device(project, node_id, provider, workspace_id, body)
@@ -335,8 +267,8 @@ def update_device(tx: Transaction, project_id: str, node_id: str, body: UpdateNo
     device = get_device(tx, project_id, node_id)
     given = body.model_fields_set
     if body.log_configs is not None:
-        _check_log_configs(body.log_configs, device["_provider"])
-        device["log_configs"] = _log_configs(body.log_configs)
+        check_log_configs(body.log_configs, device["_provider"])
+        device["log_configs"] = log_configs(body.log_configs)
     if body.tags is not None:
         device["_tags"] = tag_list(body.tags)
     for field in ("description", "event_validity_period", "enable_gpu", "enable_npu"):
