@@ -122,13 +122,14 @@ def _devices_by_id(tx: Transaction, project_id: str, provider: str, node_ids: li
 
 
 def _devices_by_tags(
-    tx: Transaction, project_id: str, provider: str, tags: list[DeploymentTag], count: int
+    tx: Transaction, project_id: str, provider: str, tags: list[DeploymentTag], count: int, skip: frozenset[str]
 ) -> list[JSON]:
+    """Up to ``count`` of the provider's devices with all the tags (oldest first), other than ``skip``."""
     wanted = [(tag.key, tag.value) for tag in tags]
     found = [
         device
         for device in tx.objects(DEVICE_KIND, project_id)
-        if device["_provider"] == provider and has_tags(device["_tags"], wanted)
+        if device["_provider"] == provider and device["id"] not in skip and has_tags(device["_tags"], wanted)
     ]
     if not found:
         raise bad_request(f"node_tags: no {provider} device has the tags {', '.join(f'{k}={v}' for k, v in wanted)}")
@@ -141,7 +142,7 @@ def _targets(tx: Transaction, project_id: str, provider: str, body: DeploymentCr
     if body.node_ids:
         return _devices_by_id(tx, project_id, provider, body.node_ids)
     assert body.node_tags is not None and body.node_num is not None
-    return _devices_by_tags(tx, project_id, provider, body.node_tags, body.node_num)
+    return _devices_by_tags(tx, project_id, provider, body.node_tags, body.node_num, frozenset())
 
 
 def _bind_orders(tx: Transaction, project_id: str, deployment: JSON, pod: JSON) -> None:
@@ -318,27 +319,20 @@ def add_nodes(
         raise bad_request(f"node_num: {body.node_num} does not count the {len(set(body.node_ids))} node_ids")
     deployment = _changeable(tx, project_id, deployment_id, provider)
     owner = deployment["_provider"]
+    present = frozenset(pod["node_id"] for pod in instances.pods_of(tx, project_id, deployment_id=deployment_id))
     devices = (
         _devices_by_id(tx, project_id, owner, body.node_ids)
         if body.node_ids
-        else _devices_by_tags(tx, project_id, owner, body.node_tags or [], body.node_num)
+        else _devices_by_tags(tx, project_id, owner, body.node_tags or [], body.node_num, present)
     )
-    present = {pod["node_id"] for pod in instances.pods_of(tx, project_id, deployment_id=deployment_id)}
     new_pods = _add_pods(tx, project_id, deployment, [device for device in devices if device["id"] not in present])
     if new_pods:
         _start_rollout(tx, lifecycle, project_id, deployment, new_pods, None)
     return deployment
 
 
-def drop_pods(tx: Transaction, project_id: str, pods: list[JSON]) -> None:
-    for pod in pods:
-        for order_id, units in pod["_orders"]:
-            release_order(tx, project_id, order_id, units)
-    instances.remove_pods(tx, project_id, pods)
-
-
 def _remove(tx: Transaction, project_id: str, deployment: JSON) -> None:
-    drop_pods(tx, project_id, instances.pods_of(tx, project_id, deployment_id=deployment["id"]))
+    instances.remove_pods(tx, project_id, instances.pods_of(tx, project_id, deployment_id=deployment["id"]))
     for task in tx.objects(TASK_KIND, project_id):
         if task["_deployment_id"] == deployment["id"]:
             tx.delete(TASK_KIND, project_id, task["task_id"])

@@ -8,6 +8,7 @@ device out of a deployment.
 from __future__ import annotations
 
 from aicompute.localcloud.hilens.common import JSON, POD_KIND, Transaction
+from aicompute.localcloud.hilens.skill_market import release_order
 
 
 def pods_of(
@@ -32,5 +33,8 @@ def runs_app(tx: Transaction, project_id: str, node_id: str, app_name: str) -> b
 
 
 def remove_pods(tx: Transaction, project_id: str, pods: list[JSON]) -> None:
+    """The pods go, and the skill-order units they held come back."""
     for pod in pods:
+        for order_id, units in pod["_orders"]:
+            release_order(tx, project_id, order_id, units)
         tx.delete(POD_KIND, project_id, pod["id"])

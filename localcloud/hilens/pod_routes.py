@@ -31,7 +31,7 @@ from aicompute.localcloud.hilens.common import (
     page,
     provider_param,
 )
-from aicompute.localcloud.hilens.deployments import drop_pods, get_deployment
+from aicompute.localcloud.hilens.deployments import get_deployment
 from aicompute.localcloud.hilens.rollout import pod_view, settle
 
 router = APIRouter()
@@ -91,7 +91,7 @@ def delete(
             pod = _pod_of(tx, pid, deployment_id, pod_id)
             if len(instances.pods_of(tx, pid, deployment_id=deployment_id)) == 1:
                 raise conflict(f"{pod_id} is the deployment's last instance; delete the deployment instead.")
-            drop_pods(tx, pid, [pod])
+            instances.remove_pods(tx, pid, [pod])
             settle(tx, pid, deployment_id)
     return {"pod_id": pod_id}
 

@@ -282,5 +282,10 @@ def test_market_deployments_take_units_from_skill_orders(api: HiLensApi) -> None
     assert "no skill order" in api.deployment_error(
         "POST", DEPLOYMENTS, 400, "HIL.0001", json={**body, "name": "market-2"}
     )
-    api.delete(f"{DEPLOYMENTS}/{created['id']}", params={"force_delete": "true"})
+    # Units come back when the instance goes, whether with its device or its deployment.
+    api.delete(f"v3/ai-mgr/nodes/{node_id}", params={"force_delete": "true"})
+    assert api.get(f"v1/skill-market/skill-order/{order_id}")["used_amount"] == 0
+    again = api.post(DEPLOYMENTS, {**body, "name": "market-3", "node_ids": [api.online_device("edge-market-2")]})
+    assert api.get(f"v1/skill-market/skill-order/{order_id}")["used_amount"] == 2
+    api.delete(f"{DEPLOYMENTS}/{again['id']}", params={"force_delete": "true"})
     assert api.get(f"v1/skill-market/skill-order/{order_id}")["used_amount"] == 0
