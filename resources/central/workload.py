@@ -147,6 +147,13 @@ def split_id(resource_id: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
+def _requested_name(workload_name: str) -> str:
+    """The ``name`` a workload was created with, as far as its workloadName shows it (B.2's example
+    decorates it as ``<name>-deployment-<5 characters>``)."""
+    decorated = _DECORATED.match(workload_name)
+    return decorated["name"] if decorated else workload_name
+
+
 def _pod(pod: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "name": pod.get("name"),
@@ -224,11 +231,10 @@ class WorkloadProvider(CentralProvider[WorkloadArgs]):
         if detail is None:
             return None
         pods = self._pods(api, resource_id)
-        decorated = _DECORATED.match(workload_name)
         live: dict[str, Any] = {
             "cluster_code": cluster_code,
             "namespace": str(detail.get("namespace") or namespace),
-            "name": decorated["name"] if decorated else workload_name,
+            "name": _requested_name(workload_name),
             "replicas": detail.get("replicas"),
             "workload_name": workload_name,
             "status": detail.get("status") or None,
@@ -310,7 +316,7 @@ class WorkloadProvider(CentralProvider[WorkloadArgs]):
         return [pod for pod in as_list(pods) if isinstance(pod, dict)]
 
     def _find(self, api: CentralClient, args: WorkloadArgs) -> str | None:
-        """The workload an unanswered create made: named ``name`` or ``<name>-…`` (the platform's decoration)."""
+        """The workload an unanswered create made: named ``name`` or ``<name>-deployment-xxxxx``."""
         body = {
             "clusterCode": args.cluster_code,
             "namespace": args.namespace,
@@ -321,8 +327,7 @@ class WorkloadProvider(CentralProvider[WorkloadArgs]):
         names = [
             str(item.get("workloadName"))
             for item in as_list(listed)
-            if isinstance(item, dict)
-            and (item.get("workloadName") == args.name or str(item.get("workloadName", "")).startswith(f"{args.name}-"))
+            if isinstance(item, dict) and _requested_name(str(item.get("workloadName", ""))) == args.name
         ]
         return f"{args.cluster_code}/{args.namespace}/{names[0]}" if len(names) == 1 else None
 
