@@ -30,7 +30,12 @@ from aicompute.engine.state import (
     Deployment,
     PendingOperation,
     ResourceState,
+    StateError,
     default_provider_resource,
+    drop_references,
+    references,
+    rename_references,
+    topological_order,
 )
 from aicompute.engine.steps import CHANGE_OPS, Op, StepPlan, apply_ignore_changes, plan_update, property_diff
 from aicompute.engine.urn import (
@@ -38,7 +43,6 @@ from aicompute.engine.urn import (
     default_provider_urn,
     is_provider_type,
     make_urn,
-    parse_provider_reference,
     parse_urn,
     provider_reference,
 )
@@ -177,6 +181,11 @@ class DeploymentRun:
         self.failed = False
         self.cancelled = False
         self.root_urn = ""
+        self._renamed: dict[str, str] = {}
+        """Old URN → new URN of the resources found through an alias."""
+        self._gone: list[ResourceState] = []
+        """Resources a refresh found deleted (the references to them are repaired in ``snapshot``)."""
+        self._integrity_reported = False
         for operation in self.previous_pending:
             self.events.diag(
                 "warning",
@@ -187,12 +196,26 @@ class DeploymentRun:
 
     # snapshot --------------------------------------------------------------------------------
     def snapshot(self) -> Deployment:
+        """The state as of now, in an order Pulumi's integrity rules accept.
+
+        Resources registered so far come first, then the old ones not yet dealt with; references to
+        a URN an alias renamed, or to a resource a refresh found deleted, are repaired as Pulumi
+        repairs them; and a resource that refers to one listed after it (an untargeted resource
+        kept with its old dependencies) moves down past it (``state.topological_order``).
+        """
         with self._lock:
             pending = [*self.previous_pending, *self.pending]
+            resources = [*self.new_resources, *self.old_resources]
+            for gone in self._gone:
+                resources = drop_references(resources, gone)
+            if self._renamed:
+                present = {r.urn for r in resources}
+                renamed = {old: new for old, new in self._renamed.items() if old not in present}
+                resources = [rename_references(r, renamed) for r in resources]
             return Deployment(
                 manifest=self.base.manifest,
                 secrets_providers=self.base.secrets_providers,
-                resources=[*self.new_resources, *self.old_resources],
+                resources=topological_order(resources),
                 pending_operations=pending,
             )
 
@@ -200,7 +223,19 @@ class DeploymentRun:
         if self.options.dry_run or self._persist is None:
             return
         with self._persist_lock:
-            self._persist(self.snapshot())
+            try:
+                self._persist(self.snapshot())
+            except StateError as error:
+                # The persist callback writes such a state anyway (losing track of a created object
+                # would be worse); the run fails so that the problem is seen.
+                if not self._integrity_reported:
+                    self._integrity_reported = True
+                    self._fail(
+                        "",
+                        f"the state breaks Pulumi's integrity rules ({error}); it was recorded anyway so that "
+                        "no resource is lost, but the Pulumi CLI refuses such a state: this is a bug in "
+                        "aicompute's engine, please report it",
+                    )
 
     def _old(self, urn: str) -> ResourceState | None:
         return next((r for r in self.old_resources if r.urn == urn and not r.delete), None)
@@ -302,9 +337,15 @@ class DeploymentRun:
                 old = next((r for alias in reg.aliases if (r := self._old(alias)) is not None), None)
                 if old is not None:
                     self.registered.add(old.urn)
+                    self._renamed[old.urn] = urn
             if (self.failed or self.cancelled) and reg.custom:
                 # As Pulumi: after a failed step (or an interrupt), no new step starts.
                 return RegisterResult(urn, failed=True)
+            missing = self._missing_references(
+                [reg.parent, *reg.dependencies, *(u for us in reg.property_dependencies.values() for u in us)]
+            )
+        if missing:
+            return self._refuse_missing(urn, missing)
         if reg.type == ROOT_STACK_TYPE and not reg.parent:
             self.root_urn = urn
         if not reg.custom:
@@ -328,6 +369,27 @@ class DeploymentRun:
             except StepFailed as failure:
                 self._fail(failure.urn, failure.message)
                 return RegisterResult(urn, failed=True)
+
+    def _missing_references(self, urns: Iterable[str]) -> list[str]:
+        """The URNs among ``urns`` that no resource of the state has (called with the lock held)."""
+        present = {r.urn for r in self.new_resources} | {r.urn for r in self.old_resources}
+        return [urn for urn in dict.fromkeys(urns) if urn and urn not in present]
+
+    def _refuse_missing(self, urn: str, missing: list[str]) -> RegisterResult:
+        """A registration that refers to resources the state does not have: after a failed step those
+        are resources that failed (the program goes on with unknowns; as Pulumi, nothing more is
+        recorded); otherwise resources left out by ``--target`` before they were ever created."""
+        if not (self.failed or self.cancelled):
+            untargeted = [m for m in missing if m in self.registered]
+            if untargeted:
+                self._fail(
+                    urn,
+                    f"{urn} depends on {', '.join(untargeted)}, which --target leaves out and which is not created "
+                    "yet: add it to the targets (--target URN)",
+                )
+            else:
+                self._fail(urn, f"{urn} refers to {', '.join(missing)}, which the stack does not have")
+        return RegisterResult(urn, failed=True)
 
     def _fail(self, urn: str, message: str) -> None:
         with self._lock:
@@ -520,6 +582,9 @@ class DeploymentRun:
                 return RegisterResult(urn, failed=True)
             self.registered.add(urn)
             old = self._old(urn)
+            missing = self._missing_references([read.parent, *read.dependencies])
+        if missing:
+            return self._refuse_missing(urn, missing)
         try:
             if read.type == STACK_REFERENCE_TYPE:
                 new = self._read_stack_reference(read, urn)
@@ -612,7 +677,8 @@ class DeploymentRun:
             doomed = [r for r in self.old_resources if r.delete or r.urn not in self.registered]
             if self.options.targets:
                 doomed = [r for r in doomed if r.urn in self.options.targets]
-            self._delete_all(doomed)
+            if self._deletable(doomed):
+                self._delete_all(doomed)
         if not self.failed:
             with self._lock:
                 still = self.previous_pending
@@ -632,7 +698,8 @@ class DeploymentRun:
         doomed = list(self.old_resources)
         if self.options.targets:
             doomed = [r for r in doomed if r.urn in self.options.targets]
-        self._delete_all(doomed)
+        if self._deletable(doomed):
+            self._delete_all(doomed)
         if not self.failed:
             with self._lock:
                 self.previous_pending = [op for op in self.previous_pending if op.type != "deleting"]
@@ -687,6 +754,7 @@ class DeploymentRun:
             plan = StepPlan("delete", property_diff(resource.outputs, {}))
             with self._lock:
                 self._drop_old(resource)
+                self._gone.append(resource)
         else:
             aso = tuple(resource.additional_secret_outputs)
             new = replace(
@@ -703,6 +771,25 @@ class DeploymentRun:
         self._emit(plan.op, urn, resource.type, True, plan, resource, new, time.monotonic() - started, outputs=True)
         self._record(StepRecord(plan.op, urn, resource.type, resource, new, plan))
 
+    def _deletable(self, doomed: list[ResourceState]) -> bool:
+        """Whether every resource that stays after ``doomed`` are deleted still has what it refers
+        to; if not (``--target`` picked a resource others depend on), fail naming them."""
+        ids = {id(r) for r in doomed}
+        with self._lock:
+            survivors = [r for r in [*self.new_resources, *self.old_resources] if id(r) not in ids]
+        vanishing = {r.urn for r in doomed} - {r.urn for r in survivors}
+        blocked = False
+        for survivor in survivors:
+            for urn in references(survivor):
+                if urn in vanishing:
+                    blocked = True
+                    self._fail(
+                        urn,
+                        f"cannot delete {urn}: {survivor.urn} depends on it and is not being deleted "
+                        f"(add --target {survivor.urn} as well)",
+                    )
+        return not blocked
+
     def _delete_all(self, doomed: list[ResourceState]) -> None:
         if not doomed:
             return
@@ -713,7 +800,7 @@ class DeploymentRun:
         # Who must go first: a resource waits for every doomed resource that depends on it.
         waits_for: dict[int, set[int]] = {id(r): set() for r in doomed}
         for resource in doomed:
-            for target_urn in _references(resource):
+            for target_urn in references(resource):
                 for target in by_urn.get(target_urn, []):
                     if target is not resource and id(target) in ids:
                         waits_for[id(target)].add(id(resource))
@@ -837,19 +924,6 @@ class _PendingScope:
         if exc[0] is not None:
             # The operation failed with an answer from the provider: nothing is in flight any more.
             self.run.persist()
-
-
-def _references(resource: ResourceState) -> Iterable[str]:
-    """The URNs a resource depends on: parent, dependencies, property dependencies, provider."""
-    yield from resource.dependencies
-    for urns in resource.property_dependencies.values():
-        yield from urns
-    if resource.parent:
-        yield resource.parent
-    if resource.deleted_with:
-        yield resource.deleted_with
-    if resource.provider:
-        yield parse_provider_reference(resource.provider)[0]
 
 
 def _verb(op: str) -> str:

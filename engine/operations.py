@@ -27,7 +27,7 @@ from aicompute.engine.properties import is_secret
 from aicompute.engine.providers import ProviderHost, ProviderPool, is_dynamic
 from aicompute.engine.secrets import PassphraseSecretsManager
 from aicompute.engine.stack_secrets import state_crypter
-from aicompute.engine.state import Deployment, Manifest
+from aicompute.engine.state import Deployment, Manifest, StateError
 from aicompute.engine.values import PropertyMap, make_secret
 
 Kind = Literal["update", "refresh", "destroy"]
@@ -134,11 +134,19 @@ class _Context:
             self.pool.prewarm()
 
     def persist(self, deployment: Deployment) -> None:
-        # Written in Pulumi's order: the live resource of a create-before-delete replacement comes
-        # before its old half marked ``delete`` (Pulumi's VerifyIntegrity requires every later
-        # duplicate of a URN to be marked delete). ``state.verify_integrity`` checks the opposite
-        # order, so the schema-validated ``write_deployment`` is used until that rule is aligned.
-        self.target.backend.write_deployment(self.target.ref, deployment.to_json(self.target.secrets))
+        """Write the state after a step: schema and Pulumi's integrity rules checked
+        (``FileBackend.save_deployment``). ``DeploymentRun.snapshot`` keeps every mid-run state in
+        an order those rules accept (the live copy of a create-before-delete replacement before its
+        old half marked ``delete``; a resource after what it refers to). Should a state still break
+        them, it is written anyway (schema-checked) and the ``StateError`` goes back to the run,
+        which fails: a state the Pulumi CLI questions is repairable, a created object missing from
+        the state is an orphan."""
+        backend, ref, crypter = self.target.backend, self.target.ref, self.target.secrets
+        try:
+            backend.save_deployment(ref, deployment, crypter)
+        except StateError:
+            backend.write_deployment(ref, deployment.to_json(crypter))
+            raise
 
     def read_stack_outputs(self, name: str) -> tuple[PropertyMap, list[str]]:
         backend = self.target.backend

@@ -15,9 +15,10 @@ them validates against the published schemas as they are (see ``schema``).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
@@ -29,6 +30,7 @@ from aicompute.engine.urn import (
     default_provider_urn,
     is_provider_type,
     parse_provider_reference,
+    provider_reference,
     provider_type,
     stack_urn,
 )
@@ -267,27 +269,135 @@ def default_provider_resource(
     )
 
 
-def verify_integrity(deployment: Deployment) -> None:
-    """Pulumi's snapshot integrity rules, so the Pulumi CLI will accept what we write.
+def references(resource: ResourceState) -> list[str]:
+    """The URNs a resource refers to: parent, dependencies, property dependencies, ``deletedWith``,
+    provider (each once, in that order)."""
+    urns = [resource.parent] if resource.parent else []
+    urns += resource.dependencies
+    for deps in resource.property_dependencies.values():
+        urns += deps
+    if resource.deleted_with:
+        urns.append(resource.deleted_with)
+    if resource.provider:
+        urns.append(parse_provider_reference(resource.provider)[0])
+    return list(dict.fromkeys(urns))
 
-    Every parent, provider, dependency and ``deletedWith`` must appear earlier in ``resources``;
-    provider references must name a provider resource with that id; a URN may repeat only when all
-    but the last occurrence are marked ``delete``.
+
+def topological_order(resources: list[ResourceState]) -> list[ResourceState]:
+    """``resources`` reordered as little as possible so that each comes after what it refers to and
+    after the live copy of its own URN (``verify_integrity``'s order).
+
+    Stable: when the list is already in that order it comes back unchanged; otherwise a resource
+    moves down only as far as its references require. A reference to a URN absent from the list
+    imposes nothing (``verify_integrity`` reports it); a cycle leaves the list as it was.
+    """
+    anchor: dict[str, int] = {}
+    for index, resource in enumerate(resources):
+        if resource.urn not in anchor or (resources[anchor[resource.urn]].delete and not resource.delete):
+            anchor[resource.urn] = index
+    waits_for: list[set[int]] = []
+    for index, resource in enumerate(resources):
+        deps = {anchor[urn] for urn in references(resource) if urn in anchor}
+        if anchor[resource.urn] != index:
+            deps.add(anchor[resource.urn])
+        deps.discard(index)
+        waits_for.append(deps)
+    dependents: list[list[int]] = [[] for _ in resources]
+    for index, deps in enumerate(waits_for):
+        for dep in deps:
+            dependents[dep].append(index)
+    remaining = [len(deps) for deps in waits_for]
+    ready = [index for index, count in enumerate(remaining) if not count]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        index = heapq.heappop(ready)
+        order.append(index)
+        for dependent in dependents[index]:
+            remaining[dependent] -= 1
+            if not remaining[dependent]:
+                heapq.heappush(ready, dependent)
+    if len(order) != len(resources):
+        return list(resources)
+    return [resources[index] for index in order]
+
+
+def rename_references(resource: ResourceState, renamed: Mapping[str, str]) -> ResourceState:
+    """``resource`` with its references to renamed URNs (``old → new``, from aliases) rewritten;
+    the resource itself when it refers to none of them (as Pulumi's ``NormalizeURNReferences``)."""
+    if not renamed or not set(references(resource)) & set(renamed):
+        return resource
+
+    def fix(urn: str) -> str:
+        return renamed.get(urn, urn)
+
+    provider = resource.provider
+    if provider:
+        provider_urn, provider_id = parse_provider_reference(provider)
+        provider = provider_reference(fix(provider_urn), provider_id)
+    return replace(
+        resource,
+        parent=fix(resource.parent) if resource.parent else "",
+        dependencies=list(dict.fromkeys(fix(u) for u in resource.dependencies)),
+        property_dependencies={
+            k: list(dict.fromkeys(fix(u) for u in v)) for k, v in resource.property_dependencies.items()
+        },
+        deleted_with=fix(resource.deleted_with) if resource.deleted_with else "",
+        provider=provider,
+    )
+
+
+def drop_references(resources: list[ResourceState], gone: ResourceState) -> list[ResourceState]:
+    """The other resources after ``gone`` left the state (a refresh found it deleted), repaired as
+    Pulumi's refresh repairs them (``rebuildBaseState``): when no other copy of its URN remains,
+    dependencies on it are dropped, and its children are reparented to its parent."""
+    if any(r.urn == gone.urn for r in resources):
+        return resources
+    repaired = []
+    for resource in resources:
+        if gone.urn in references(resource):
+            resource = replace(
+                resource,
+                parent=gone.parent if resource.parent == gone.urn else resource.parent,
+                dependencies=[u for u in resource.dependencies if u != gone.urn],
+                property_dependencies={
+                    k: [u for u in v if u != gone.urn] for k, v in resource.property_dependencies.items()
+                },
+                deleted_with="" if resource.deleted_with == gone.urn else resource.deleted_with,
+            )
+        repaired.append(resource)
+    return repaired
+
+
+def verify_integrity(deployment: Deployment) -> None:
+    """Pulumi's snapshot integrity rules (``VerifyIntegrity`` in ``pkg/resource/deploy/snapshot.go``),
+    so the Pulumi CLI will accept what we write.
+
+    Every parent, dependency and ``deletedWith`` must name a URN that appears earlier in
+    ``resources``; a provider reference ``<urn>::<id>`` must name a provider resource with that URN and
+    id that appears earlier. A URN may appear more than once only when every later copy is marked
+    ``delete``: the live resource comes first, then the old halves of replacements waiting to be
+    deleted (the state of a create-before-delete replacement in flight).
     """
     seen: dict[str, ResourceState] = {}
+    providers: dict[str, set[str]] = {}
     for index, resource in enumerate(deployment.resources):
         where = f"resource #{index} ({resource.urn})"
+        if is_provider_type(resource.type):
+            providers.setdefault(resource.urn, set()).add(resource.id)
         _check_earlier(where, "parent", [resource.parent] if resource.parent else [], seen)
         _check_earlier(where, "dependency", resource.dependencies, seen)
         for prop, urns in resource.property_dependencies.items():
             _check_earlier(where, f"dependency of property {prop!r}", urns, seen)
         _check_earlier(where, "deletedWith", [resource.deleted_with] if resource.deleted_with else [], seen)
         if resource.provider:
-            _check_provider(where, resource.provider, seen)
-        previous = seen.get(resource.urn)
-        if previous is not None and not previous.delete:
-            raise StateError(f"{where}: duplicate URN (an earlier resource with it is not marked delete)")
-        seen[resource.urn] = resource
+            _check_provider(where, resource.provider, seen, providers)
+        if resource.urn in seen and not resource.delete:
+            raise StateError(
+                f"{where}: duplicate URN not marked delete (a URN may repeat only in later copies marked "
+                "delete: the live resource first, then the old halves of replacements)"
+            )
+        seen.setdefault(resource.urn, resource)
 
 
 def _check_earlier(where: str, what: str, urns: Iterable[str], seen: Mapping[str, ResourceState]) -> None:
@@ -296,12 +406,17 @@ def _check_earlier(where: str, what: str, urns: Iterable[str], seen: Mapping[str
             raise StateError(f"{where}: {what} {urn} does not appear before it in the state")
 
 
-def _check_provider(where: str, reference: str, seen: Mapping[str, ResourceState]) -> None:
+def _check_provider(
+    where: str, reference: str, seen: Mapping[str, ResourceState], providers: Mapping[str, set[str]]
+) -> None:
     urn, provider_id = parse_provider_reference(reference)
-    provider = seen.get(urn)
-    if provider is None:
+    if urn not in seen:
         raise StateError(f"{where}: provider {urn} does not appear before it in the state")
-    if not is_provider_type(provider.type):
-        raise StateError(f"{where}: provider reference {reference} names a {provider.type}, not a provider")
-    if provider.id != provider_id:
-        raise StateError(f"{where}: provider reference {reference} does not match the provider's id {provider.id!r}")
+    ids = providers.get(urn)
+    if ids is None:
+        raise StateError(f"{where}: provider reference {reference} names a {seen[urn].type}, not a provider")
+    if provider_id not in ids:
+        raise StateError(
+            f"{where}: provider reference {reference} does not match the provider's id "
+            f"({', '.join(repr(i) for i in sorted(ids))})"
+        )

@@ -1,4 +1,6 @@
-"""DeploymentRun step semantics with an in-memory provider: order, pending operations, failures."""
+"""DeploymentRun step semantics with an in-memory provider: order, pending operations, failures.
+
+Every state the runs persist is checked against Pulumi's integrity rules."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pytest
 from aicompute.engine.deployment import DeploymentRun, Registration, RunOptions
 from aicompute.engine.events import EventStream
 from aicompute.engine.providers import CheckFailure, DiffResult, ProviderError, ProviderPool, ReadResult
-from aicompute.engine.state import Deployment
+from aicompute.engine.state import Deployment, StateError, verify_integrity
 
 TYPE = "pulumi-python:dynamic/test:Thing"
 STACK = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev"
@@ -82,7 +84,7 @@ class Harness:
             cast(ProviderPool, self.pool),
             EventStream(),
             RunOptions(dry_run=dry_run, **options),
-            persist=self.saved.append,
+            persist=self.save,
         )
         run.register_resource(Registration("pulumi:pulumi:Stack", "p-dev", custom=False))
         for reg in regs:
@@ -93,17 +95,22 @@ class Harness:
             self.state = run.snapshot()
         return run
 
+    def save(self, deployment: Deployment) -> None:
+        verify_integrity(deployment)
+        self.saved.append(deployment)
+
     def names(self) -> list[str]:
         return [r.urn.rsplit("::", 1)[1] for r in self.state.resources]
 
 
-def thing(name: str, *, deps: tuple[str, ...] = (), **inputs: Any) -> Registration:
+def thing(name: str, *, deps: tuple[str, ...] = (), parent: str = STACK, **inputs: Any) -> Registration:
     props = {"name": inputs.pop("obj", name), **inputs}
-    return Registration(TYPE, name, custom=True, parent=STACK, inputs=props, dependencies=deps, **_opts(inputs))
+    return Registration(TYPE, name, custom=True, parent=parent, inputs=props, dependencies=deps, **_opts(inputs))
 
 
 def _opts(inputs: dict[str, Any]) -> dict[str, Any]:
-    return {k: inputs.pop(k) for k in list(inputs) if k in ("protect", "retain_on_delete", "delete_before_replace")}
+    keys = ("protect", "retain_on_delete", "delete_before_replace", "aliases")
+    return {k: inputs.pop(k) for k in list(inputs) if k in keys}
 
 
 def test_deletes_run_dependents_first() -> None:
@@ -137,6 +144,7 @@ def test_create_before_delete_keeps_the_old_half_marked_delete_until_the_end() -
     run = h.run(thing("a", obj="two"), finish=False)
     snapshot = run.snapshot()
     assert [(r.id, r.delete) for r in snapshot.resources if r.urn == urn("a")] == [("two", False), ("one", True)]
+    verify_integrity(snapshot)  # Pulumi's order: the live copy, then the old half marked delete
     run.finish(True)
     assert h.pool.calls[-2:] == [("create", "a"), ("delete", "a")]
     assert [r.id for r in run.snapshot().resources if r.urn == urn("a")] == ["two"]
@@ -195,3 +203,93 @@ def test_preview_never_mutates() -> None:
     run = h.run(thing("a", value=3), thing("c"), dry_run=True)
     assert h.pool.calls == [] and len(h.saved) == saves
     assert run.change_summary() == {"same": 1, "update": 1, "create": 1, "delete": 1}
+
+
+def _deps(h: Harness) -> dict[str, list[str]]:
+    return {r.urn.rsplit("::", 1)[1]: [d.rsplit("::", 1)[1] for d in r.dependencies] for r in h.state.resources}
+
+
+def test_references_to_a_urn_renamed_by_an_alias_follow_it_mid_run() -> None:
+    h = Harness()
+    h.run(thing("a"), thing("b", deps=(urn("a"),)))
+    # "a" becomes "a2" (same object); until "b" registers, the state's "b" still names the old URN.
+    h.run(thing("a2", obj="a", aliases=(urn("a"),)), thing("b", deps=(urn("a2"),)))
+    assert ("create", "a2") not in h.pool.calls and _deps(h)["b"] == ["a2"]
+    mid_run = next(d for d in h.saved if any(r.urn == urn("a2") for r in d.resources))
+    assert [d for r in mid_run.resources if r.urn == urn("b") for d in r.dependencies] == [urn("a2")]
+
+
+def test_an_untargeted_resource_kept_with_its_old_dependencies_moves_after_them() -> None:
+    h = Harness()
+    h.run(thing("a"), thing("b", deps=(urn("a"),)))
+    # The program now declares b first; b is untargeted, so it keeps its old state (depending on a).
+    h.run(thing("b"), thing("a", value=2), targets=frozenset({urn("a")}))
+    assert h.names().index("a") < h.names().index("b") and _deps(h)["b"] == ["a"]
+
+
+def test_a_target_depending_on_an_untargeted_uncreated_resource_is_refused() -> None:
+    h = Harness()
+    run = h.run(thing("a"), thing("b", deps=(urn("a"),)), targets=frozenset({urn("b")}))
+    assert run.failed and h.pool.calls == [] and h.names() == ["p-dev"]
+    assert "--target leaves out" in run.events.errors[0].message and urn("a") in run.events.errors[0].message
+
+
+def test_after_a_failed_create_registrations_naming_it_are_not_recorded() -> None:
+    h = Harness()
+    h.pool.fail.add(("create", "a"))
+    run = h.run(thing("a"), Registration("test:index:Group", "g", custom=False, parent=STACK, dependencies=(urn("a"),)))
+    assert run.failed and len(run.events.errors) == 1  # only the create's own error
+    assert h.names() == ["p-dev", "default"]
+
+
+def test_a_refresh_that_finds_a_resource_gone_repairs_the_references_to_it() -> None:
+    h = Harness()
+    h.run(thing("a"), thing("b", deps=(urn("a"),)), thing("c", parent=urn("a")))
+    del h.pool.objects["a"]
+    run = DeploymentRun("p", "dev", h.state, cast(ProviderPool, h.pool), EventStream(), RunOptions(False), h.save)
+    run.refresh()
+    h.state = run.snapshot()
+    assert "a" not in h.names() and _deps(h)["b"] == []
+    [child] = [r for r in h.state.resources if r.urn == urn("c").replace(TYPE, f"{TYPE}${TYPE}")]
+    assert child.parent == STACK  # reparented to its parent's parent
+
+
+@pytest.mark.parametrize("operation", ["destroy", "up"])
+def test_deleting_a_target_that_others_depend_on_is_refused(operation: str) -> None:
+    h = Harness()
+    h.run(thing("a"), thing("b", deps=(urn("a"),)))
+    h.pool.calls.clear()
+    if operation == "destroy":
+        run = DeploymentRun(
+            "p",
+            "dev",
+            h.state,
+            cast(ProviderPool, h.pool),
+            EventStream(),
+            RunOptions(False, targets=frozenset({urn("a")})),
+        )
+        run.destroy()
+    else:
+        run = h.run(thing("b"), targets=frozenset({urn("a")}))
+    assert run.failed and h.pool.calls == []
+    assert f"cannot delete {urn('a')}: {urn('b')} depends on it" in run.events.errors[0].message
+
+
+def test_a_state_breaking_the_integrity_rules_fails_the_run_once() -> None:
+    h = Harness()
+    persisted: list[Deployment] = []
+
+    def refuse(deployment: Deployment) -> None:
+        persisted.append(deployment)
+        if len(persisted) > 1:
+            raise StateError("resource #9: broken")
+
+    run = DeploymentRun("p", "dev", h.state, cast(ProviderPool, h.pool), EventStream(), RunOptions(False), refuse)
+    run.register_resource(Registration("pulumi:pulumi:Stack", "p-dev", custom=False))
+    run.register_resource(thing("a"))
+    run.register_resource(thing("b"))
+    # The create under way when the state broke finishes (and is recorded); no new step starts.
+    assert run.failed and h.pool.calls == [("create", "a")] and len(persisted) == 3
+    assert any(r.urn == urn("a") for r in persisted[-1].resources)
+    [error] = run.events.errors
+    assert "integrity rules (resource #9: broken)" in error.message and "recorded anyway" in error.message

@@ -33,6 +33,7 @@ from aicompute.engine.state import (
     default_provider_resource,
     manifest_magic,
     root_stack_resource,
+    topological_order,
     verify_integrity,
 )
 from aicompute.engine.urn import (
@@ -293,10 +294,74 @@ def test_integrity_violations_are_refused(secrets: PassphraseSecretsManager, mut
         verify_integrity(deployment)
 
 
-def test_a_urn_may_repeat_after_a_delete_marked_copy(secrets: PassphraseSecretsManager) -> None:
+def _old_half(resource: ResourceState, old_id: str) -> ResourceState:
+    """The old object of a create-before-delete replacement, as the state keeps it until deleted."""
+    old = copy.deepcopy(resource)
+    old.id, old.delete = old_id, True
+    return old
+
+
+def test_a_state_taken_mid_replacement_is_valid(secrets: PassphraseSecretsManager) -> None:
+    # Pulumi's order: the new (live) copy first, then the old half marked delete.
     deployment = sample_deployment(secrets)
-    old = copy.deepcopy(deployment.resources[3])
-    old.delete = True
-    deployment.resources.insert(3, old)
+    pool = deployment.resources[2]
+    deployment.resources.insert(3, _old_half(pool, "pool-0"))
     verify_integrity(deployment)
-    assert deployment.find(old.urn) is deployment.resources[4]
+    assert deployment.find(pool.urn) is pool
+    document = {"version": 3, "deployment": deployment.to_json(secrets)}
+    validate_deployment(document)
+    verify_integrity(Deployment.from_json(document["deployment"], secrets))
+
+
+def test_a_urn_may_repeat_in_several_later_delete_marked_copies(secrets: PassphraseSecretsManager) -> None:
+    deployment = sample_deployment(secrets)
+    nodes = deployment.resources[3]
+    deployment.resources += [_old_half(nodes, "np-0"), _old_half(nodes, "np-00")]
+    verify_integrity(deployment)
+    only_old = sample_deployment(secrets)
+    only_old.resources[3].delete = True
+    only_old.resources.append(_old_half(nodes, "np-0"))
+    verify_integrity(only_old)  # nothing live, two copies waiting to be deleted
+
+
+def test_a_live_copy_after_a_delete_marked_one_is_refused(secrets: PassphraseSecretsManager) -> None:
+    deployment = sample_deployment(secrets)
+    pool = deployment.resources[2]
+    deployment.resources.insert(2, _old_half(pool, "pool-0"))
+    with pytest.raises(StateError, match="duplicate URN not marked delete"):
+        verify_integrity(deployment)
+
+
+def test_two_live_copies_are_refused(secrets: PassphraseSecretsManager) -> None:
+    deployment = sample_deployment(secrets)
+    deployment.resources.append(copy.deepcopy(deployment.resources[3]))
+    with pytest.raises(StateError, match="duplicate URN not marked delete"):
+        verify_integrity(deployment)
+
+
+def test_provider_references_name_a_provider_copy_by_urn_and_id(secrets: PassphraseSecretsManager) -> None:
+    deployment = sample_deployment(secrets)
+    provider, nodes = deployment.resources[1], deployment.resources[3]
+    old_provider = _old_half(provider, "00000000-0000-0000-0000-000000000000")
+    old_nodes = _old_half(nodes, "np-0")
+    old_nodes.provider = provider_reference(provider.urn, old_provider.id)
+    deployment.resources[2:2] = [old_provider]
+    deployment.resources.append(old_nodes)
+    verify_integrity(deployment)  # the old half still uses the provider it was made with
+    old_nodes.provider = provider_reference(provider.urn, "11111111-0000-0000-0000-000000000000")
+    with pytest.raises(StateError, match="does not match the provider's id"):
+        verify_integrity(deployment)
+
+
+def test_topological_order_moves_a_resource_only_past_what_it_refers_to(secrets: PassphraseSecretsManager) -> None:
+    deployment = sample_deployment(secrets)
+    root, provider, pool, nodes = deployment.resources
+    old_pool = _old_half(pool, "pool-0")
+    assert topological_order([root, provider, pool, nodes, old_pool]) == [root, provider, pool, nodes, old_pool]
+    # nodes (depending on pool) and the old half listed before the live pool: both move past it.
+    reordered = topological_order([root, nodes, old_pool, provider, pool])
+    assert reordered == [root, provider, pool, nodes, old_pool]
+    verify_integrity(Deployment(resources=reordered))
+    cyclic = copy.deepcopy(pool)
+    cyclic.dependencies = [nodes.urn]
+    assert topological_order([root, provider, nodes, cyclic]) == [root, provider, nodes, cyclic]  # left as it was
