@@ -8,7 +8,9 @@ dynamic providers), then Check, Diff, Create, Read, Update, Delete.
 
 That server runs 4 operations at a time (``ThreadPoolExecutor(max_workers=4)``), so a pool of
 processes — started on demand, up to ``ceil(parallel / 4)`` — lets ``--parallel`` resource
-operations run at once: a slow resource does not hold up unrelated ones.
+operations run at once: a slow resource does not hold up unrelated ones. The environment variable
+``AICOMPUTE_MAX_PROVIDER_PROCESSES`` caps the pool (``1`` gives the Pulumi CLI's behaviour of one
+provider process, 4 operations at a time; ``bench/engine_parallel.py`` compares the two).
 
 The server answers ``acceptSecrets=False``: like Pulumi's engine, we send it plain values and mark
 secret again every output whose input was secret.
@@ -47,6 +49,7 @@ runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 killed engine must not leave provider processes behind)."""
 OPERATIONS_PER_PROCESS = 4
 START_TIMEOUT = 60.0
+MAX_PROCESSES_ENV = "AICOMPUTE_MAX_PROVIDER_PROCESSES"
 
 DiffChanges = Literal["some", "none", "unknown"]
 LogCallback = Callable[[str], None]
@@ -107,6 +110,18 @@ def _error_message(details: str) -> str:
             if not lines[index].startswith(" "):
                 return "\n".join(lines[index:])
     return "\n".join(lines)
+
+
+def max_provider_processes(parallel: int, env: Mapping[str, str] | None = None) -> int:
+    """How many provider processes a pool may run: ``ceil(parallel / 4)``, capped by
+    ``AICOMPUTE_MAX_PROVIDER_PROCESSES`` when it is set (a positive integer)."""
+    wanted = max(1, math.ceil(max(1, parallel) / OPERATIONS_PER_PROCESS))
+    cap = (os.environ if env is None else env).get(MAX_PROCESSES_ENV, "").strip()
+    if not cap:
+        return wanted
+    if not cap.isdigit() or int(cap) < 1:
+        raise ValueError(f"{MAX_PROCESSES_ENV} must be a positive integer, not {cap!r}")
+    return min(wanted, int(cap))
 
 
 class ProviderProcess:
@@ -183,7 +198,7 @@ class ProviderProcess:
 
 
 class ProviderPool:
-    """Provider processes for one deployment, up to ``ceil(parallel / 4)``, started as needed."""
+    """Provider processes for one deployment, up to ``max_provider_processes(parallel)``, started as needed."""
 
     def __init__(
         self,
@@ -194,7 +209,7 @@ class ProviderPool:
     ) -> None:
         self.host = host
         self.config = dict(config)
-        self.max_processes = max(1, math.ceil(max(1, parallel) / OPERATIONS_PER_PROCESS))
+        self.max_processes = max_provider_processes(parallel)
         self.on_log = on_log
         self._processes: list[ProviderProcess] = []
         self._starting = 0
