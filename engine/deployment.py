@@ -171,6 +171,10 @@ class DeploymentRun:
         self._read_stack_outputs = read_stack_outputs
         self._lock = threading.RLock()
         self._persist_lock = threading.Lock()
+        self._persist_requested = 0
+        """How many ``persist`` calls have been made (counted under ``_lock``)."""
+        self._persist_written = 0
+        """How many of them the last write recorded (its snapshot was taken after them)."""
         self._slots = threading.BoundedSemaphore(max(1, options.parallel))
         self.old_resources: list[ResourceState] = list(base.resources)
         self.new_resources: list[ResourceState] = []
@@ -220,12 +224,28 @@ class DeploymentRun:
             )
 
     def persist(self) -> None:
+        """Write the state; when this returns, the state on disk includes every change made before the call.
+
+        Group commit: a write costs time in proportion to the state's size, so one write per step would
+        make a run quadratic. Calls that arrive while a write is under way wait for it, and the next
+        write — of a snapshot taken after all of them — records them all at once.
+        """
         if self.options.dry_run or self._persist is None:
             return
+        with self._lock:
+            self._persist_requested += 1
+            wanted = self._persist_requested
         with self._persist_lock:
+            if self._persist_written >= wanted:
+                return  # written meanwhile, by a write whose snapshot was taken after this call's change
+            with self._lock:
+                covered = self._persist_requested
+                snapshot = self.snapshot()
             try:
-                self._persist(self.snapshot())
+                self._persist(snapshot)
+                self._persist_written = covered
             except StateError as error:
+                self._persist_written = covered  # written anyway (see ``operations._Context.persist``)
                 # The persist callback writes such a state anyway (losing track of a created object
                 # would be worse); the run fails so that the problem is seen.
                 if not self._integrity_reported:
