@@ -160,11 +160,16 @@ class DeploymentRun:
         options: RunOptions,
         persist: Persist | None = None,
         read_stack_outputs: StackOutputsReader | None = None,
+        adopting_pool: ProviderPool | None = None,
     ) -> None:
+        """``adopting_pool``: provider processes started with ``AICOMPUTE_RECONCILE_CREATES=1``, whose
+        creates look their object up by name first and adopt it; used only to repeat a create that
+        an interrupted deployment left pending (without one, such a create is repeated as is)."""
         self.project = project
         self.stack = stack
         self.base = base
         self.pool = pool
+        self.adopting_pool = adopting_pool
         self.events = events
         self.options = options
         self._persist = persist
@@ -559,6 +564,15 @@ class DeploymentRun:
                 self._commit(new, gone)
             else:
                 self._create(new, aso)
+                if new.id == old_for_diff.id:
+                    # A repeated create adopted the very object it replaces (found under its name):
+                    # recording it twice would delete it with the old half.
+                    raise ProviderError(
+                        "create",
+                        new.urn,
+                        f"the replacement found the object it replaces ({new.id}) under its name; give the "
+                        "replacement another name, or replace delete-first (delete_before_replace)",
+                    )
                 retain = reg.retain_on_delete or old_for_diff.retain_on_delete
                 doomed = replace(old_for_diff, delete=True, retain_on_delete=retain)
                 with self._lock:
@@ -566,9 +580,25 @@ class DeploymentRun:
                 self._commit(new, None)
 
     def _create(self, new: ResourceState, aso: tuple[str, ...]) -> None:
+        pool = self._require_pool()
+        if self.adopting_pool is not None and self._create_may_have_happened(new.urn):
+            # The object may exist on the platform without being in the state: the provider looks
+            # it up by name before posting, and adopts it if it is there. Only here — an ordinary
+            # create that meets an object of its name (someone else's) must fail, not adopt it.
+            self.events.diag(
+                "info",
+                f"{new.urn}: the interrupted create is repeated; an object of the same name is adopted if it exists",
+                new.urn,
+            )
+            pool = self.adopting_pool
         with self._pending("creating", new):
-            new.id, outputs = self._require_pool().create(new.urn, new.type, _name_of(new.urn), new.inputs)
+            new.id, outputs = pool.create(new.urn, new.type, _name_of(new.urn), new.inputs)
         new.outputs = secret_keys(outputs, aso)
+
+    def _create_may_have_happened(self, urn: str) -> bool:
+        """Whether the state holds a pending create of ``urn`` from an interrupted deployment."""
+        with self._lock:
+            return any(op.type == "creating" and op.resource.urn == urn for op in self.previous_pending)
 
     def _commit(self, new: ResourceState, old: ResourceState | None) -> None:
         with self._lock:
@@ -728,7 +758,10 @@ class DeploymentRun:
     def refresh(self) -> None:
         """Read every managed dynamic resource back: record what its provider reports, drop the gone.
 
-        Like ``pulumi refresh``, this also clears the pending operations of an interrupted run.
+        Like ``pulumi refresh``, this also clears the pending operations of an interrupted run, but
+        for its creates: those have no id to read, and are kept so that the next update, which
+        repeats them, looks their objects up by name first (``pulumi refresh`` asks the same question
+        with ``--clear-pending-creates``/``--import-pending-creates``).
         """
         candidates = [r for r in self.old_resources if r.custom and not r.delete and is_dynamic(r.type) and r.id]
         if self.options.targets:
@@ -742,15 +775,7 @@ class DeploymentRun:
                 for future in futures:
                     future.cancel()
         with self._lock:
-            cleared, self.previous_pending = self.previous_pending, []
-        for operation in cleared:
-            if operation.type == "creating":
-                self.events.diag(
-                    "warning",
-                    f"cleared the interrupted create of {operation.resource.urn}: if the object was created on the "
-                    "platform, the next update adopts it by name (aicompute's providers) or it must be deleted there",
-                    operation.resource.urn,
-                )
+            self.previous_pending = [op for op in self.previous_pending if op.type == "creating"]
         self.persist()
 
     def _refresh_step(self, resource: ResourceState) -> None:
@@ -953,8 +978,8 @@ def _verb(op: str) -> str:
 def _pending_advice(operation: PendingOperation) -> str:
     if operation.type == "creating":
         return (
-            "the object may exist on the platform without being in the state; this update creates it again, and "
-            "aicompute's providers adopt an object of the same name instead of duplicating it"
+            "the object may exist on the platform without being in the state; the next update that declares it "
+            "looks it up by name before creating it, and adopts it if it is there"
         )
     if operation.type == "deleting":
         return "the delete is repeated if the resource is still to be deleted (a delete of a gone object succeeds)"

@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from aicompute.engine.backend import FileBackend, StackRef, UpdateInfo
@@ -29,6 +29,7 @@ from aicompute.engine.secrets import PassphraseSecretsManager
 from aicompute.engine.stack_secrets import state_crypter
 from aicompute.engine.state import Deployment, Manifest, StateError
 from aicompute.engine.values import PropertyMap, make_secret
+from aicompute.provider.http import RECONCILE_CREATES_ENV
 
 Kind = Literal["update", "refresh", "destroy"]
 PROGRAM_EXIT_TIMEOUT = 30.0
@@ -124,14 +125,21 @@ class _Context:
         self.base.secrets_providers = manager.secrets_providers()
         self.config = resolve_config(target.project, target.settings, manager)
         self.spec = _program_spec(target, self.config, options.dry_run, options.parallel)
-        self.pool = ProviderPool(
-            _provider_host(target, self.config, self.spec),
-            provider_config(self.config),
-            options.parallel,
-            on_log=lambda line: events.diag("debug", line),
-        )
+        host = _provider_host(target, self.config, self.spec)
+
+        def log(line: str) -> None:
+            events.diag("debug", line)
+
+        self.pool = ProviderPool(host, provider_config(self.config), options.parallel, on_log=log)
+        # For creates an interrupted deployment left pending only; its processes start on demand.
+        adopting = replace(host, env={**host.env, RECONCILE_CREATES_ENV: "1"})
+        self.adopting_pool = ProviderPool(adopting, provider_config(self.config), options.parallel, on_log=log)
         if runs_program or any(is_dynamic(r.type) for r in self.base.resources):
             self.pool.prewarm()
+
+    def close(self) -> None:
+        self.pool.close()
+        self.adopting_pool.close()
 
     def persist(self, deployment: Deployment) -> None:
         """Write the state after a step: schema and Pulumi's integrity rules checked
@@ -165,6 +173,7 @@ class _Context:
             RunOptions(dry_run=dry_run, parallel=self.options.parallel, targets=self.options.targets),
             persist=self.persist,
             read_stack_outputs=self.read_stack_outputs,
+            adopting_pool=self.adopting_pool,
         )
 
     def result(self, kind: Kind, run: DeploymentRun, started: float, **extra: Any) -> OperationResult:
@@ -215,7 +224,7 @@ def run_update(target: StackTarget, options: OperationOptions, events: EventStre
         try:
             result = _update(context, started)
         finally:
-            context.pool.close()
+            context.close()
         context.record("update", result, started_at)
         return result
 
@@ -271,7 +280,7 @@ def run_destroy(target: StackTarget, options: OperationOptions, events: EventStr
             run.destroy()
             result = context.result("destroy", run, started)
         finally:
-            context.pool.close()
+            context.close()
         context.record("destroy", result, started_at)
         return result
 
@@ -286,7 +295,7 @@ def run_refresh(target: StackTarget, options: OperationOptions, events: EventStr
             run.refresh()
             result = context.result("refresh", run, started)
         finally:
-            context.pool.close()
+            context.close()
         context.record("refresh", result, started_at)
         return result
 

@@ -5,11 +5,19 @@
 * A create (POST) whose outcome is unknown — it may have been committed although no response
   came back — is never blindly re-sent: ``create_reconciled`` first looks the object up by name
   and adopts it if it is there.
+* ``AICOMPUTE_RECONCILE_CREATES=1`` in the provider process's environment makes every
+  ``create_reconciled`` look the object up by name *before* its first POST, and adopt it if it is
+  there. aicompute's engine starts a provider process with it only to repeat a create that an
+  interrupted deployment left pending (a ``creating`` operation in the state: the object may exist
+  without being in the state). Ordinary creates never adopt: an object of the same name that
+  someone else made stays a duplicate-name error. The Pulumi CLI has no such knowledge: set it in
+  the environment of the one ``pulumi up`` that repeats a create an interrupted update left pending.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import ssl
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -31,6 +39,14 @@ log = logging.getLogger("aicompute.provider")
 T = TypeVar("T")
 ErrorParser = Callable[[httpx.Response], ApiError]
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+RECONCILE_CREATES_ENV = "AICOMPUTE_RECONCILE_CREATES"
+"""Set to ``1`` (or ``true``/``yes``): creates look their object up by name before posting."""
+
+
+def reconcile_creates_requested(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``AICOMPUTE_RECONCILE_CREATES`` asks creates to adopt an object of their name."""
+    value = (os.environ if environ is None else environ).get(RECONCILE_CREATES_ENV, "")
+    return value.strip().lower() in ("1", "true", "yes")
 
 
 def _retryable(error: BaseException) -> bool:
@@ -161,7 +177,14 @@ class ApiClient:
         ``post`` sends the create; ``find`` looks the object up by its unique name and returns what
         ``post`` would have returned, or None. Before any re-send after an ambiguous or retryable
         failure, ``find`` is asked first, so a create committed unseen is adopted, not duplicated.
+        When ``AICOMPUTE_RECONCILE_CREATES`` is set (a create repeated after an interrupted
+        deployment), ``find`` is asked before the first ``post`` too.
         """
+        if reconcile_creates_requested():
+            existing = find()
+            if existing is not None:
+                log.info("adopting an object an interrupted deployment created (%s)", RECONCILE_CREATES_ENV)
+                return existing
         for attempt in self.retrying():
             with attempt:
                 if attempt.retry_state.attempt_number > 1:

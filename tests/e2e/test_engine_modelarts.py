@@ -1,8 +1,9 @@
 """The embedded engine runs the real ModelArts resources against localcloud: up, no-change preview,
-update, replace of a create-only field, removal, destroy."""
+update, replace of a create-only field, removal, destroy; an engine killed mid-create and mid-delete."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +74,80 @@ def test_modelarts_stack_lifecycle_against_localcloud(
     cli.run("destroy", "--yes", "--skip-preview")
     assert _workspaces(localcloud, project) == [] and _networks(localcloud, project) == []
     assert cli.resources() == {}
+
+
+def _kill_when_logged(
+    cli: EngineCli, localcloud: LocalCloudProcess, since: int, method: str, path: str, *args: str
+) -> None:
+    """Start ``aicompute ARGS`` and SIGKILL it as soon as localcloud has answered ``method path``."""
+    engine = cli.popen(*args)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(r["method"] == method and r["path"] == path for r in localcloud.requests(since)):
+            assert engine.poll() is None, engine.communicate()
+            assert time.monotonic() < deadline, f"no {method} {path}"
+            time.sleep(0.05)
+    finally:
+        engine.kill()
+        engine.communicate()
+
+
+def _pending(cli: EngineCli) -> list[tuple[str, str]]:
+    latest = cli.state()["checkpoint"]["latest"]
+    return [(op["type"], op["resource"]["urn"].rsplit("::", 1)[1]) for op in latest.get("pending_operations", [])]
+
+
+def test_a_killed_engine_recovers_creates_by_adoption_and_deletes_by_repeating_them(
+    tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
+) -> None:
+    cli = EngineCli(tmp_path, "modelarts")
+    cli.init(
+        **{
+            "aicompute:endpoint": localcloud.url,
+            "aicompute:projectId": project.project_id,
+            "aicompute:accessKey": project.access_key,
+            "aicompute:pollInterval": "0.02",
+            "modelarts:workspace": "killed-ws",
+            "modelarts:networkName": "killed-net",
+            "modelarts:cidr": "192.168.0.0/16",
+            "modelarts:network": "false",
+        }
+    )
+    cli.set_secret("aicompute:secretKey", project.secret_key)
+    base = f"/v1/{project.project_id}"
+    up = ("up", "--yes", "--skip-preview")
+    try:
+        # Killed while waiting for the new workspace: it exists on the platform, not in the state.
+        localcloud.add_fault(method="GET", path=f"^{base}/workspaces/[^/]+$", latency_ms=5_000, count=1)
+        since = last_seq(localcloud)
+        _kill_when_logged(cli, localcloud, since, "POST", f"{base}/workspaces", *up)
+        assert _pending(cli) == [("creating", "workspace")] and "workspace" not in cli.resources()
+        [workspace] = _workspaces(localcloud, project)
+
+        # The next up adopts it (no second POST: an ordinary create would get ModelArts.0104), then is
+        # killed in turn while waiting for the network it creates.
+        cli.set_config(**{"modelarts:network": "true"})
+        localcloud.add_fault(method="GET", path=f"^{base}/networks/[^/]+$", latency_ms=5_000, count=1)
+        _kill_when_logged(cli, localcloud, last_seq(localcloud), "POST", f"{base}/networks", *up)
+        assert cli.resources()["workspace"]["id"] == workspace["id"]
+        assert _pending(cli) == [("creating", "network")]
+        [network] = _networks(localcloud, project)
+
+        cli.run(*up)
+        assert [w["id"] for w in _workspaces(localcloud, project)] == [workspace["id"]]
+        assert [n["metadata"]["name"] for n in _networks(localcloud, project)] == [network["metadata"]["name"]]
+        assert cli.resources()["network"]["id"] == network["metadata"]["name"] and _pending(cli) == []
+        posts = [r["path"] for r in mutating_calls(localcloud, since) if r["method"] == "POST"]
+        assert posts == [f"{base}/workspaces", f"{base}/networks"]
+        cli.run("preview", "--expect-no-changes")
+
+        # Killed while waiting for the network to go: the next destroy repeats the delete and converges.
+        localcloud.add_fault(method="GET", path=f"^{base}/networks/[^/]+$", latency_ms=5_000, count=1)
+        delete = f"{base}/networks/{network['metadata']['name']}"
+        _kill_when_logged(cli, localcloud, last_seq(localcloud), "DELETE", delete, "destroy", "--yes", "--skip-preview")
+        assert _pending(cli) == [("deleting", "network")]
+        cli.run("destroy", "--yes", "--skip-preview")
+        assert _workspaces(localcloud, project) == [] and _networks(localcloud, project) == []
+        assert cli.resources() == {} and _pending(cli) == []
+    finally:
+        localcloud.clear_faults()

@@ -12,7 +12,7 @@ import pytest
 from aicompute.engine.deployment import DeploymentRun, Registration, RunOptions
 from aicompute.engine.events import EventStream
 from aicompute.engine.providers import CheckFailure, DiffResult, ProviderError, ProviderPool, ReadResult
-from aicompute.engine.state import Deployment, StateError, verify_integrity
+from aicompute.engine.state import Deployment, PendingOperation, ResourceState, StateError, verify_integrity
 
 TYPE = "pulumi-python:dynamic/test:Thing"
 STACK = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev"
@@ -293,3 +293,61 @@ def test_a_state_breaking_the_integrity_rules_fails_the_run_once() -> None:
     assert any(r.urn == urn("a") for r in persisted[-1].resources)
     [error] = run.events.errors
     assert "integrity rules (resource #9: broken)" in error.message and "recorded anyway" in error.message
+
+
+def _interrupted_create(h: Harness, name: str, **inputs: Any) -> None:
+    """The state an engine killed during the create of ``name`` leaves: a pending ``creating``."""
+    state = ResourceState(urn=urn(name), type=TYPE, custom=True, inputs={"name": name, **inputs})
+    h.state.pending_operations.append(PendingOperation(state, "creating"))
+
+
+def adopting_run(h: Harness, adopting: FakePool, *regs: Registration) -> DeploymentRun:
+    run = DeploymentRun(
+        "p",
+        "dev",
+        h.state,
+        cast(ProviderPool, h.pool),
+        EventStream(),
+        RunOptions(False),
+        h.save,
+        adopting_pool=cast(ProviderPool, adopting),
+    )
+    run.register_resource(Registration("pulumi:pulumi:Stack", "p-dev", custom=False))
+    for reg in regs:
+        run.register_resource(reg)
+    run.finish(True)
+    h.state = run.snapshot()
+    return run
+
+
+def test_only_a_create_left_pending_goes_to_the_adopting_providers() -> None:
+    h = Harness()
+    h.run(thing("a"))
+    h.pool.calls.clear()
+    _interrupted_create(h, "b")
+    adopting = FakePool()
+    run = adopting_run(h, adopting, thing("a"), thing("b"), thing("c"))
+    assert adopting.calls == [("create", "b")] and h.pool.calls == [("create", "c")]
+    assert not run.failed and h.state.pending_operations == [] and {"b", "c"} <= set(h.names())
+    assert any("interrupted create is repeated" in d.message for d in run.events.diagnostics)
+
+
+def test_a_repeated_replacement_that_finds_the_object_it_replaces_fails() -> None:
+    h = Harness()
+    h.run(thing("a", obj="same", kind="x"))
+    _interrupted_create(h, "a", kind="y")
+    adopting = FakePool()
+    run = adopting_run(h, adopting, thing("a", obj="same", kind="y"))
+    assert run.failed and "found the object it replaces (same)" in run.events.errors[0].message
+    assert [(r.id, r.delete) for r in h.state.resources if r.urn == urn("a")] == [("same", False)]
+    assert ("delete", "a") not in h.pool.calls + adopting.calls
+
+
+def test_refresh_keeps_a_pending_create_for_the_update_that_repeats_it() -> None:
+    h = Harness()
+    h.run(thing("a"))
+    _interrupted_create(h, "b")
+    h.state.pending_operations.append(PendingOperation(h.state.resources[-1], "updating"))
+    run = DeploymentRun("p", "dev", h.state, cast(ProviderPool, h.pool), EventStream(), RunOptions(False), h.save)
+    run.refresh()
+    assert [(op.type, op.resource.urn) for op in run.snapshot().pending_operations] == [("creating", urn("b"))]
