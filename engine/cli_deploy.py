@@ -1,9 +1,13 @@
-"""``aicompute preview|up|refresh|destroy``, mirroring the Pulumi CLI's verbs, flags and exit codes.
+"""``aicompute preview|up|refresh|destroy|import``, mirroring the Pulumi CLI's verbs, flags and exit codes.
 
 Exit codes: 0 success, 1 error, 7 when ``--expect-no-changes`` found changes. ``up``, ``refresh``
 and ``destroy`` show a preview first and ask for confirmation on a terminal; without one they need
 ``--yes`` (``--skip-preview`` goes straight to the operation). Stack, project and backend are
 chosen as for ``aicompute stack``: ``--stack``, ``--cwd``, ``--backend-url``.
+
+``import TYPE NAME ID`` reads an existing object through its aicompute resource's provider, adds it
+to the stack's state (protected unless ``--no-protect``, as ``pulumi import``) and prints the Python
+that declares it (or writes it to ``--out FILE``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,12 +35,14 @@ from aicompute.engine.cli_stack import (
 )
 from aicompute.engine.display import LiveRenderer, PlainRenderer, digest_json, summary_lines
 from aicompute.engine.events import EventStream
+from aicompute.engine.importer import UnknownResourceType, resolve_type
 from aicompute.engine.locking import StackLocked
 from aicompute.engine.operations import (
     OperationOptions,
     OperationResult,
     StackTarget,
     run_destroy,
+    run_import,
     run_refresh,
     run_update,
 )
@@ -59,7 +66,17 @@ ParallelOption = Annotated[
     int, typer.Option("--parallel", "-p", min=1, help="Resource operations run at once (default 16).")
 ]
 
-_USER_ERRORS = (CliError, BackendError, SecretsError, StackLocked, ProgramError, ProviderError, ValueError, OSError)
+_USER_ERRORS = (
+    CliError,
+    BackendError,
+    SecretsError,
+    StackLocked,
+    ProgramError,
+    ProviderError,
+    UnknownResourceType,
+    ValueError,
+    OSError,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -68,6 +85,7 @@ def register(app: typer.Typer) -> None:
     app.command("up")(up)
     app.command("refresh")(refresh)
     app.command("destroy")(destroy)
+    app.command("import")(import_resource)
 
 
 @contextmanager
@@ -307,3 +325,47 @@ def destroy(
                 f"`aicompute stack rm {stack_target.ref.name}`."
             )
     _exit(result, False)
+
+
+def import_resource(
+    type_token: Annotated[
+        str, typer.Argument(metavar="TYPE", help="The resource's type, e.g. pulumi-python:dynamic/modelarts:Network.")
+    ],
+    name: Annotated[str, typer.Argument(help="The resource name to give it (in the state and the program).")],
+    resource_id: Annotated[str, typer.Argument(metavar="ID", help="The object's id on its platform.")],
+    yes: YesOption = False,
+    protect: Annotated[
+        bool, typer.Option("--protect/--no-protect", help="Protect it from deletion (default, as pulumi import).")
+    ] = True,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the code to this file.")] = None,
+    stack: StackOption = None,
+    cwd: CwdOption = None,
+    backend_url: BackendOption = None,
+    non_interactive: NonInteractiveOption = False,
+) -> None:
+    """Import an existing object into the stack and print the code that declares it."""
+    with _reported():
+        resource = resolve_type(type_token)
+        session = open_session(cwd, backend_url, non_interactive, stack)
+        stack_target = _open(session)
+        if not yes and not session.interactive:
+            raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+        if not _confirm(session, yes, f"import of {type_token} {resource_id!r} as {name!r}"):
+            raise typer.Exit(1)
+        result = run_import(stack_target, resource, name, resource_id, EventStream(), protect=protect)
+        protection = " (protected)" if protect else ""
+        typer.echo(
+            f"Imported {type_token} {name} ({result.resource.id}) into stack '{stack_target.ref.name}'{protection}."
+        )
+        for key in result.declaration.left_out:
+            typer.echo(
+                f"warning: input {key!r} is not an argument of {resource.name}; the code leaves it out", err=True
+            )
+        if out is not None:
+            out.write_text(result.declaration.code, encoding="utf-8")
+            typer.echo(f"The code that declares it is in {out}.")
+        else:
+            typer.echo("\nAdd this code to the program to manage it:\n")
+            typer.echo(result.declaration.code, nl=False)
+        for key in result.declaration.secret_config_keys:
+            typer.echo(f"The code reads a secret input from the stack config: `aicompute config set --secret {key} …`")

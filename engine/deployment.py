@@ -382,7 +382,8 @@ class DeploymentRun:
             self._fail(
                 urn,
                 f"the `import` resource option ({reg.import_id!r}) is not supported by aicompute's embedded engine; "
-                "adopt the object with `Resource.get`, or import it with the Pulumi CLI",
+                f"import the object with `aicompute import {reg.type} {reg.name} {reg.import_id}` and declare it "
+                "without the option (or adopt it read-only with `Resource.get`)",
             )
             return RegisterResult(urn, failed=True)
         if self.options.targets and urn not in self.options.targets:

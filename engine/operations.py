@@ -1,4 +1,4 @@
-"""Preview, update, refresh and destroy of one stack: the engine's pieces put together.
+"""Preview, update, refresh, destroy and import of one stack: the engine's pieces put together.
 
 An operation loads the stack's state and config, starts the provider pool, serves the monitor to
 the program (for preview and update), lets the ``DeploymentRun`` do the steps, and — unless it is
@@ -20,18 +20,28 @@ from aicompute.engine.backend import FileBackend, StackRef, UpdateInfo
 from aicompute.engine.config import ResolvedConfig, resolve_config
 from aicompute.engine.deployment import DeploymentRun, RunOptions, StepRecord
 from aicompute.engine.events import DiagnosticEvent, EventStream
+from aicompute.engine.importer import PROVIDER_KEY, Declaration, ResourceClass, declaration_code
 from aicompute.engine.monitor import MonitorServer
 from aicompute.engine.program import ProgramError, ProgramSpec, interpreter_for, start_program
 from aicompute.engine.project import Project, StackSettings
 from aicompute.engine.properties import is_secret
-from aicompute.engine.providers import ProviderHost, ProviderPool, is_dynamic
+from aicompute.engine.providers import ProviderError, ProviderHost, ProviderPool, is_dynamic
 from aicompute.engine.secrets import PassphraseSecretsManager
 from aicompute.engine.stack_secrets import state_crypter
-from aicompute.engine.state import Deployment, Manifest, StateError
-from aicompute.engine.values import PropertyMap, make_secret
+from aicompute.engine.state import (
+    PYTHON_DYNAMIC_PACKAGE,
+    Deployment,
+    Manifest,
+    ResourceState,
+    StateError,
+    default_provider_resource,
+    root_stack_resource,
+)
+from aicompute.engine.urn import default_provider_urn, make_urn, provider_reference, stack_urn
+from aicompute.engine.values import PropertyMap, make_secret, reveal, secret_keys
 from aicompute.provider.http import RECONCILE_CREATES_ENV
 
-Kind = Literal["update", "refresh", "destroy"]
+Kind = Literal["update", "refresh", "destroy", "import"]
 PROGRAM_EXIT_TIMEOUT = 30.0
 
 
@@ -303,3 +313,92 @@ def run_refresh(target: StackTarget, options: OperationOptions, events: EventStr
 def masked_config(values: Mapping[str, str], secret_keys: set[str]) -> dict[str, str]:
     """The config as ``--json`` and the history show it: secret values masked."""
     return {k: "[secret]" if k in secret_keys else v for k, v in values.items()}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    resource: ResourceState
+    declaration: Declaration
+
+
+def run_import(
+    target: StackTarget,
+    resource: ResourceClass,
+    name: str,
+    resource_id: str,
+    events: EventStream,
+    *,
+    protect: bool = True,
+) -> ImportResult:
+    """``aicompute import``: read the object through its provider and add it to the stack's state
+    (top-level, with the inputs the provider read back), as ``pulumi import`` does; return the code
+    that declares it."""
+    started_at = time.time()
+    with target.backend.lock(target.ref):
+        context = _Context(target, OperationOptions(dry_run=False, parallel=1), events, runs_program=False)
+        try:
+            imported = _import(context, resource, name, resource_id, protect)
+        finally:
+            context.close()
+        target.backend.record_update(
+            target.ref,
+            UpdateInfo(
+                kind="import",
+                start_time=int(started_at),
+                end_time=int(time.time()),
+                result="succeeded",
+                environment={"exec.kind": "aicompute"},
+                config=masked_config(context.config.values, context.config.secret_keys),
+                resource_changes={"import": 1},
+            ),
+        )
+        return imported
+
+
+def _import(context: _Context, resource: ResourceClass, name: str, resource_id: str, protect: bool) -> ImportResult:
+    project, stack, base = context.target.project.name, context.target.ref.name, context.base
+    root_urn = stack_urn(stack, project)
+    urn = make_urn(stack, project, resource.token, name, root_urn)
+    if base.find(urn) is not None:
+        raise ValueError(f"{urn} is already in the stack: import the object under another name")
+    managed = next(
+        (r for r in base.resources if r.type == resource.token and r.id == resource_id and not r.delete), None
+    )
+    if managed is not None:
+        raise ValueError(f"{resource.token} {resource_id!r} is already in the stack, as {managed.urn}")
+    serialized = make_secret(resource.serialized_provider())
+    try:
+        read = context.pool.read(urn, resource.token, name, resource_id, {PROVIDER_KEY: serialized}, {})
+    except ProviderError as error:
+        raise ProviderError("read", urn, f"reading {resource.token} {resource_id!r} failed: {error.message}") from None
+    if not read.id:
+        raise ValueError(f"{resource.token} {resource_id!r} does not exist: nothing was imported")
+    if read.inputs is None:
+        raise ValueError(f"the provider of {resource.token} reports no inputs on read, so it cannot be imported")
+    secret_names = tuple(sorted(resource.secret_inputs))
+    inputs = secret_keys({k: v for k, v in read.inputs.items() if k != PROVIDER_KEY}, secret_names)
+    outputs = secret_keys({k: v for k, v in read.outputs.items() if k != PROVIDER_KEY}, secret_names)
+
+    resources = list(base.resources)
+    if base.find(root_urn) is None:
+        resources.insert(0, root_stack_resource(stack, project))
+    provider = base.find(default_provider_urn(stack, project, PYTHON_DYNAMIC_PACKAGE))
+    if provider is None:
+        provider = default_provider_resource(stack, project)
+        resources.append(provider)
+    imported = ResourceState(
+        urn=urn,
+        type=resource.token,
+        custom=True,
+        id=read.id,
+        parent=root_urn,
+        provider=provider_reference(provider.urn, provider.id),
+        inputs={**inputs, PROVIDER_KEY: serialized},
+        outputs={**outputs, PROVIDER_KEY: serialized},
+        protect=protect,
+        additional_secret_outputs=list(resource.secret_outputs),
+    )
+    resources.append(imported)
+    base.resources = resources
+    context.target.backend.save_deployment(context.target.ref, base, context.target.secrets)
+    return ImportResult(imported, declaration_code(resource, name, reveal(inputs), protect=protect))

@@ -1,5 +1,6 @@
 """The embedded engine runs the real ModelArts resources against localcloud: up, no-change preview,
-update, replace of a create-only field, removal, destroy; an engine killed mid-create and mid-delete."""
+update, replace of a create-only field, removal, destroy; an engine killed mid-create and mid-delete;
+``aicompute import`` of an object made out of band."""
 
 from __future__ import annotations
 
@@ -151,3 +152,43 @@ def test_a_killed_engine_recovers_creates_by_adoption_and_deletes_by_repeating_t
         assert cli.resources() == {} and _pending(cli) == []
     finally:
         localcloud.clear_faults()
+
+
+def test_import_of_a_network_made_out_of_band_then_a_program_with_its_code_previews_no_changes(
+    tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
+) -> None:
+    body = {
+        "apiVersion": "v1",
+        "kind": "Network",
+        "metadata": {"labels": {"os.modelarts/name": "made-elsewhere", "os.modelarts/workspace.id": "0"}},
+        "spec": {"cidr": "172.16.0.0/16"},
+    }
+    network_id = signed_json(localcloud, project, "POST", "v1/networks", json=body)["metadata"]["name"]
+    cli = EngineCli(tmp_path, "modelarts")
+    cli.init(
+        **{
+            "aicompute:endpoint": localcloud.url,
+            "aicompute:projectId": project.project_id,
+            "aicompute:accessKey": project.access_key,
+            "aicompute:pollInterval": "0.02",
+        }
+    )
+    cli.set_secret("aicompute:secretKey", project.secret_key)
+
+    since = last_seq(localcloud)
+    result = cli.run("import", "pulumi-python:dynamic/modelarts:Network", "imported", network_id, "--yes")
+    assert mutating_calls(localcloud, since) == []
+    assert f"Imported pulumi-python:dynamic/modelarts:Network imported ({network_id})" in result.stdout
+    code = result.stdout.split("Add this code to the program to manage it:\n\n", 1)[1]
+    assert code.startswith("import pulumi\n\nfrom aicompute.resources.modelarts import Network\n")
+    assert code.endswith(
+        "imported = Network(\n    'imported',\n    name='made-elsewhere',\n    cidr='172.16.0.0/16',\n"
+        "    opts=pulumi.ResourceOptions(protect=True),\n)\n"
+    )  # the inputs with their default values (workspace "0", no description) left out
+    imported = cli.resources()["imported"]
+    assert imported["id"] == network_id and imported["protect"] is True
+    assert imported["inputs"]["cidr"] == "172.16.0.0/16" and "__provider" in imported["inputs"]
+
+    (cli.project_dir / "__main__.py").write_text(code)
+    cli.run("preview", "--expect-no-changes")
+    cli.run("import", "pulumi-python:dynamic/modelarts:Network", "again", network_id, "--yes", expect=1)

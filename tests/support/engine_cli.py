@@ -16,7 +16,7 @@ from aicompute.engine.stack_secrets import open_stack_secrets
 
 PROJECTS = Path(__file__).resolve().parents[1] / "e2e" / "projects"
 PASSPHRASE = "correct horse battery staple"
-STACK_COMMANDS = ("preview", "up", "refresh", "destroy", "stack", "config")
+STACK_COMMANDS = ("preview", "up", "refresh", "destroy", "import", "stack", "config")
 
 
 class EngineCli:
