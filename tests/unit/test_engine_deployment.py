@@ -238,6 +238,7 @@ def test_after_a_failed_create_registrations_naming_it_are_not_recorded() -> Non
     h = Harness()
     h.pool.fail.add(("create", "a"))
     run = h.run(thing("a"), Registration("test:index:Group", "g", custom=False, parent=STACK, dependencies=(urn("a"),)))
+    run.register_outputs("urn:pulumi:dev::p::test:index:Group::g", {"x": 1})  # ignored, as the component
     assert run.failed and len(run.events.errors) == 1  # only the create's own error
     assert h.names() == ["p-dev", "default"]
 
