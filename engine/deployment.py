@@ -23,10 +23,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from aicompute.engine.events import EventStream, StepEvent
-from aicompute.engine.kubernetes_render import KUBERNETES_PACKAGE, KubernetesRenderer, is_kubernetes
 from aicompute.engine.providers import ProviderError, ProviderPool, is_dynamic
 from aicompute.engine.state import (
     Deployment,
@@ -72,14 +70,11 @@ def unsupported_type_message(type_: str) -> str:
     package = type_.split(":", 1)[0]
     if is_provider_type(type_):
         package = type_.removeprefix("pulumi:providers:")
-    message = (
+    return (
         f"resource type {type_!r} needs the Pulumi provider plugin {package!r}, which aicompute's embedded "
         "engine cannot run (it runs Python dynamic resources only); deploy this program with the Pulumi CLI "
         "(`pulumi preview` / `pulumi up`), which shares aicompute's state format"
     )
-    if is_kubernetes(type_):
-        message += ", or render its Kubernetes objects as YAML manifests with `--render-kubernetes DIR`"
-    return message
 
 
 @dataclass(frozen=True)
@@ -146,8 +141,6 @@ class RunOptions:
     dry_run: bool = True
     parallel: int = 16
     targets: frozenset[str] = frozenset()
-    render_kubernetes: str = ""
-    """A directory: ``kubernetes:*`` resources are rendered there as YAML manifests (``kubernetes_render``)."""
 
 
 def _name_of(urn: str) -> str:
@@ -202,7 +195,6 @@ class DeploymentRun:
         self._gone: list[ResourceState] = []
         """Resources a refresh found deleted (the references to them are repaired in ``snapshot``)."""
         self._integrity_reported = False
-        self.kubernetes = KubernetesRenderer(Path(options.render_kubernetes)) if options.render_kubernetes else None
         for operation in self.previous_pending:
             self.events.diag(
                 "warning",
@@ -341,12 +333,7 @@ class DeploymentRun:
                 self.registered.add(urn)
             return provider_reference(urn, existing.id)
 
-    def _renders(self, type_: str) -> bool:
-        return self.kubernetes is not None and is_kubernetes(type_)
-
-    def _require_pool(self, type_: str = "") -> ProviderPool | KubernetesRenderer:
-        if self.kubernetes is not None and is_kubernetes(type_):
-            return self.kubernetes
+    def _require_pool(self) -> ProviderPool:
         if self.pool is None:
             raise RuntimeError("this run has no provider pool")
         return self.pool
@@ -388,7 +375,7 @@ class DeploymentRun:
             self.root_urn = urn
         if not reg.custom:
             return self._component(reg, urn, old)
-        if not is_dynamic(reg.type) and not self._renders(reg.type):
+        if not is_dynamic(reg.type):
             self._fail(urn, unsupported_type_message(reg.type))
             return RegisterResult(urn, failed=True)
         if reg.import_id and old is None:
@@ -401,12 +388,7 @@ class DeploymentRun:
             return RegisterResult(urn, failed=True)
         if self.options.targets and urn not in self.options.targets:
             return self._untargeted(reg, urn, old)
-        if self._renders(reg.type):
-            # An explicit kubernetes provider has none; an object has it, or the package's default one.
-            default = "" if is_provider_type(reg.type) else None
-            provider = default if default is not None else reg.provider or self._default_provider(KUBERNETES_PACKAGE)
-        else:
-            provider = self._default_provider(PYTHON_PACKAGE)
+        provider = self._default_provider(PYTHON_PACKAGE)
         with self._slots:
             try:
                 return self._custom(reg, urn, old, provider)
@@ -481,7 +463,7 @@ class DeploymentRun:
         return RegisterResult(urn, old.id, old.outputs)
 
     def _custom(self, reg: Registration, urn: str, old: ResourceState | None, provider: str) -> RegisterResult:
-        pool = self._require_pool(reg.type)
+        pool = self._require_pool()
         # Deleted by an interrupted delete-before-replace: only the create is left to do.
         old_for_diff = None if old is not None and old.pending_replacement else old
         news = dict(reg.inputs)
@@ -544,7 +526,7 @@ class DeploymentRun:
         old: ResourceState | None,
         old_for_diff: ResourceState | None,
     ) -> None:
-        pool = self._require_pool(reg.type)
+        pool = self._require_pool()
         aso = tuple(reg.additional_secret_outputs)
         if plan.op == "same":
             assert old_for_diff is not None
@@ -599,8 +581,8 @@ class DeploymentRun:
                 self._commit(new, None)
 
     def _create(self, new: ResourceState, aso: tuple[str, ...]) -> None:
-        pool = self._require_pool(new.type)
-        if self.adopting_pool is not None and is_dynamic(new.type) and self._create_may_have_happened(new.urn):
+        pool = self._require_pool()
+        if self.adopting_pool is not None and self._create_may_have_happened(new.urn):
             # The object may exist on the platform without being in the state: the provider looks
             # it up by name before posting, and adopts it if it is there. Only here — an ordinary
             # create that meets an object of its name (someone else's) must fail, not adopt it.
@@ -948,10 +930,10 @@ class DeploymentRun:
             message = f"retain_on_delete: {resource.urn} is left in place and only dropped from the state"
             self.events.diag("info", message, resource.urn)
             return
-        if not is_dynamic(resource.type) and not self._renders(resource.type):
+        if not is_dynamic(resource.type):
             raise ProviderError("delete", resource.urn, unsupported_type_message(resource.type))
         with self._pending("deleting", resource):
-            self._require_pool(resource.type).delete(
+            self._require_pool().delete(
                 resource.urn, resource.type, _name_of(resource.urn), resource.id, resource.outputs, resource.inputs
             )
 
