@@ -1,0 +1,214 @@
+"""What the engine benchmarks share: a throwaway project of N independent bench-only resources.
+
+``BenchProject`` writes a Pulumi project into a temporary directory — a dynamic resource
+``bench:Sleeper`` whose create, update and delete sleep ``seconds`` and append
+``<op> <index> <start> <end>`` to a log, and a program declaring ``bench:count`` of them — with a
+throwaway file backend, ``PULUMI_HOME`` and ``PULUMI_CONFIG_PASSPHRASE``, and runs
+``python -m aicompute.engine`` there (the ``aicompute`` CLI), timing each run.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+MAX_PROCESSES_ENV = "AICOMPUTE_MAX_PROVIDER_PROCESSES"
+"""The engine's cap on provider processes (``aicompute.engine.providers``); 1 is the Pulumi CLI's behaviour."""
+PASSPHRASE = "bench passphrase"
+STACK = "bench"
+
+PULUMI_YAML = """\
+name: enginebench
+runtime: python
+description: aicompute engine benchmark (throwaway; written by bench/benchlib.py)
+"""
+
+SLEEPER_PY = '''\
+"""A bench-only dynamic resource: create/update/delete sleep ``seconds`` and log their window."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, Resource, ResourceProvider, UpdateResult
+
+LOG = os.environ.get("BENCH_CALLS_LOG", "")
+
+
+def _log(op: str, index: Any, start: float) -> None:
+    if LOG:
+        # One short O_APPEND write per call: lines from concurrent processes do not interleave.
+        with open(LOG, "a") as log:
+            log.write(f"{op} {index} {start:.6f} {time.time():.6f}\\n")
+
+
+class SleeperProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        start = time.time()
+        time.sleep(float(props.get("seconds") or 0))
+        _log("create", props.get("index"), start)
+        return CreateResult(f"sleeper-{int(props.get('index') or 0)}", dict(props))
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        start = time.time()
+        time.sleep(float(news.get("seconds") or 0))
+        _log("update", news.get("index"), start)
+        return UpdateResult(dict(news))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        start = time.time()
+        time.sleep(float(props.get("delete_seconds") or 0))
+        _log("delete", props.get("index"), start)
+
+
+class Sleeper(Resource, module="bench", name="Sleeper"):
+    def __init__(self, name: str, index: int, seconds: float) -> None:
+        props = {"index": index, "seconds": seconds, "delete_seconds": 0}
+        super().__init__(SleeperProvider(), name, props)
+'''
+
+MAIN_PY = """\
+import pulumi
+from sleeper import Sleeper
+
+config = pulumi.Config("bench")
+count = int(config.require("count"))
+seconds = float(config.get("seconds") or 0)
+for index in range(count):
+    Sleeper(f"r{index:05d}", index, seconds)
+pulumi.export("count", count)
+"""
+
+_DURATION = re.compile(r"^Duration: ([0-9.]+)s$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One CLI run: its wall time (process start to exit) and the ``Duration:`` lines it printed
+    (the engine's own timing of each phase: a preview, then the update for ``up``)."""
+
+    args: tuple[str, ...]
+    wall: float
+    durations: tuple[float, ...]
+    stdout: str
+
+    @property
+    def engine(self) -> float:
+        """The engine's duration of the last phase (the update of ``up``, or the whole operation)."""
+        return self.durations[-1] if self.durations else self.wall
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+class BenchProject:
+    """The bench project in ``root/project``, state in ``root/state``; one stack, ``bench``."""
+
+    def __init__(self, root: Path, env: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.project_dir = root / "project"
+        self.project_dir.mkdir(parents=True)
+        (self.project_dir / "Pulumi.yaml").write_text(PULUMI_YAML)
+        (self.project_dir / "sleeper.py").write_text(SLEEPER_PY)
+        (self.project_dir / "__main__.py").write_text(MAIN_PY)
+        self.state_dir = root / "state"
+        self.log = root / "calls.log"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "AICOMPUTE_"))},
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "AICOMPUTE_BACKEND_URL": f"file://{self.state_dir}",
+            "PULUMI_HOME": str(root / "home"),
+            "BENCH_CALLS_LOG": str(self.log),
+            **(env or {}),
+        }
+
+    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 3600) -> Run:
+        command = [sys.executable, "-m", "aicompute.engine", *args]
+        if args[0] != "stack":
+            command += ["--stack", STACK, "--non-interactive"]
+        started = time.perf_counter()
+        done = subprocess.run(
+            command,
+            cwd=self.project_dir,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        wall = time.perf_counter() - started
+        if done.returncode != 0:
+            raise BenchError(f"`aicompute {' '.join(args)}` exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+        durations = tuple(float(m) for m in _DURATION.findall(done.stdout))
+        return Run(tuple(args), wall, durations, done.stdout)
+
+    def init(self, count: int, seconds: float) -> None:
+        self.cli("stack", "init", STACK)
+        self.cli("config", "set", "bench:count", str(count))
+        self.cli("config", "set", "bench:seconds", repr(seconds))
+
+    def calls(self, op: str) -> list[tuple[float, float]]:
+        """``(start, end)`` of each logged call of ``op``."""
+        if not self.log.exists():
+            return []
+        rows = [line.split() for line in self.log.read_text().splitlines()]
+        return [(float(row[2]), float(row[3])) for row in rows if row[0] == op]
+
+    def window(self, op: str) -> float:
+        """From the first start to the last end of ``op`` calls (0 when there were none)."""
+        rows = self.calls(op)
+        return max(end for _, end in rows) - min(start for start, _ in rows) if rows else 0.0
+
+    def clear_log(self) -> None:
+        self.log.unlink(missing_ok=True)
+
+    def state_bytes(self) -> int:
+        return (self.state_dir / ".pulumi" / "stacks" / "enginebench" / f"{STACK}.json").stat().st_size
+
+
+class Workspace:
+    """A temporary directory for the bench projects, removed afterwards unless ``keep``."""
+
+    def __init__(self, keep: bool = False) -> None:
+        self.path = Path(tempfile.mkdtemp(prefix="aicompute-bench-"))
+        self.keep = keep
+        self._count = 0
+
+    def project(self, env: dict[str, str] | None = None) -> BenchProject:
+        self._count += 1
+        return BenchProject(self.path / f"p{self._count}", env)
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.keep:
+            print(f"(kept {self.path})")
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+def machine() -> str:
+    """The machine line the README records with the figures."""
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, nproc={os.cpu_count()}, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+    )
+
+
+def ideal(count: int, parallel: int, seconds: float) -> float:
+    """``ceil(N / parallel) × t``: the wall time of perfect scheduling with no overhead."""
+    return math.ceil(count / parallel) * seconds
