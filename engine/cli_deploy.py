@@ -59,6 +59,20 @@ ExpectNoChangesOption = Annotated[
     bool, typer.Option("--expect-no-changes", help=f"Fail (exit {EXIT_CHANGES}) if there are changes.")
 ]
 RefreshOption = Annotated[bool, typer.Option("--refresh", "-r", help="Refresh the state before the operation.")]
+RenderKubernetesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--render-kubernetes",
+        metavar="DIR",
+        help="Render kubernetes:* resources as YAML manifests into DIR instead of deploying them.",
+    ),
+]
+
+
+def _render_dir(directory: Path | None) -> str:
+    return str(directory.resolve()) if directory else ""
+
+
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Proceed without confirmation.")]
 SkipPreviewOption = Annotated[bool, typer.Option("--skip-preview", "-f", help="Do not preview first.")]
 TargetOption = Annotated[list[str] | None, typer.Option("--target", "-t", help="Only this resource URN (repeatable).")]
@@ -161,6 +175,7 @@ def preview(
     refresh: RefreshOption = False,
     target: TargetOption = None,
     parallel: ParallelOption = 16,
+    render_kubernetes: RenderKubernetesOption = None,
     stack: StackOption = None,
     cwd: CwdOption = None,
     backend_url: BackendOption = None,
@@ -170,7 +185,9 @@ def preview(
     with _reported():
         session = open_session(cwd, backend_url, non_interactive, stack)
         stack_target = _open(session)
-        options = OperationOptions(True, parallel, frozenset(target or ()), refresh)
+        options = OperationOptions(
+            True, parallel, frozenset(target or ()), refresh, render_kubernetes=_render_dir(render_kubernetes)
+        )
         result = _execute(
             run_update, stack_target, options, as_json=as_json, show_diff=diff, header="Previewing update"
         )
@@ -186,6 +203,7 @@ def up(
     refresh: RefreshOption = False,
     target: TargetOption = None,
     parallel: ParallelOption = 16,
+    render_kubernetes: RenderKubernetesOption = None,
     stack: StackOption = None,
     cwd: CwdOption = None,
     backend_url: BackendOption = None,
@@ -196,13 +214,14 @@ def up(
         session = open_session(cwd, backend_url, non_interactive, stack)
         stack_target = _open(session)
         targets = frozenset(target or ())
+        render = _render_dir(render_kubernetes)
         if not yes and not session.interactive:
             raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
         if not skip_preview:
             planned = _execute(
                 run_update,
                 stack_target,
-                OperationOptions(True, parallel, targets, refresh),
+                OperationOptions(True, parallel, targets, refresh, render_kubernetes=render),
                 as_json=as_json,
                 show_diff=diff,
                 header="Previewing update",
@@ -219,7 +238,7 @@ def up(
         result = _execute(
             run_update,
             stack_target,
-            OperationOptions(False, parallel, targets, refresh),
+            OperationOptions(False, parallel, targets, refresh, render_kubernetes=render),
             as_json=as_json,
             show_diff=diff,
             header="Updating",
@@ -287,6 +306,7 @@ def destroy(
     as_json: JsonOption = False,
     target: TargetOption = None,
     parallel: ParallelOption = 16,
+    render_kubernetes: RenderKubernetesOption = None,
     stack: StackOption = None,
     cwd: CwdOption = None,
     backend_url: BackendOption = None,
@@ -297,13 +317,14 @@ def destroy(
         session = open_session(cwd, backend_url, non_interactive, stack)
         stack_target = _open(session)
         targets = frozenset(target or ())
+        render = _render_dir(render_kubernetes)
         if not yes and not session.interactive:
             raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
         if not skip_preview and not yes:
             planned = _execute(
                 run_destroy,
                 stack_target,
-                OperationOptions(True, parallel, targets),
+                OperationOptions(True, parallel, targets, render_kubernetes=render),
                 as_json=as_json,
                 show_diff=False,
                 header="Previewing destroy",
@@ -313,7 +334,7 @@ def destroy(
         result = _execute(
             run_destroy,
             stack_target,
-            OperationOptions(False, parallel, targets),
+            OperationOptions(False, parallel, targets, render_kubernetes=render),
             as_json=as_json,
             show_diff=False,
             header="Destroying",

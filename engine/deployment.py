@@ -23,8 +23,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from aicompute.engine.events import EventStream, StepEvent
+from aicompute.engine.kubernetes_render import KUBERNETES_PACKAGE, KubernetesRenderer, is_kubernetes
 from aicompute.engine.providers import ProviderError, ProviderPool, is_dynamic
 from aicompute.engine.state import (
     Deployment,
@@ -70,11 +72,14 @@ def unsupported_type_message(type_: str) -> str:
     package = type_.split(":", 1)[0]
     if is_provider_type(type_):
         package = type_.removeprefix("pulumi:providers:")
-    return (
+    message = (
         f"resource type {type_!r} needs the Pulumi provider plugin {package!r}, which aicompute's embedded "
         "engine cannot run (it runs Python dynamic resources only); deploy this program with the Pulumi CLI "
         "(`pulumi preview` / `pulumi up`), which shares aicompute's state format"
     )
+    if is_kubernetes(type_):
+        message += ", or render its Kubernetes objects as YAML manifests with `--render-kubernetes DIR`"
+    return message
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,8 @@ class RunOptions:
     dry_run: bool = True
     parallel: int = 16
     targets: frozenset[str] = frozenset()
+    render_kubernetes: str = ""
+    """A directory: ``kubernetes:*`` resources are rendered there as YAML manifests (``kubernetes_render``)."""
 
 
 def _name_of(urn: str) -> str:
@@ -195,6 +202,7 @@ class DeploymentRun:
         self._gone: list[ResourceState] = []
         """Resources a refresh found deleted (the references to them are repaired in ``snapshot``)."""
         self._integrity_reported = False
+        self.kubernetes = KubernetesRenderer(Path(options.render_kubernetes)) if options.render_kubernetes else None
         for operation in self.previous_pending:
             self.events.diag(
                 "warning",
@@ -333,7 +341,12 @@ class DeploymentRun:
                 self.registered.add(urn)
             return provider_reference(urn, existing.id)
 
-    def _require_pool(self) -> ProviderPool:
+    def _renders(self, type_: str) -> bool:
+        return self.kubernetes is not None and is_kubernetes(type_)
+
+    def _require_pool(self, type_: str = "") -> ProviderPool | KubernetesRenderer:
+        if self.kubernetes is not None and is_kubernetes(type_):
+            return self.kubernetes
         if self.pool is None:
             raise RuntimeError("this run has no provider pool")
         return self.pool
@@ -375,7 +388,7 @@ class DeploymentRun:
             self.root_urn = urn
         if not reg.custom:
             return self._component(reg, urn, old)
-        if not is_dynamic(reg.type):
+        if not is_dynamic(reg.type) and not self._renders(reg.type):
             self._fail(urn, unsupported_type_message(reg.type))
             return RegisterResult(urn, failed=True)
         if reg.import_id and old is None:
@@ -388,7 +401,12 @@ class DeploymentRun:
             return RegisterResult(urn, failed=True)
         if self.options.targets and urn not in self.options.targets:
             return self._untargeted(reg, urn, old)
-        provider = self._default_provider(PYTHON_PACKAGE)
+        if not self._renders(reg.type):
+            provider = self._default_provider(PYTHON_PACKAGE)
+        elif is_provider_type(reg.type):
+            provider = ""  # an explicit kubernetes provider: recorded, never run
+        else:
+            provider = reg.provider or self._default_provider(KUBERNETES_PACKAGE)
         with self._slots:
             try:
                 return self._custom(reg, urn, old, provider)
@@ -463,7 +481,7 @@ class DeploymentRun:
         return RegisterResult(urn, old.id, old.outputs)
 
     def _custom(self, reg: Registration, urn: str, old: ResourceState | None, provider: str) -> RegisterResult:
-        pool = self._require_pool()
+        pool = self._require_pool(reg.type)
         # Deleted by an interrupted delete-before-replace: only the create is left to do.
         old_for_diff = None if old is not None and old.pending_replacement else old
         news = dict(reg.inputs)
@@ -526,7 +544,7 @@ class DeploymentRun:
         old: ResourceState | None,
         old_for_diff: ResourceState | None,
     ) -> None:
-        pool = self._require_pool()
+        pool = self._require_pool(reg.type)
         aso = tuple(reg.additional_secret_outputs)
         if plan.op == "same":
             assert old_for_diff is not None
@@ -581,8 +599,8 @@ class DeploymentRun:
                 self._commit(new, None)
 
     def _create(self, new: ResourceState, aso: tuple[str, ...]) -> None:
-        pool = self._require_pool()
-        if self.adopting_pool is not None and self._create_may_have_happened(new.urn):
+        pool = self._require_pool(new.type)
+        if self.adopting_pool is not None and is_dynamic(new.type) and self._create_may_have_happened(new.urn):
             # The object may exist on the platform without being in the state: the provider looks
             # it up by name before posting, and adopts it if it is there. Only here — an ordinary
             # create that meets an object of its name (someone else's) must fail, not adopt it.
@@ -930,10 +948,10 @@ class DeploymentRun:
             message = f"retain_on_delete: {resource.urn} is left in place and only dropped from the state"
             self.events.diag("info", message, resource.urn)
             return
-        if not is_dynamic(resource.type):
+        if not is_dynamic(resource.type) and not self._renders(resource.type):
             raise ProviderError("delete", resource.urn, unsupported_type_message(resource.type))
         with self._pending("deleting", resource):
-            self._require_pool().delete(
+            self._require_pool(resource.type).delete(
                 resource.urn, resource.type, _name_of(resource.urn), resource.id, resource.outputs, resource.inputs
             )
 

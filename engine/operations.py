@@ -62,6 +62,7 @@ class OperationOptions:
     parallel: int = 16
     targets: frozenset[str] = frozenset()
     refresh: bool = False
+    render_kubernetes: str = ""
 
 
 @dataclass
@@ -180,7 +181,12 @@ class _Context:
             base,
             self.pool,
             self.events,
-            RunOptions(dry_run=dry_run, parallel=self.options.parallel, targets=self.options.targets),
+            RunOptions(
+                dry_run=dry_run,
+                parallel=self.options.parallel,
+                targets=self.options.targets,
+                render_kubernetes=self.options.render_kubernetes,
+            ),
             persist=self.persist,
             read_stack_outputs=self.read_stack_outputs,
             adopting_pool=self.adopting_pool,

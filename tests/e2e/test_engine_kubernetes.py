@@ -1,0 +1,59 @@
+"""``--render-kubernetes DIR``: pulumi-kubernetes objects rendered as YAML manifests by the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from aicompute.engine.schema import validate_deployment
+from tests.support.engine_cli import EngineCli
+
+SECRET = "k8s-t0ken-value"
+
+
+def test_preview_up_no_change_preview_and_destroy_of_rendered_kubernetes_objects(tmp_path: Path) -> None:
+    cli = EngineCli(tmp_path, "k8srender")
+    cli.init()
+    out = tmp_path / "rendered"
+    render = ("--render-kubernetes", str(out))
+
+    refused = cli.run("preview", expect=1)
+    assert "kubernetes:core/v1:ConfigMap" in refused.stdout and "Pulumi CLI" in refused.stdout
+    assert "--render-kubernetes DIR" in refused.stdout
+
+    preview = cli.run("preview", *render)
+    assert "+  kubernetes:apps/v1:Deployment detector create" in preview.stdout and "+ 5 to create" in preview.stdout
+    assert not out.exists()
+
+    up = cli.run("up", "--yes", *render)
+    assert "+ 5 created" in up.stdout and 'config_map: "detector-settings"' in up.stdout
+    manifests = out / "1-manifest"
+    assert sorted(p.name for p in manifests.iterdir()) == [
+        "apps_v1-deployment-vision-detector.yaml",
+        "v1-configmap-vision-detector-settings.yaml",
+        "v1-secret-vision-detector-token.yaml",
+    ]
+    assert (out / "0-crd").is_dir()
+    deployment = yaml.safe_load((manifests / "apps_v1-deployment-vision-detector.yaml").read_text())
+    assert deployment["spec"]["replicas"] == 2
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["envFrom"] == [{"configMapRef": {"name": "detector-settings"}}]
+    secret = yaml.safe_load((manifests / "v1-secret-vision-detector-token.yaml").read_text())
+    assert secret["stringData"] == {"token": SECRET}  # the manifest needs it in plaintext
+    assert SECRET not in up.stdout + up.stderr + preview.stdout and SECRET not in cli.state_text()
+
+    resources = cli.resources()
+    assert resources["detector"]["id"] == "vision/detector"
+    assert resources["detector"]["outputs"]["metadata"]["name"] == "detector"
+    assert resources["token"]["provider"].startswith(resources["cluster"]["urn"] + "::")
+    assert resources["settings"]["provider"].split("::")[-2] == "default"
+    validate_deployment({"version": 3, "deployment": cli.state()["checkpoint"]["latest"]}, strict=True)
+
+    same = cli.run("preview", "--expect-no-changes", *render)
+    assert "5 unchanged" in same.stdout
+
+    destroyed = cli.run("destroy", "--yes", *render)
+    assert "- 4 deleted" in destroyed.stdout  # the explicit provider goes silently, as Pulumi shows it
+    assert list(manifests.iterdir()) == []
+    assert cli.resources() == {}
