@@ -1,5 +1,8 @@
 """``aicompute preview|up|refresh|destroy|import``, mirroring the Pulumi CLI's verbs, flags and exit codes.
 
+Secret values are shown as ``[secret]`` in the plain output, the live view, ``--diff`` and
+``--json``; ``--show-secrets`` shows their values there instead (the state stays encrypted).
+
 Exit codes: 0 success, 1 error, 7 when ``--expect-no-changes`` found changes. ``up``, ``refresh``
 and ``destroy`` show a preview first and ask for confirmation on a terminal; without one they need
 ``--yes`` (``--skip-preview`` goes straight to the operation). Stack, project and backend are
@@ -30,9 +33,11 @@ from aicompute.engine.cli_stack import (
     JsonOption,
     NonInteractiveOption,
     Session,
+    ShowSecretsOption,
     StackOption,
     open_session,
 )
+from aicompute.engine.config import resolve_config
 from aicompute.engine.display import LiveRenderer, PlainRenderer, digest_json, summary_lines
 from aicompute.engine.events import EventStream
 from aicompute.engine.importer import UnknownResourceType, resolve_type
@@ -130,23 +135,28 @@ def _execute(
     as_json: bool,
     show_diff: bool,
     header: str,
+    show_secrets: bool = False,
     quiet: bool = False,
 ) -> OperationResult:
-    """Run an operation and show it; ``quiet``: show nothing unless it fails (``up --json``'s preview)."""
+    """Run an operation and show it; ``quiet``: show nothing unless it fails (``up --json``'s preview);
+    ``show_secrets``: secret values in plaintext instead of ``[secret]`` (``--show-secrets``)."""
     refresh = operation is run_refresh
     if as_json:
-        result = operation(target, options, EventStream())
+        result = operation(target, options, EventStream(show_secrets=show_secrets))
         if not quiet or not result.succeeded:
-            typer.echo(json.dumps(digest_json(result), indent=4, ensure_ascii=False))
+            digest = digest_json(result, show_secrets=show_secrets)
+            if show_secrets:
+                digest["config"] = resolve_config(target.project, target.settings, target.secrets).values
+            typer.echo(json.dumps(digest, indent=4, ensure_ascii=False))
         return result
     typer.echo(f"{header} ({target.ref.name}):")
     if sys.stdout.isatty():
         with LiveRenderer(Console(), show_diff=show_diff, refresh=refresh) as live:
-            result = operation(target, options, EventStream(live))
+            result = operation(target, options, EventStream(live, show_secrets=show_secrets))
     else:
         plain = PlainRenderer(sys.stdout, show_diff=show_diff, refresh=refresh)
-        result = operation(target, options, EventStream(plain))
-    for line in summary_lines(result):
+        result = operation(target, options, EventStream(plain, show_secrets=show_secrets))
+    for line in summary_lines(result, show_secrets=show_secrets):
         typer.echo(line)
     return result
 
@@ -171,6 +181,7 @@ def _confirm(session: Session, yes: bool, what: str) -> bool:
 def preview(
     diff: DiffOption = False,
     as_json: JsonOption = False,
+    show_secrets: ShowSecretsOption = False,
     expect_no_changes: ExpectNoChangesOption = False,
     refresh: RefreshOption = False,
     target: TargetOption = None,
@@ -189,7 +200,13 @@ def preview(
             True, parallel, frozenset(target or ()), refresh, render_kubernetes=_render_dir(render_kubernetes)
         )
         result = _execute(
-            run_update, stack_target, options, as_json=as_json, show_diff=diff, header="Previewing update"
+            run_update,
+            stack_target,
+            options,
+            as_json=as_json,
+            show_diff=diff,
+            show_secrets=show_secrets,
+            header="Previewing update",
         )
     _exit(result, expect_no_changes)
 
@@ -199,6 +216,7 @@ def up(
     skip_preview: SkipPreviewOption = False,
     diff: DiffOption = False,
     as_json: JsonOption = False,
+    show_secrets: ShowSecretsOption = False,
     expect_no_changes: ExpectNoChangesOption = False,
     refresh: RefreshOption = False,
     target: TargetOption = None,
@@ -224,6 +242,7 @@ def up(
                 OperationOptions(True, parallel, targets, refresh, render_kubernetes=render),
                 as_json=as_json,
                 show_diff=diff,
+                show_secrets=show_secrets,
                 header="Previewing update",
                 quiet=as_json and not expect_no_changes,
             )
@@ -241,6 +260,7 @@ def up(
             OperationOptions(False, parallel, targets, refresh, render_kubernetes=render),
             as_json=as_json,
             show_diff=diff,
+            show_secrets=show_secrets,
             header="Updating",
         )
     _exit(result, expect_no_changes)
@@ -252,6 +272,7 @@ def refresh(
     skip_preview: SkipPreviewOption = False,
     diff: DiffOption = False,
     as_json: JsonOption = False,
+    show_secrets: ShowSecretsOption = False,
     expect_no_changes: ExpectNoChangesOption = False,
     target: TargetOption = None,
     parallel: ParallelOption = 16,
@@ -272,6 +293,7 @@ def refresh(
                 OperationOptions(True, parallel, targets),
                 as_json=as_json,
                 show_diff=diff,
+                show_secrets=show_secrets,
                 header="Previewing refresh",
             )
             _exit(result, expect_no_changes)
@@ -285,6 +307,7 @@ def refresh(
                 OperationOptions(True, parallel, targets),
                 as_json=as_json,
                 show_diff=diff,
+                show_secrets=show_secrets,
                 header="Previewing refresh",
             )
             if not planned.succeeded or not _confirm(session, yes, "refresh"):
@@ -295,6 +318,7 @@ def refresh(
             OperationOptions(False, parallel, targets),
             as_json=as_json,
             show_diff=diff,
+            show_secrets=show_secrets,
             header="Refreshing",
         )
     _exit(result, expect_no_changes)
@@ -304,6 +328,7 @@ def destroy(
     yes: YesOption = False,
     skip_preview: SkipPreviewOption = False,
     as_json: JsonOption = False,
+    show_secrets: ShowSecretsOption = False,
     target: TargetOption = None,
     parallel: ParallelOption = 16,
     render_kubernetes: RenderKubernetesOption = None,
@@ -327,6 +352,7 @@ def destroy(
                 OperationOptions(True, parallel, targets, render_kubernetes=render),
                 as_json=as_json,
                 show_diff=False,
+                show_secrets=show_secrets,
                 header="Previewing destroy",
             )
             if not planned.succeeded or not _confirm(session, yes, "destroy"):
@@ -337,6 +363,7 @@ def destroy(
             OperationOptions(False, parallel, targets, render_kubernetes=render),
             as_json=as_json,
             show_diff=False,
+            show_secrets=show_secrets,
             header="Destroying",
         )
         if result.succeeded and not targets and not as_json:

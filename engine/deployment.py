@@ -312,9 +312,9 @@ class DeploymentRun:
                 preview=self.options.dry_run,
                 detailed_diff=dict(plan.detailed_diff) if plan else {},
                 replace_reasons=plan.replace_reasons if plan else (),
-                old_props=mask(old_props) if old_props is not None else None,
-                new_props=mask(new_props) if new_props is not None else None,
-                outputs=mask(new.outputs) if new and done else None,
+                old_props=self.events.shown(old_props),
+                new_props=self.events.shown(new_props),
+                outputs=self.events.shown(new.outputs) if new and done else None,
                 elapsed=elapsed,
                 error=error,
             )

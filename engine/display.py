@@ -3,8 +3,9 @@
 On a terminal a live view keeps one line per resource (operation, status, elapsed time). Without
 one every event is one line (``+  <type> <name> creating`` … ``created (1.2s)``),
 as the Pulumi CLI prints in non-interactive mode; ``--diff`` adds the changed properties under
-each step; ``--json`` prints only a digest shaped like ``pulumi preview --json``'s. Values come
-from the engine already masked: a secret is always ``[secret]``.
+each step; ``--json`` prints only a digest shaped like ``pulumi preview --json``'s. A secret is
+shown as ``[secret]`` (events come from the engine already masked), unless ``--show-secrets``:
+then events carry the values, and the summary and the digest show them too (``show_secrets``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from rich.text import Text
 from aicompute.engine.deployment import StepRecord
 from aicompute.engine.events import DiagnosticEvent, Event, StepEvent
 from aicompute.engine.operations import OperationResult
-from aicompute.engine.properties import MASK, UNKNOWN, RedactingCrypter
+from aicompute.engine.properties import MASK, UNKNOWN, RedactingCrypter, unwrap_secrets
 from aicompute.engine.state import ResourceState
 from aicompute.engine.steps import lookup
 from aicompute.engine.urn import ROOT_STACK_TYPE, parse_urn
@@ -76,6 +77,12 @@ SUMMARY_PLANNED = {
 }
 SUMMARY_DONE = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted", "read": "read"}
 REFRESH_DONE = {"update": "updated", "delete": "deleted", "same": "unchanged"}
+
+
+def _displayed(props: dict[str, Any], show_secrets: bool) -> dict[str, Any]:
+    """Property values to print: secrets masked, or their values with ``--show-secrets``."""
+    shown: dict[str, Any] = unwrap_secrets(props) if show_secrets else mask(props)
+    return shown
 
 
 def _name(urn: str) -> str:
@@ -183,13 +190,13 @@ class PlainRenderer:
                 self._write(f"      replaced because {', '.join(event.replace_reasons)} changed")
 
 
-def summary_lines(result: OperationResult) -> list[str]:
+def summary_lines(result: OperationResult, *, show_secrets: bool = False) -> list[str]:
     """Outputs, the change counts and the duration, as the Pulumi CLI ends an operation."""
     lines: list[str] = []
     if result.kind == "update" and (result.outputs or result.old_outputs):
         lines += ["", "Outputs:"]
-        outputs = mask(result.outputs)
-        old = mask(result.old_outputs)
+        outputs = _displayed(result.outputs, show_secrets)
+        old = _displayed(result.old_outputs, show_secrets)
         width = max(len(k) for k in {**outputs, **old})
         for key in sorted(set(outputs) | set(old)):
             if key not in outputs:
@@ -217,23 +224,25 @@ def summary_lines(result: OperationResult) -> list[str]:
     return lines
 
 
-def _state_json(state: ResourceState | None) -> dict[str, Any] | None:
+def _state_json(state: ResourceState | None, show_secrets: bool) -> dict[str, Any] | None:
     if state is None:
         return None
-    masked = replace(state, inputs=mask(state.inputs), outputs=mask(state.outputs))
-    return masked.to_json(RedactingCrypter())
+    shown = replace(
+        state, inputs=_displayed(state.inputs, show_secrets), outputs=_displayed(state.outputs, show_secrets)
+    )
+    return shown.to_json(RedactingCrypter())
 
 
-def step_json(record: StepRecord) -> dict[str, Any]:
+def step_json(record: StepRecord, *, show_secrets: bool = False) -> dict[str, Any]:
     """One entry of ``steps`` in Pulumi's ``preview --json`` digest."""
     step: dict[str, Any] = {"op": record.op, "urn": record.urn}
     state = record.new or record.old
     if state is not None and state.provider:
         step["provider"] = state.provider
     if record.old is not None:
-        step["oldState"] = _state_json(record.old)
+        step["oldState"] = _state_json(record.old, show_secrets)
     if record.new is not None and record.op not in ("delete", "delete-replaced"):
-        step["newState"] = _state_json(record.new)
+        step["newState"] = _state_json(record.new, show_secrets)
     if record.plan.diff_reasons:
         step["diffReasons"] = list(record.plan.diff_reasons)
     if record.plan.replace_reasons:
@@ -247,7 +256,7 @@ def step_json(record: StepRecord) -> dict[str, Any]:
     return step
 
 
-def digest_json(result: OperationResult) -> dict[str, Any]:
+def digest_json(result: OperationResult, *, show_secrets: bool = False) -> dict[str, Any]:
     """The whole ``--json`` document: config, steps, duration (ns), changeSummary, diagnostics, outputs."""
     records = [*result.refresh_records, *result.records]
     diagnostics = [
@@ -262,14 +271,18 @@ def digest_json(result: OperationResult) -> dict[str, Any]:
     ]
     digest: dict[str, Any] = {
         "config": result.config,
-        "steps": [step_json(r) for r in records if not (r.op == "same" and r.type == ROOT_STACK_TYPE)],
+        "steps": [
+            step_json(r, show_secrets=show_secrets)
+            for r in records
+            if not (r.op == "same" and r.type == ROOT_STACK_TYPE)
+        ],
         "duration": int(result.duration * 1e9),
         "changeSummary": result.summary,
     }
     if diagnostics:
         digest["diagnostics"] = diagnostics
     if result.kind == "update":
-        digest["outputs"] = mask(result.outputs)
+        digest["outputs"] = _displayed(result.outputs, show_secrets)
     return digest
 
 

@@ -1,7 +1,8 @@
 """What a deployment reports as it runs: the engine's event stream.
 
 The engine emits events; the CLI renders them (plain lines, a live view, or Pulumi-shaped JSON).
-Values in events are already masked: no event carries a secret in plaintext.
+Values in events are already masked: no event carries a secret in plaintext, unless the stream was
+opened with ``show_secrets`` (``--show-secrets``), when they carry the secrets' values.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from aicompute.engine.properties import mask_secrets, unwrap_secrets
 
 Severity = Literal["debug", "info", "warning", "error"]
 
@@ -27,7 +30,7 @@ class StepEvent:
     detailed_diff: dict[str, str] = field(default_factory=dict)
     replace_reasons: tuple[str, ...] = ()
     old_props: dict[str, Any] | None = None
-    """What the detailed diff compares: old and new inputs (outputs for a refresh), masked."""
+    """What the detailed diff compares: old and new inputs (outputs for a refresh), as ``EventStream.shown``."""
     new_props: dict[str, Any] | None = None
     outputs: dict[str, Any] | None = None
     elapsed: float = 0.0
@@ -48,8 +51,9 @@ Sink = Callable[[Event], None]
 class EventStream:
     """Thread-safe fan-out of events to one sink (steps run on many threads)."""
 
-    def __init__(self, sink: Sink | None = None) -> None:
+    def __init__(self, sink: Sink | None = None, *, show_secrets: bool = False) -> None:
         self._sink = sink
+        self.show_secrets = show_secrets
         self._lock = threading.Lock()
         self.diagnostics: list[DiagnosticEvent] = []
 
@@ -59,6 +63,13 @@ class EventStream:
                 self.diagnostics.append(event)
             if self._sink is not None:
                 self._sink(event)
+
+    def shown(self, props: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Property values as events carry them: every secret ``[secret]``, or its value with ``show_secrets``."""
+        if props is None:
+            return None
+        shown: dict[str, Any] = unwrap_secrets(props) if self.show_secrets else mask_secrets(props)
+        return shown
 
     def diag(self, severity: Severity, message: str, urn: str = "") -> None:
         self.emit(DiagnosticEvent(severity, message, urn))

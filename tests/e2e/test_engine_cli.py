@@ -79,16 +79,50 @@ def test_lifecycle_create_same_update_replace_delete_destroy(tmp_path: Path) -> 
     assert fs.resources() == {}
 
 
-def test_preview_json_digest_shows_unknowns_and_masks_secrets(fs: FileState) -> None:
-    fs.spec({"name": "a", "value": "one"}, {"name": "b", "from": "a"}, {"name": "c", "value": "pw", "secret": True})
-    digest = json.loads(fs.run("preview", "--json").stdout)
+def test_preview_json_digest_shows_unknowns_and_masks_secrets_unless_show_secrets(fs: FileState) -> None:
+    fs.spec(
+        {"name": "a", "value": "one"},
+        {"name": "b", "from": "a"},
+        {"name": "c", "value": "pw-hunter2", "secret": True},
+        password="s3cret-output",
+    )
+    masked = fs.run("preview", "--json")
+    digest = json.loads(masked.stdout)
     assert digest["changeSummary"] == {"create": 4}
     steps = {s["urn"].rsplit("::", 1)[1]: s for s in digest["steps"]}
     assert {s["op"] for s in steps.values()} == {"create"}
     assert steps["b"]["newState"]["inputs"]["value"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
     assert steps["c"]["newState"]["inputs"]["value"] == "[secret]"
+    assert digest["outputs"]["password"] == "[secret]"
     assert steps["a"]["provider"].startswith("urn:pulumi:dev::filestate::pulumi:providers:pulumi-python::default::")
     assert digest["config"]["filestate:dir"] == str(fs.objects)
+
+    shown = json.loads(fs.run("preview", "--json", "--show-secrets").stdout)
+    shown_steps = {s["urn"].rsplit("::", 1)[1]: s for s in shown["steps"]}
+    assert shown_steps["c"]["newState"]["inputs"]["value"] == "pw-hunter2"
+    assert shown["outputs"]["password"] == "s3cret-output"
+
+    diff = fs.run("preview", "--diff")
+    assert "+ value: [secret]" in diff.stdout and "password: [secret]" in diff.stdout
+    shown_diff = fs.run("preview", "--diff", "--show-secrets")
+    assert '+ value: "pw-hunter2"' in shown_diff.stdout and 'password: "s3cret-output"' in shown_diff.stdout
+
+    up = fs.run("up", "--yes", "--diff")
+    assert "+ value: [secret]" in up.stdout and "password: [secret]" in up.stdout
+    for run in (masked, diff, up):
+        assert "pw-hunter2" not in run.stdout + run.stderr and "s3cret-output" not in run.stdout + run.stderr
+
+    fs.spec(
+        {"name": "a", "value": "one"},
+        {"name": "b", "from": "a"},
+        {"name": "c", "value": "pw-hunter3", "secret": True},
+        password="s3cret-output",
+    )
+    shown_up = fs.run("up", "--yes", "--diff", "--show-secrets")
+    assert '~ value: "pw-hunter2" => "pw-hunter3"' in shown_up.stdout
+    assert 'password: "s3cret-output"' in shown_up.stdout
+    state = fs.state_text()
+    assert "pw-hunter2" not in state and "pw-hunter3" not in state and "s3cret-output" not in state
 
 
 def _window(calls: list[tuple[str, str, float, float]], op: str) -> float:
