@@ -176,10 +176,8 @@ def test_latency(cloud: InProcessLocalCloud, api: Api) -> None:
     cloud.admin("POST", "/faults", json={"latency_ms": 300, "count": 1})
     started = time.monotonic()
     assert api.client.get("/things").status_code == 200
-    assert time.monotonic() - started >= 0.3
-    started = time.monotonic()
-    assert api.client.get("/things").status_code == 200
-    assert time.monotonic() - started < 0.3
+    assert time.monotonic() - started >= 0.3  # a lower bound: the injected sleep guarantees it
+    assert api.client.get("/things").status_code == 200  # count 1: the second request has no latency
     assert [e["fault"] for e in logged(cloud, since)] == ["latency", None]
 
 
