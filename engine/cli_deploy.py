@@ -19,6 +19,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -169,13 +170,76 @@ def _exit(result: OperationResult, expect_no_changes: bool) -> None:
         raise typer.Exit(EXIT_CHANGES)
 
 
+def _require_yes(session: Session, yes: bool) -> None:
+    """Without ``--yes`` a non-interactive run cannot be confirmed: an error."""
+    if not yes and not session.interactive:
+        raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+
+
 def _confirm(session: Session, yes: bool, what: str) -> bool:
     """Whether to go on after the preview: ``--yes``, else a prompt on a terminal, else an error."""
     if yes:
         return True
-    if not session.interactive:
-        raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+    _require_yes(session, yes)
     return bool(typer.confirm(f"Do you want to perform this {what}?", default=False))
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One command's stack and the options its preview and operation share."""
+
+    session: Session
+    target: StackTarget
+    as_json: bool
+    show_diff: bool
+    show_secrets: bool
+    parallel: int
+    targets: frozenset[str]
+    refresh: bool
+    render: str
+
+    def execute(self, operation: Operation, *, dry_run: bool, header: str, quiet: bool = False) -> OperationResult:
+        options = OperationOptions(dry_run, self.parallel, self.targets, self.refresh, render_kubernetes=self.render)
+        return _execute(
+            operation,
+            self.target,
+            options,
+            as_json=self.as_json,
+            show_diff=self.show_diff,
+            header=header,
+            show_secrets=self.show_secrets,
+            quiet=quiet,
+        )
+
+
+def _start(
+    stack: str | None,
+    cwd: Path | None,
+    backend_url: str | None,
+    non_interactive: bool,
+    *,
+    as_json: bool,
+    show_secrets: bool,
+    target: list[str] | None,
+    parallel: int,
+    diff: bool = False,
+    refresh: bool = False,
+    render_kubernetes: Path | None = None,
+) -> _Run:
+    """Open the session and the stack and gather the options of a preview/up/refresh/destroy."""
+    session = open_session(cwd, backend_url, non_interactive, stack)
+    stack_target = _open(session)
+    return _Run(
+        session,
+        stack_target,
+        as_json,
+        diff,
+        show_secrets,
+        parallel,
+        frozenset(target or ()),
+        refresh,
+        _render_dir(render_kubernetes),
+    )
 
 
 def preview(
@@ -194,20 +258,20 @@ def preview(
 ) -> None:
     """Show what `up` would change, without changing anything."""
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        stack_target = _open(session)
-        options = OperationOptions(
-            True, parallel, frozenset(target or ()), refresh, render_kubernetes=_render_dir(render_kubernetes)
-        )
-        result = _execute(
-            run_update,
-            stack_target,
-            options,
+        run = _start(
+            stack,
+            cwd,
+            backend_url,
+            non_interactive,
             as_json=as_json,
-            show_diff=diff,
             show_secrets=show_secrets,
-            header="Previewing update",
+            target=target,
+            parallel=parallel,
+            diff=diff,
+            refresh=refresh,
+            render_kubernetes=render_kubernetes,
         )
+        result = run.execute(run_update, dry_run=True, header="Previewing update")
     _exit(result, expect_no_changes)
 
 
@@ -229,40 +293,33 @@ def up(
 ) -> None:
     """Create or update the stack's resources to match the program."""
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        stack_target = _open(session)
-        targets = frozenset(target or ())
-        render = _render_dir(render_kubernetes)
-        if not yes and not session.interactive:
-            raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+        run = _start(
+            stack,
+            cwd,
+            backend_url,
+            non_interactive,
+            as_json=as_json,
+            show_secrets=show_secrets,
+            target=target,
+            parallel=parallel,
+            diff=diff,
+            refresh=refresh,
+            render_kubernetes=render_kubernetes,
+        )
+        _require_yes(run.session, yes)
         if not skip_preview:
-            planned = _execute(
-                run_update,
-                stack_target,
-                OperationOptions(True, parallel, targets, refresh, render_kubernetes=render),
-                as_json=as_json,
-                show_diff=diff,
-                show_secrets=show_secrets,
-                header="Previewing update",
-                quiet=as_json and not expect_no_changes,
+            planned = run.execute(
+                run_update, dry_run=True, header="Previewing update", quiet=as_json and not expect_no_changes
             )
             if not planned.succeeded:
                 raise typer.Exit(1)
             if expect_no_changes and planned.has_changes:
                 _exit(planned, expect_no_changes)
-            if not _confirm(session, yes, "update"):
+            if not _confirm(run.session, yes, "update"):
                 raise typer.Exit(1)
             if not as_json:
                 typer.echo("")
-        result = _execute(
-            run_update,
-            stack_target,
-            OperationOptions(False, parallel, targets, refresh, render_kubernetes=render),
-            as_json=as_json,
-            show_diff=diff,
-            show_secrets=show_secrets,
-            header="Updating",
-        )
+        result = run.execute(run_update, dry_run=False, header="Updating")
     _exit(result, expect_no_changes)
 
 
@@ -283,44 +340,27 @@ def refresh(
 ) -> None:
     """Read the stack's resources back from the platforms and record what is there."""
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        stack_target = _open(session)
-        targets = frozenset(target or ())
+        run = _start(
+            stack,
+            cwd,
+            backend_url,
+            non_interactive,
+            as_json=as_json,
+            show_secrets=show_secrets,
+            target=target,
+            parallel=parallel,
+            diff=diff,
+        )
         if preview_only:
-            result = _execute(
-                run_refresh,
-                stack_target,
-                OperationOptions(True, parallel, targets),
-                as_json=as_json,
-                show_diff=diff,
-                show_secrets=show_secrets,
-                header="Previewing refresh",
-            )
+            result = run.execute(run_refresh, dry_run=True, header="Previewing refresh")
             _exit(result, expect_no_changes)
             return
-        if not yes and not session.interactive:
-            raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+        _require_yes(run.session, yes)
         if not skip_preview and not yes:
-            planned = _execute(
-                run_refresh,
-                stack_target,
-                OperationOptions(True, parallel, targets),
-                as_json=as_json,
-                show_diff=diff,
-                show_secrets=show_secrets,
-                header="Previewing refresh",
-            )
-            if not planned.succeeded or not _confirm(session, yes, "refresh"):
+            planned = run.execute(run_refresh, dry_run=True, header="Previewing refresh")
+            if not planned.succeeded or not _confirm(run.session, yes, "refresh"):
                 raise typer.Exit(1)
-        result = _execute(
-            run_refresh,
-            stack_target,
-            OperationOptions(False, parallel, targets),
-            as_json=as_json,
-            show_diff=diff,
-            show_secrets=show_secrets,
-            header="Refreshing",
-        )
+        result = run.execute(run_refresh, dry_run=False, header="Refreshing")
     _exit(result, expect_no_changes)
 
 
@@ -339,38 +379,28 @@ def destroy(
 ) -> None:
     """Delete every resource of the stack (or only the --target ones)."""
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        stack_target = _open(session)
-        targets = frozenset(target or ())
-        render = _render_dir(render_kubernetes)
-        if not yes and not session.interactive:
-            raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
-        if not skip_preview and not yes:
-            planned = _execute(
-                run_destroy,
-                stack_target,
-                OperationOptions(True, parallel, targets, render_kubernetes=render),
-                as_json=as_json,
-                show_diff=False,
-                show_secrets=show_secrets,
-                header="Previewing destroy",
-            )
-            if not planned.succeeded or not _confirm(session, yes, "destroy"):
-                raise typer.Exit(1)
-        result = _execute(
-            run_destroy,
-            stack_target,
-            OperationOptions(False, parallel, targets, render_kubernetes=render),
+        run = _start(
+            stack,
+            cwd,
+            backend_url,
+            non_interactive,
             as_json=as_json,
-            show_diff=False,
             show_secrets=show_secrets,
-            header="Destroying",
+            target=target,
+            parallel=parallel,
+            render_kubernetes=render_kubernetes,
         )
-        if result.succeeded and not targets and not as_json:
+        _require_yes(run.session, yes)
+        if not skip_preview and not yes:
+            planned = run.execute(run_destroy, dry_run=True, header="Previewing destroy")
+            if not planned.succeeded or not _confirm(run.session, yes, "destroy"):
+                raise typer.Exit(1)
+        result = run.execute(run_destroy, dry_run=False, header="Destroying")
+        if result.succeeded and not run.targets and not as_json:
             typer.echo(
                 f"\nThe resources in the stack have been deleted, but the history and configuration associated "
                 f"with the stack are still maintained.\nIf you want to remove the stack completely, run "
-                f"`aicompute stack rm {stack_target.ref.name}`."
+                f"`aicompute stack rm {run.target.ref.name}`."
             )
     _exit(result, False)
 
@@ -396,8 +426,7 @@ def import_resource(
         resource = resolve_type(type_token)
         session = open_session(cwd, backend_url, non_interactive, stack)
         stack_target = _open(session)
-        if not yes and not session.interactive:
-            raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+        _require_yes(session, yes)
         if not _confirm(session, yes, f"import of {type_token} {resource_id!r} as {name!r}"):
             raise typer.Exit(1)
         result = run_import(stack_target, resource, name, resource_id, EventStream(), protect=protect)
