@@ -26,7 +26,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aicompute.engine.backend import BackendError
+from aicompute.engine.backend import BackendError, StackRef
 from aicompute.engine.cli_stack import (
     BackendOption,
     CliError,
@@ -36,7 +36,8 @@ from aicompute.engine.cli_stack import (
     Session,
     ShowSecretsOption,
     StackOption,
-    open_session,
+    open_stack,
+    require_yes,
 )
 from aicompute.engine.config import resolve_config
 from aicompute.engine.display import LiveRenderer, PlainRenderer, digest_json, summary_lines
@@ -118,8 +119,7 @@ def _reported() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _open(session: Session) -> StackTarget:
-    ref = session.existing_stack()
+def _open(session: Session, ref: StackRef) -> StackTarget:
     settings = load_stack_settings(session.project, ref.name)
     manager = session.secrets(settings, ref, create=True)
     return StackTarget(session.project, session.backend, ref, settings, manager)
@@ -170,17 +170,11 @@ def _exit(result: OperationResult, expect_no_changes: bool) -> None:
         raise typer.Exit(EXIT_CHANGES)
 
 
-def _require_yes(session: Session, yes: bool) -> None:
-    """Without ``--yes`` a non-interactive run cannot be confirmed: an error."""
-    if not yes and not session.interactive:
-        raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
-
-
 def _confirm(session: Session, yes: bool, what: str) -> bool:
     """Whether to go on after the preview: ``--yes``, else a prompt on a terminal, else an error."""
     if yes:
         return True
-    _require_yes(session, yes)
+    require_yes(session, yes)
     return bool(typer.confirm(f"Do you want to perform this {what}?", default=False))
 
 
@@ -227,8 +221,8 @@ def _start(
     render_kubernetes: Path | None = None,
 ) -> _Run:
     """Open the session and the stack and gather the options of a preview/up/refresh/destroy."""
-    session = open_session(cwd, backend_url, non_interactive, stack)
-    stack_target = _open(session)
+    session, ref = open_stack(cwd, backend_url, non_interactive, stack)
+    stack_target = _open(session, ref)
     return _Run(
         session,
         stack_target,
@@ -306,7 +300,7 @@ def up(
             refresh=refresh,
             render_kubernetes=render_kubernetes,
         )
-        _require_yes(run.session, yes)
+        require_yes(run.session, yes)
         if not skip_preview:
             planned = run.execute(
                 run_update, dry_run=True, header="Previewing update", quiet=as_json and not expect_no_changes
@@ -355,7 +349,7 @@ def refresh(
             result = run.execute(run_refresh, dry_run=True, header="Previewing refresh")
             _exit(result, expect_no_changes)
             return
-        _require_yes(run.session, yes)
+        require_yes(run.session, yes)
         if not skip_preview and not yes:
             planned = run.execute(run_refresh, dry_run=True, header="Previewing refresh")
             if not planned.succeeded or not _confirm(run.session, yes, "refresh"):
@@ -390,7 +384,7 @@ def destroy(
             parallel=parallel,
             render_kubernetes=render_kubernetes,
         )
-        _require_yes(run.session, yes)
+        require_yes(run.session, yes)
         if not skip_preview and not yes:
             planned = run.execute(run_destroy, dry_run=True, header="Previewing destroy")
             if not planned.succeeded or not _confirm(run.session, yes, "destroy"):
@@ -424,9 +418,9 @@ def import_resource(
     """Import an existing object into the stack and print the code that declares it."""
     with _reported():
         resource = resolve_type(type_token)
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        stack_target = _open(session)
-        _require_yes(session, yes)
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
+        stack_target = _open(session, ref)
+        require_yes(session, yes)
         if not _confirm(session, yes, f"import of {type_token} {resource_id!r} as {name!r}"):
             raise typer.Exit(1)
         result = run_import(stack_target, resource, name, resource_id, EventStream(), protect=protect)

@@ -146,6 +146,20 @@ def open_session(cwd: Path | None, backend_url: str | None, non_interactive: boo
     return Session(project, backend, interactive, stack)
 
 
+def open_stack(
+    cwd: Path | None, backend_url: str | None, non_interactive: bool, stack: str | None
+) -> tuple[Session, StackRef]:
+    """The session and its stack, which must exist."""
+    session = open_session(cwd, backend_url, non_interactive, stack)
+    return session, session.existing_stack()
+
+
+def require_yes(session: Session, yes: bool) -> None:
+    """Without ``--yes`` a non-interactive run cannot be confirmed: an error."""
+    if not yes and not session.interactive:
+        raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+
+
 # stack --------------------------------------------------------------------------------------------
 @stack_app.command("init")
 def stack_init(
@@ -235,8 +249,7 @@ def stack_select(
 ) -> None:
     """Select the stack later commands use by default."""
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, name)
-        ref = session.existing_stack()
+        session, ref = open_stack(cwd, backend_url, non_interactive, name)
         select_stack(session.project, session.backend.url, ref.name)
 
 
@@ -253,8 +266,7 @@ def stack_rm(
 ) -> None:
     """Remove a stack and its configuration (refused while it has resources, unless --force)."""
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, name or stack)
-        ref = session.existing_stack()
+        session, ref = open_stack(cwd, backend_url, non_interactive, name or stack)
         _confirm_removal(session, ref, yes)
         session.backend.remove_stack(ref, force=force)
         settings_path = session.project.stack_settings_path(ref.name)
@@ -268,8 +280,7 @@ def stack_rm(
 def _confirm_removal(session: Session, ref: StackRef, yes: bool) -> None:
     if yes:
         return
-    if not session.interactive:
-        raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
+    require_yes(session, yes)
     answer = typer.prompt(f"This will permanently remove the '{ref.name}' stack! Type its name to confirm")
     if answer != ref.name:
         raise CliError("confirmation declined, not proceeding with the removal")
@@ -287,8 +298,7 @@ def stack_output(
 ) -> None:
     """Print the stack's outputs (secrets as [secret] unless --show-secrets)."""
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        ref = session.existing_stack()
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         outputs = _stack_outputs(session, ref, show_secrets)
         if name is not None:
             if name not in outputs:
@@ -341,8 +351,7 @@ def stack_export(
 ) -> None:
     """Print the stack's deployment as `pulumi stack export` does."""
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        ref = session.existing_stack()
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         document = session.backend.export_deployment(ref)
         if show_secrets:
             settings = load_stack_settings(session.project, ref.name)
@@ -366,8 +375,7 @@ def stack_import(
 ) -> None:
     """Replace the stack's deployment with an exported one (`pulumi stack export` output)."""
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        ref = session.existing_stack()
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         text = file.read_text(encoding="utf-8") if file is not None else sys.stdin.read()
         document = _parse_export(text)
         if not force:
@@ -444,8 +452,7 @@ def config_list(
     if ctx.invoked_subcommand is not None:
         return
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        ref = session.existing_stack()
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         settings = load_stack_settings(session.project, ref.name)
         secrets = session.secrets(settings, ref) if show_secrets else None
         entries = {key: _display(key, session, settings, secrets) for key in _config_keys(session.project, settings)}
@@ -497,8 +504,7 @@ def config_set(
     with _reported():
         if secret and plaintext:
             raise CliError("--secret and --plaintext cannot be used together")
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        ref = session.existing_stack()
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         full_key = session.project.namespaced(key)
         declaration = session.project.config.get(full_key)
         if declaration is not None and declaration.secret and not secret:
@@ -531,8 +537,7 @@ def config_get(
 ) -> None:
     """Print one configuration value (a secret only with --show-secrets)."""
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        ref = session.existing_stack()
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         full_key = session.project.namespaced(key)
         settings = load_stack_settings(session.project, ref.name)
         if full_key not in _config_keys(session.project, settings):
@@ -554,8 +559,7 @@ def config_rm(
 ) -> None:
     """Remove a configuration value from Pulumi.<stack>.yaml."""
     with _reported():
-        session = open_session(cwd, backend_url, non_interactive, stack)
-        ref = session.existing_stack()
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         settings = load_stack_settings(session.project, ref.name)
         if settings.config.pop(session.project.namespaced(key), None) is not None:
             save_stack_settings(settings)
