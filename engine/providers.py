@@ -217,11 +217,6 @@ class ProviderPool:
         self._closed = False
         self._start_error: ProviderError | None = None
 
-    @property
-    def process_count(self) -> int:
-        with self._cond:
-            return len(self._processes)
-
     def prewarm(self) -> None:
         """Start the first provider process in the background (while the program starts up)."""
         with self._cond:

@@ -32,7 +32,7 @@ from tenacity import (
 )
 
 from aicompute.provider.config import ProviderSettings
-from aicompute.provider.errors import ApiError, NotFound, OutcomeUnknown
+from aicompute.provider.errors import ApiError, OutcomeUnknown
 
 log = logging.getLogger("aicompute.provider")
 
@@ -194,7 +194,3 @@ class ApiClient:
                         return existing
                 return post()
         raise AssertionError("unreachable: tenacity reraises")
-
-
-def is_not_found(error: ApiError, codes: frozenset[str]) -> bool:
-    return isinstance(error, NotFound) or error.status == 404 or error.code in codes
