@@ -23,7 +23,6 @@ EmptyResponse (H examples).
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import secrets
 import time
@@ -46,6 +45,7 @@ from aicompute.localcloud.central.common import (
     date_text,
     parse,
 )
+from aicompute.localcloud.central.registration import valid_ip
 from aicompute.localcloud.store import Transaction
 
 KEEPALIVE_SECONDS = 60  # until the first keepalive names its own (H.8's example value)
@@ -55,14 +55,6 @@ BASE_CPU, BASE_MEMORY_GB, BASE_DISK_GB = 0.05, 2.0, 20.0
 PACKAGE_CPU, PACKAGE_MEMORY_GB, PACKAGE_DISK_GB = 0.1, 4.0, 2.0
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,127}$")
 _VERSION = re.compile(r"^v?\d+(\.\d+)*$")
-
-
-def _ip(value: str) -> str:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address") from None
-    return value
 
 
 # appendix H --------------------------------------------------------------------------------------
@@ -75,7 +67,7 @@ class MachineRegister(BaseModel):
     username: str | None = None
     password: str | None = None
 
-    _valid_ip = field_validator("ip")(_ip)
+    _valid_ip = field_validator("ip")(valid_ip)
 
 
 class MachineUnregister(BaseModel):

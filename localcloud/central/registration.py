@@ -38,7 +38,8 @@ from aicompute.localcloud.central.common import (
 DEFAULT_EXPIRES_SECONDS = 60
 
 
-def _ip(value: str) -> str:
+def valid_ip(value: str) -> str:
+    """The value, when it is an IP address (a field validator)."""
     try:
         ipaddress.ip_address(value)
     except ValueError:
@@ -58,7 +59,7 @@ class Register(BaseModel):
     username: str | None = None
     password: str | None = None
 
-    _valid_ip = field_validator("ip")(_ip)
+    _valid_ip = field_validator("ip")(valid_ip)
 
 
 class UnRegister(BaseModel):
