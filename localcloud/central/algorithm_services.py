@@ -30,14 +30,13 @@ from aicompute.localcloud.central.common import (
     CentralProject,
     CloudDep,
     Params,
-    arm_creation_failure,
     cap_page,
     central_router,
-    consume_failure,
     next_number,
     parse,
     public,
 )
+from aicompute.localcloud.directives import arm_creation_failure, pop_failure
 from aicompute.localcloud.lifecycle import Lifecycle, running, step
 from aicompute.localcloud.store import Transaction
 
@@ -126,7 +125,7 @@ def _service_started(tx: Transaction, project_id: str, args: dict[str, Any]) -> 
     service = tx.get(SERVICE_KIND, project_id, args["service"])
     if service is None or service["_op"] != args["op"] or service["status"] != "starting":
         return
-    failure = consume_failure(tx, project_id, SERVICE_KIND, service, service["id"])
+    failure = pop_failure(tx, project_id, SERVICE_KIND, service, service["id"])
     hosts = None
     if failure is None:
         hosts = cap_hosts.place(tx, project_id, service["replicas"], service["gpuQuota"], service["gpuType"])

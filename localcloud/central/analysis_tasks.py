@@ -35,12 +35,11 @@ from aicompute.localcloud.central.common import (
     CentralProject,
     CloudDep,
     Params,
-    arm_creation_failure,
     cap_page,
     central_router,
-    consume_failure,
     parse,
 )
+from aicompute.localcloud.directives import arm_creation_failure, pop_failure
 from aicompute.localcloud.lifecycle import Lifecycle, running, step
 from aicompute.localcloud.store import Transaction
 
@@ -246,7 +245,7 @@ def _task_started(tx: Transaction, project_id: str, args: dict[str, Any]) -> Non
     elif service["status"] == "error":
         _fail(tx, project_id, task, f"algorithm service {task['algoServiceId']} is in error")
     elif service["status"] == "runing":
-        failure = consume_failure(tx, project_id, TASK_KIND, task, task["id"])
+        failure = pop_failure(tx, project_id, TASK_KIND, task, task["id"])
         if failure is None:
             task["status"] = "RUNNING"
             tx.put(TASK_KIND, project_id, task["id"], task)

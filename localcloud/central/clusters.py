@@ -38,14 +38,13 @@ from aicompute.localcloud.central.common import (
     CentralProject,
     CloudDep,
     Params,
-    arm_creation_failure,
     central_router,
-    consume_failure,
     next_number,
     parse,
 )
 from aicompute.localcloud.central.kube import add_nodes, forget_cluster, get_cluster, inner_address, node_capacity
 from aicompute.localcloud.certificates import cluster_credentials
+from aicompute.localcloud.directives import arm_creation_failure, pop_failure
 from aicompute.localcloud.lifecycle import Lifecycle, running, step
 from aicompute.localcloud.store import Project, Transaction
 
@@ -197,7 +196,7 @@ def _cluster_created(tx: Transaction, project_id: str, args: dict[str, Any]) -> 
     cluster = _current(tx, project_id, args, "creating")
     if cluster is None:
         return
-    failure = consume_failure(tx, project_id, CLUSTER_KIND, cluster, cluster["clusterCode"])
+    failure = pop_failure(tx, project_id, CLUSTER_KIND, cluster, cluster["clusterCode"])
     if failure is not None:
         cluster.update(phase="create_failed", _message=failure)
         tx.put(CLUSTER_KIND, project_id, cluster["clusterCode"], cluster)
@@ -224,7 +223,7 @@ def _cluster_deleted(tx: Transaction, project_id: str, args: dict[str, Any]) -> 
     cluster = _current(tx, project_id, args, "deleting")
     if cluster is None:
         return
-    failure = consume_failure(tx, project_id, CLUSTER_KIND, cluster, cluster["clusterCode"])
+    failure = pop_failure(tx, project_id, CLUSTER_KIND, cluster, cluster["clusterCode"])
     if failure is not None:
         cluster.update(phase="delete_failed", _message=failure)
     else:

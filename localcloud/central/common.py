@@ -282,34 +282,3 @@ def cap_page(records: Sequence[JSON], number: int, size: int) -> JSON:
         "total": len(records),
         "records": page(records, number, size),
     }
-
-
-# failure directives ------------------------------------------------------------------------------
-def take_failure(tx: Transaction, project_id: str, kind: str, obj_id: str) -> str | None:
-    """The message of an armed "fail the next transition" directive for this object, consuming it.
-
-    An admin arms one with ``POST /_localcloud/directives/fail-next`` for an object id, or with id
-    ``*`` for the next object of the kind that is created (kinds ``central.cluster``,
-    ``central.workload``, ``central.service``, ``central.task``).
-    """
-    directive = tx.pop_directive(project_id, kind, obj_id)
-    if directive is None:
-        return None
-    return str(directive.get("message", "injected failure"))
-
-
-def arm_creation_failure(tx: Transaction, project_id: str, kind: str, record: JSON) -> None:
-    """Move a "fail the next new object of this kind" directive onto the new record itself."""
-    message = take_failure(tx, project_id, kind, "*")
-    if message is not None:
-        record["_fail"] = message
-
-
-def consume_failure(tx: Transaction, project_id: str, kind: str, record: JSON, obj_id: str) -> str | None:
-    """The failure armed for this object's transition (its creation mark, else a directive by id).
-
-    The mark is removed from ``record``; the caller stores the record afterwards.
-    """
-    if "_fail" in record:
-        return str(record.pop("_fail"))
-    return take_failure(tx, project_id, kind, obj_id)

@@ -35,9 +35,9 @@ from aicompute.localcloud.central.common import (
     POD_KIND,
     SEQUENCE_KIND,
     WORKLOAD_KIND,
-    consume_failure,
     next_number,
 )
+from aicompute.localcloud.directives import pop_failure
 from aicompute.localcloud.lifecycle import Lifecycle, step
 from aicompute.localcloud.store import Transaction
 
@@ -334,7 +334,7 @@ def _pod_started(tx: Transaction, project_id: str, args: dict[str, Any]) -> None
     workload = tx.get(WORKLOAD_KIND, project_id, pod["_workload"])
     failure = None
     if workload is not None:
-        failure = consume_failure(tx, project_id, WORKLOAD_KIND, workload, workload["workloadName"])
+        failure = pop_failure(tx, project_id, WORKLOAD_KIND, workload, workload["workloadName"])
         tx.put(WORKLOAD_KIND, project_id, pod["_workload"], workload)
     if failure is None:
         pod.update(status="Running", statusDesc="Ready", ready=True)

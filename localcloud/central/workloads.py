@@ -41,7 +41,6 @@ from aicompute.localcloud.central.common import (
     CentralProject,
     CloudDep,
     Params,
-    arm_creation_failure,
     central_router,
     date_text,
     page,
@@ -56,6 +55,7 @@ from aicompute.localcloud.central.kube import (
     workload_key,
 )
 from aicompute.localcloud.central.usage import card_memory
+from aicompute.localcloud.directives import arm_creation_failure
 from aicompute.localcloud.lifecycle import Lifecycle
 from aicompute.localcloud.store import Transaction
 

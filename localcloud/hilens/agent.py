@@ -25,6 +25,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from aicompute.localcloud.directives import pop_failure
 from aicompute.localcloud.hilens.basic_console import raise_alarm
 from aicompute.localcloud.hilens.common import (
     DEVICE_KIND,
@@ -34,7 +35,6 @@ from aicompute.localcloud.hilens.common import (
     Transaction,
     advance,
     parse,
-    pop_failure,
 )
 from aicompute.localcloud.hilens.devices import AGENT_CONNECT_STEP, device_detail, get_device, save_device
 from aicompute.localcloud.hilens.firmware import OFFLINE_CAUSE, end_upgrade

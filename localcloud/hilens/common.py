@@ -328,30 +328,6 @@ def tag_list(tags: Sequence[Any]) -> list[JSON]:
     return [{"key": tag.key, "value": tag.value} for tag in tags]
 
 
-# "fail the next transition" directives -----------------------------------------------------------
-def take_failure(tx: Transaction, project_id: str, kind: str, obj_id: str) -> str | None:
-    """The message of an armed directive for this object (consumed), if any."""
-    directive = tx.pop_directive(project_id, kind, obj_id)
-    return None if directive is None else str(directive.get("message", "injected failure"))
-
-
-def arm_creation_failure(tx: Transaction, project_id: str, kind: str, obj: JSON) -> None:
-    """A directive for "the next new object of this kind" (id ``*``) moves onto the new object."""
-    message = take_failure(tx, project_id, kind, "*")
-    if message is not None:
-        obj["_fail"] = message
-
-
-def pop_failure(tx: Transaction, project_id: str, kind: str, obj: JSON, obj_id: str) -> str | None:
-    """The failure armed for this object's transition: its creation mark, else a directive by id.
-
-    The caller stores ``obj`` afterwards, so a consumed mark stays consumed.
-    """
-    if "_fail" in obj:
-        return str(obj.pop("_fail"))
-    return take_failure(tx, project_id, kind, obj_id)
-
-
 __all__ = [
     "JSON",
     "CloudDep",

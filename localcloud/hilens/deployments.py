@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from aicompute.localcloud.directives import arm_creation_failure, pop_failure
 from aicompute.localcloud.hilens import instances
 from aicompute.localcloud.hilens.common import (
     DEPLOYMENT_KIND,
@@ -30,14 +31,12 @@ from aicompute.localcloud.hilens.common import (
     TASK_KIND,
     Project,
     Transaction,
-    arm_creation_failure,
     bad_request,
     conflict,
     has_tags,
     hilens_time,
     new_id,
     not_found,
-    pop_failure,
     tag_list,
 )
 from aicompute.localcloud.hilens.deployment_models import (

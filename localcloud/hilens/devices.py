@@ -26,6 +26,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from aicompute.localcloud.directives import arm_creation_failure
 from aicompute.localcloud.hilens import instances
 from aicompute.localcloud.hilens.common import (
     DEFAULT_WORKSPACE_ID,
@@ -36,7 +37,6 @@ from aicompute.localcloud.hilens.common import (
     JsonBody,
     Project,
     Transaction,
-    arm_creation_failure,
     bad_request,
     bool_param,
     conflict,

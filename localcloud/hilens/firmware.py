@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
 
+from aicompute.localcloud.directives import take_failure
 from aicompute.localcloud.hilens.basic_console import raise_alarm
 from aicompute.localcloud.hilens.common import (
     DEVICE_KIND,
@@ -30,7 +31,6 @@ from aicompute.localcloud.hilens.common import (
     not_found,
     page,
     query_int,
-    take_failure,
 )
 from aicompute.localcloud.hilens.devices import get_device, save_device
 from aicompute.localcloud.hilens.node_state import device_state, upgrading

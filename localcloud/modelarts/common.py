@@ -29,19 +29,6 @@ def epoch_ms() -> int:
     return int(time.time() * 1000)
 
 
-def take_failure(tx: Transaction, project_id: str, kind: str, obj_id: str) -> str | None:
-    """The message of an armed "fail the next transition" directive for this object, consuming it.
-
-    An admin arms one with ``POST /_localcloud/directives/fail-next`` for a given object id, or with
-    id ``*`` for the next object of the kind that is created. Call it with the object's id when a
-    transition is about to happen; at creation, also call it with ``"*"``.
-    """
-    directive = tx.pop_directive(project_id, kind, obj_id)
-    if directive is None:
-        return None
-    return str(directive.get("message", "injected failure"))
-
-
 __all__ = [
     "CloudDep",
     "ModelArtsProject",
@@ -50,5 +37,4 @@ __all__ = [
     "epoch_ms",
     "modelarts_error",
     "rfc3339_now",
-    "take_failure",
 ]

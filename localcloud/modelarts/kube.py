@@ -22,7 +22,8 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ValidationError
 
-from aicompute.localcloud.modelarts.common import PlatformError, Transaction, modelarts_error, take_failure
+from aicompute.localcloud.directives import FAIL_MARK, pop_failure, take_failure
+from aicompute.localcloud.modelarts.common import PlatformError, Transaction, modelarts_error
 
 JSON = dict[str, Any]
 
@@ -234,24 +235,17 @@ def random_suffix(length: int = 5) -> str:
     return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(length))
 
 
-def arm_creation_failure(tx: Transaction, project_id: str, kind: str, obj: JSON) -> None:
-    """Consume a "fail the next new object of this kind" directive into the new object itself."""
-    message = take_failure(tx, project_id, kind, "*")
-    if message is not None:
-        obj["_fail"] = message
-
-
 def consume_failure(tx: Transaction, project_id: str, kind: str, obj_id: str) -> str | None:
     """The failure armed for this object's transition, consumed (a creation mark, else a directive).
 
     Call it before loading the object for changes: it stores the object without its mark.
     """
     obj = tx.get(kind, project_id, obj_id)
-    if obj is not None and "_fail" in obj:
-        message = str(obj.pop("_fail"))
-        tx.put(kind, project_id, obj_id, obj)
-        return message
-    return take_failure(tx, project_id, kind, obj_id)
+    if obj is None or FAIL_MARK not in obj:
+        return take_failure(tx, project_id, kind, obj_id)
+    message = pop_failure(tx, project_id, kind, obj, obj_id)
+    tx.put(kind, project_id, obj_id, obj)
+    return message
 
 
 # list pagination (limit + continue, §2.4) ------------------------------------------------------

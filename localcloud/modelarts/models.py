@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query
 
 from aicompute.localcloud.cloud import Cloud
+from aicompute.localcloud.directives import take_failure
 from aicompute.localcloud.lifecycle import step
 from aicompute.localcloud.modelarts.bodies import MODEL_ERRORS, parse_body
 from aicompute.localcloud.modelarts.common import (
@@ -27,7 +28,6 @@ from aicompute.localcloud.modelarts.common import (
     Transaction,
     epoch_ms,
     modelarts_error,
-    take_failure,
 )
 from aicompute.localcloud.modelarts.model_schemas import INSTALL_TYPES, CreateModelRequest
 from aicompute.localcloud.modelarts.paging import LimitQuery, OffsetQuery, OrderQuery, paginate, sort_items

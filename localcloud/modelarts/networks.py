@@ -16,6 +16,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
+from aicompute.localcloud.directives import arm_creation_failure
 from aicompute.localcloud.lifecycle import Lifecycle, step
 from aicompute.localcloud.modelarts.catalog import NETWORK_CIDRS, NETWORK_QUOTA
 from aicompute.localcloud.modelarts.common import (
@@ -41,7 +42,6 @@ from aicompute.localcloud.modelarts.kube import (
     LimitQuery,
     MergePatch,
     apply_patch,
-    arm_creation_failure,
     bad_request,
     check_new_object,
     conflict,

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from aicompute.localcloud.directives import arm_creation_failure
 from aicompute.localcloud.lifecycle import Lifecycle
 from aicompute.localcloud.modelarts import fleet
 from aicompute.localcloud.modelarts.catalog import check_azs, usable_flavor
@@ -30,7 +31,6 @@ from aicompute.localcloud.modelarts.kube import (
     LimitQuery,
     MergePatch,
     apply_patch,
-    arm_creation_failure,
     bad_request,
     conflict,
     dump,

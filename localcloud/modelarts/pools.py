@@ -16,6 +16,7 @@ import hashlib
 import uuid
 from typing import Any
 
+from aicompute.localcloud.directives import arm_creation_failure
 from aicompute.localcloud.lifecycle import Lifecycle, step
 from aicompute.localcloud.modelarts import fleet
 from aicompute.localcloud.modelarts.catalog import (
@@ -38,7 +39,6 @@ from aicompute.localcloud.modelarts.kube import (
     POOL_KIND,
     WORKSPACE_LABEL,
     apply_patch,
-    arm_creation_failure,
     bad_request,
     check_new_object,
     conflict,

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aicompute.localcloud.directives import take_failure
 from aicompute.localcloud.lifecycle import Lifecycle, step
-from aicompute.localcloud.modelarts.common import Transaction, epoch_ms, rfc3339_now, take_failure
+from aicompute.localcloud.modelarts.common import Transaction, epoch_ms, rfc3339_now
 from aicompute.localcloud.modelarts.records import JSON, SERVICE_KIND
 from aicompute.localcloud.modelarts.service_history import close_update_log, record_event
 

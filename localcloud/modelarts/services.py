@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from aicompute.localcloud.cloud import Cloud
+from aicompute.localcloud.directives import take_failure
 from aicompute.localcloud.modelarts.bodies import SERVICE_ERRORS, parse_body
 from aicompute.localcloud.modelarts.common import (
     PlatformError,
@@ -21,7 +22,6 @@ from aicompute.localcloud.modelarts.common import (
     epoch_ms,
     modelarts_error,
     rfc3339_now,
-    take_failure,
 )
 from aicompute.localcloud.modelarts.paging import paginate, sort_items
 from aicompute.localcloud.modelarts.records import JSON, SERVICE_KIND, public

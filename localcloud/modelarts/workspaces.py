@@ -16,6 +16,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from aicompute.localcloud.directives import take_failure
 from aicompute.localcloud.lifecycle import step
 from aicompute.localcloud.modelarts.common import (
     CloudDep,
@@ -29,7 +30,6 @@ from aicompute.localcloud.modelarts.kube import (
     JSON,
     WORKSPACE_KIND,
     JsonBody,
-    arm_creation_failure,
     consume_failure,
     parse,
     public,
@@ -241,9 +241,8 @@ def create_workspace(tx: Transaction, project: Project, body: WorkspaceCreate) -
     _check_name_free(tx, project, body.name)
     workspace_id = uuid.uuid4().hex
     workspace = _new_workspace(project, workspace_id, body)
-    arm_creation_failure(tx, project.project_id, WORKSPACE_KIND, workspace)
     # Creation is synchronous (the seed's create example answers NORMAL), so an armed failure shows at once.
-    failure = workspace.pop("_fail", None)
+    failure = take_failure(tx, project.project_id, WORKSPACE_KIND, "*")
     if failure is not None:
         workspace.update(status="CREATE_FAILED", status_info=str(failure))
     tx.put(WORKSPACE_KIND, project.project_id, workspace_id, workspace)

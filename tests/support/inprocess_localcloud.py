@@ -21,7 +21,8 @@ from fastapi import APIRouter, Request
 
 from aicompute.localcloud.app import create_app
 from aicompute.localcloud.cloud import Cloud
-from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject, take_failure
+from aicompute.localcloud.directives import take_failure
+from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject
 from aicompute.localcloud.server import bind
 from aicompute.localcloud.settings import DEFAULT_DOMAIN, DEFAULT_PASSWORD, DEFAULT_USER, LocalCloudSettings
 from aicompute.localcloud.store import Store
