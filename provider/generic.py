@@ -340,6 +340,16 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
                 aftermath = f"deleting the unfinished {self.kind} {resource_id} also failed: {error}"
             raise failure.with_aftermath(aftermath) from None
 
+    def list_live(self, api: ApiT) -> Iterator[tuple[str, dict[str, Any]]] | None:
+        """Every object of this type the credentials can see, as ``(id, live)`` pairs where ``live``
+        is exactly what ``read_resource`` answers for that id, read page by page from the platform's
+        list endpoint(s) — so reading N objects costs pages, not N calls.
+
+        ``None`` (the default) when the type has no list endpoint that returns everything a single
+        read does; callers then read objects one by one.
+        """
+        return None
+
     def reconcile_live(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The live values as this resource owns them, given the program's (or the old) inputs.
 
@@ -387,6 +397,11 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.client() as api:
             live = self.read_resource(api, id_)
+        return self.read_result(id_, live, props)
+
+    def read_result(self, id_: str, live: dict[str, Any] | None, props: Mapping[str, Any]) -> ReadResult:
+        """What ``read`` answers for an object whose live values (``read_resource``'s answer, or a
+        ``list_live`` item) are ``live``, given the old state ``props``."""
         if live is None:
             return ReadResult("", {})
         old_inputs = {k: v for k, v in props.items() if k in self.args_model.model_fields}
