@@ -15,6 +15,7 @@ from aicompute.engine.project import PlainValue, SecureValue, load_project, load
 from aicompute.engine.stack_secrets import open_stack_secrets
 
 PROJECTS = Path(__file__).resolve().parents[1] / "e2e" / "projects"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PASSPHRASE = "correct horse battery staple"
 STACK_COMMANDS = ("preview", "up", "refresh", "destroy", "import", "stack", "config")
 
@@ -22,10 +23,18 @@ STACK_COMMANDS = ("preview", "up", "refresh", "destroy", "import", "stack", "con
 class EngineCli:
     """A project copied into ``root/project``, state in ``root/state``; ``run`` calls the CLI there."""
 
-    def __init__(self, root: Path, project: str, stack: str = "dev", env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        project: str,
+        stack: str = "dev",
+        env: dict[str, str] | None = None,
+        source: Path = PROJECTS,
+    ) -> None:
+        """``project`` is a folder of ``source``: the test projects, or ``EXAMPLES`` (``"multi-stack/app"``)."""
         self.root = root
         self.project_dir = root / project
-        shutil.copytree(PROJECTS / project, self.project_dir, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(source / project, self.project_dir, ignore=shutil.ignore_patterns("__pycache__"))
         self.state_dir = root / "state"
         self.objects = root / "objects"
         self.objects.mkdir(exist_ok=True)
@@ -93,14 +102,16 @@ class EngineCli:
         settings.config[key] = SecureValue(manager.encrypt(value))
         save_stack_settings(settings)
 
+    def state_path(self, stack: str | None = None) -> Path:
+        project = load_project(self.project_dir).name
+        return self.state_dir / ".pulumi" / "stacks" / project / f"{stack or self.stack}.json"
+
     def state(self, stack: str | None = None) -> dict[str, Any]:
-        path = self.state_dir / ".pulumi" / "stacks" / self.project_dir.name / f"{stack or self.stack}.json"
-        document: dict[str, Any] = json.loads(path.read_text())
+        document: dict[str, Any] = json.loads(self.state_path(stack).read_text())
         return document
 
     def state_text(self, stack: str | None = None) -> str:
-        path = self.state_dir / ".pulumi" / "stacks" / self.project_dir.name / f"{stack or self.stack}.json"
-        return path.read_text()
+        return self.state_path(stack).read_text()
 
     def resources(self, stack: str | None = None) -> dict[str, dict[str, Any]]:
         """The state's resources by name (the last URN part)."""
