@@ -1,0 +1,31 @@
+"""Reusable stack components composed from aicompute's resources (``aicompute:stacks:<Name>``).
+
+Names are loaded on first use, so importing one component does not import every platform.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_MODULES = {
+    "TrainingPlatform": "training_platform",
+    "TrainingPlatformArgs": "training_platform",
+    "InferenceEndpoint": "inference_endpoint",
+    "InferenceEndpointArgs": "inference_endpoint",
+    "EdgeFleet": "edge_fleet",
+    "EdgeFleetArgs": "edge_fleet",
+    "CentralComputeCluster": "central_compute_cluster",
+    "CentralComputeClusterArgs": "central_compute_cluster",
+    "VideoAnalyticsPipeline": "video_analytics_pipeline",
+    "VideoAnalyticsPipelineArgs": "video_analytics_pipeline",
+}
+
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aicompute.stacks' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"aicompute.stacks.{module}"), name)
