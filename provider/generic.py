@@ -46,6 +46,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
 from aicompute.provider.config import ProviderSettings
@@ -90,9 +91,15 @@ class Fields:
         return bool(self.unique_key) and not (changed & self.unique_key)
 
 
+def is_unknown(value: Any) -> bool:
+    """A preview's not-yet-known value: the SDK's provider server hands it over as an ``Unknown``
+    object, a test or an older server as the sentinel string."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
+
+
 def contains_unknown(value: Any) -> bool:
-    if isinstance(value, str):
-        return value == UNKNOWN
+    if is_unknown(value):
+        return True
     if isinstance(value, dict):
         return any(contains_unknown(v) for v in value.values())
     if isinstance(value, list):

@@ -50,7 +50,7 @@ from pydantic import (
 )
 
 from aicompute.provider.errors import WaitFailed
-from aicompute.provider.generic import UNKNOWN, Fields, prune, restrict
+from aicompute.provider.generic import Fields, is_unknown, prune, restrict
 from aicompute.provider.hilens import HiLensClient
 from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
@@ -469,7 +469,7 @@ class DeploymentProvider(HiLensProvider[DeploymentArgs]):
         if not isinstance(old_nodes, list) or not isinstance(new_nodes, list):
             return result
         removed = set(old_nodes) - set(new_nodes)
-        if len(removed) <= new_nodes.count(UNKNOWN):
+        if len(removed) <= sum(map(is_unknown, new_nodes)):
             return result  # nothing removed, or each may be one of the ids not known yet
         replaces = sorted({*(result.replaces or []), "node_ids"})
         return DiffResult(

@@ -8,6 +8,7 @@ from typing import Any
 import dill
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.output import Unknown
 
 from aicompute.provider.generic import UNKNOWN, prune, restrict
 from aicompute.resources.modelarts.network import NetworkProvider
@@ -74,6 +75,14 @@ def test_unknown_values_are_changes_and_not_judged_by_check() -> None:
     assert provider.diff("id", NETWORK, {**NETWORK, "workspace_id": UNKNOWN}).replaces == ["workspace_id"]
     result = provider.check({}, {"name": "net-one", "cidr": UNKNOWN, "__provider": "x"})
     assert result.failures == []
+
+
+def test_unknown_objects_of_the_sdk_provider_server_are_unknowns_too() -> None:
+    """``python -m pulumi.dynamic`` deserialises a preview's unknowns as ``pulumi.output.Unknown``."""
+    provider = NetworkProvider()
+    news = {"name": "net-one", "cidr": "192.168.0.0/16", "workspace_id": Unknown(), "__provider": "x"}
+    assert provider.check({}, news).failures == []
+    assert provider.diff("id", NETWORK, {**NETWORK, "workspace_id": Unknown()}).replaces == ["workspace_id"]
 
 
 @pytest.mark.parametrize(
