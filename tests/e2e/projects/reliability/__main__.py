@@ -1,0 +1,56 @@
+"""The reliability suite's stack, or one bad input.
+
+``reliability:size`` (N) sets the stack's size: N ModelArts workspaces and N networks, N HiLens
+configmaps and N secrets, ceil(N/4) central clusters with N workloads spread over them, and N
+algorithm packages: 6N + ceil(N/4) resources. Secret values come from the secret config
+``reliability:secretValue`` (HiLens secret data); the clusters' kubeconfigs are exported.
+
+With ``reliability:bad`` set to a JSON document ``{"type": "...", "props": {...}}`` (or
+``{"component": "...", "args": {...}}``, or ``{"type": ..., "get": "<id>"}``) the program declares
+only that one thing, for the bad-input catalogue.
+"""
+
+import json
+import math
+
+import pulumi
+
+import bad_input
+from aicompute.resources.central import AlgorithmPackage, Cluster, Workload
+from aicompute.resources.hilens import ConfigMap, Secret
+from aicompute.resources.modelarts import Network, Workspace
+
+config = pulumi.Config()
+bad = config.get("bad")
+
+if bad:
+    bad_input.declare(json.loads(bad))
+else:
+    size = config.require_int("size")
+    prefix = config.require("prefix")
+    secret_value = config.require_secret("secretValue")
+    node = {"cpu": 8, "mem": 16, "root_disk_size": 40, "xpu_resources": [{"xpu_type": "NVIDIA_T4", "num": 2}]}
+    clusters = [
+        Cluster(f"cluster-{c}", name=f"{prefix}-cluster-{c}", version="1.18.9", nodes=[{"node_resource": node, "count": 1}])
+        for c in range(math.ceil(size / 4))
+    ]
+    pulumi.export("kubeconfigs", [cluster.kubeconfig for cluster in clusters])
+    for i in range(size):
+        workspace = Workspace(f"ma-ws-{i}", name=f"{prefix}-ws-{i}", description=f"reliability {i}")
+        Network(f"ma-net-{i}", name=f"{prefix}-net-{i}", cidr=f"192.168.{i}.0/24", workspace_id=workspace.id)
+        ConfigMap(f"hl-cm-{i}", name=f"{prefix}-cm-{i}", data={"mode": "fast", "index": str(i)})
+        Secret(f"hl-secret-{i}", name=f"{prefix}-secret-{i}", data={"token": secret_value, "index": str(i)})
+        Workload(
+            f"cc-wl-{i}",
+            cluster_code=clusters[i % len(clusters)].id,
+            name=f"{prefix}_wl_{i}",
+            image="registry.local/vision/detect:1.0",
+            replicas=1,
+            resources={"cpu": 1, "memory": 1},
+        )
+        AlgorithmPackage(
+            f"cc-pkg-{i}",
+            package_id=f"{prefix.upper()}:{i:04d}",
+            url=f"https://repo.local/algorithms/{prefix}-{i}.tar",
+            md5=f"{i:032x}",
+        )

@@ -1,0 +1,1 @@
+"""Reliability suite: faults, crashes, restarts, bad input and secrets (issue 8)."""
