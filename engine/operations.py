@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -227,15 +227,21 @@ class _Context:
 
 
 @contextmanager
-def _locked(target: StackTarget, dry_run: bool) -> Iterator[None]:
-    with nullcontext() if dry_run else target.backend.lock(target.ref):
+def _locked(target: StackTarget, dry_run: bool, events: EventStream) -> Iterator[None]:
+    """The stack's lock (none for a preview); a stale lock broken on the way is shown as a warning."""
+    if dry_run:
+        yield
+        return
+    with target.backend.lock(target.ref) as lock:
+        for notice in lock.notices:
+            events.diag("warning", notice)
         yield
 
 
 def run_update(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
     """``preview`` (``dry_run``) or ``up``: run the program and converge the stack on it."""
     started, started_at = time.monotonic(), time.time()
-    with _locked(target, options.dry_run):
+    with _locked(target, options.dry_run, events):
         context = _Context(target, options, events, runs_program=True)
         try:
             result = _update(context, started)
@@ -289,7 +295,7 @@ def _run_program(context: _Context, run: DeploymentRun) -> None:
 def run_destroy(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
     """Delete every resource of the stack (or the ``--target`` ones), dependents first."""
     started, started_at = time.monotonic(), time.time()
-    with _locked(target, options.dry_run):
+    with _locked(target, options.dry_run, events):
         context = _Context(target, options, events, runs_program=False)
         try:
             run = context.new_run(context.base, options.dry_run)
@@ -304,7 +310,7 @@ def run_destroy(target: StackTarget, options: OperationOptions, events: EventStr
 def run_refresh(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
     """Read every resource back from its provider and record what is there now."""
     started, started_at = time.monotonic(), time.time()
-    with _locked(target, options.dry_run):
+    with _locked(target, options.dry_run, events):
         context = _Context(target, options, events, runs_program=False)
         try:
             run = context.new_run(context.base, options.dry_run)
