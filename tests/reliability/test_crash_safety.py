@@ -1,0 +1,83 @@
+"""The engine SIGKILLed (with its provider processes: the whole process group) at random points of an
+``up`` and a ``destroy``, repeatedly, from a seeded RNG. Each kill point is drawn as a number of
+platform writes to let through first, so the points spread over the run whatever the machine's
+speed. After every kill the next ``up``/``destroy`` converges: no duplicate, no orphan, no lost
+resource, no pending operation, and the lock the killed engine left does not block it."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.inventory import mismatches, pending_operations, platform_inventory
+from tests.reliability.stack import DESTROY, UP, kill_group, reliability_stack, resource_count, start_in_group
+from tests.support.engine_cli import EngineCli
+from tests.support.localcloud import Credentials, LocalCloudProcess
+from tests.support.providers import last_seq, mutating_calls
+
+
+def kill_after_writes(cli: EngineCli, localcloud: LocalCloudProcess, writes: int, *args: str) -> bool:
+    """Run ``aicompute ARGS`` and SIGKILL its process group once localcloud has answered ``writes``
+    mutating calls; False when the run ended first."""
+    since = last_seq(localcloud)
+    engine = start_in_group(cli, *args)
+    deadline = time.monotonic() + 600
+    while len(mutating_calls(localcloud, since)) < writes:
+        if engine.poll() is not None:
+            output, _ = engine.communicate()
+            assert engine.returncode == 0, output
+            return False
+        assert time.monotonic() < deadline, f"fewer than {writes} writes"
+        time.sleep(0.01)
+    kill_group(engine)
+    return True
+
+
+def lock_files(cli: EngineCli) -> list[Path]:
+    return sorted((cli.state_dir / ".pulumi" / "locks").rglob("*.json"))
+
+
+def converge(cli: EngineCli, localcloud: LocalCloudProcess, project: Credentials, *args: str) -> str:
+    """Run to the end; then the state matches the platforms with nothing pending."""
+    result = cli.run(*args, timeout=600)
+    assert mismatches(cli, localcloud, project) == [] and pending_operations(cli) == []
+    assert lock_files(cli) == []
+    return result.stdout + result.stderr
+
+
+def crash_and_recover(
+    tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, size: int, seed: int, rounds: int
+) -> None:
+    rng = random.Random(seed)
+    cli = reliability_stack(tmp_path, localcloud, project, size)
+    writes = resource_count(size) + 2 * size  # posts plus the workloads' and clusters' follow-up calls
+    kills = 0
+    for _ in range(rounds):
+        kills += kill_after_writes(cli, localcloud, rng.randint(1, writes), *UP)
+    output = converge(cli, localcloud, project, *UP)
+    if kills:
+        assert "removed a stale lock" in output
+    assert platform_inventory(localcloud, project).count() == resource_count(size)
+    cli.run("preview", "--expect-no-changes", timeout=300)
+
+    for _ in range(rounds):
+        kill_after_writes(cli, localcloud, rng.randint(1, resource_count(size)), *DESTROY)
+    converge(cli, localcloud, project, *DESTROY)
+    assert platform_inventory(localcloud, project).count() == 0 and cli.resources() == {}
+
+
+def test_killed_once_in_up_and_once_in_destroy_then_both_converge(
+    tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
+) -> None:
+    crash_and_recover(tmp_path, localcloud, project, size=2, seed=11, rounds=1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_killed_repeatedly_at_seeded_random_points(
+    tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, seed: int
+) -> None:
+    crash_and_recover(tmp_path, localcloud, project, size=6, seed=seed, rounds=3)
