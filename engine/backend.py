@@ -163,6 +163,36 @@ def _dump_json(document: Any) -> str:
     return json.dumps(document, indent=4, ensure_ascii=False) + "\n"
 
 
+def _keep_as_backup(path: Path, backup: Path) -> None:
+    """Make ``backup`` the current ``path``: a hard link (the next write replaces ``path`` by a new
+    file, so the link keeps the old one), atomically swapped in; a copy where links are refused."""
+    link = backup.with_name(f".{backup.name}.{os.getpid()}.link")
+    try:
+        link.unlink(missing_ok=True)
+        os.link(path, link)
+        os.replace(link, backup)
+    except OSError:
+        link.unlink(missing_ok=True)
+        atomic_write(backup, path.read_bytes())
+
+
+RESOURCE_INDENT = 16
+"""How deep ``checkpoint.latest.resources[i]`` sits in an indented checkpoint."""
+
+
+def _dump_checkpoint(checkpoint: Mapping[str, Any], resource_texts: list[str] | None) -> str:
+    """``_dump_json(checkpoint)`` byte for byte, with ``latest.resources`` spliced in from each
+    resource's own indented text (``ResourceState.to_indented_json``, kept between writes) rather than
+    encoded again by the pure-Python indenting encoder."""
+    latest = checkpoint["checkpoint"].get("latest") or {}
+    if not resource_texts or not latest.get("resources"):
+        return _dump_json(checkpoint)
+    shell = {**checkpoint, "checkpoint": {**checkpoint["checkpoint"], "latest": {**latest, "resources": []}}}
+    margin = "\n" + " " * (RESOURCE_INDENT - 4)
+    spliced = f'{margin}"resources": [\n' + ",\n".join(resource_texts) + f"{margin}]"
+    return _dump_json(shell).replace(f'{margin}"resources": []', spliced, 1)
+
+
 class FileBackend:
     """A file backend rooted at a directory; see the module docstring for the layout."""
 
@@ -304,7 +334,8 @@ class FileBackend:
     def save_deployment(self, ref: StackRef, deployment: Deployment, crypter: Crypter) -> None:
         """Validate and write the deployment (the previous checkpoint becomes ``.bak``)."""
         verify_integrity(deployment)
-        self.write_deployment(ref, deployment.to_json(crypter))
+        texts = [resource.to_indented_json(crypter, RESOURCE_INDENT) for resource in deployment.resources]
+        self.write_deployment(ref, deployment.to_json(crypter), texts)
 
     def import_deployment(self, ref: StackRef, document: Mapping[str, Any]) -> None:
         """Replace the stack's deployment with an exported one (``{"version": 3, "deployment": …}``)."""
@@ -313,8 +344,11 @@ class FileBackend:
         verify_integrity(Deployment.from_json(document["deployment"], RedactingCrypter()))
         self.write_deployment(ref, dict(document["deployment"]))
 
-    def write_deployment(self, ref: StackRef, deployment_json: Mapping[str, Any]) -> None:
-        """Write an encoded deployment as the stack's ``latest`` (schema-validated, atomic, with ``.bak``)."""
+    def write_deployment(
+        self, ref: StackRef, deployment_json: Mapping[str, Any], resource_texts: list[str] | None = None
+    ) -> None:
+        """Write an encoded deployment as the stack's ``latest`` (schema-validated, atomic, with ``.bak``);
+        ``resource_texts`` are its resources already indented (see ``_dump_checkpoint``)."""
         validate_deployment({"version": DEPLOYMENT_VERSION, "deployment": deployment_json})
         self.ensure_layout()
         path = self.stack_path(ref)
@@ -323,8 +357,8 @@ class FileBackend:
             "checkpoint": {"stack": ref.fully_qualified_name, "latest": deployment_json},
         }
         if path.is_file():
-            atomic_write(path.with_name(path.name + ".bak"), path.read_bytes())
-        atomic_write(path, _dump_json(checkpoint))
+            _keep_as_backup(path, path.with_name(path.name + ".bak"))
+        atomic_write(path, _dump_checkpoint(checkpoint, resource_texts))
 
     def record_update(self, ref: StackRef, info: UpdateInfo) -> None:
         """After a non-preview operation: a history entry (with a checkpoint copy) and a backup."""

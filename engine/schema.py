@@ -13,14 +13,13 @@ that Pulumi's own Go type writes but its JSON schema has not caught up with (``r
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
-from collections import OrderedDict
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
@@ -31,10 +30,6 @@ DEPLOYMENTS_ID = "https://github.com/pulumi/pulumi/blob/master/sdk/go/common/api
 RESOURCES_ID = "https://github.com/pulumi/pulumi/blob/master/sdk/go/common/apitype/resources.json"
 RESOURCE_REF = RESOURCES_ID + "#v3"
 OPERATION_REF = DEPLOYMENTS_ID + "#/$defs/operationV2"
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_MAX_VALID_SHAPES = 100_000
-_VALID_SHAPES: OrderedDict[tuple[bool, str, bytes], None] = OrderedDict()
 _URN_REF = {"$ref": "#/$defs/urn"}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 GO_TYPE_FIELDS: dict[str, dict[str, Any]] = {
@@ -66,14 +61,25 @@ def _with_go_type_fields(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 @cache
-def _registry(strict: bool) -> Registry[Any]:
+def _schemas(strict: bool) -> tuple[dict[str, Any], ...]:
     schemas = {name: load_schema(name) for name in SCHEMA_FILES}
     if not strict:
         schemas["resources.json"] = _with_go_type_fields(schemas["resources.json"])
+    return tuple(schemas.values())
+
+
+@cache
+def _registry(strict: bool) -> Registry[Any]:
     return Registry().with_resources(
         (schema["$id"], Resource.from_contents(schema, default_specification=DRAFT202012))
-        for schema in schemas.values()
+        for schema in _schemas(strict)
     )
+
+
+@cache
+def _fast_validator(strict: bool, ref: str) -> jsonschema_rs.Draft202012Validator:
+    registry = jsonschema_rs.Registry([(schema["$id"], schema) for schema in _schemas(strict)])
+    return jsonschema_rs.Draft202012Validator({"$ref": ref}, registry=registry)
 
 
 @cache
@@ -85,39 +91,32 @@ def _validator(strict: bool, ref: str = DEPLOYMENTS_ID) -> Draft202012Validator:
 def validate_deployment(document: Mapping[str, Any], *, strict: bool = False) -> None:
     """Check ``{"version": 3, "deployment": {...}}``; ``StateValidationError`` names the failing path.
 
-    Resources and pending operations are validated one by one, and a resource whose shape (its JSON
-    with ciphertexts blanked) has been valid before is not validated again, so saving a large state
-    after every step costs only the resources that changed.
+    Resources and pending operations are validated one by one by the compiled validator (a few
+    microseconds each), so that a failure names the resource.
     """
     deployment = document.get("deployment")
     if document.get("version") != 3 or not isinstance(deployment, Mapping):
-        _check(_validator(strict), document, ())
+        _check(strict, DEPLOYMENTS_ID, document, ())
         return
     resources = deployment.get("resources")
     operations = deployment.get("pending_operations")
     shell = {k: v for k, v in deployment.items() if k not in ("resources", "pending_operations")}
     if not isinstance(resources, list) or not isinstance(operations, (list, type(None))):
-        _check(_validator(strict), document, ())
+        _check(strict, DEPLOYMENTS_ID, document, ())
         return
-    _check(_validator(strict), {"version": 3, "deployment": shell}, ())
+    _check(strict, DEPLOYMENTS_ID, {"version": 3, "deployment": shell}, ())
     for index, resource in enumerate(resources):
-        _check_cached(strict, RESOURCE_REF, resource, ("deployment", "resources", index))
+        _check(strict, RESOURCE_REF, resource, ("deployment", "resources", index))
     for index, operation in enumerate(operations or []):
-        _check_cached(strict, OPERATION_REF, operation, ("deployment", "pending_operations", index))
+        _check(strict, OPERATION_REF, operation, ("deployment", "pending_operations", index))
 
 
-def _check_cached(strict: bool, ref: str, value: Any, where: tuple[Any, ...]) -> None:
-    key = (strict, ref, _shape_digest(value))
-    if key in _VALID_SHAPES:
-        _VALID_SHAPES.move_to_end(key)
+def _check(strict: bool, ref: str, value: Any, where: tuple[Any, ...]) -> None:
+    """Validate with the compiled (Rust) validator; only a value it rejects is re-checked by the
+    reference implementation, whose verdict stands and whose best error is reported."""
+    if _fast_validator(strict, ref).is_valid(value):
         return
-    _check(_validator(strict, ref), value, where)
-    _VALID_SHAPES[key] = None
-    if len(_VALID_SHAPES) > _MAX_VALID_SHAPES:
-        _VALID_SHAPES.popitem(last=False)
-
-
-def _check(validator: Draft202012Validator, value: Any, where: tuple[Any, ...]) -> None:
+    validator = _validator(strict, ref)
     if validator.is_valid(value):
         return
     error = best_match(validator.iter_errors(value))
@@ -125,22 +124,6 @@ def _check(validator: Draft202012Validator, value: Any, where: tuple[Any, ...]) 
         return
     path = "/".join(str(part) for part in (*where, *error.absolute_path)) or "(root)"
     raise StateValidationError(f"state does not match Pulumi's deployment schema at {path}: {error.message:.300}")
-
-
-def _shape_digest(value: Any) -> bytes:
-    text = json.dumps(_blank_ciphertexts(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).digest()
-
-
-def _blank_ciphertexts(value: Any) -> Any:
-    """The value with every secret's ciphertext replaced by "" (validity does not depend on it)."""
-    if isinstance(value, Mapping):
-        if value.get(SIG_KEY) == SECRET_SIG and isinstance(value.get("ciphertext"), str):
-            return {**value, "ciphertext": ""}
-        return {k: _blank_ciphertexts(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_blank_ciphertexts(v) for v in value]
-    return value
 
 
 def is_valid_deployment(document: Mapping[str, Any], *, strict: bool = False) -> bool:

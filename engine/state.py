@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -148,6 +149,19 @@ class ResourceState:
     replace_on_changes: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    # The checkpoint JSON last written by ``to_json`` and the crypter it was encrypted with. Any
+    # assignment to a field drops it; the engine replaces a resource's inputs and outputs, it never
+    # changes them in place. Keeping it makes a state write cost the resources that changed (and
+    # keeps their ciphertexts stable between writes, as Pulumi's caching crypter does).
+    _encoded: tuple[Crypter, dict[str, Any], dict[int, str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name != "_encoded":
+            object.__setattr__(self, "_encoded", None)
+
     @classmethod
     def from_json(cls, doc: Mapping[str, Any], crypter: Crypter | None) -> ResourceState:
         """A resource from its checkpoint JSON; secrets are decrypted with ``crypter``."""
@@ -168,7 +182,27 @@ class ResourceState:
         return resource
 
     def to_json(self, crypter: Crypter) -> dict[str, Any]:
-        """The checkpoint JSON, in Pulumi's field order, empty fields omitted."""
+        """The checkpoint JSON, in Pulumi's field order, empty fields omitted.
+
+        The same object is returned until a field changes: callers must not modify it."""
+        if self._encoded is not None and self._encoded[0] is crypter:
+            return self._encoded[1]
+        encoded = self._encode(crypter)
+        self._encoded = (crypter, encoded, {})
+        return encoded
+
+    def to_indented_json(self, crypter: Crypter, indent: int) -> str:
+        """``to_json`` as ``json.dumps(..., indent=4)`` writes it nested ``indent`` spaces deep (kept
+        like ``to_json``: the indenting encoder is pure Python and slow)."""
+        encoded = self.to_json(crypter)
+        assert self._encoded is not None
+        texts = self._encoded[2]
+        if indent not in texts:
+            lines = json.dumps(encoded, indent=4, ensure_ascii=False).split("\n")
+            texts[indent] = "\n".join(" " * indent + line for line in lines)
+        return texts[indent]
+
+    def _encode(self, crypter: Crypter) -> dict[str, Any]:
         values: dict[str, Any] = {name: getattr(self, attr) for name, attr in _SIMPLE_FIELDS}
         values["type"] = self.type
         values["inputs"] = encode_properties(self.inputs, crypter) if self.inputs else None

@@ -31,6 +31,7 @@ from aicompute.engine.schema import StateValidationError, validate_deployment
 from aicompute.engine.secrets import PassphraseSecretsManager
 from aicompute.engine.state import (
     Deployment,
+    PendingOperation,
     ResourceState,
     StateError,
     default_provider_resource,
@@ -313,3 +314,35 @@ def test_selected_stack_lives_in_the_pulumi_workspace_file(tmp_path: Path, monke
     assert current_stack(project, "file:///elsewhere") == "dev"
     select_stack(project, "file://~", None)
     assert not path.exists()
+
+
+def test_a_checkpoint_spliced_from_kept_resource_texts_is_the_indented_json(
+    backend: FileBackend, secrets: PassphraseSecretsManager
+) -> None:
+    state = deployment(secrets, endpoint="http://x", password=secret("p"))
+    provider = state.resources[1]
+    thing = ResourceState(
+        urn="urn:pulumi:dev::demo::pulumi-python:dynamic:Resource::thing",
+        type="pulumi-python:dynamic:Resource",
+        custom=True,
+        id="t-1",
+        inputs={"name": 'é "quoted"', "token": secret({"nested": ["a", 1.0]})},
+        outputs={"name": 'é "quoted"', "resources": []},
+        parent=state.resources[0].urn,
+        provider=f"{provider.urn}::{provider.id}",
+    )
+    state.resources.append(thing)
+    state.pending_operations = [PendingOperation(thing, "updating")]
+    ref = StackRef("demo", "dev")
+    backend.create_stack(ref)
+    for _ in range(2):  # the second write reuses every resource's kept text
+        backend.save_deployment(ref, state, secrets)
+        written = backend.stack_path(ref).read_text()
+        assert written == json.dumps(json.loads(written), indent=4, ensure_ascii=False) + "\n"
+    first = json.loads(written)["checkpoint"]["latest"]["resources"][2]["inputs"]["token"]["ciphertext"]
+    thing.inputs = {"name": "changed", "token": secret("other")}  # any assignment drops what was kept
+    backend.save_deployment(ref, state, secrets)
+    latest = json.loads(backend.stack_path(ref).read_text())["checkpoint"]["latest"]
+    assert latest["resources"][2]["inputs"]["name"] == "changed"
+    assert latest["resources"][2]["inputs"]["token"]["ciphertext"] != first
+    assert backend.load_deployment(ref, secrets).resources[2].inputs["token"] == secret("other")
