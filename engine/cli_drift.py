@@ -1,0 +1,76 @@
+"""``aicompute drift``: compare a stack's state with its platforms, without changing either.
+
+Exit codes follow Terraform's ``plan -detailed-exitcode``: 0 in sync, 2 drift found (a resource
+changed or deleted out of band; with ``--unmanaged`` also an object no stack manages), 1 error (a
+read the retries could not save, bad credentials, a wrong passphrase, no such stack). ``--json
+FILE`` and ``--markdown FILE`` are written in every case but the setup errors, so a failed run
+still shows what it found.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aicompute.engine.backend import BackendError
+from aicompute.engine.cli_stack import BackendOption, CliError, CwdOption, NonInteractiveOption, StackOption, open_stack
+from aicompute.engine.drift import DEFAULT_PARALLEL, DriftOptions, scan
+from aicompute.engine.drift_report import console_lines, markdown, to_json
+from aicompute.engine.locking import StackLocked
+from aicompute.engine.operations import StackTarget
+from aicompute.engine.project import load_stack_settings
+from aicompute.engine.providers import ProviderError
+from aicompute.engine.secrets import SecretsError
+
+_USER_ERRORS = (CliError, BackendError, SecretsError, StackLocked, ProviderError, ValueError, OSError)
+
+JsonFileOption = Annotated[
+    Path | None, typer.Option("--json", metavar="FILE", help="Write the report as JSON (drift.schema.json).")
+]
+MarkdownFileOption = Annotated[
+    Path | None, typer.Option("--markdown", metavar="FILE", help="Write the report as Markdown.")
+]
+ParallelOption = Annotated[
+    int, typer.Option("--parallel", "-p", min=1, help=f"Platform calls in flight at once (default {DEFAULT_PARALLEL}).")
+]
+UnmanagedOption = Annotated[
+    bool,
+    typer.Option("--unmanaged", help="Also list objects of the stack's types that no stack in the backend manages."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("drift")(drift)
+
+
+def drift(
+    json_file: JsonFileOption = None,
+    markdown_file: MarkdownFileOption = None,
+    unmanaged: UnmanagedOption = False,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
+    stack: StackOption = None,
+    cwd: CwdOption = None,
+    backend_url: BackendOption = None,
+    non_interactive: NonInteractiveOption = False,
+) -> None:
+    """Read every managed resource from its platform and report drift (exit 0 in sync, 2 drift, 1 error)."""
+    try:
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
+        settings = load_stack_settings(session.project, ref.name)
+        target = StackTarget(session.project, session.backend, ref, settings, session.secrets(settings, ref))
+        report = scan(target, DriftOptions(parallel=parallel, unmanaged=unmanaged))
+        if json_file is not None:
+            json_file.write_text(json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if markdown_file is not None:
+            markdown_file.write_text(markdown(report), encoding="utf-8")
+    except _USER_ERRORS as error:
+        typer.echo(f"error: {getattr(error, 'message', None) or error}", err=True)
+        raise typer.Exit(1) from None
+    for line in console_lines(report):
+        typer.echo(line)
+    for error in report.errors:
+        typer.echo(f"error: {error.message}", err=True)
+    raise typer.Exit(report.exit_code)
