@@ -347,6 +347,14 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
                 aftermath = f"deleting the unfinished {self.kind} {resource_id} also failed: {error}"
             raise failure.with_aftermath(aftermath) from None
 
+    list_page_limit: int | None = None
+    """A page size below the platform's largest, for list calls (None: the largest; tests lower it
+    to exercise paging)."""
+
+    def page_size(self, largest: int) -> int:
+        """The page size for a list whose platform maximum is ``largest``."""
+        return min(largest, self.list_page_limit or largest)
+
     def list_live(self, api: ApiT) -> Iterator[tuple[str, dict[str, Any]]] | None:
         """Every object of this type the credentials can see, as ``(id, live)`` pairs where ``live``
         is exactly what ``read_resource`` answers for that id, read page by page from the platform's
@@ -356,6 +364,18 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         read does; callers then read objects one by one.
         """
         return None
+
+    def list_ids(self, api: ApiT) -> Iterator[str] | None:
+        """The ids of every object of this type the credentials can see, for finding objects no
+        stack manages: ``list_live``'s ids by default. A type whose list items lack fields of the
+        single read overrides this alone; ``None`` when the type cannot be listed at all."""
+        listed = self.list_live(api)
+        return None if listed is None else (resource_id for resource_id, _ in listed)
+
+    def read_live(self, api: ApiT, resource_id: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        """One object's live values as ``read`` sees them, given its state ``props``:
+        ``read_resource`` unless the object is defined by its state (e.g. a node group's members)."""
+        return self.read_resource(api, resource_id)
 
     def reconcile_live(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The live values as this resource owns them, given the program's (or the old) inputs.
@@ -403,7 +423,7 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self.client() as api:
-            live = self.read_resource(api, id_)
+            live = self.read_live(api, id_, props)
         return self.read_result(id_, live, props)
 
     def read_result(self, id_: str, live: dict[str, Any] | None, props: Mapping[str, Any]) -> ReadResult:

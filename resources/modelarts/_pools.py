@@ -12,13 +12,16 @@ and single objects on a node pool (digest §12 item 4); both shapes are read the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo
 
 from aicompute.provider.errors import NotFound
 from aicompute.provider.modelarts import ModelArtsClient
+from aicompute.provider.paging import continue_pages
+from aicompute.resources.modelarts.workspace import DEFAULT_WORKSPACE, workspace_ids
 
 # Seed §10.20 names flavors like modelarts.vm.cpu.4ud, modelarts.vm.gpu.tnt004, modelarts.bm.gpu.8v100.
 FLAVOR_PATTERN = r"^modelarts\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$"
@@ -189,16 +192,39 @@ def counts_by_flavor(entries: list[dict[str, Any]]) -> dict[str, int]:
     return totals
 
 
+NODEPOOL_LABEL = "os.modelarts.node/nodepool"  # a node's node pool (seed §16.6 example)
+NODE_LIST_LIMIT = 500
+# The default pool list holds creating and created pools; failed ones are listed only on request
+# (§10.14). Pools being deleted appear in no list: a list-based read sees them as gone.
+POOL_LIST_STATUSES = (None, "failed")
+
+
+def node_items(api: ModelArtsClient, suffix: str, limit: int = NODE_LIST_LIMIT) -> list[dict[str, Any]] | None:
+    """The nodes listed at ``suffix`` (``limit``/``continue`` pages), or None when the list is gone."""
+    try:
+        return list(continue_pages(partial(api.get, "v2", suffix), limit))
+    except NotFound:
+        return None
+
+
+def names_of(nodes: list[dict[str, Any]]) -> list[str]:
+    return [str(node.get("metadata", {}).get("name")) for node in nodes]
+
+
 def node_names(api: ModelArtsClient, suffix: str) -> list[str]:
-    """The names of the nodes listed at ``suffix`` (``limit``/``continue`` pages of 500); [] when gone."""
-    names: list[str] = []
-    token: str | None = None
-    while True:
-        try:
-            page = api.get("v2", suffix, params={"limit": 500, "continue": token})
-        except NotFound:
-            return names
-        names += [str(node.get("metadata", {}).get("name")) for node in page.get("items") or []]
-        token = (page.get("metadata") or {}).get("continue") or None
-        if not token:
-            return names
+    """The names of the nodes listed at ``suffix``; [] when gone."""
+    return names_of(node_items(api, suffix) or [])
+
+
+def list_pools(api: ModelArtsClient, limit: int) -> Iterator[dict[str, Any]]:
+    """Every pool a list shows, each once: the pool list filters on ``workspaceId`` ("0" when
+    absent, §10.14), so it is read per workspace, for the default and the failed statuses."""
+    seen: set[str] = set()
+    for workspace in [DEFAULT_WORKSPACE, *workspace_ids(api, limit)]:
+        for status in POOL_LIST_STATUSES:
+            params = {"workspaceId": workspace, **({"status": status} if status else {})}
+            for pool in (api.get("v2", "pools", params=params) or {}).get("items") or []:
+                name = str((pool.get("metadata") or {}).get("name"))
+                if name not in seen:
+                    seen.add(name)
+                    yield pool

@@ -35,7 +35,8 @@ API facts (seed 002 §9.1–9.9, digest ``modelarts-services-api.md`` §2 and §
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -44,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from aicompute.provider.generic import Fields, prune, restrict
 from aicompute.provider.modelarts import ModelArtsClient
+from aicompute.provider.paging import offset_pages
 from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
@@ -56,6 +58,7 @@ DesiredStatus = Literal["running", "stopped"]
 # Up to 100 characters, without the characters forbidden on create (!<>+&") or update (!<>=&").
 Description = Annotated[str, matching(r"[^!<>+=&\"]{0,100}", 'up to 100 characters, none of ! < > + = & "')]
 MAX_INSTANCES = 128
+LIST_LIMIT = 1000  # §9.3: the default page size; offset is a page index
 
 # Service states (seed §9.3/9.6) grouped by what they mean for the desired run state.
 UP = frozenset({"running", "concerning", "finished"})
@@ -470,8 +473,8 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         ]
         return {**live, "config": config}
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        result = super().read(id_, props)
+    def read_result(self, id_: str, live: dict[str, Any] | None, props: Mapping[str, Any]) -> ReadResult:
+        result = super().read_result(id_, live, props)
         if result.inputs and "status" in result.inputs:
             result.inputs["status"] = _run_state(result.inputs["status"])
         return result
@@ -525,6 +528,12 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
             "tenant": live.get("tenant"),
             "project": live.get("project"),
         }
+
+    # List items have no config (§9.3, table 9-18): ids only, read one by one.
+    def list_ids(self, api: ModelArtsClient) -> Iterator[str]:
+        fetch = partial(api.get, "v1", "services")
+        listed = offset_pages(fetch, "services", self.page_size(LIST_LIMIT), total="total_count", page_index=True)
+        return (str(service["service_id"]) for service in listed)
 
     def update_resource(
         self,

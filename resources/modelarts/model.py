@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -37,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from aicompute.provider.errors import ApiError, NotFound
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import NOT_FOUND_CODES, ModelArtsClient
+from aicompute.provider.paging import offset_pages
 from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import Waiter, wait_until_gone
 from aicompute.resources.base import DynamicResource
@@ -315,6 +317,7 @@ class ModelArgs(BaseModel):
 
 
 CREATE_FIELDS = frozenset(ModelArgs.model_fields) - {"timeouts"}
+LIST_LIMIT = 1000  # §7.2: the default page size; offset is a page index
 
 
 def _status(model: dict[str, Any]) -> str:
@@ -391,6 +394,12 @@ class ModelProvider(ModelArtsProvider[ModelArgs]):
             "project": live.get("project"),
             "create_at": live.get("create_at"),
         }
+
+    # List items lack config, apis, schema_doc, health and more (§7.2): ids only, read one by one.
+    def list_ids(self, api: ModelArtsClient) -> Iterator[str]:
+        fetch = partial(api.get, "v1", "models")
+        listed = offset_pages(fetch, "models", self.page_size(LIST_LIMIT), total="total_count", page_index=True)
+        return (str(model["model_id"]) for model in listed)
 
     def update_resource(
         self,

@@ -9,6 +9,8 @@ Create waits for phase ``Active`` (``Abnormal`` fails); connections wait until e
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pulumi
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
+from aicompute.provider.paging import continue_pages
 from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
@@ -25,6 +28,7 @@ from aicompute.resources.modelarts._rules import DisplayName
 NAME_LABEL = "os.modelarts/name"
 WORKSPACE_LABEL = "os.modelarts/workspace.id"
 DESCRIPTION_ANNOTATION = "os.modelarts/description"
+LIST_LIMIT = 500  # the seed gives no maximum; 500 is the largest any ModelArts list documents
 # Seed table 10-35: "172.16.0.0/12~24" and "192.168.0.0/16~24".
 ALLOWED_CIDRS = (ipaddress.ip_network("172.16.0.0/12"), ipaddress.ip_network("192.168.0.0/16"))
 
@@ -93,6 +97,22 @@ def _phase(network: dict[str, Any]) -> str:
     return str(network.get("status", {}).get("phase", ""))
 
 
+def _live(network: dict[str, Any]) -> dict[str, Any]:
+    """A Network (a GET answer or a list item) as this resource's outputs."""
+    metadata, spec = network.get("metadata", {}), network.get("spec", {})
+    labels, annotations = metadata.get("labels", {}), metadata.get("annotations") or {}
+    return {
+        "name": labels.get(NAME_LABEL),
+        "workspace_id": labels.get(WORKSPACE_LABEL, "0"),
+        "cidr": spec.get("cidr"),
+        "description": annotations.get(DESCRIPTION_ANNOTATION, ""),
+        "peer_connections": _peers_from_live((spec.get("connection") or {}).get("peerConnectionList") or []),
+        "status": _phase(network),
+        "created_at": metadata.get("creationTimestamp"),
+        "connection_status": network.get("status", {}).get("connectionStatus") or {},
+    }
+
+
 class NetworkProvider(ModelArtsProvider[NetworkArgs]):
     kind = "ModelArts network"
     args_model = NetworkArgs
@@ -124,20 +144,13 @@ class NetworkProvider(ModelArtsProvider[NetworkArgs]):
 
     def read_resource(self, api: ModelArtsClient, resource_id: str) -> dict[str, Any] | None:
         live = api.get_or_none("v1", f"networks/{resource_id}")
-        if live is None:
-            return None
-        metadata, spec = live.get("metadata", {}), live.get("spec", {})
-        labels, annotations = metadata.get("labels", {}), metadata.get("annotations") or {}
-        return {
-            "name": labels.get(NAME_LABEL),
-            "workspace_id": labels.get(WORKSPACE_LABEL, "0"),
-            "cidr": spec.get("cidr"),
-            "description": annotations.get(DESCRIPTION_ANNOTATION, ""),
-            "peer_connections": _peers_from_live((spec.get("connection") or {}).get("peerConnectionList") or []),
-            "status": _phase(live),
-            "created_at": metadata.get("creationTimestamp"),
-            "connection_status": live.get("status", {}).get("connectionStatus") or {},
-        }
+        return None if live is None else _live(live)
+
+    def list_live(self, api: ModelArtsClient) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``NetworkList`` items are whole Networks (seed §10.8), paged by ``limit``/``continue``."""
+        fetch = partial(api.get, "v1", "networks")
+        for network in continue_pages(fetch, self.page_size(LIST_LIMIT)):
+            yield str(network["metadata"]["name"]), _live(network)
 
     def update_resource(
         self,

@@ -24,7 +24,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import pulumi
@@ -39,6 +39,8 @@ from aicompute.resources.modelarts._base import ModelArtsProvider
 from aicompute.resources.modelarts._pools import (
     BUCKETS,
     FLAVOR_RULE,
+    NODE_LIST_LIMIT,
+    NODEPOOL_LABEL,
     AzCount,
     BillingModeInput,
     PeriodNumInput,
@@ -51,10 +53,14 @@ from aicompute.resources.modelarts._pools import (
     bucket_entry,
     bucket_total,
     flavor_format,
+    list_pools,
     max_equals_count,
+    names_of,
+    node_items,
     node_names,
     prepaid_only,
 )
+from aicompute.resources.modelarts.workspace import WORKSPACE_LIST_LIMIT
 
 # Kubernetes label syntax: an optional DNS-subdomain prefix and a name of up to 63 characters.
 _LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
@@ -287,6 +293,32 @@ def _progress(node_pool: Mapping[str, Any], count: int) -> str:
     return f"Scaling ({', '.join([*parts, f'available {available}/{count}'])})"
 
 
+def _live(pool_name: str, name: str, node_pool: Mapping[str, Any], nodes: list[str]) -> dict[str, Any]:
+    """A NodePool (a GET answer or a list item) and its node names as this resource's outputs."""
+    metadata, status = node_pool.get("metadata") or {}, node_pool.get("status") or {}
+    resources = (node_pool.get("spec") or {}).get("resources") or {}
+    count = int(resources.get("count") or 0)
+    return {
+        "pool_name": pool_name,
+        "name": metadata.get("name", name),
+        **_resources_from_live(resources),
+        # GET returns no annotations (they are echoed on create only): keep the program's values.
+        **billing_from_annotations(metadata.get("annotations") or {}),
+        "status": _progress(node_pool, count),
+        "resource_status": _buckets(status),
+        "nodes": nodes,
+    }
+
+
+def _by_node_pool(nodes: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Node names grouped by the node pool their label names, in list order."""
+    members: dict[str, list[str]] = {}
+    for node in nodes:
+        labels = (node.get("metadata") or {}).get("labels") or {}
+        members.setdefault(str(labels.get(NODEPOOL_LABEL)), []).extend(names_of([node]))
+    return members
+
+
 class NodePoolProvider(ModelArtsProvider[NodePoolArgs]):
     kind = "ModelArts node pool"
     args_model = NodePoolArgs
@@ -342,19 +374,22 @@ class NodePoolProvider(ModelArtsProvider[NodePoolArgs]):
         live = self._get(api, resource_id)
         if live is None:
             return None
-        metadata, status = live.get("metadata") or {}, live.get("status") or {}
-        resources = (live.get("spec") or {}).get("resources") or {}
-        count = int(resources.get("count") or 0)
-        return {
-            "pool_name": pool_name,
-            "name": metadata.get("name", name),
-            **_resources_from_live(resources),
-            # GET returns no annotations (they are echoed on create only): keep the program's values.
-            **billing_from_annotations(metadata.get("annotations") or {}),
-            "status": _progress(live, count),
-            "resource_status": _buckets(status),
-            "nodes": node_names(api, f"pools/{pool_name}/nodepools/{name}/nodes"),
-        }
+        return _live(pool_name, name, live, node_names(api, f"pools/{pool_name}/nodepools/{name}/nodes"))
+
+    def list_live(self, api: ModelArtsClient) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Per pool, its ``NodePoolList`` (whole NodePools, §16.1) and its node list, whose nodes
+        name their node pool in a label: two calls per pool plus node pages, whatever the node pools."""
+        for pool in list_pools(api, self.page_size(WORKSPACE_LIST_LIMIT)):
+            pool_name = str(pool["metadata"]["name"])
+            listing = api.get_or_none("v2", f"pools/{pool_name}/nodepools")
+            nodes = node_items(api, f"pools/{pool_name}/nodes", self.page_size(NODE_LIST_LIMIT))
+            if listing is None or nodes is None:
+                continue  # deleted while being listed
+            members = _by_node_pool(nodes)
+            for node_pool in listing.get("items") or []:
+                name = str((node_pool.get("metadata") or {}).get("name"))
+                live = _live(pool_name, name, node_pool, members.get(name, []))
+                yield f"{pool_name}{ID_SEPARATOR}{name}", live
 
     def update_resource(
         self,

@@ -29,7 +29,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import pulumi
@@ -44,6 +44,7 @@ from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
 from aicompute.resources.modelarts._pools import (
     FLAVOR_RULE,
+    NODE_LIST_LIMIT,
     AzCount,
     BillingModeInput,
     PeriodNumInput,
@@ -54,13 +55,17 @@ from aicompute.resources.modelarts._pools import (
     bucket_total,
     counts_by_flavor,
     flavor_format,
+    list_pools,
     max_equals_count,
+    names_of,
+    node_items,
     node_names,
     prepaid_only,
     status_buckets,
 )
 from aicompute.resources.modelarts._rules import DisplayName
 from aicompute.resources.modelarts.network import DESCRIPTION_ANNOTATION, NAME_LABEL, WORKSPACE_LABEL
+from aicompute.resources.modelarts.workspace import WORKSPACE_LIST_LIMIT
 
 NODE_PREFIX_LABEL = "os.modelarts/node.prefix"
 RESOURCE_ID_LABEL = "os.modelarts/resource.id"
@@ -317,6 +322,53 @@ def _progress(
     return "Running" if not pending else f"Running ({', '.join(pending)})"
 
 
+def _live(pool: Mapping[str, Any], node_pools: list[dict[str, Any]], nodes: list[str]) -> dict[str, Any]:
+    """A Pool (a GET answer or a list item), with its node-pool list and node names, as outputs."""
+    metadata, spec, status = pool.get("metadata") or {}, pool.get("spec") or {}, pool.get("status") or {}
+    labels, annotations = metadata.get("labels") or {}, metadata.get("annotations") or {}
+    driver = spec.get("driver") or {}
+    named = _named_entries(pool, node_pools)
+    outputs: dict[str, Any] = {
+        "name": labels.get(NAME_LABEL),
+        "workspace_id": labels.get(WORKSPACE_LABEL, "0"),
+        "network_id": (spec.get("network") or {}).get("name"),
+        "type": spec.get("type", "Dedicate"),
+        "scope": list(spec.get("scope") or []),
+        # This resource's view: the default node pools; the others belong to NodePool resources.
+        "resources": [_entry_from_live(e) for e, name in named if is_default_node_pool(name, str(e.get("flavor")))],
+        "job_flavors": list(spec.get("jobFlavors") or []),
+        "driver": {
+            "gpu_version": driver.get("gpuVersion"),
+            "npu_version": driver.get("npuVersion"),
+            "update_strategy": driver.get("updateStrategy"),
+        }
+        if driver
+        else None,
+        "description": annotations.get(DESCRIPTION_ANNOTATION, ""),
+        **billing_from_annotations(annotations),
+        "status": _phase(pool),
+        "message": str(status.get("message") or ""),
+        "resource_id": labels.get(RESOURCE_ID_LABEL),
+        "tenant_domain_id": labels.get(TENANT_LABEL),
+        "created_at": metadata.get("creationTimestamp"),
+        "root": status.get("root"),
+        "control_mode": spec.get("controlMode"),
+        "resource_status": status_buckets(status),
+        "scope_status": {str(s.get("scopeType")): s.get("state") for s in status.get("scope") or []},
+        "driver_status": {
+            kind: {"version": d.get("version"), "state": d.get("state")}
+            for kind, d in (status.get("driver") or {}).items()
+            if isinstance(d, dict)
+        },
+        "node_pools": [name for _, name in named if name is not None],
+        "nodes": nodes,
+    }
+    # The response's label table has no node.prefix: keep the program's value when it is not echoed.
+    if NODE_PREFIX_LABEL in labels:
+        outputs["node_prefix"] = labels[NODE_PREFIX_LABEL]
+    return outputs
+
+
 class ResourcePoolProvider(ModelArtsProvider[ResourcePoolArgs]):
     kind = "ModelArts resource pool"
     args_model = ResourcePoolArgs
@@ -386,49 +438,17 @@ class ResourcePoolProvider(ModelArtsProvider[ResourcePoolArgs]):
         live = api.get_or_none("v2", f"pools/{resource_id}")
         if live is None:
             return None
-        metadata, spec, status = live.get("metadata") or {}, live.get("spec") or {}, live.get("status") or {}
-        labels, annotations = metadata.get("labels") or {}, metadata.get("annotations") or {}
-        driver = spec.get("driver") or {}
-        named = _named_entries(live, self._node_pools(api, resource_id))
-        outputs: dict[str, Any] = {
-            "name": labels.get(NAME_LABEL),
-            "workspace_id": labels.get(WORKSPACE_LABEL, "0"),
-            "network_id": (spec.get("network") or {}).get("name"),
-            "type": spec.get("type", "Dedicate"),
-            "scope": list(spec.get("scope") or []),
-            # This resource's view: the default node pools; the others belong to NodePool resources.
-            "resources": [_entry_from_live(e) for e, name in named if is_default_node_pool(name, str(e.get("flavor")))],
-            "job_flavors": list(spec.get("jobFlavors") or []),
-            "driver": {
-                "gpu_version": driver.get("gpuVersion"),
-                "npu_version": driver.get("npuVersion"),
-                "update_strategy": driver.get("updateStrategy"),
-            }
-            if driver
-            else None,
-            "description": annotations.get(DESCRIPTION_ANNOTATION, ""),
-            **billing_from_annotations(annotations),
-            "status": _phase(live),
-            "message": str(status.get("message") or ""),
-            "resource_id": labels.get(RESOURCE_ID_LABEL),
-            "tenant_domain_id": labels.get(TENANT_LABEL),
-            "created_at": metadata.get("creationTimestamp"),
-            "root": status.get("root"),
-            "control_mode": spec.get("controlMode"),
-            "resource_status": status_buckets(status),
-            "scope_status": {str(s.get("scopeType")): s.get("state") for s in status.get("scope") or []},
-            "driver_status": {
-                kind: {"version": d.get("version"), "state": d.get("state")}
-                for kind, d in (status.get("driver") or {}).items()
-                if isinstance(d, dict)
-            },
-            "node_pools": [name for _, name in named if name is not None],
-            "nodes": node_names(api, f"pools/{resource_id}/nodes"),
-        }
-        # The response's label table has no node.prefix: keep the program's value when it is not echoed.
-        if NODE_PREFIX_LABEL in labels:
-            outputs["node_prefix"] = labels[NODE_PREFIX_LABEL]
-        return outputs
+        return _live(live, self._node_pools(api, resource_id), node_names(api, f"pools/{resource_id}/nodes"))
+
+    def list_live(self, api: ModelArtsClient) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``PoolList`` items are whole Pools (§10.14); each pool's node pools and nodes are listed
+        as its single read lists them: two calls per pool, plus node pages."""
+        for pool in list_pools(api, self.page_size(WORKSPACE_LIST_LIMIT)):
+            pool_id = str(pool["metadata"]["name"])
+            listing = api.get_or_none("v2", f"pools/{pool_id}/nodepools")
+            nodes = node_items(api, f"pools/{pool_id}/nodes", self.page_size(NODE_LIST_LIMIT))
+            if listing is not None and nodes is not None:  # else deleted while being listed
+                yield pool_id, _live(pool, list(listing.get("items") or []), names_of(nodes))
 
     def reconcile_live(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The program's extendParams where the server does not echo them (table 10-139 has none)."""

@@ -8,6 +8,8 @@ use both cases).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
 from typing import Any, Literal
 
 import pulumi
@@ -16,12 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from aicompute.provider.errors import WaitFailed
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
+from aicompute.provider.paging import offset_pages
 from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import Waiter, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
 
 AuthType = Literal["PUBLIC", "PRIVATE", "INTERNAL"]
+DEFAULT_WORKSPACE = "0"  # the platform's own workspace: no program creates or deletes it
+WORKSPACE_LIST_LIMIT = 1000  # §13.6: the default page size, and so one every deployment accepts
 
 
 class Grant(BaseModel):
@@ -68,6 +73,12 @@ class WorkspaceArgs(BaseModel):
     _upper_auth_type = field_validator("auth_type", mode="before")(_upper)
 
 
+def workspace_ids(api: ModelArtsClient, limit: int) -> list[str]:
+    """The ids of every workspace but the default (``offset`` is an item offset, §13.6)."""
+    listed = offset_pages(partial(api.get, "v1", "workspaces"), "workspaces", limit, total="total_count")
+    return [str(w.get("id")) for w in listed if str(w.get("id")) != DEFAULT_WORKSPACE]
+
+
 class WorkspaceProvider(ModelArtsProvider[WorkspaceArgs]):
     kind = "ModelArts workspace"
     args_model = WorkspaceArgs
@@ -108,6 +119,10 @@ class WorkspaceProvider(ModelArtsProvider[WorkspaceArgs]):
             "create_time": live.get("create_time"),
             "update_time": live.get("update_time"),
         }
+
+    # The list's items have no grants (§13.6): ids only, each read one by one.
+    def list_ids(self, api: ModelArtsClient) -> Iterator[str]:
+        return iter(workspace_ids(api, self.page_size(WORKSPACE_LIST_LIMIT)))
 
     def update_resource(
         self,

@@ -1,0 +1,172 @@
+"""list_live / list_ids: every object of a type read page by page, exactly as the single reads read it.
+
+Per type: several objects are made through the providers, then the type is listed with a page size
+of 2 (so that every paged list is followed past its first page) and checked against the single
+reads — the same live values, the same ReadResult — and against the request log: the list costs
+the calls its pages and parents need, whatever the number of objects. A second project lists none
+of the first project's objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
+
+import pytest
+
+from aicompute.provider.generic import GenericProvider
+from aicompute.resources.modelarts.inference_service import InferenceServiceProvider
+from aicompute.resources.modelarts.model import ModelProvider
+from aicompute.resources.modelarts.network import NetworkProvider
+from aicompute.resources.modelarts.node_pool import NodePoolProvider
+from aicompute.resources.modelarts.resource_pool import ResourcePoolProvider
+from aicompute.resources.modelarts.workspace import WorkspaceProvider
+from tests.support.localcloud import Credentials, LocalCloudProcess
+from tests.support.pools import CPU, CPU8, create_network
+from tests.support.providers import checked, configured, last_seq
+
+PAGE = 2
+Provider = GenericProvider[Any, Any]
+Made = list[tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Case:
+    provider: type[Provider]
+    make: Callable[[LocalCloudProcess, Credentials], Made]
+    calls: Callable[[Made], int]
+    """The GETs one listing costs for what ``make`` made, with pages of ``PAGE``."""
+    live: bool = True
+    """Whether the type has list_live (else only list_ids)."""
+
+
+def pages(count: int) -> int:
+    return max(1, ceil(count / PAGE))
+
+
+def create(
+    provider_class: type[Provider], localcloud: LocalCloudProcess, project: Credentials, props: list[dict[str, Any]]
+) -> Made:
+    provider = configured(provider_class, localcloud, project)
+    made = []
+    for item in props:
+        created = provider.create(checked(provider, item))
+        made.append((created.id, dict(created.outs)))
+    return made
+
+
+# ModelArts ---------------------------------------------------------------------------------------
+def networks(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    props = [{"name": f"net-list-{n}", "cidr": f"192.168.{n}.0/24", "description": f"n{n}"} for n in range(3)]
+    return create(NetworkProvider, localcloud, project, props)
+
+
+def pool_props(name: str, network_id: str, count: int) -> dict[str, Any]:
+    return {"name": name, "network_id": network_id, "scope": ["Train"], "resources": [{"flavor": CPU, "count": count}]}
+
+
+def pools(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    network_id = create_network(localcloud, project)
+    props = [pool_props(f"pool-list-{n}", network_id, 3) for n in range(2)]
+    return create(ResourcePoolProvider, localcloud, project, props)
+
+
+def node_pools(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    network_id = create_network(localcloud, project)
+    pool_id = create(ResourcePoolProvider, localcloud, project, [pool_props("pool-nps", network_id, 1)])[0][0]
+    props = [{"pool_name": pool_id, "name": f"np-{n}", "flavor": CPU8, "count": n + 1} for n in range(2)]
+    return create(NodePoolProvider, localcloud, project, props)
+
+
+def workspaces(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    return create(WorkspaceProvider, localcloud, project, [{"name": f"ws-list-{n}"} for n in range(3)])
+
+
+MODEL = {"model_type": "PyTorch", "source_location": "https://models.obs.example.com/detector"}
+
+
+def models(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    props = [{**MODEL, "model_name": "detector", "model_version": f"1.0.{n}"} for n in range(3)]
+    return create(ModelProvider, localcloud, project, props)
+
+
+def services(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    model_id = models(localcloud, project)[0][0]
+    config = [{"model_id": model_id, "specification": "modelarts.vm.cpu.2u", "instance_count": 1, "weight": 100}]
+    props = [{"service_name": f"svc-list-{n}", "infer_type": "real-time", "config": config} for n in range(3)]
+    return create(InferenceServiceProvider, localcloud, project, props)
+
+
+# One page of workspaces ("0" only), the pool list per workspace and status, then per pool its
+# node-pool list and its node pages.
+POOL_LISTS = 1 + 2
+
+
+CASES = {
+    "modelarts.Network": Case(NetworkProvider, networks, lambda made: pages(len(made))),
+    "modelarts.ResourcePool": Case(
+        ResourcePoolProvider, pools, lambda made: POOL_LISTS + sum(1 + pages(len(outs["nodes"])) for _, outs in made)
+    ),
+    # One pool whose default node pool has one node: its nodes are listed once for all node pools.
+    "modelarts.NodePool": Case(
+        NodePoolProvider, node_pools, lambda made: POOL_LISTS + 1 + pages(1 + sum(len(o["nodes"]) for _, o in made))
+    ),
+    "modelarts.Workspace": Case(WorkspaceProvider, workspaces, lambda made: pages(len(made) + 1), live=False),
+    "modelarts.Model": Case(ModelProvider, models, lambda made: pages(len(made)), live=False),
+    "modelarts.InferenceService": Case(InferenceServiceProvider, services, lambda made: pages(len(made)), live=False),
+}
+
+
+def gets_since(localcloud: LocalCloudProcess, since: int) -> int:
+    return sum(1 for entry in localcloud.requests(since) if entry["method"] == "GET")
+
+
+def listing(provider: Provider, live: bool) -> dict[str, Any]:
+    """The type's listing: ``{id: live}`` from list_live, or ``{id: None}`` from list_ids."""
+    with provider.client() as api:
+        if live:
+            listed = provider.list_live(api)
+            assert listed is not None
+            return dict(listed)
+        ids = provider.list_ids(api)
+        assert ids is not None
+        return dict.fromkeys(ids)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_listing_matches_single_reads(name: str, localcloud: LocalCloudProcess, project: Credentials) -> None:
+    case = CASES[name]
+    made = case.make(localcloud, project)
+    provider = configured(case.provider, localcloud, project)
+    provider.list_page_limit = PAGE
+
+    since = last_seq(localcloud)
+    listed = listing(provider, case.live)
+    assert gets_since(localcloud, since) == case.calls(made)
+
+    assert {resource_id for resource_id, _ in made} <= set(listed)
+    with provider.client() as api:
+        for resource_id in listed:
+            assert provider.read_resource(api, resource_id) is not None
+            if case.live:
+                assert listed[resource_id] == provider.read_resource(api, resource_id)
+    if case.live:
+        for resource_id, outs in made:
+            from_list = provider.read_result(resource_id, listed[resource_id], outs)
+            single = provider.read(resource_id, outs)
+            assert (from_list.id, from_list.outs, from_list.inputs) == (single.id, single.outs, single.inputs)
+
+    stranger = configured(case.provider, localcloud, localcloud.new_project())
+    assert not set(listing(stranger, case.live)) & set(listed)
+
+
+def test_a_type_without_a_list_reads_one_by_one() -> None:
+    class Unlisted(NetworkProvider):
+        def list_live(self, api: Any) -> None:
+            return None
+
+    provider = Unlisted()
+    assert provider.list_live(None) is None
+    assert provider.list_ids(None) is None
