@@ -177,14 +177,14 @@ def _quantity(value: float) -> str:
 
 
 def deployment_manifest(
-    key: str, spec: EngineSpec, accelerator_label: str
+    key: str, spec: EngineSpec, accelerator_label: str, cluster_code: pulumi.Input[str]
 ) -> tuple[k8s.meta.v1.ObjectMetaArgs, k8s.apps.v1.DeploymentSpecArgs]:
     """The Deployment of an engine (digest §6.8.1 and §6.8.2): metadata and spec."""
     workload = spec.workload(key)
     labels = dict(workload.labels or {})
     requests = {"cpu": _quantity(spec.resources.cpu), "memory": f"{spec.resources.memory}Gi"}
     limits: dict[str, str] = dict(requests)
-    annotations: dict[str, str] = {}
+    annotations: dict[str, pulumi.Input[str]] = {f"{ANNOTATION_PREFIX}/cluster-code": cluster_code}
     node_selector: dict[str, str] | None = None
     if spec.xpu_type:
         node_selector = {accelerator_label: spec.xpu_type}
@@ -202,7 +202,7 @@ def deployment_manifest(
         resources=k8s.core.v1.ResourceRequirementsArgs(requests=requests, limits=limits),
     )
     metadata = k8s.meta.v1.ObjectMetaArgs(
-        name=container_name_for(key), namespace=workload.namespace, labels=labels, annotations=annotations or None
+        name=container_name_for(key), namespace=workload.namespace, labels=labels, annotations=annotations
     )
     deployment = k8s.apps.v1.DeploymentSpecArgs(
         replicas=workload.replicas,
@@ -287,14 +287,11 @@ class CentralComputeCluster(Component, name=COMPONENT):
         }
 
     def _deploy_with_kubernetes(self, name: str, checked: CentralComputeClusterArgs) -> None:
-        provider = k8s.Provider(
-            f"{name}-kubernetes", kubeconfig=pulumi.Output.secret(self.cluster.kubeconfig), opts=self._child()
-        )
+        kubeconfig: pulumi.Output[str] = pulumi.Output.secret(self.cluster.kubeconfig)
+        provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=kubeconfig, opts=self._child())
         self.kubernetes_provider = provider
         for key, spec in checked.engines.items():
-            metadata, deployment = deployment_manifest(key, spec, checked.accelerator_label)
-            annotations = {f"{ANNOTATION_PREFIX}/cluster-code": self.cluster.id, **(metadata.annotations or {})}
-            metadata.annotations = annotations
+            metadata, deployment = deployment_manifest(key, spec, checked.accelerator_label, self.cluster.id)
             self.deployments[key] = k8s.apps.v1.Deployment(
                 f"{name}-{key}",
                 metadata=metadata,

@@ -85,14 +85,15 @@ class VideoAnalyticsPipelineArgs(ComponentArgs):
 
     @model_validator(mode="after")
     def _one_task_per_stream(self) -> VideoAnalyticsPipelineArgs:
+        streams = self.streams.items() if isinstance(self.streams, dict) else enumerate(self.streams)
         seen: dict[str, str] = {}
-        for key, stream in self.named_streams().items():
+        for key, stream in streams:
             if stream.url in seen:
                 raise ValueError(
-                    f"streams {seen[stream.url]!r} and {key!r} have the same url {stream.url!r}: the platform keeps "
+                    f"streams {seen[stream.url]} and {key} have the same url {stream.url!r}: the platform keeps "
                     "one task per stream and service"
                 )
-            seen[stream.url] = key
+            seen[stream.url] = str(key)
         return self
 
     def named_streams(self) -> dict[str, StreamSpec]:

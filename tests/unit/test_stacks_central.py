@@ -236,3 +236,78 @@ def test_cluster_args_model_is_accepted_as_is(mocks: Mocks) -> None:
     component = CentralComputeCluster("vision", CentralComputeClusterArgs.model_validate(cluster_args(engines={})))
     assert resolved(component.engine_names) == {}
     assert [r.typ.rsplit(":", 1)[1] for r in mocks.created if r.custom] == ["Cluster", "ClusterNodes"]
+
+
+def test_pipeline_binds_package_service_and_one_task_per_stream(mocks: Mocks) -> None:
+    pipeline = VideoAnalyticsPipeline("gates", PIPELINE)
+    assert pipeline.type_token == "aicompute:stacks:VideoAnalyticsPipeline"
+    assert resolved(pipeline.task_ids) == {"gate": "gates-gate-id", "lobby": "gates-lobby-id"}
+    urns = resolved(
+        pulumi.Output.all(pipeline.package.urn, pipeline.service.urn, *(t.urn for t in pipeline.tasks.values()))
+    )
+    assert all("::aicompute:stacks:VideoAnalyticsPipeline$" in urn for urn in urns), urns
+    [service] = mocks.of_type(":AlgorithmService")
+    assert service.inputs["algo_id"] == "megcity"  # the package's id
+    assert service.inputs["envs"] == {"threadCount": "4", "clusterCode": "cc-1"}
+    tasks = {t.name: t.inputs for t in mocks.of_type(":AnalysisTask")}
+    assert tasks["gates-gate"]["algo_service_id"] == "gates-service-id"
+    assert tasks["gates-gate"]["stream"] == {"url": "rtsp://10.0.0.7/gate", "resolution": "PIXELS_200W"}
+    assert (
+        tasks["gates-gate"]["restart_policy"] == "ALWAYS"
+        and tasks["gates-gate"]["rules"][0]["event_type"] == "INTRUSION"
+    )
+    assert tasks["gates-gate"]["paused"] is False and tasks["gates-lobby"]["paused"] is True
+    assert resolved(pipeline.service_status) == "running" and resolved(pipeline.cluster_code) == "cc-1"
+
+
+def test_pipeline_takes_the_cluster_from_a_central_compute_cluster_and_names_list_streams_by_url(mocks: Mocks) -> None:
+    cluster = CentralComputeCluster("vision", cluster_args(engines={}))
+    streams = [PIPELINE["streams"]["lobby"], PIPELINE["streams"]["gate"]]
+    pipeline = VideoAnalyticsPipeline("gates", {**PIPELINE, "cluster_code": cluster.cluster_code, "streams": streams})
+    reordered = VideoAnalyticsPipeline("again", {**PIPELINE, "streams": streams[::-1]})
+    ids = resolved(pipeline.task_ids)
+    assert len(ids) == 2 and all(key.startswith("stream-") for key in ids)
+    assert {k.removeprefix("gates-") for k in ids.values()} == {
+        k.removeprefix("again-") for k in resolved(reordered.task_ids).values()
+    }
+    envs = [s.inputs["envs"] for s in mocks.of_type(":AlgorithmService")]
+    assert {"threadCount": "4", "clusterCode": "vision-cluster-id"} in envs
+
+
+def test_pipeline_options_reach_the_children(mocks: Mocks) -> None:
+    pipeline = VideoAnalyticsPipeline("gates", PIPELINE, opts=pulumi.ResourceOptions(protect=True))
+    resolved(pipeline.task_ids)
+    assert all(child._protect for child in (pipeline.package, pipeline.service, *pipeline.tasks.values()))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "rule"),
+    [
+        ({"cluster_code": ""}, "cluster_code", "at least 1 character"),
+        ({"package": {**PIPELINE["package"], "md5": "xyz"}}, "package.md5", "32 hexadecimal"),
+        ({"service": {**PIPELINE["service"], "algo_id": "x"}}, "service.algo_id", "set by the VideoAnalyticsPipeline"),
+        (
+            {"service": {**PIPELINE["service"], "envs": {"clusterCode": "x"}}},
+            "service.envs",
+            "set by the VideoAnalyticsPipeline",
+        ),
+        ({"service": {**PIPELINE["service"], "replicas": 0}}, "service.replicas", "greater than or equal to 1"),
+        ({"task": {**PIPELINE["task"], "labels": {"version": "1"}}}, "task.labels", "algoCabinName"),
+        ({"task": {**PIPELINE["task"], "restart_policy": "SOMETIMES"}}, "task.restart_policy", "'NEVER' or 'ALWAYS'"),
+        ({"streams": {"gate": {"url": "rtsp://x", "resolution": ""}}}, "streams.dict[", "at least 1 character"),
+        (
+            {"streams": [{"url": "rtsp://x", "resolution": "P"}, {"url": "rtsp://x", "resolution": "Q"}]},
+            "(args)",
+            "same url",
+        ),
+    ],
+)
+def test_pipeline_bad_input_names_the_field_and_rule_before_any_registration(
+    mocks: Mocks, overrides: dict[str, Any], field: str, rule: str
+) -> None:
+    with pytest.raises(ComponentArgsError) as error:
+        VideoAnalyticsPipeline("gates", {**PIPELINE, **overrides})
+    message = str(error.value)
+    assert message.startswith("VideoAnalyticsPipeline 'gates': invalid arguments: ")
+    assert field in message and rule in message, message
+    assert mocks.created == []
