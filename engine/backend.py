@@ -200,6 +200,7 @@ class FileBackend:
         self.url = url
         self.root = backend_root(url)
         self.state_dir = self.root / BOOKKEEPING_DIR
+        self._layout_ok = False
 
     @classmethod
     def open(cls, cli_url: str | None = None, project: Project | None = None) -> FileBackend:
@@ -221,18 +222,23 @@ class FileBackend:
 
     # layout -------------------------------------------------------------------------------------
     def ensure_layout(self) -> None:
-        """Refuse Pulumi's legacy (unscoped) layout; write ``meta.yaml`` for a new backend."""
+        """Refuse Pulumi's legacy (unscoped) layout; write ``meta.yaml`` for a new backend.
+
+        Checked once per backend object: it is called before every state write."""
+        if self._layout_ok:
+            return
         meta = self.state_dir / "meta.yaml"
         if meta.is_file():
             doc = parse_yaml(meta.read_text(encoding="utf-8"), str(meta)) or {}
             version = doc.get("version") if isinstance(doc, dict) else None
             if version != META_VERSION:
                 raise self._legacy_error(f"{meta} has version {version!r}")
-            return
-        stacks = self.state_dir / "stacks"
-        if stacks.is_dir() and any(p.is_file() and p.suffix == ".json" for p in stacks.iterdir()):
-            raise self._legacy_error(f"{stacks} holds stacks that are not project-scoped")
-        atomic_write(meta, dump_yaml({"version": META_VERSION}))
+        else:
+            stacks = self.state_dir / "stacks"
+            if stacks.is_dir() and any(p.is_file() and p.suffix == ".json" for p in stacks.iterdir()):
+                raise self._legacy_error(f"{stacks} holds stacks that are not project-scoped")
+            atomic_write(meta, dump_yaml({"version": META_VERSION}))
+        self._layout_ok = True
 
     def _legacy_error(self, detail: str) -> BackendError:
         return BackendError(
