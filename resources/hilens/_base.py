@@ -12,7 +12,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pulumi.dynamic import ReadResult
@@ -21,7 +22,8 @@ from pydantic import AfterValidator, BaseModel
 from aicompute.provider.config import ProviderSettings
 from aicompute.provider.errors import ApiError, NotFound, WaitError
 from aicompute.provider.generic import GenericProvider
-from aicompute.provider.hilens import HiLensClient
+from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
+from aicompute.provider.paging import offset_pages
 from aicompute.provider.waiters import Waiter, wait_until_gone
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
@@ -106,6 +108,21 @@ def present(what: str, fetch: Callable[[], dict[str, Any] | None]) -> Waiter[dic
     return Waiter(what=what, fetch=fetch, state=lambda _: "present", target={"present"})
 
 
+DEFAULT_WORKSPACE = "0"  # the main account's default workspace: no program creates or deletes it
+
+
+def list_items(
+    api: HiLensClient, suffix: str, items: str, limit: int, params: Mapping[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every item of the ``/v3`` list at ``suffix`` (``offset`` an item offset, ``count`` the total)."""
+    return offset_pages(partial(api.get, suffix), items, limit, total="count", params=params)
+
+
+def list_workspaces(api: HiLensClient, limit: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
+    """Every HiLens workspace, the default ``"0"`` included (§5.8.1, pages of at most 100)."""
+    return list_items(api, "ai-mgr/workspaces", "workspaces", limit)
+
+
 UNRECORDED = "(not recorded: imported)"
 """What an import reads for a create-only input the API never returns."""
 
@@ -114,10 +131,10 @@ class HiLensProvider(GenericProvider[ArgsT, HiLensClient], Generic[ArgsT]):
     def open_client(self, settings: ProviderSettings) -> HiLensClient:
         return HiLensClient(settings)
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read_result(self, id_: str, live: dict[str, Any] | None, props: Mapping[str, Any]) -> ReadResult:
         """As the generic read; an import (no inputs recorded yet) marks the create-only inputs the
         API never returns as ``UNRECORDED``."""
-        result = super().read(id_, props)
+        result = super().read_result(id_, live, props)
         if result.id and not any(props.get(key) is not None for key in self.input_names()):
             for values in (result.outs, result.inputs):
                 for key in sorted(self.fields.create_only & self.fields.write_only):
@@ -180,6 +197,8 @@ class EntriesProvider(HiLensProvider[EntriesT], Generic[EntriesT]):
     collection: str  # path segment: configmaps | secrets
     envelope: str  # body key: configmap | secret
     entries: str  # list key: configs | secrets
+    list_limit: int  # the largest page the list accepts
+    list_platforms: tuple[str | None, ...]  # the ?provider= values that together list every object
 
     def create_resource(self, api: HiLensClient, args: EntriesT, timeout: float) -> str:
         body = self.body(args)
@@ -197,21 +216,35 @@ class EntriesProvider(HiLensProvider[EntriesT], Generic[EntriesT]):
         answer = self._fetch(api, resource_id)()
         if answer is None:
             return None
-        live = answer.get(self.envelope) or {}
+        return self.live(answer.get(self.envelope) or {}, answer.get("workspace_id"), resource_id)
+
+    def list_live(self, api: HiLensClient) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The list is per workspace (the default one when none is given), its items the objects a
+        GET answers: a call per workspace (and platform) plus pages."""
+        for workspace in list_workspaces(api, self.page_size(PAGE_SIZE)):
+            workspace_id = str(workspace.get("workspace_id"))
+            for platform in self.list_platforms:
+                params = {"workspace_id": workspace_id, **({"provider": platform} if platform else {})}
+                limit = self.page_size(self.list_limit)
+                for item in list_items(api, f"ai-mgr/{self.collection}", self.collection, limit, params):
+                    yield str(item["id"]), self.live(item, workspace_id, str(item["id"]))
+
+    def live(self, item: Mapping[str, Any], workspace_id: Any, resource_id: str) -> dict[str, Any]:
+        """An object (a GET answer's envelope or a list item) in ``workspace_id`` as outputs."""
         result: dict[str, Any] = {
-            "name": live.get("name"),
-            "description": live.get("description") or "",
-            "data": {str(e.get("key")): str(e.get("value") or "") for e in live.get(self.entries) or []},
-            "tags": tag_dict(live.get("tags")),
-            "workspace_id": live.get("workspace_id") or answer.get("workspace_id"),
-            "project_id": live.get("project_id"),
-            "created_at": live.get("created_at"),
-            "updated_at": live.get("updated_at"),
+            "name": item.get("name"),
+            "description": item.get("description") or "",
+            "data": {str(e.get("key")): str(e.get("value") or "") for e in item.get(self.entries) or []},
+            "tags": tag_dict(item.get("tags")),
+            "workspace_id": item.get("workspace_id") or workspace_id,
+            "project_id": item.get("project_id"),
+            "created_at": item.get("created_at"),
+            "updated_at": item.get("updated_at"),
         }
         platform = platform_of(resource_id)
         if platform is not None:
             result["provider"] = platform
-        return {**result, **self.extra_live(live)}
+        return {**result, **self.extra_live(item)}
 
     def update_resource(
         self, api: HiLensClient, resource_id: str, old: EntriesT, new: EntriesT, changed: frozenset[str], timeout: float

@@ -24,7 +24,7 @@ from pydantic import AfterValidator, ConfigDict, Field
 from aicompute.provider.generic import Fields
 from aicompute.provider.timeouts import Timeouts
 from aicompute.resources.base import DynamicResource
-from aicompute.resources.hilens._base import EntriesArgs, EntriesProvider, Platform, Tags, as_pairs, matching
+from aicompute.resources.hilens._base import PLATFORMS, EntriesArgs, EntriesProvider, Platform, Tags, as_pairs, matching
 
 NAME_RULE = (
     "4-64 characters: letters, digits, Chinese, '_' and '-', starting with a lowercase letter, not ending with '-'"
@@ -68,6 +68,8 @@ class ConfigMapProvider(EntriesProvider[ConfigMapArgs]):
     kind = "HiLens configmap"
     args_model = ConfigMapArgs
     collection, envelope, entries = "configmaps", "configmap", "configs"
+    list_limit = 1000  # §5.4.1: 1~1000
+    list_platforms = PLATFORMS  # the list shows one platform's configmaps, hilens when not given
     fields = Fields(
         create_only=frozenset({"name", "workspace_id", "provider"}),
         updatable=frozenset({"data", "description", "tags", "type"}),

@@ -33,7 +33,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -51,7 +51,7 @@ from pydantic import (
 
 from aicompute.provider.errors import WaitFailed
 from aicompute.provider.generic import Fields, is_unknown, prune, restrict
-from aicompute.provider.hilens import HiLensClient
+from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
 from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
@@ -60,6 +60,7 @@ from aicompute.resources.hilens._base import (
     HiLensProvider,
     Platform,
     as_pairs,
+    list_items,
     matching,
     platform_of,
     tag_list,
@@ -527,6 +528,12 @@ class DeploymentProvider(HiLensProvider[DeploymentArgs]):
         if platform is not None:
             result["provider"] = platform
         return result
+
+    # Tags come from a call per deployment and list items may lack node_num and result (§5.3.1):
+    # ids only, each read one by one.
+    def list_ids(self, api: HiLensClient) -> Iterator[str]:
+        listed = list_items(api, "ai-mgr/deployments", "deployments", self.page_size(PAGE_SIZE))
+        return (str(deployment["id"]) for deployment in listed)
 
     def update_resource(
         self,

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -42,7 +42,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
-from aicompute.provider.hilens import HiLensClient
+from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
 from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
@@ -52,6 +52,8 @@ from aicompute.resources.hilens._base import (
     Platform,
     Tags,
     as_pairs,
+    list_items,
+    list_workspaces,
     matching,
     platform_of,
     present,
@@ -196,8 +198,8 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
         package = self._packages.pop(str(result.id), None)
         return CreateResult(result.id, {**(result.outs or {}), "package": package})
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        result = super().read(id_, props)
+    def read_result(self, id_: str, live: dict[str, Any] | None, props: Mapping[str, Any]) -> ReadResult:
+        result = super().read_result(id_, live, props)
         if result.id:
             result.outs = {**(result.outs or {}), "package": props.get("package")}
         return result
@@ -289,6 +291,14 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
             result[key] = live.get(key)
         result["firmware_status"] = None if live.get("firmware_status") is None else str(live["firmware_status"])
         return result
+
+    # List items lack log_configs, enable_gpu/npu, event_validity_period and the tags (§5.1.1):
+    # ids only (the list is per workspace, the default one when none is given), each read one by one.
+    def list_ids(self, api: HiLensClient) -> Iterator[str]:
+        limit = self.page_size(PAGE_SIZE)
+        for workspace in list_workspaces(api, limit):
+            params = {"workspace_id": str(workspace.get("workspace_id"))}
+            yield from (str(node["id"]) for node in list_items(api, "ai-mgr/nodes", "nodes", limit, params))
 
     def update_resource(
         self,

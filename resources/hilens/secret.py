@@ -107,6 +107,8 @@ class SecretProvider(EntriesProvider[SecretArgs]):
     kind = "HiLens secret"
     args_model = SecretArgs
     collection, envelope, entries = "secrets", "secret", "secrets"
+    list_limit = 100  # §5.6.1: 1~100
+    list_platforms = (None,)  # without provider the list shows both platforms' secrets
     fields = Fields(
         create_only=frozenset({"name", "workspace_id", "provider"}),
         updatable=frozenset({"data", "description", "tags"}),
@@ -127,9 +129,9 @@ class SecretProvider(EntriesProvider[SecretArgs]):
         data = {key: known.get(key, UNREADABLE) for key in live.get("data") or {}}
         return {**live, "data": data}
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def read_result(self, id_: str, live: dict[str, Any] | None, props: Mapping[str, Any]) -> ReadResult:
         """A key whose stored value changed since this stack wrote it is ``UNREADABLE``."""
-        result = super().read(id_, props)
+        result = super().read_result(id_, live, props)
         if not result.id or result.outs is None:
             return result
         recorded = props.get("data_revisions")

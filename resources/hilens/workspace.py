@@ -15,18 +15,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any
 
 import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.provider.generic import Fields
-from aicompute.provider.hilens import HiLensClient
+from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
 from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import wait_until_gone
 from aicompute.resources.base import DynamicResource
-from aicompute.resources.hilens._base import HiLensProvider, matching, present
+from aicompute.resources.hilens._base import DEFAULT_WORKSPACE, HiLensProvider, list_workspaces, matching, present
 
 # The API states no rule for workspace names; the device-name rule (seed table 5-11) is used.
 NAME_RULE = "1-64 characters: letters, digits, Chinese, '-' and '_'"
@@ -56,6 +56,24 @@ class WorkspaceArgs(BaseModel):
         return str(int(value)) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
+def _live(workspace: Mapping[str, Any], resource_id: str) -> dict[str, Any]:
+    """A workspace (a GET answer or a list item) as this resource's outputs."""
+    return {
+        "name": workspace.get("name"),
+        "description": workspace.get("description") or "",
+        "enterprise_project_id": _text(workspace.get("enterprise_project_id")),
+        "enterprise_project_name": workspace.get("enterprise_project_name"),
+        "workspace_id": _text(workspace.get("workspace_id")) or resource_id,
+        "ma_workspace_id": workspace.get("ma_workspace_id"),
+        "project_id": workspace.get("project_id"),
+        "owner": _text(workspace.get("owner")),
+        "user_id": workspace.get("user_id"),
+        "used_flag": workspace.get("used_flag"),
+        "create_time": workspace.get("create_time"),
+        "update_time": workspace.get("update_time"),
+    }
+
+
 class WorkspaceProvider(HiLensProvider[WorkspaceArgs]):
     kind = "HiLens workspace"
     args_model = WorkspaceArgs
@@ -82,22 +100,15 @@ class WorkspaceProvider(HiLensProvider[WorkspaceArgs]):
 
     def read_resource(self, api: HiLensClient, resource_id: str) -> dict[str, Any] | None:
         live = api.get_or_none(f"ai-mgr/workspaces/{resource_id}")
-        if live is None:
-            return None
-        return {
-            "name": live.get("name"),
-            "description": live.get("description") or "",
-            "enterprise_project_id": _text(live.get("enterprise_project_id")),
-            "enterprise_project_name": live.get("enterprise_project_name"),
-            "workspace_id": _text(live.get("workspace_id")) or resource_id,
-            "ma_workspace_id": live.get("ma_workspace_id"),
-            "project_id": live.get("project_id"),
-            "owner": _text(live.get("owner")),
-            "user_id": live.get("user_id"),
-            "used_flag": live.get("used_flag"),
-            "create_time": live.get("create_time"),
-            "update_time": live.get("update_time"),
-        }
+        return None if live is None else _live(live, resource_id)
+
+    def list_live(self, api: HiLensClient) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The list's items are the workspace detail (§5.8.1); the default workspace is the
+        platform's own, not an object a program could manage, and is left out."""
+        for workspace in list_workspaces(api, self.page_size(PAGE_SIZE)):
+            workspace_id = _text(workspace.get("workspace_id"))
+            if workspace_id and workspace_id != DEFAULT_WORKSPACE:
+                yield workspace_id, _live(workspace, workspace_id)
 
     def update_resource(
         self,

@@ -17,12 +17,18 @@ from typing import Any
 import pytest
 
 from aicompute.provider.generic import GenericProvider
+from aicompute.resources.hilens.config_map import ConfigMapProvider
+from aicompute.resources.hilens.deployment import DeploymentProvider
+from aicompute.resources.hilens.device import DeviceProvider
+from aicompute.resources.hilens.secret import SecretProvider
+from aicompute.resources.hilens.workspace import WorkspaceProvider as HiLensWorkspaceProvider
 from aicompute.resources.modelarts.inference_service import InferenceServiceProvider
 from aicompute.resources.modelarts.model import ModelProvider
 from aicompute.resources.modelarts.network import NetworkProvider
 from aicompute.resources.modelarts.node_pool import NodePoolProvider
 from aicompute.resources.modelarts.resource_pool import ResourcePoolProvider
 from aicompute.resources.modelarts.workspace import WorkspaceProvider
+from tests.support.hilens import online_device
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.pools import CPU, CPU8, create_network
 from tests.support.providers import checked, configured, last_seq
@@ -99,6 +105,57 @@ def services(localcloud: LocalCloudProcess, project: Credentials) -> Made:
     return create(InferenceServiceProvider, localcloud, project, props)
 
 
+# HiLens -----------------------------------------------------------------------------------------
+def hilens_workspaces(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    props = [{"name": f"edge-ws-{n}", "description": f"w{n}"} for n in range(3)]
+    return create(HiLensWorkspaceProvider, localcloud, project, props)
+
+
+def entries(provider_class: type[Provider]) -> Callable[[LocalCloudProcess, Credentials], Made]:
+    """Three objects in the default workspace and one of the other platform in a new workspace."""
+
+    def make(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+        workspace = create(HiLensWorkspaceProvider, localcloud, project, [{"name": "entries-ws"}])[0][0]
+        props = [{"name": f"entries-{n}", "data": {"k": f"v{n}"}, "tags": {"n": str(n)}} for n in range(3)]
+        other = {"name": "entries-ief", "data": {"k": "v"}, "workspace_id": workspace, "provider": "ief"}
+        return create(provider_class, localcloud, project, [*props, other])
+
+    return make
+
+
+def per_workspace(made: Made, platforms: tuple[str | None, ...]) -> int:
+    """One page of workspaces (the default and the one made), then a list per workspace and platform."""
+    workspaces = {"0", *(str(outs["workspace_id"]) for _, outs in made)}
+    count = {
+        (w, p): sum(1 for _, o in made if o["workspace_id"] == w and p in (None, o["provider"]))
+        for w in workspaces
+        for p in platforms
+    }
+    return 1 + sum(pages(n) for n in count.values())
+
+
+def devices(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    return create(DeviceProvider, localcloud, project, [{"name": f"dev-list-{n}"} for n in range(3)])
+
+
+CONFIGS = {"host_network": False, "restart_policy": "Always"}
+
+
+def deployments(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    device = online_device(localcloud, project, "gw-list")
+    app = {
+        "name": "detector",
+        "app_url": "swr.cn-north-4.myhuaweicloud.com/edge/detector:1.0",
+        "version": "1.0.0",
+        "resources": {"limits": {"cpu": 0.1, "memory": 64.0}},
+    }
+    props = [
+        {"name": f"dep-list-{n}", "source": "userdefined", "apps": [app], "configs": CONFIGS, "node_ids": [device]}
+        for n in range(3)
+    ]
+    return create(DeploymentProvider, localcloud, project, props)
+
+
 # One page of workspaces ("0" only), the pool list per workspace and status, then per pool its
 # node-pool list and its node pages.
 POOL_LISTS = 1 + 2
@@ -113,6 +170,14 @@ CASES = {
     "modelarts.NodePool": Case(
         NodePoolProvider, node_pools, lambda made: POOL_LISTS + 1 + pages(1 + sum(len(o["nodes"]) for _, o in made))
     ),
+    "hilens.Workspace": Case(HiLensWorkspaceProvider, hilens_workspaces, lambda made: pages(len(made) + 1)),
+    "hilens.ConfigMap": Case(
+        ConfigMapProvider, entries(ConfigMapProvider), lambda m: per_workspace(m, ("hilens", "ief"))
+    ),
+    "hilens.Secret": Case(SecretProvider, entries(SecretProvider), lambda made: per_workspace(made, (None,))),
+    # The devices list is per workspace: one page of workspaces ("0"), then the devices' pages.
+    "hilens.Device": Case(DeviceProvider, devices, lambda made: 1 + pages(len(made)), live=False),
+    "hilens.Deployment": Case(DeploymentProvider, deployments, lambda made: pages(len(made)), live=False),
     "modelarts.Workspace": Case(WorkspaceProvider, workspaces, lambda made: pages(len(made) + 1), live=False),
     "modelarts.Model": Case(ModelProvider, models, lambda made: pages(len(made)), live=False),
     "modelarts.InferenceService": Case(InferenceServiceProvider, services, lambda made: pages(len(made)), live=False),
