@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, cast
 
 import pulumi
-from pydantic import AfterValidator, Field, TypeAdapter, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, ValidationInfo, field_validator
 
 from aicompute.resources.hilens import (
     ConfigMap,
@@ -162,12 +162,20 @@ class EdgeFleet(Component, name="EdgeFleet"):
         self.workspace = Workspace(f"{name}-workspace", **_inputs(fleet.workspace), opts=self.child_opts())
         workspace_id = self.workspace.id
         self.devices = {
-            key: Device(f"{name}-device-{key}", **_inputs(spec), workspace_id=workspace_id, opts=self.child_opts())
+            key: Device(
+                f"{name}-device-{key}",
+                **_inputs(spec, exclude={"workspace_id"}),
+                workspace_id=workspace_id,
+                opts=self.child_opts(),
+            )
             for key, spec in sorted(fleet.devices.items())
         }
         self.config_maps = {
             key: ConfigMap(
-                f"{name}-configmap-{key}", **_inputs(spec), workspace_id=workspace_id, opts=self.child_opts()
+                f"{name}-configmap-{key}",
+                **_inputs(spec, exclude={"workspace_id"}),
+                workspace_id=workspace_id,
+                opts=self.child_opts(),
             )
             for key, spec in sorted(fleet.config_maps.items())
         }
@@ -223,9 +231,11 @@ class EdgeFleet(Component, name="EdgeFleet"):
         )
 
 
-def _inputs(spec: Any, exclude: set[str] | None = None) -> dict[str, Any]:
-    """A resource's inputs from its checked Args: what the program gave, in the API's JSON shapes."""
-    dumped: dict[str, Any] = spec.model_dump(mode="json", exclude_unset=True, exclude=exclude)
+def _inputs(spec: BaseModel, exclude: set[str] | None = None) -> dict[str, Any]:
+    """A resource's inputs from its checked Args, defaults included, as its provider's check
+    writes them: a preview whose inputs hold unknowns (a new device's id) is diffed unchecked, so
+    a default left out would look like a change."""
+    dumped: dict[str, Any] = spec.model_dump(mode="json", exclude=exclude)
     return dumped
 
 

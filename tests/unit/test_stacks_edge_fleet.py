@@ -107,7 +107,11 @@ def test_every_object_is_in_the_workspace_and_the_deployment_targets_every_devic
         assert inputs["fleet-configmap-settings"]["name"] == "fleet-settings"
         deployment = inputs["fleet-deployment"]
         assert sorted(deployment["node_ids"]) == ["hilens-fleet-device-cam-1", "hilens-fleet-device-cam-2"]
-        assert "cluster_id" not in deployment and deployment["apps"][0]["name"] == "detector"
+        assert (
+            deployment.get("cluster_id") is None
+            and deployment["replicas"] == 1
+            and deployment["apps"][0]["name"] == "detector"
+        )
 
     return fleet.deployment_id.apply(check)
 

@@ -1,0 +1,131 @@
+"""examples/edge-fleet by the aicompute CLI against localcloud: up, a no-change preview, a device
+added by stack config (created, and the running deployment updated in place to include it, every
+other object untouched), destroy leaving nothing on the platform; the secret never in plaintext."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aicompute.engine.project import ObjectValue, load_project, load_stack_settings, save_stack_settings
+from tests.support.api import SignedApi, signed_json, signed_request
+from tests.support.engine_cli import EXAMPLES, EngineCli
+from tests.support.hilens import connect
+from tests.support.localcloud import Credentials, LocalCloudProcess
+from tests.support.providers import last_seq, mutating_calls
+
+TOKEN = "edge-fleet-token-5f3a9c"
+DEVICES = {"cam-lobby": {"description": "lobby camera"}, "cam-gate": {"description": "gate camera"}}
+
+
+def _listing(localcloud: LocalCloudProcess, project: Credentials, kind: str, **params: str) -> list[dict[str, Any]]:
+    items = signed_json(localcloud, project, "GET", f"v3/ai-mgr/{kind}", params=params)[kind]
+    return [item for item in items if not (kind == "workspaces" and item["name"] == "default")]
+
+
+def _gone(localcloud: LocalCloudProcess, project: Credentials, kind: str, object_id: str) -> bool:
+    return signed_request(localcloud, project, "GET", f"v3/ai-mgr/{kind}/{object_id}").status_code == 404
+
+
+@contextmanager
+def _agent(localcloud: LocalCloudProcess, project: Credentials) -> Iterator[None]:
+    """While inside, localcloud's edge agent connects every device of the project as soon as it is
+    registered, in any workspace (a device list shows one workspace's devices)."""
+    stop = threading.Event()
+
+    def run() -> None:
+        with SignedApi(localcloud, project) as api:
+            while not stop.is_set():
+                for workspace in api.request("GET", "v3/ai-mgr/workspaces").json().get("workspaces", []):
+                    params = {"workspace_id": workspace["workspace_id"]}
+                    for node in api.request("GET", "v3/ai-mgr/nodes", params=params).json().get("nodes", []):
+                        if node["state"] == "UNCONNECTED":
+                            connect(localcloud, project, node["id"])
+                stop.wait(0.05)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def _set_devices(cli: EngineCli, devices: dict[str, Any]) -> None:
+    """``edge-fleet:devices`` as a structured value in ``Pulumi.dev.yaml``."""
+    settings = load_stack_settings(load_project(cli.project_dir), cli.stack)
+    settings.config["edge-fleet:devices"] = ObjectValue(devices)
+    save_stack_settings(settings)
+
+
+def _planned(cli: EngineCli) -> dict[str, dict[str, Any]]:
+    """``preview --json``'s steps by resource name."""
+    steps = json.loads(cli.run("preview", "--json").stdout)["steps"]
+    return {step["urn"].rsplit("::", 1)[1]: step for step in steps}
+
+
+@pytest.mark.slow
+def test_edge_fleet_example_lifecycle(tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials) -> None:
+    cli = EngineCli(tmp_path, "edge-fleet", source=EXAMPLES)
+    cli.init(
+        **{
+            "aicompute:endpoint": localcloud.url,
+            "aicompute:projectId": project.project_id,
+            "aicompute:accessKey": project.access_key,
+            "aicompute:pollInterval": "0.02",
+        }
+    )
+    cli.set_secret("aicompute:secretKey", project.secret_key)
+    cli.set_secret("edge-fleet:apiToken", TOKEN)
+    _set_devices(cli, DEVICES)
+
+    with _agent(localcloud, project):
+        cli.run("up", "--yes", timeout=300)
+    [workspace] = _listing(localcloud, project, "workspaces")
+    assert workspace["name"] == "edge-fleet-ws"
+    in_workspace = {"workspace_id": workspace["workspace_id"]}
+    nodes = {node["name"]: node["id"] for node in _listing(localcloud, project, "nodes", **in_workspace)}
+    [deployment] = _listing(localcloud, project, "deployments")
+    assert set(nodes) == set(DEVICES)
+    assert deployment["state"] == "RUNNING" and sorted(deployment["node_ids"]) == sorted(nodes.values())
+    [config_map] = _listing(localcloud, project, "configmaps", **in_workspace)
+    [secret] = _listing(localcloud, project, "secrets", **in_workspace)
+    assert TOKEN not in cli.state_text()
+    outputs = json.loads(cli.run("stack", "output", "--json").stdout)
+    assert outputs["device_ids"] == {"cam-lobby": nodes["cam-lobby"], "cam-gate": nodes["cam-gate"]}
+    assert outputs["deployment_id"] == deployment["id"] and outputs["device_packages"] == "[secret]"
+    cli.run("preview", "--expect-no-changes")
+
+    _set_devices(cli, {**DEVICES, "cam-dock": {"description": "loading dock camera"}})
+    plan = _planned(cli)
+    changed = {name: step["op"] for name, step in plan.items() if step["op"] != "same"}
+    assert changed == {"fleet-device-cam-dock": "create", "fleet-deployment": "update"}
+    assert plan["fleet-device-cam-lobby"]["op"] == plan["fleet-device-cam-gate"]["op"] == "same"
+    assert plan["fleet-deployment"]["diffReasons"] == ["node_ids"]
+
+    since = last_seq(localcloud)
+    with _agent(localcloud, project):
+        cli.run("up", "--yes", "--skip-preview", timeout=300)
+    added = {node["name"]: node["id"] for node in _listing(localcloud, project, "nodes", **in_workspace)}
+    [rolled] = _listing(localcloud, project, "deployments")
+    assert rolled["id"] == deployment["id"] and rolled["state"] == "RUNNING"
+    assert sorted(rolled["node_ids"]) == sorted(added.values()) and len(added) == 3
+    base = f"/v3/{project.project_id}/ai-mgr"
+    calls = [(c["method"], c["path"]) for c in mutating_calls(localcloud, since) if c["path"].startswith(base)]
+    assert calls == [("POST", f"{base}/nodes"), ("PUT", f"{base}/deployments/{deployment['id']}/nodes")]
+    cli.run("preview", "--expect-no-changes")
+
+    cli.run("destroy", "--yes", timeout=300)
+    assert _listing(localcloud, project, "workspaces") == [] and _listing(localcloud, project, "deployments") == []
+    objects = [("nodes", node_id) for node_id in added.values()]
+    objects += [("configmaps", config_map["id"]), ("secrets", secret["id"]), ("deployments", deployment["id"])]
+    assert [thing for thing in objects if not _gone(localcloud, project, *thing)] == []
+    assert cli.resources() == {}
+    assert TOKEN not in cli.state_text()
