@@ -238,7 +238,7 @@ def check_resources(
         resource = managed.resource
         try:
             result = future.result()
-            drift = compare(managed.provider, resource, result.id or "", dict(result.inputs or result.outs or {}))
+            drift = compare(managed.provider, resource, result.id or "", dict(result.outs or {}))
         except Exception as error:  # a provider raises whatever its platform client raises
             report.errors.append(
                 DriftError(

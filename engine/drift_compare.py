@@ -1,9 +1,10 @@
 """What drift is, and how one resource's state is compared with what its provider reads back.
 
 A resource has drifted when the provider's ``read`` of it answers an empty id (deleted out of band),
-or inputs that the provider's own diff (``changed_keys``: restricted to what the program set,
-normalised, order-free where set-like) finds different from the state's inputs — exactly what
-``aicompute preview --refresh`` would propose to change back, without running the program.
+or outputs that the provider's own diff (``changed_keys``: restricted to what the program set,
+normalised, order-free where set-like) finds different from the state's inputs — exactly the
+comparison ``aicompute preview --refresh`` makes (the refreshed outputs against the program's
+inputs), with the state's inputs standing for the program's, which is not run.
 
 Each changed input is broken down into property paths (``tags.env``, ``ports[0].port``) with the
 state's and the live value. A secret input — one the state holds as a Pulumi secret, or one the
@@ -25,7 +26,7 @@ from aicompute.engine.properties import MASK
 from aicompute.engine.state import ResourceState
 from aicompute.engine.urn import parse_urn
 from aicompute.engine.values import PROVIDER_KEY, contains_secrets, reveal
-from aicompute.provider.generic import GenericProvider
+from aicompute.provider.generic import GenericProvider, prune, restrict
 
 DriftKind = Literal["changed", "deleted"]
 
@@ -156,21 +157,22 @@ def _differs(state: Any, live: Any) -> bool:
 
 
 def compare(
-    provider: ResourceProvider, resource: ResourceState, read_id: str, live_inputs: Mapping[str, Any]
+    provider: ResourceProvider, resource: ResourceState, read_id: str, live: Mapping[str, Any]
 ) -> ResourceDrift | None:
-    """The drift of ``resource`` given what its provider's ``read`` answered (id and inputs); None
-    when it is in sync."""
+    """The drift of ``resource`` given what its provider's ``read`` answered: the id (empty: gone)
+    and the outputs, which the provider's diff compares with the state's inputs as a preview after
+    a refresh would. None when it is in sync."""
     if not read_id:
         return ResourceDrift(resource.urn, resource.type, resource.id, "deleted")
     wanted = state_inputs(resource)
-    changed = changed_inputs(provider, resource.id, live_inputs, wanted)
+    changed = changed_inputs(provider, resource.id, live, wanted)
     if not changed:
         return None
     secrets = secret_inputs(provider, resource)
     unordered = provider.fields.set_like if isinstance(provider, GenericProvider) else frozenset()
     properties: list[PropertyDrift] = []
     for key in changed:
-        paths = property_paths(key, wanted.get(key), live_inputs.get(key), key in unordered)
+        paths = property_paths(key, wanted.get(key), live.get(key), key in unordered)
         properties += [_masked(p) if key in secrets else p for p in paths]
     return ResourceDrift(resource.urn, resource.type, resource.id, "changed", tuple(properties))
 
@@ -180,16 +182,26 @@ def _masked(drift: PropertyDrift) -> PropertyDrift:
 
 
 def property_paths(key: str, state: Any, live: Any, unordered: bool = False) -> list[PropertyDrift]:
-    """The leaves where ``state`` and ``live`` differ under ``key`` (the whole key when the values
-    differ only in a way the leaves do not show, e.g. after the provider's normalisation)."""
+    """Where ``state`` and ``live`` differ under ``key``, leaf by leaf: first within what the state
+    sets (so fields the server fills in are not listed), else anywhere (a key added out of band to
+    a map compared whole), else the whole key (values that differ only after the provider's
+    normalisation)."""
+    template = prune(state)
+    return (
+        _leaves(key, state, restrict(live, template, unordered), unordered)
+        or _leaves(key, state, live, unordered)
+        or [PropertyDrift(key, state, live)]
+    )
+
+
+def _leaves(key: str, state: Any, live: Any, unordered: bool) -> list[PropertyDrift]:
     tree = DeepDiff(state, live, ignore_order=unordered, ignore_numeric_type_changes=True, view="tree")
     found: list[PropertyDrift] = []
     for levels in tree.values():
         for level in levels:
             path = join_path(key, level.path(output_format="list"))
             found.append(PropertyDrift(path, _present(level.t1), _present(level.t2)))
-    found.sort(key=lambda p: p.path)
-    return found or [PropertyDrift(key, state, live)]
+    return sorted(found, key=lambda p: p.path)
 
 
 def _present(value: Any) -> Any:

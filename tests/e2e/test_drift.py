@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from jsonschema import Draft202012Validator
 
 from aicompute.engine.drift_report import SCHEMA_VERSION
+from aicompute.resources.modelarts.network import NAME_LABEL, WORKSPACE_LABEL
 from tests.support.api import SignedApi
 from tests.support.engine_cli import EngineCli
 from tests.support.localcloud import Credentials, LocalCloudProcess
@@ -45,7 +45,9 @@ def _stack(tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, 
 def _drift(cli: EngineCli, *args: str, expect: int) -> tuple[str, dict[str, Any], str]:
     """``aicompute drift`` with --json and --markdown: (console output, JSON, Markdown)."""
     report, summary = cli.root / "drift.json", cli.root / "drift.md"
-    result = cli.run("drift", "--stack", cli.stack, "--json", str(report), "--markdown", str(summary), *args, expect=expect)
+    result = cli.run(
+        "drift", "--stack", cli.stack, "--json", str(report), "--markdown", str(summary), *args, expect=expect
+    )
     document = json.loads(report.read_text())
     Draft202012Validator(SCHEMA).validate(document)
     return result.stdout + result.stderr, document, summary.read_text()
@@ -75,7 +77,7 @@ def test_in_sync_after_up_then_changed_and_deleted_out_of_band(
             "configmap": {
                 "name": configmap["name"],
                 "configs": [{"key": "mode", "value": "slow"}, {"key": "level", "value": "3"}],
-                "tags": [{"key": "team", "value": "vision"}],
+                "tags": [{"key": "team", "value": "vision"}, {"key": "owner", "value": "ops"}],
             }
         }
         api.request("PUT", f"v3/ai-mgr/configmaps/{ids['settings']}", json=body).raise_for_status()
@@ -90,13 +92,16 @@ def test_in_sync_after_up_then_changed_and_deleted_out_of_band(
     assert (counts["total_changed"], counts["total_deleted"], counts["total_in_sync"]) == (2, 1, 1)
     by_name = {r["name"]: r for r in document["resources"]}
     assert by_name["network"]["kind"] == "deleted" and by_name["network"]["id"] == ids["network"]
-    assert by_name["settings"]["properties"] == [{"path": "data.mode", "state": "fast", "live": "slow"}]
+    assert by_name["settings"]["properties"] == [
+        {"path": "data.mode", "state": "fast", "live": "slow"},
+        {"path": "tags.owner", "state": None, "live": "ops"},  # added out of band
+    ]
     [secret] = by_name["token"]["properties"]
     assert secret == {"path": "data.token", "state": "[secret]", "live": "[secret]", "secret": True}
 
     assert '~ data.mode: "fast" => "slow"' in console
     assert "Found deleted resources:" in console and "Found changed resources:" in console
-    assert "| `data.mode` | `\"fast\"` | `\"slow\"` |" in summary
+    assert '| `data.mode` | `"fast"` | `"slow"` |' in summary
     assert "| `data.token` | `[secret]` | `[secret]` |" in summary
     assert "### Deleted out of band" in summary and ids["network"] in summary
     for text in (console, json.dumps(document), summary):
@@ -118,16 +123,21 @@ def test_unmanaged_objects_and_a_platform_error(
 ) -> None:
     cli = _stack(tmp_path, localcloud, project, "unm")
     with SignedApi(localcloud, project) as api:
-        body = {"configmap": {"name": "stray-settings", "configs": [{"key": "a", "value": "b"}], "tags": []}}
-        response = api.request("POST", "v3/ai-mgr/configmaps", json=body, params={"provider": "hilens"})
+        body = {
+            "apiVersion": "v1",
+            "kind": "Network",
+            "metadata": {"labels": {NAME_LABEL: "stray-net", WORKSPACE_LABEL: "0"}},
+            "spec": {"cidr": "172.16.0.0/16"},
+        }
+        response = api.request("POST", "v1/networks", json=body)
         response.raise_for_status()
-        stray = str(response.json()["configmap"]["id"])
+        stray = str(response.json()["metadata"]["name"])
 
     console, document, summary = _drift(cli, expect=0)  # without --unmanaged, no listing is judged
     assert document["unmanaged"] == [] and not document["unmanaged_checked"]
     console, document, summary = _drift(cli, "--unmanaged", expect=2)
     unmanaged = {(u["type"], u["id"]) for u in document["unmanaged"]}
-    assert ("pulumi-python:dynamic/hilens:ConfigMap", stray) in unmanaged
+    assert ("pulumi-python:dynamic/modelarts:Network", stray) in unmanaged
     assert not any(u["id"] in _ids(cli).values() for u in document["unmanaged"])
     assert document["summary"]["total_unmanaged"] == len(document["unmanaged"]) and document["resources"] == []
     assert "Found resources not covered by IaC:" in console and stray in console
@@ -142,11 +152,9 @@ def test_unmanaged_objects_and_a_platform_error(
     assert "HTTP 503" in console and "pulumi-python:dynamic/modelarts:Workspace" in console
 
 
-@pytest.mark.parametrize("secret_key", ["wrong-secret-key"])
-def test_bad_credentials_are_an_error(
-    tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, secret_key: str
-) -> None:
+def test_bad_credentials_are_an_error(tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials) -> None:
     cli = _stack(tmp_path, localcloud, project, "crd")
+    secret_key = "wrong-secret-key"
     cli.set_secret("aicompute:secretKey", secret_key)
     result = cli.run("drift", "--stack", cli.stack, expect=1)
     assert "error:" in result.stderr and secret_key not in result.stdout + result.stderr
