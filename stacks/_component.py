@@ -20,8 +20,11 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 T = TypeVar("T")
 
 
-class ComponentArgsError(ValueError):
-    """A component's arguments broke a rule; the message names the component, the field and the rule."""
+class ComponentArgsError(ValueError, pulumi.RunError):
+    """A component's arguments broke a rule; the message names the component, the field and the rule.
+
+    A ``pulumi.RunError``, so the program stops with this message alone (the Pulumi CLI and aicompute
+    print a RunError without the traceback they print for other unhandled exceptions)."""
 
 
 def _unless_output(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
