@@ -15,7 +15,7 @@ from aicompute.resources.base import DynamicResource
 def declare(spec: dict[str, Any]) -> None:
     if "component" in spec:
         stacks = importlib.import_module("aicompute.stacks")
-        getattr(stacks, spec["component"])("bad", **spec.get("args", {}))
+        getattr(stacks, spec["component"])("bad", spec.get("args", {}))
         return
     platform, name = spec["type"].split(":")
     cls = getattr(importlib.import_module(f"aicompute.resources.{platform}"), name)
