@@ -13,6 +13,8 @@
   A new key registers one device and adds it to the running deployment; the others stay as they are.
 * ``apiToken`` (required, a secret: ``aicompute config set --secret apiToken``): the credential
   the detector calls home with, kept in a HiLens secret.
+* ``deploy`` (default true): false registers the devices without the detector. A rollout waits
+  until every device runs it, so on real devices deploy once their agents have connected.
 * ``prefix``, ``image`` and ``logLevel`` have defaults in ``Pulumi.yaml``.
 
 The provider settings come from ``aicompute:*`` config or the environment (``AICOMPUTE_ENDPOINT``,
@@ -31,6 +33,24 @@ devices = config.get_object("devices") or {
     "cam-gate": {"description": "gate camera"},
 }
 
+detector = {
+    "name": f"{prefix}-detector",
+    "source": "userdefined",
+    "description": "the detector on every camera",
+    "configs": {"host_network": True, "restart_policy": "Always"},
+    "apps": [
+        {
+            "name": "detector",
+            "app_url": config.require("image"),
+            "resources": {"limits": {"cpu": 0.5, "memory": 256}},
+            "envs": [
+                {"name": "LOG_LEVEL", "value_from": {"configmap": {"name": f"{prefix}-settings", "key": "LOG_LEVEL"}}},
+                {"name": "API_TOKEN", "value_from": {"secret": {"name": f"{prefix}-token", "key": "api-token"}}},
+            ],
+        }
+    ],
+}
+
 fleet = EdgeFleet(
     "fleet",
     {
@@ -38,29 +58,7 @@ fleet = EdgeFleet(
         "devices": devices,
         "config_maps": {"settings": {"name": f"{prefix}-settings", "data": {"LOG_LEVEL": config.require("logLevel")}}},
         "secrets": {"token": {"name": f"{prefix}-token", "data": {"api-token": config.require_secret("apiToken")}}},
-        "deployment": {
-            "name": f"{prefix}-detector",
-            "source": "userdefined",
-            "description": "the detector on every camera",
-            "configs": {"host_network": True, "restart_policy": "Always"},
-            "apps": [
-                {
-                    "name": "detector",
-                    "app_url": config.require("image"),
-                    "resources": {"limits": {"cpu": 0.5, "memory": 256}},
-                    "envs": [
-                        {
-                            "name": "LOG_LEVEL",
-                            "value_from": {"configmap": {"name": f"{prefix}-settings", "key": "LOG_LEVEL"}},
-                        },
-                        {
-                            "name": "API_TOKEN",
-                            "value_from": {"secret": {"name": f"{prefix}-token", "key": "api-token"}},
-                        },
-                    ],
-                }
-            ],
-        },
+        "deployment": detector if config.require_bool("deploy") else None,
     },
 )
 
