@@ -7,6 +7,7 @@ import typer
 from aicompute import __version__
 from aicompute.engine.cli_deploy import register as register_deploy_commands
 from aicompute.engine.cli_drift import register as register_drift_command
+from aicompute.engine.cli_report import register as register_report_command
 from aicompute.engine.cli_stack import register as register_stack_commands
 
 app = typer.Typer(no_args_is_help=True, help="Infrastructure as code for AI compute.")
@@ -15,6 +16,7 @@ app.add_typer(localcloud_app, name="localcloud")
 register_stack_commands(app)
 register_deploy_commands(app)
 register_drift_command(app)
+register_report_command(app)
 
 
 @app.command()
