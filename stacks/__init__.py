@@ -11,8 +11,12 @@ from typing import Any
 _MODULES = {
     "TrainingPlatform": "training_platform",
     "TrainingPlatformArgs": "training_platform",
+    "NetworkSpec": "training_platform",
+    "PoolSpec": "training_platform",
+    "NodePoolSpec": "training_platform",
     "InferenceEndpoint": "inference_endpoint",
     "InferenceEndpointArgs": "inference_endpoint",
+    "ModelSpec": "inference_endpoint",
     "EdgeFleet": "edge_fleet",
     "EdgeFleetArgs": "edge_fleet",
     "CentralComputeCluster": "central_compute_cluster",

@@ -12,7 +12,9 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
-from aicompute.stacks import InferenceEndpoint, TrainingPlatform
+from aicompute.resources.modelarts import WorkspaceArgs
+from aicompute.resources.modelarts.resource_pool import PoolResource
+from aicompute.stacks import InferenceEndpoint, NetworkSpec, PoolSpec, TrainingPlatform, TrainingPlatformArgs
 from aicompute.stacks._component import ComponentArgsError
 
 CPU = "modelarts.vm.cpu.4ud"
@@ -126,11 +128,16 @@ def test_platform_children_are_parented_linked_and_outputs_registered(recorder: 
     assert registered["node_pool_statuses"] == {"gpu": "Available", "batch": "Available"}
 
 
-def test_platform_passes_options_through(recorder: Recorder) -> None:
+def test_platform_takes_typed_args_and_passes_options_through(recorder: Recorder) -> None:
     def program() -> list[pulumi.Output[Any]]:
         gate = pulumi.CustomResource("test:index:Gate", "gate")
         options = pulumi.ResourceOptions(protect=True, depends_on=[gate])
-        platform = TrainingPlatform("tp", platform_args(node_pools={}), opts=options)
+        typed = TrainingPlatformArgs(
+            workspace=WorkspaceArgs(name="vision-ws"),
+            network=NetworkSpec(name="vision-net", cidr="172.16.0.0/16"),
+            pool=PoolSpec(name="vision-pool", scope=["Train"], resources=[PoolResource(flavor=CPU, count=1)]),
+        )
+        platform = TrainingPlatform("tp", typed, opts=options)
         return [gate.urn, platform.urn]
 
     gate_urn, urn = run(program)
