@@ -157,19 +157,21 @@ class CentralClient(ApiClient):
         except NotFound:
             return None
 
-    def search(self, path: str, body: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    def search(
+        self, path: str, body: Mapping[str, Any] | None = None, page_size: int = PAGE_SIZE
+    ) -> Iterator[dict[str, Any]]:
         """Every record of a CAP ``:search`` (pages ``{pageNumber, pageSize, total, records}``, 1-based)."""
         page = 1
         seen = 0
         while True:
-            data = self.data("POST", path, {**(body or {}), "pageNumber": page, "pageSize": PAGE_SIZE}, safe=True)
+            data = self.data("POST", path, {**(body or {}), "pageNumber": page, "pageSize": page_size}, safe=True)
             data = data if isinstance(data, dict) else {}
             records = data.get("records") or []
             records = [records] if isinstance(records, dict) else records  # some examples print one object
             yield from (record for record in records if isinstance(record, dict))
             seen += len(records)
             total = data.get("total")
-            if not records or len(records) < PAGE_SIZE or (isinstance(total, int) and seen >= total):
+            if not records or len(records) < page_size or (isinstance(total, int) and seen >= total):
                 return
             page += 1
 

@@ -151,6 +151,8 @@ class AlgorithmPackageProvider(CentralProvider[AlgorithmPackageArgs]):
             live["file_package_info"] = _info(file_package) if file_package is not None else None
         return live
 
+    # No list: an id names the encapsulation file only when the resource pushed it, which a search
+    # record cannot tell, so a listing could not give the ids the stacks hold.
     def reconcile_live(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         """The file's url and md5 are never returned: keep the program's while the file exists."""
         wanted = inputs.get("file_package")

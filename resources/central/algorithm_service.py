@@ -21,13 +21,13 @@ API facts (digest ``tbax-central-compute.md`` §10 and §14.7):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from aicompute.provider.central import CentralClient, segment
+from aicompute.provider.central import PAGE_SIZE, CentralClient, segment
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
 from aicompute.provider.timeouts import Timeouts
@@ -136,6 +136,11 @@ class AlgorithmServiceProvider(CentralProvider[AlgorithmServiceArgs]):
                 if isinstance(replica, Mapping)
             ],
         }
+
+    # Search records lack status, gpuQuota and replicasDetail (F.11 against F.13): ids only.
+    def list_ids(self, api: CentralClient) -> Iterator[str]:
+        listed = api.search(f"{SERVICES}:search", page_size=self.page_size(PAGE_SIZE))
+        return (str(record["id"]) for record in listed if record.get("id"))
 
     def update_resource(
         self,

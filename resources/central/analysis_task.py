@@ -28,13 +28,13 @@ API facts (digest ``tbax-central-compute.md`` §11 and §14.8):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from aicompute.provider.central import CentralClient, segment
+from aicompute.provider.central import PAGE_SIZE, CentralClient, segment
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
 from aicompute.provider.timeouts import Timeouts
@@ -154,6 +154,21 @@ def _status(task: Mapping[str, Any]) -> str:
     return str(first(info, "status") or task.get("status") or "")
 
 
+def _live(task: Mapping[str, Any], task_id: str) -> dict[str, Any]:
+    """A task record (the detail or a search record) as this resource's outputs."""
+    info = _info(task)
+    status = _status(task)
+    return {
+        "algo_service_id": task.get("algoServiceId"),
+        "restart_policy": task.get("restartPolicy"),
+        "labels": dict(info.get("labels") or {}),
+        "paused": status == PAUSED,
+        "task_id": str(info.get("id") or task_id),
+        "status": status,
+        "message": first(task, "message", "msg") if status == ERROR else None,
+    }
+
+
 def _reason(task: Mapping[str, Any]) -> str:
     return str(first(task, "message", "msg", "reason") or f"the task is {_status(task)}")
 
@@ -219,19 +234,14 @@ class AnalysisTaskProvider(CentralProvider[AnalysisTaskArgs]):
 
     def read_resource(self, api: CentralClient, resource_id: str) -> dict[str, Any] | None:
         task = self._detail(api, resource_id)
-        if task is None:
-            return None
-        info = _info(task)
-        status = _status(task)
-        return {
-            "algo_service_id": task.get("algoServiceId"),
-            "restart_policy": task.get("restartPolicy"),
-            "labels": dict(info.get("labels") or {}),
-            "paused": status == PAUSED,
-            "task_id": str(info.get("id") or resource_id),
-            "status": status,
-            "message": first(task, "message", "msg") if status == ERROR else None,
-        }
+        return None if task is None else _live(task, resource_id)
+
+    def list_live(self, api: CentralClient) -> Iterator[tuple[str, dict[str, Any]]]:
+        """A G.17 record has the shape of the G.19 detail; ``:search`` pages them."""
+        for task in api.search(f"{TASKS}:search", page_size=self.page_size(PAGE_SIZE)):
+            task_id = str(_info(task).get("id") or "")
+            if task_id:
+                yield task_id, _live(task, task_id)
 
     def update_resource(
         self,

@@ -31,7 +31,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import closing
 from typing import Any
 
@@ -203,6 +203,16 @@ def get_kubeconfig(
     return pulumi.Output.secret(pulumi.Output.all(cluster_code, region_id).apply(fetch))
 
 
+def cluster_codes(api: CentralClient) -> list[str]:
+    """The codes of every cluster (A.4: one unpaged list)."""
+    codes = []
+    for cluster in as_list(api.data("GET", "/CCP/clusters")):
+        metadata = (cluster.get("metadata") or cluster) if isinstance(cluster, dict) else {}
+        if metadata.get("clusterCode"):
+            codes.append(str(metadata["clusterCode"]))
+    return codes
+
+
 class ClusterProvider(CentralProvider[ClusterArgs]):
     kind = "central platform cluster"
     args_model = ClusterArgs
@@ -277,6 +287,10 @@ class ClusterProvider(CentralProvider[ClusterArgs]):
         if isinstance(wanted, str) and wanted.endswith(".x") and _minor(wanted) == _minor(live.get("version")):
             live["version"] = wanted
         return live
+
+    # List items carry no phase (A.21) and the kubeconfig is a call per cluster: ids only.
+    def list_ids(self, api: CentralClient) -> Iterator[str]:
+        return iter(cluster_codes(api))
 
     def update_resource(
         self,

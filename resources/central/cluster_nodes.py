@@ -29,7 +29,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import ReadResult, UpdateResult
+from pulumi.dynamic import UpdateResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from aicompute.provider.central import CentralClient, as_list
@@ -103,9 +103,11 @@ class ClusterNodesProvider(CentralProvider[ClusterNodesArgs]):
         members = _members.get()
         return members if members is not None else split_id(resource_id)[1]
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        with self._group(id_, props):
-            return super().read(id_, props)
+    # No list: a group exists only in its state (the platform lists nodes, not groups), so the
+    # listing could not name it; every group is read one by one, with its members from the state.
+    def read_live(self, api: CentralClient, resource_id: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
+        with self._group(resource_id, props):
+            return self.read_resource(api, resource_id)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         with self._group(id_, olds):

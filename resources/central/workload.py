@@ -32,7 +32,7 @@ API facts (digest ``tbax-central-compute.md`` §6 and §14.4):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 import pulumi
@@ -45,10 +45,13 @@ from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import Waiter, wait_for
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.central._base import CentralProvider, first, wait_gone
+from aicompute.resources.central.cluster import cluster_codes
 from aicompute.resources.modelarts._rules import matching
 
 WORKLOADS = "/CCP/algoservice/workloads"
 PODS = "/CCP/algoservice/pods"
+DEFAULT_NAMESPACE = "default"
+LIST_LIMIT = 1000  # the page size this resource's lookups have always used; B.17 gives no maximum
 READY = "ready"
 
 NAME_RULE = "1-63 characters: letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
@@ -266,6 +269,30 @@ class WorkloadProvider(CentralProvider[WorkloadArgs]):
             labels = {"app": live["name"]}
             live.update(labels=labels, label_selector=dict(labels), container_name=container_name_for(live["name"]))
         return live
+
+    # Workload infos lack the image, resources and pods a read has (B.21 against B.6 and B.7):
+    # ids only, per cluster. The list reads one namespace, "default" when none is given (B.16),
+    # and namespaces cannot be listed: workloads of other namespaces are not found.
+    def list_ids(self, api: CentralClient) -> Iterator[str]:
+        for cluster_code in cluster_codes(api):
+            for info in self._infos(api, cluster_code, DEFAULT_NAMESPACE):
+                yield f"{cluster_code}/{info.get('namespace') or DEFAULT_NAMESPACE}/{info.get('workloadName')}"
+
+    def _infos(self, api: CentralClient, cluster_code: str, namespace: str) -> Iterator[dict[str, Any]]:
+        """The namespace's workload infos, page by page (``pageRequest``, 1-based; ``total``)."""
+        size, number, seen = self.page_size(LIST_LIMIT), 1, 0
+        while True:
+            request = {"pageNumber": number, "pageSize": size}
+            body = {"clusterCode": cluster_code, "namespace": namespace, "pageRequest": request}
+            data = api.data_or_none(WORKLOADS, body)
+            page = data if isinstance(data, dict) else {"pageContent": data}
+            batch = [info for info in as_list(page.get("pageContent")) if isinstance(info, dict)]
+            yield from batch
+            seen += len(batch)
+            total = page.get("total")
+            if len(batch) < size or (isinstance(total, int) and seen >= total):
+                return
+            number += 1
 
     def update_resource(
         self,

@@ -17,6 +17,10 @@ from typing import Any
 import pytest
 
 from aicompute.provider.generic import GenericProvider
+from aicompute.resources.central.algorithm_service import AlgorithmServiceProvider
+from aicompute.resources.central.analysis_task import AnalysisTaskProvider
+from aicompute.resources.central.cluster import ClusterProvider
+from aicompute.resources.central.workload import WorkloadProvider
 from aicompute.resources.hilens.config_map import ConfigMapProvider
 from aicompute.resources.hilens.deployment import DeploymentProvider
 from aicompute.resources.hilens.device import DeviceProvider
@@ -28,6 +32,7 @@ from aicompute.resources.modelarts.network import NetworkProvider
 from aicompute.resources.modelarts.node_pool import NodePoolProvider
 from aicompute.resources.modelarts.resource_pool import ResourcePoolProvider
 from aicompute.resources.modelarts.workspace import WorkspaceProvider
+from tests.support.central import cluster_inputs, running_cluster
 from tests.support.hilens import online_device
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.pools import CPU, CPU8, create_network
@@ -156,6 +161,45 @@ def deployments(localcloud: LocalCloudProcess, project: Credentials) -> Made:
     return create(DeploymentProvider, localcloud, project, props)
 
 
+# central -----------------------------------------------------------------------------------------
+def clusters(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    return create(ClusterProvider, localcloud, project, [cluster_inputs(f"list-{n}") for n in range(3)])
+
+
+def workloads(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    cluster = running_cluster(localcloud, project, "engines")
+    engine = {"cluster_code": cluster, "image": "registry.local/vision/engine:1.0", "replicas": 1}
+    props = [{**engine, "name": f"engine{n}", "resources": {"cpu": 1, "memory": 2}} for n in range(3)]
+    return create(WorkloadProvider, localcloud, project, props)
+
+
+def algorithm_services(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    props = [{"algo_id": f"MEGCITY:{n}", "gpu_type": "NVidia A2", "replicas": 1} for n in range(3)]
+    return create(AlgorithmServiceProvider, localcloud, project, props)
+
+
+def analysis_tasks(localcloud: LocalCloudProcess, project: Credentials) -> Made:
+    service_id = algorithm_services(localcloud, project)[0][0]
+    square = [{"x": 0.0, "y": 1.0}, {"x": 1.0, "y": 1.0}, {"x": 1.0, "y": 0.0}, {"x": 0.0, "y": 0.0}]
+    rule = {
+        "areas": [{"area_id": 0, "area_type": "POLYGON", "points": square}],
+        "destinations": {"HTTPDest": {"url": "https://events.local/report"}},
+        "event_type": "ILLEGAL_ADV",
+    }
+    props = [
+        {
+            "algo_service_id": service_id,
+            "restart_policy": "NEVER",
+            "labels": {"algoCabinName": "megcity-a2", "version": str(n)},
+            "rules": [rule],
+            "stream": {"url": f"iot://10.0.0.{n}/?mode=video", "resolution": "PIXELS_200W"},
+            **({"paused": True} if n == 0 else {}),
+        }
+        for n in range(3)
+    ]
+    return create(AnalysisTaskProvider, localcloud, project, props)
+
+
 # One page of workspaces ("0" only), the pool list per workspace and status, then per pool its
 # node-pool list and its node pages.
 POOL_LISTS = 1 + 2
@@ -178,14 +222,24 @@ CASES = {
     # The devices list is per workspace: one page of workspaces ("0"), then the devices' pages.
     "hilens.Device": Case(DeviceProvider, devices, lambda made: 1 + pages(len(made)), live=False),
     "hilens.Deployment": Case(DeploymentProvider, deployments, lambda made: pages(len(made)), live=False),
+    "central.AnalysisTask": Case(AnalysisTaskProvider, analysis_tasks, lambda made: pages(len(made))),
+    # The cluster list has no pages.
+    "central.Cluster": Case(ClusterProvider, clusters, lambda made: 1, live=False),
+    "central.Workload": Case(WorkloadProvider, workloads, lambda made: 1 + pages(len(made)), live=False),
+    "central.AlgorithmService": Case(
+        AlgorithmServiceProvider, algorithm_services, lambda made: pages(len(made)), live=False
+    ),
     "modelarts.Workspace": Case(WorkspaceProvider, workspaces, lambda made: pages(len(made) + 1), live=False),
     "modelarts.Model": Case(ModelProvider, models, lambda made: pages(len(made)), live=False),
     "modelarts.InferenceService": Case(InferenceServiceProvider, services, lambda made: pages(len(made)), live=False),
 }
 
 
-def gets_since(localcloud: LocalCloudProcess, since: int) -> int:
-    return sum(1 for entry in localcloud.requests(since) if entry["method"] == "GET")
+def reads_since(localcloud: LocalCloudProcess, since: int) -> int:
+    """GETs and CAP searches (POSTs that read), not the central platform's token requests."""
+    log = localcloud.requests(since)
+    reads = [e for e in log if e["method"] == "GET" or str(e["path"]).endswith(":search")]
+    return sum(1 for entry in reads if not str(entry["path"]).startswith("/oauth"))
 
 
 def listing(provider: Provider, live: bool) -> dict[str, Any]:
@@ -209,7 +263,7 @@ def test_listing_matches_single_reads(name: str, localcloud: LocalCloudProcess, 
 
     since = last_seq(localcloud)
     listed = listing(provider, case.live)
-    assert gets_since(localcloud, since) == case.calls(made)
+    assert reads_since(localcloud, since) == case.calls(made)
 
     assert {resource_id for resource_id, _ in made} <= set(listed)
     with provider.client() as api:
