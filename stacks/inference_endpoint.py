@@ -106,9 +106,9 @@ def _field_of(loc: tuple[int | str, ...]) -> str:
 def check_service_rules(name: str, args: InferenceEndpointArgs) -> None:
     """The service's own rules over the values the endpoint will give it (ids not yet known stand in)."""
     values = _service_inputs(args, _PENDING_ID)
-    values["workspace_id"] = _PENDING_ID
-    if args.pool_id is not None:
-        values["pool_name"] = _PENDING_ID
+    for key in ("workspace_id", "pool_name"):
+        if isinstance(values.get(key), pulumi.Output):
+            values[key] = _PENDING_ID
     try:
         InferenceServiceArgs.model_validate(values)
     except ValidationError as error:

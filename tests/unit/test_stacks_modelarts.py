@@ -260,6 +260,7 @@ def test_endpoint_stopped_takes_outputs_as_inputs_and_passes_options(recorder: R
             "set by the InferenceEndpoint",
         ),
         ({"running": "maybe"}, "running", "boolean"),
+        ({"workspace_id": ""}, "workspace_id", "at least 1 character"),
     ],
 )
 def test_endpoint_refuses_bad_arguments_before_registering(
