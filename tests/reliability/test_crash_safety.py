@@ -19,9 +19,9 @@ from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import last_seq, mutating_calls
 
 
-def kill_after_writes(cli: EngineCli, localcloud: LocalCloudProcess, writes: int, *args: str) -> bool:
+def kill_after_writes(cli: EngineCli, localcloud: LocalCloudProcess, writes: int, *args: str) -> str | None:
     """Run ``aicompute ARGS`` and SIGKILL its process group once localcloud has answered ``writes``
-    mutating calls; False when the run ended first."""
+    mutating calls: None; or the run's output when it ended first."""
     since = last_seq(localcloud)
     engine = start_in_group(cli, *args)
     deadline = time.monotonic() + 600
@@ -29,11 +29,28 @@ def kill_after_writes(cli: EngineCli, localcloud: LocalCloudProcess, writes: int
         if engine.poll() is not None:
             output, _ = engine.communicate()
             assert engine.returncode == 0, output
-            return False
+            return output
         assert time.monotonic() < deadline, f"fewer than {writes} writes"
         time.sleep(0.01)
     kill_group(engine)
-    return True
+    assert lock_files(cli), "a killed engine leaves its lock"
+    return None
+
+
+class Rounds:
+    """Runs that may be killed; the first run after a kill must say it broke the killed run's lock."""
+
+    def __init__(self, cli: EngineCli, localcloud: LocalCloudProcess, seed: int) -> None:
+        self.cli, self.localcloud, self.rng = cli, localcloud, random.Random(seed)
+        self.after_kill = False
+
+    def run(self, writes: int, *args: str) -> None:
+        self.check(kill_after_writes(self.cli, self.localcloud, self.rng.randint(1, writes), *args))
+
+    def check(self, output: str | None) -> None:
+        if output is not None and self.after_kill:
+            assert "removed a stale lock" in output, output
+        self.after_kill = output is None
 
 
 def lock_files(cli: EngineCli) -> list[Path]:
@@ -51,21 +68,18 @@ def converge(cli: EngineCli, localcloud: LocalCloudProcess, project: Credentials
 def crash_and_recover(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, size: int, seed: int, rounds: int
 ) -> None:
-    rng = random.Random(seed)
     cli = reliability_stack(tmp_path, localcloud, project, size)
+    runs = Rounds(cli, localcloud, seed)
     writes = resource_count(size) + 2 * size  # posts plus the workloads' and clusters' follow-up calls
-    kills = 0
     for _ in range(rounds):
-        kills += kill_after_writes(cli, localcloud, rng.randint(1, writes), *UP)
-    output = converge(cli, localcloud, project, *UP)
-    if kills:
-        assert "removed a stale lock" in output
+        runs.run(writes, *UP)
+    runs.check(converge(cli, localcloud, project, *UP))
     assert platform_inventory(localcloud, project).count() == resource_count(size)
     cli.run("preview", "--expect-no-changes", timeout=300)
 
     for _ in range(rounds):
-        kill_after_writes(cli, localcloud, rng.randint(1, resource_count(size)), *DESTROY)
-    converge(cli, localcloud, project, *DESTROY)
+        runs.run(resource_count(size), *DESTROY)
+    runs.check(converge(cli, localcloud, project, *DESTROY))
     assert platform_inventory(localcloud, project).count() == 0 and cli.resources() == {}
 
 
