@@ -71,6 +71,6 @@ def drift(
         raise typer.Exit(1) from None
     for line in console_lines(report):
         typer.echo(line)
-    for error in report.errors:
-        typer.echo(f"error: {error.message}", err=True)
+    for failure in report.errors:
+        typer.echo(f"error: {failure.message}", err=True)
     raise typer.Exit(report.exit_code)
