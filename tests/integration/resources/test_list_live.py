@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 
 from aicompute.provider.generic import GenericProvider
+from aicompute.resources.central.algorithm_package import AlgorithmPackageProvider
 from aicompute.resources.central.algorithm_service import AlgorithmServiceProvider
 from aicompute.resources.central.analysis_task import AnalysisTaskProvider
 from aicompute.resources.central.cluster import ClusterProvider
+from aicompute.resources.central.cluster_nodes import ClusterNodesProvider
 from aicompute.resources.central.workload import WorkloadProvider
 from aicompute.resources.hilens.config_map import ConfigMapProvider
 from aicompute.resources.hilens.deployment import DeploymentProvider
@@ -48,7 +50,7 @@ class Case:
     provider: type[Provider]
     make: Callable[[LocalCloudProcess, Credentials], Made]
     calls: Callable[[Made], int]
-    """The GETs one listing costs for what ``make`` made, with pages of ``PAGE``."""
+    """The reads (GETs, CAP searches) one listing costs for what ``make`` made, in pages of ``PAGE``."""
     live: bool = True
     """Whether the type has list_live (else only list_ids)."""
 
@@ -249,6 +251,7 @@ def listing(provider: Provider, live: bool) -> dict[str, Any]:
             listed = provider.list_live(api)
             assert listed is not None
             return dict(listed)
+        assert provider.list_live(api) is None  # its list items lack fields of the single read
         ids = provider.list_ids(api)
         assert ids is not None
         return dict.fromkeys(ids)
@@ -281,11 +284,8 @@ def test_listing_matches_single_reads(name: str, localcloud: LocalCloudProcess, 
     assert not set(listing(stranger, case.live)) & set(listed)
 
 
-def test_a_type_without_a_list_reads_one_by_one() -> None:
-    class Unlisted(NetworkProvider):
-        def list_live(self, api: Any) -> None:
-            return None
-
-    provider = Unlisted()
+@pytest.mark.parametrize("provider_class", [ClusterNodesProvider, AlgorithmPackageProvider])
+def test_types_whose_ids_no_list_gives_are_read_one_by_one(provider_class: type[Provider]) -> None:
+    provider = provider_class()
     assert provider.list_live(None) is None
     assert provider.list_ids(None) is None
