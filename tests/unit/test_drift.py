@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +18,22 @@ from jsonschema import Draft202012Validator
 from pulumi.dynamic import DiffResult, ReadResult, ResourceProvider
 
 from aicompute.engine.backend import FileBackend, StackRef
-from aicompute.engine.drift import ProviderLoader, ProviderLoadError, managed_everywhere, managed_groups, read_listed
+from aicompute.engine.drift import (
+    Managed,
+    ProviderLoader,
+    ProviderLoadError,
+    check_resources,
+    list_types,
+    managed_everywhere,
+    managed_groups,
+    read_listed,
+)
 from aicompute.engine.drift_compare import (
     DriftError,
     DriftReport,
     PropertyDrift,
     ResourceDrift,
+    TypeScan,
     Unmanaged,
     compare,
     property_paths,
@@ -28,6 +41,7 @@ from aicompute.engine.drift_compare import (
 from aicompute.engine.drift_report import console_lines, markdown, to_json
 from aicompute.engine.properties import secret
 from aicompute.engine.state import ResourceState
+from aicompute.provider.errors import ApiError
 from aicompute.resources.hilens.config_map import ConfigMapProvider
 from aicompute.resources.hilens.secret import SecretProvider, revision
 
@@ -259,3 +273,54 @@ def test_errors_win_over_drift_and_an_empty_report_is_in_sync() -> None:
     assert empty.exit_code == 0 and "in sync" in markdown(empty)
     Draft202012Validator(SCHEMA).validate(to_json(empty))
     assert to_json(empty)["summary"]["total_in_sync"] == 2 and "coverage" not in to_json(empty)["summary"]
+
+
+class _CountingConfigMaps(ConfigMapProvider):
+    """Configmaps on a pretend platform: ``listed`` is what the list answers, ``stored`` what a
+    single GET answers; every call is counted."""
+
+    def __init__(self, listed: dict[str, dict[str, Any]], stored: dict[str, dict[str, Any]], fail: bool = False):
+        super().__init__()
+        self.listed, self.stored, self.fail = listed, stored, fail
+        self.calls: list[str] = []
+
+    def client(self) -> Any:
+        return nullcontext(None)
+
+    def list_live(self, api: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        self.calls.append("list")
+        if self.fail:
+            raise ApiError(503, "HIL.0500", "unavailable", method="GET", path="/configmaps")
+        return iter(dict(self.listed).items())
+
+    def read_resource(self, api: Any, resource_id: str) -> dict[str, Any] | None:
+        self.calls.append(f"get {resource_id}")
+        return self.stored.get(resource_id)
+
+
+def _managed(provider: ResourceProvider, *names: str) -> dict[str, list[Managed]]:
+    return {CM_TYPE: [Managed(_state(CM_TYPE, name, dict(CM_INPUTS)), provider) for name in names]}
+
+
+def test_a_listable_type_costs_one_listing_and_an_absent_id_one_confirming_read() -> None:
+    listed = {"hilens-a": _configmap_live(), "hilens-b": _configmap_live(data={"mode": "slow"})}
+    provider = _CountingConfigMaps(listed, stored={"hilens-c": _configmap_live()})
+    groups = _managed(provider, "a", "b", "c", "d")  # c was moved out of the listing's view; d is gone
+    report = DriftReport("proj", "dev", managed=4)
+    with ThreadPoolExecutor(4) as pool:
+        listings = list_types(groups, pool, report)
+        check_resources(groups, listings, pool, report)
+    assert sorted(provider.calls) == ["get hilens-c", "get hilens-d", "list"]
+    assert [(d.name, d.kind) for d in report.drifts] == [("b", "changed"), ("d", "deleted")]
+    assert report.checked == 4 and report.types == [TypeScan(CM_TYPE, 4, "list")] and report.exit_code == 2
+
+
+def test_a_failed_listing_is_an_error_of_its_type_and_nothing_of_it_is_read() -> None:
+    provider = _CountingConfigMaps({}, {}, fail=True)
+    groups = _managed(provider, "a", "b")
+    report = DriftReport("proj", "dev", managed=2)
+    with ThreadPoolExecutor(2) as pool:
+        check_resources(groups, list_types(groups, pool, report), pool, report)
+    assert provider.calls == ["list"] and report.checked == 0 and report.exit_code == 1
+    [error] = report.errors
+    assert error.message == f"listing {CM_TYPE} failed: HTTP 503 HIL.0500: unavailable on GET /configmaps"
