@@ -34,7 +34,7 @@ from aicompute.engine.events import StepEvent
 from aicompute.engine.properties import MASK, is_secret, mask_secrets
 from aicompute.engine.schema import _registry
 from aicompute.engine.steps import _has, _join, parse_path
-from aicompute.engine.urn import UrnError, parse_urn
+from aicompute.engine.urn import ROOT_STACK_TYPE, UrnError, parse_urn
 from aicompute.engine.values import PROVIDER_KEY
 
 MARKER_PREFIX = "aicompute-report"
@@ -176,15 +176,19 @@ def _name(urn: str) -> str:
 
 def _changes(steps: Sequence[Mapping[str, Any]]) -> list[ResourceChange]:
     ops: dict[str, list[str]] = {}
-    for step in steps:
+    last: dict[str, int] = {}
+    for index, step in enumerate(steps):
         ops.setdefault(step["urn"], []).append(step["op"])
+        if step["op"] not in REPLACEMENT_PARTS:
+            last[step["urn"]] = index
     changes: list[ResourceChange] = []
-    for step in steps:
+    for index, step in enumerate(steps):
+        # ``preview --refresh`` lists the refresh's records first: a resource's last step is its plan.
+        earlier = step["op"] not in REPLACEMENT_PARTS and last[step["urn"]] != index
         op = _shown_op(step["op"], ops[step["urn"]])
-        if op is None:
+        if op is None or earlier or _type_of(step["urn"]) == ROOT_STACK_TYPE:
             continue
-        delete_first = _deletes_first(ops[step["urn"]])
-        changes.append(_change(step, op, delete_first))
+        changes.append(_change(step, op, _deletes_first(ops[step["urn"]])))
     order = {op: index for index, op in enumerate(DETAIL_ORDER)}
     return sorted(changes, key=lambda c: order.get(c.op, len(order)))
 

@@ -105,7 +105,9 @@ def test_a_show_secrets_preview_is_refused(changed: FileState) -> None:
         assert plaintext not in refused.stderr
 
 
-def test_unreadable_or_invalid_input_exits_1_with_a_clear_message(changed: FileState) -> None:
+def test_unreadable_or_invalid_input_exits_1_with_a_clear_message(tmp_path: Path) -> None:
+    changed = FileState(tmp_path)
+    changed.init()
     missing = _report(changed, "--from", str(changed.root / "nope.json"), expect=1)
     assert "error: --from: cannot read" in missing.stderr and "nope.json" in missing.stderr
     text = _report(changed, "--from", "-", stdin="Previewing update (dev):\n", expect=1)

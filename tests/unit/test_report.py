@@ -347,3 +347,29 @@ def test_limits_and_title_are_checked() -> None:
 def test_long_values_are_clipped() -> None:
     text = report(digest(step("create", "pool", new={"name": "p", "blob": "x" * 5_000})))
     assert "characters left out" in text and "x" * 5_000 not in text
+
+
+def test_a_refreshing_preview_shows_each_resource_once_as_planned() -> None:
+    # `preview --refresh` lists the refresh's records first: b was deleted out of band, a drifted.
+    refreshed_a = step("update", "a", {"name": "a", "size": 1}, {"name": "a", "size": 2}, diff={"size": "update"})
+    gone_b = step("delete", "b", old={"name": "b"})
+    planned_a = step("update", "a", {"name": "a", "size": 2}, {"name": "a", "size": 1}, diff={"size": "update"})
+    planned_b = step("create", "b", new={"name": "b"})
+    document = digest(refreshed_a, gone_b, planned_a, planned_b)
+    document["changeSummary"] = {"update": 1, "create": 1, "same": 1}
+    text = report(document)
+    assert text.count("<details>") == 2
+    assert "~ size: 2 => 1" in text and "1 => 2" not in text
+    assert "[!CAUTION]" not in text and "**delete**" not in text
+
+
+def test_the_root_stack_resource_is_counted_but_not_listed() -> None:
+    root = "urn:pulumi:dev::infra::pulumi:pulumi:Stack::infra-dev"
+    document = digest(
+        {"op": "delete", "urn": root, "oldState": {"urn": root, "custom": False, "type": "pulumi:pulumi:Stack"}},
+        step("delete", "pool", old={"name": "p"}),
+        same=0,
+    )
+    text = report(document)
+    assert table_counts(text)["delete"] == 2
+    assert "**1 resource will be deleted.**" in text and "infra-dev" not in text
