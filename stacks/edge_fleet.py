@@ -13,6 +13,8 @@ deployed to every device (``aicompute:stacks:EdgeFleet``).
 * Secret values may be plain strings or Outputs (``config.require_secret``); either way the Secret
   resource holds them as Pulumi secrets, and the fleet outputs only the secrets' ids.
 * The deployment depends on the configmaps and secrets, which its variables and volumes name.
+* ``opts`` apply to the component; its children inherit what Pulumi passes on through ``parent``
+  (``protect``, providers, …) and also wait for the component's ``depends_on``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from aicompute.resources.hilens import (
 from aicompute.resources.hilens._base import Description, Platform, matching
 from aicompute.resources.hilens.secret import SecretData, SecretName, SecretTags
 from aicompute.stacks._component import Component, ComponentArgs, OutputOr, validate_args
+from aicompute.stacks._linking import child_options
 
 KEY_RULE = "1-64 characters: letters, digits, '_' and '-'"
 FleetKey = Annotated[str, AfterValidator(matching(r"[A-Za-z0-9_-]{1,64}", KEY_RULE))]
@@ -159,14 +162,15 @@ class EdgeFleet(Component, name="EdgeFleet"):
     ) -> None:
         fleet = validate_args("EdgeFleet", name, EdgeFleetArgs, args)
         super().__init__(name, opts)
-        self.workspace = Workspace(f"{name}-workspace", **_inputs(fleet.workspace), opts=self.child_opts())
+        self._child = child_options(self, opts)
+        self.workspace = Workspace(f"{name}-workspace", **_inputs(fleet.workspace), opts=self._child())
         workspace_id = self.workspace.id
         self.devices = {
             key: Device(
                 f"{name}-device-{key}",
                 **_inputs(spec, exclude={"workspace_id"}),
                 workspace_id=workspace_id,
-                opts=self.child_opts(),
+                opts=self._child(),
             )
             for key, spec in sorted(fleet.devices.items())
         }
@@ -175,7 +179,7 @@ class EdgeFleet(Component, name="EdgeFleet"):
                 f"{name}-configmap-{key}",
                 **_inputs(spec, exclude={"workspace_id"}),
                 workspace_id=workspace_id,
-                opts=self.child_opts(),
+                opts=self._child(),
             )
             for key, spec in sorted(fleet.config_maps.items())
         }
@@ -189,7 +193,7 @@ class EdgeFleet(Component, name="EdgeFleet"):
                 tags=spec.tags or None,
                 provider=fleet.provider,
                 workspace_id=workspace_id,
-                opts=self.child_opts(),
+                opts=self._child(),
             )
             for key, spec in sorted(fleet.secrets.items())
         }
@@ -205,7 +209,7 @@ class EdgeFleet(Component, name="EdgeFleet"):
             f"{name}-deployment",
             **_inputs(spec, exclude={"node_ids"}),
             node_ids=[device.id for device in self.devices.values()],
-            opts=self.child_opts(depends_on=shared),
+            opts=pulumi.ResourceOptions.merge(self._child(), pulumi.ResourceOptions(depends_on=shared)),
         )
 
     def _register(self) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
 
 from aicompute.stacks import EdgeFleet, EdgeFleetArgs
 from aicompute.stacks._component import ComponentArgsError
@@ -58,6 +60,24 @@ class Mocks(pulumi.runtime.Mocks):
         return {}, None
 
 
+class Monitor(MockMonitor):
+    """The mock monitor, keeping each registration request (parent, protect, dependencies) and each
+    component's registered outputs."""
+
+    def __init__(self, mocks: Mocks) -> None:
+        super().__init__(mocks)
+        self.requests: dict[str, Any] = {}
+        self.outputs: dict[str, dict[str, Any]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:
+        self.requests[request.name] = request
+        return super().RegisterResource(request)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:
+        self.outputs[request.urn] = rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
 @pytest.fixture
 def mocks() -> Iterator[Mocks]:
     recorder = Mocks()
@@ -65,31 +85,48 @@ def mocks() -> Iterator[Mocks]:
     yield recorder
 
 
-@pulumi.runtime.test
-def test_children_are_parented_to_the_component_with_its_options(mocks: Mocks) -> Any:
-    fleet = EdgeFleet("fleet", fleet_args(), opts=pulumi.ResourceOptions(protect=True))
-    children = [fleet.workspace, *fleet.devices.values(), *fleet.config_maps.values(), *fleet.secrets.values()]
-    assert fleet.deployment is not None
-    children.append(fleet.deployment)
-    assert EdgeFleet.type_token == "aicompute:stacks:EdgeFleet"
-    assert fleet._childResources == set(children)
-    assert all(child._protect for child in children)
+@pytest.fixture
+def monitor() -> Iterator[Monitor]:
+    watcher = Monitor(Mocks())
+    pulumi.runtime.set_mocks(watcher.mocks, preview=False, monitor=watcher)
+    yield watcher
 
-    def check(urns: list[str]) -> None:
-        component, *rest = urns
-        assert component.endswith("$aicompute:stacks:EdgeFleet::fleet")
-        assert all("::aicompute:stacks:EdgeFleet$pulumi-python:dynamic/hilens:" in urn for urn in rest)
-        assert sorted(mocks.registered) == [
-            "fleet",
-            "fleet-configmap-settings",
-            "fleet-deployment",
-            "fleet-device-cam-1",
-            "fleet-device-cam-2",
-            "fleet-secret-token",
-            "fleet-workspace",
-        ]
 
-    return pulumi.Output.all(fleet.urn, *(child.urn for child in children)).apply(check)
+CHILDREN = {
+    "fleet-workspace": "Workspace",
+    "fleet-device-cam-1": "Device",
+    "fleet-device-cam-2": "Device",
+    "fleet-configmap-settings": "ConfigMap",
+    "fleet-secret-token": "Secret",
+    "fleet-deployment": "Deployment",
+}
+
+
+def test_children_are_parented_to_the_component_and_wait_for_its_dependencies(monitor: Monitor) -> None:
+    urns: list[str] = []
+
+    def program() -> Any:
+        gate = pulumi.CustomResource("test:index:Gate", "gate")
+        fleet = EdgeFleet("fleet", fleet_args(), opts=pulumi.ResourceOptions(protect=True, depends_on=[gate]))
+        return pulumi.Output.all(gate.urn, fleet.urn, fleet.deployment_id).apply(urns.extend)
+
+    pulumi.runtime.test(program)()
+    gate, fleet, _ = urns
+    component = monitor.requests["fleet"]
+    assert component.type == EdgeFleet.type_token == "aicompute:stacks:EdgeFleet"
+    assert not component.custom and component.protect and gate in component.dependencies
+    for name, kind in CHILDREN.items():
+        child = monitor.requests[name]
+        assert child.type == f"pulumi-python:dynamic/hilens:{kind}", name
+        assert child.parent == fleet and child.protect, name
+        assert gate in child.dependencies, name
+    assert set(monitor.requests) == {"project-stack", "gate", "fleet", *CHILDREN}
+    waits_for = {urn.rsplit("::", 1)[1] for urn in monitor.requests["fleet-deployment"].dependencies}
+    assert {"gate", "fleet-configmap-settings", "fleet-secret-token"} <= waits_for
+    registered = monitor.outputs[fleet]
+    assert registered["workspace_id"] == "hilens-fleet-workspace"
+    assert registered["device_ids"] == {"cam-1": "hilens-fleet-device-cam-1", "cam-2": "hilens-fleet-device-cam-2"}
+    assert registered["deployment_id"] == "hilens-fleet-deployment" and registered["deployment_state"] == "RUNNING"
 
 
 @pulumi.runtime.test
