@@ -28,16 +28,18 @@ import math
 import re
 import shlex
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
-import pulumi_kubernetes as k8s
 from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from aicompute.resources.central import Cluster, ClusterArgs, ClusterNodes, ClusterNodesArgs, Workload, WorkloadArgs
 from aicompute.resources.central.workload import WorkloadName, _check_labels, container_name_for
 from aicompute.stacks._component import Component, ComponentArgs, validate_args
+
+if TYPE_CHECKING:
+    import pulumi_kubernetes as k8s
 
 COMPONENT = "CentralComputeCluster"
 DEFAULT_ACCELERATOR_LABEL = "tbax.io/xpu-type"
@@ -180,6 +182,8 @@ def deployment_manifest(
     key: str, spec: EngineSpec, accelerator_label: str, cluster_code: pulumi.Input[str]
 ) -> tuple[k8s.meta.v1.ObjectMetaArgs, k8s.apps.v1.DeploymentSpecArgs]:
     """The Deployment of an engine (digest §6.8.1 and §6.8.2): metadata and spec."""
+    import pulumi_kubernetes as k8s  # only programs that ask for Kubernetes pay for its import
+
     workload = spec.workload(key)
     labels = dict(workload.labels or {})
     requests = {"cpu": _quantity(spec.resources.cpu), "memory": f"{spec.resources.memory}Gi"}
@@ -232,8 +236,8 @@ class CentralComputeCluster(Component, name=COMPONENT):
     cluster: Cluster
     node_groups: dict[str, ClusterNodes]
     workloads: dict[str, Workload]
-    kubernetes_provider: k8s.Provider | None
-    deployments: dict[str, k8s.apps.v1.Deployment]
+    kubernetes_provider: pulumi.ProviderResource | None  # a pulumi_kubernetes.Provider
+    deployments: dict[str, pulumi.CustomResource]  # pulumi_kubernetes.apps.v1.Deployment each
     cluster_code: pulumi.Output[str]
     status: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
@@ -262,10 +266,10 @@ class CentralComputeCluster(Component, name=COMPONENT):
         }
         self.workloads, self.deployments, self.kubernetes_provider = {}, {}, None
         if checked.kubernetes:
-            self._deploy_with_kubernetes(name, checked)
+            engine_names = self._deploy_with_kubernetes(name, checked)
         else:
-            self._deploy_with_platform(name, checked)
-        self._register()
+            engine_names = self._deploy_with_platform(name, checked)
+        self._register(engine_names)
 
     def _child(self, *waits: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
         """A child's options: parented here, waiting for ``waits`` and for what the component waits for."""
@@ -274,7 +278,8 @@ class CentralComputeCluster(Component, name=COMPONENT):
             return opts
         return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=self._depends_on))
 
-    def _deploy_with_platform(self, name: str, checked: CentralComputeClusterArgs) -> None:
+    def _deploy_with_platform(self, name: str, checked: CentralComputeClusterArgs) -> dict[str, pulumi.Output[str]]:
+        """One Workload per engine; the engines' names are the platform's workload names."""
         self.workloads = {
             key: Workload(
                 f"{name}-{key}",
@@ -285,28 +290,34 @@ class CentralComputeCluster(Component, name=COMPONENT):
             )
             for key, spec in checked.engines.items()
         }
+        return {key: workload.workload_name for key, workload in self.workloads.items()}
 
-    def _deploy_with_kubernetes(self, name: str, checked: CentralComputeClusterArgs) -> None:
+    def _deploy_with_kubernetes(self, name: str, checked: CentralComputeClusterArgs) -> dict[str, pulumi.Output[str]]:
+        """One Deployment per engine through the cluster's kubeconfig; the engines' names are theirs."""
+        import pulumi_kubernetes as k8s
+
         kubeconfig: pulumi.Output[str] = pulumi.Output.secret(self.cluster.kubeconfig)
         provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=kubeconfig, opts=self._child())
         self.kubernetes_provider = provider
+        names: dict[str, pulumi.Output[str]] = {}
         for key, spec in checked.engines.items():
             metadata, deployment = deployment_manifest(key, spec, checked.accelerator_label, self.cluster.id)
-            self.deployments[key] = k8s.apps.v1.Deployment(
+            created = k8s.apps.v1.Deployment(
                 f"{name}-{key}",
                 metadata=metadata,
                 spec=deployment,
                 opts=self._child(*self.node_groups.values(), provider=provider),
             )
+            self.deployments[key] = created
+            names[key] = created.metadata.apply(lambda meta: str(meta.name))
+        return names
 
-    def _register(self) -> None:
+    def _register(self, engine_names: Mapping[str, pulumi.Output[str]]) -> None:
         self.cluster_code = self.cluster.id
         self.status = self.cluster.status
         self.kubeconfig = pulumi.Output.secret(self.cluster.kubeconfig)
         self.node_ids = by_key({key: group.node_ids for key, group in self.node_groups.items()})
-        engines: dict[str, pulumi.Output[Any]] = {key: w.workload_name for key, w in self.workloads.items()}
-        engines.update({key: d.metadata.apply(lambda m: m.name) for key, d in self.deployments.items()})
-        self.engine_names = by_key(engines)
+        self.engine_names = by_key(engine_names)
         self.register_outputs(
             {
                 "cluster_code": self.cluster_code,
