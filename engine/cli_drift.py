@@ -71,6 +71,7 @@ def drift(
         raise typer.Exit(1) from None
     for line in console_lines(report):
         typer.echo(line)
-    for failure in report.errors:
-        typer.echo(f"error: {failure.message}", err=True)
+    if report.errors:
+        more = f" (and {len(report.errors) - 1} more)" if len(report.errors) > 1 else ""
+        typer.echo(f"error: {report.errors[0].message}{more}", err=True)
     raise typer.Exit(report.exit_code)

@@ -39,6 +39,7 @@ from aicompute.engine.config import resolve_config
 from aicompute.engine.drift_compare import (
     DriftError,
     DriftReport,
+    ReadMethod,
     Skipped,
     TypeScan,
     Unmanaged,
@@ -231,8 +232,10 @@ def check_resources(
         if type_ not in listings:
             continue  # its listing failed
         listing = listings[type_]
-        method = "list" if listing is not None else ("read" if _listing_provider(group) else "provider-read")
-        report.types.append(TypeScan(type_, len(group), method))  # type: ignore[arg-type]
+        method: ReadMethod = (
+            "list" if listing is not None else ("read" if _listing_provider(group) else "provider-read")
+        )
+        report.types.append(TypeScan(type_, len(group), method))
         futures += [(managed, pool.submit(_reader(managed, listing))) for managed in group]
     for managed, future in futures:
         resource = managed.resource
@@ -256,8 +259,9 @@ def check_resources(
 
 
 def _message(error: Exception) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0] if text else type(error).__name__
+    """The first line of an error (a provider's may carry more)."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 # unmanaged ---------------------------------------------------------------------------------------

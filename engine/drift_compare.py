@@ -29,6 +29,7 @@ from aicompute.engine.values import PROVIDER_KEY, contains_secrets, reveal
 from aicompute.provider.generic import GenericProvider, prune, restrict
 
 DriftKind = Literal["changed", "deleted"]
+ReadMethod = Literal["list", "read", "provider-read"]
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class TypeScan:
 
     type: str
     managed: int
-    method: Literal["list", "read", "provider-read"]
+    method: ReadMethod
 
 
 @dataclass

@@ -18,6 +18,7 @@ from aicompute.engine.properties import MASK
 
 SCHEMA_VERSION = 1
 MAX_CELL = 200
+MAX_LISTED_ERRORS = 20
 
 
 def summary(report: DriftReport) -> dict[str, Any]:
@@ -124,7 +125,9 @@ def console_lines(report: DriftReport) -> Iterator[str]:
         yield from (f"  - {s.urn}: {s.reason}" for s in report.skipped)
     if report.errors:
         yield "Errors:"
-        yield from (f"  - {e.message}" for e in report.errors)
+        yield from (f"  - {e.message}" for e in report.errors[:MAX_LISTED_ERRORS])
+        if len(report.errors) > MAX_LISTED_ERRORS:
+            yield f"  … and {len(report.errors) - MAX_LISTED_ERRORS} more (--json lists them all)"
     yield from _summary_lines(report)
 
 
