@@ -120,6 +120,9 @@ def console_lines(report: DriftReport) -> Iterator[str]:
         for type_, group in groupby(report.unmanaged, key=lambda u: u.type):
             yield f"  {type_}:"
             yield from (f"    - {u.id}" + (f" ({u.name})" if u.name else "") for u in group)
+    others = [t.type for t in report.types if t.method == "provider-read"]
+    if others:
+        yield "Read with their own (non-aicompute) provider's read and diff: " + ", ".join(others)
     if report.skipped:
         yield "Skipped (not read):"
         yield from (f"  - {s.urn}: {s.reason}" for s in report.skipped)

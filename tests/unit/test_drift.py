@@ -324,3 +324,13 @@ def test_a_failed_listing_is_an_error_of_its_type_and_nothing_of_it_is_read() ->
     assert provider.calls == ["list"] and report.checked == 0 and report.exit_code == 1
     [error] = report.errors
     assert error.message == f"listing {CM_TYPE} failed: HTTP 503 HIL.0500: unavailable on GET /configmaps"
+
+
+def test_the_console_names_types_read_by_another_provider_and_caps_the_errors_it_lists() -> None:
+    report = DriftReport("proj", "dev", managed=30)
+    report.types = [TypeScan("pulumi-python:dynamic:Resource", 5, "provider-read"), TypeScan(CM_TYPE, 25, "list")]
+    report.errors = [DriftError(CM_TYPE, f"reading {CM_TYPE} 'id-{n}' failed: HTTP 401") for n in range(25)]
+    console = list(console_lines(report))
+    assert "Read with their own (non-aicompute) provider's read and diff: pulumi-python:dynamic:Resource" in console
+    assert sum("failed: HTTP 401" in line for line in console) == 20
+    assert "  … and 5 more (--json lists them all)" in console and console[-1].startswith("Drift check failed")
