@@ -1,0 +1,40 @@
+"""What one project holds on a localcloud, listed through the platforms' own APIs (for "destroy
+left nothing behind" checks of example stacks)."""
+
+from __future__ import annotations
+
+from tests.support.api import SignedApi
+from tests.support.central import central_api
+from tests.support.localcloud import Credentials, LocalCloudProcess
+
+# Workspaces every project has from the start.
+BUILT_IN_WORKSPACES = {"default"}
+
+
+def live_objects(localcloud: LocalCloudProcess, project: Credentials) -> dict[str, list[str]]:
+    """Names of the project's objects by kind, only the kinds that hold some. HiLens configmaps,
+    secrets and devices, and central workloads, live inside a workspace or a cluster that cannot be
+    deleted while they exist, so the workspaces and clusters stand for them."""
+    with SignedApi(localcloud, project) as api:
+        found = {
+            "modelarts workspaces": [w["name"] for w in _json(api, "v1/workspaces")["workspaces"]],
+            "modelarts networks": [n["metadata"]["name"] for n in _json(api, "v1/networks")["items"]],
+            "modelarts pools": [p["metadata"]["name"] for p in _json(api, "v2/pools")["items"]],
+            "hilens workspaces": [w["name"] for w in _json(api, "v3/ai-mgr/workspaces")["workspaces"]],
+            "hilens configmaps": [c["name"] for c in _json(api, "v3/ai-mgr/configmaps")["configmaps"]],
+            "hilens secrets": [s["name"] for s in _json(api, "v3/ai-mgr/secrets")["secrets"]],
+        }
+    with central_api(localcloud, project) as central:
+        found["central clusters"] = [c["metadata"]["name"] for c in central.data("GET", "/CCP/clusters")]
+    return {
+        kind: sorted(set(names) - BUILT_IN_WORKSPACES)
+        for kind, names in found.items()
+        if set(names) - BUILT_IN_WORKSPACES
+    }
+
+
+def _json(api: SignedApi, path: str) -> dict[str, list[dict[str, str]]]:
+    response = api.request("GET", path)
+    response.raise_for_status()
+    answer: dict[str, list[dict[str, str]]] = response.json()
+    return answer
