@@ -307,10 +307,12 @@ def code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _plan_line(counts: Mapping[str, int]) -> str:
+def _plan_line(counts: Mapping[str, int], failed: bool) -> str:
     words = {"create": "to create", "update": "to update", "replace": "to replace", "delete": "to delete"}
     planned = [f"{counts[op]} {word}" for op, word in words.items() if counts.get(op)]
     unchanged = f"{counts.get('same', 0)} unchanged"
+    if failed:
+        return f"**The preview failed.** Planned before it stopped: {', '.join([*planned, unchanged])}."
     if not planned:
         return f"**No changes.** {unchanged}."
     return f"**Plan:** {', '.join(planned)}, {unchanged}."
@@ -329,7 +331,7 @@ def head(preview: Preview, title: str) -> str:
         "| :-- | --: |",
         *rows,
         "",
-        _plan_line(preview.counts),
+        _plan_line(preview.counts, bool(preview.errors)),
     ]
     return "\n".join(lines)
 
@@ -367,7 +369,7 @@ def _resources(n: int) -> str:
 def error_block(errors: Sequence[str], shown: int) -> str:
     if not errors:
         return ""
-    lines = ["#### :x: The preview failed", ""]
+    lines = ["#### :x: Errors", ""]
     for message in errors[:shown]:
         lines += [_fenced(_clip(message, MAX_ERROR_CHARS)), ""]
     if shown < len(errors):

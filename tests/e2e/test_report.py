@@ -116,3 +116,18 @@ def test_unreadable_or_invalid_input_exits_1_with_a_clear_message(tmp_path: Path
     assert "error: stdin is not an `aicompute preview --json` digest: at steps/0: 'urn' is a required" in invalid.stderr
     too_small = _report(changed, "--from", "-", "--max-chars", "10", stdin="{}", expect=2)
     assert "--max-chars" in too_small.stderr
+
+
+def test_a_failed_preview_is_reported_with_its_errors(tmp_path: Path) -> None:
+    fs = FileState(tmp_path)
+    fs.init()
+    fs.spec({"name": "a", "value": "one"}, {"name": "b", "size": "big"})
+    failed = fs.run("preview", "--json", expect=1)
+    error = "pulumi-python:dynamic/test:Thing 'b': invalid inputs: size: must be a number"
+    text = _report(fs, "--from", "-", stdin=failed.stdout).stdout
+    assert "### :x: aicompute preview on `filestate/dev`" in text and f"```\n{error}\n```" in text
+    assert "**The preview failed.** Planned before it stopped: 2 to create, 0 unchanged." in text
+    out = tmp_path / "comment.md"
+    live = _report(fs, "--stack", "dev", "--output", str(out), expect=1)
+    assert "error: the preview failed; the report shows its errors" in live.stderr
+    assert error in out.read_text()

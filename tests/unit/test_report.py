@@ -290,7 +290,8 @@ def test_errors_of_a_failed_preview_are_shown_loudly() -> None:
         ],
     )
     text = report(document)
-    assert "### :x:" in text and "#### :x: The preview failed" in text
+    assert "### :x:" in text and "#### :x: Errors" in text
+    assert "**The preview failed.** Planned before it stopped: 1 to create, 1 unchanged." in text
     assert "flavor: must be one of ..." in text and "deprecated" not in text
 
 
