@@ -118,7 +118,8 @@ class ResourceChange:
     name: str
     event: StepEvent
     replace_reasons: tuple[str, ...] = ()
-    delete_first: bool = False
+    delete_first: bool | None = None
+    """For a replace: whether the old resource goes first; None when the digest does not tell."""
     error: str = ""
 
 
@@ -206,13 +207,14 @@ def _shown_op(op: str, ops_of_urn: list[str]) -> str | None:
     return None
 
 
-def _deletes_first(ops_of_urn: list[str]) -> bool:
+def _deletes_first(ops_of_urn: list[str]) -> bool | None:
+    """The order of a replacement's steps, when the digest lists them (Pulumi's does, a lone replace does not)."""
     if "delete-replaced" in ops_of_urn and "create-replacement" in ops_of_urn:
         return ops_of_urn.index("delete-replaced") < ops_of_urn.index("create-replacement")
-    return False
+    return None
 
 
-def _change(step: Mapping[str, Any], op: str, delete_first: bool) -> ResourceChange:
+def _change(step: Mapping[str, Any], op: str, delete_first: bool | None) -> ResourceChange:
     old_state, new_state = step.get("oldState") or {}, step.get("newState") or {}
     resource_type = new_state.get("type") or old_state.get("type") or _type_of(step["urn"])
     diff = _detailed_diff(step, op, old_state, new_state)
@@ -344,9 +346,16 @@ def _warning_item(change: ResourceChange) -> str:
     what = f"{ICONS[change.op]} **{change.op}** {code(change.name)} ({code(change.type)})"
     if change.op == "replace":
         reasons = ", ".join(code(r) for r in change.replace_reasons)
-        order = "deleted before its replacement is created" if change.delete_first else "replacement created first"
-        what += f": {reasons} changed, {order}" if reasons else f": {order}"
+        said = [f"{reasons} changed" if reasons else "", _ORDER_SHORT.get(change.delete_first, "")]
+        what += ": " + ", ".join(part for part in said if part) if any(said) else ""
     return f"> - {what}"
+
+
+_ORDER_SHORT = {True: "deleted before its replacement is created", False: "replacement created first"}
+_ORDER_LONG = {
+    True: "the old one is deleted before the new one is created",
+    False: "the new one is created before the old one is deleted",
+}
 
 
 def warning_block(preview: Preview, items: Sequence[str], shown: int) -> str:
@@ -386,12 +395,8 @@ def details(change: ResourceChange) -> str:
     lines = ["<details>", summary, ""]
     if change.op == "replace":
         reasons = ", ".join(code(r) for r in change.replace_reasons) or "the provider asked for it"
-        order = (
-            "the old one is deleted before the new one is created"
-            if change.delete_first
-            else "the new one is created before the old one is deleted"
-        )
-        lines += [f"Replaced because of {reasons}; {order}.", ""]
+        order = _ORDER_LONG.get(change.delete_first)
+        lines += [f"Replaced because of {reasons}" + (f"; {order}." if order else "."), ""]
     if change.error:
         lines += [f":x: {code(_clip(change.error, MAX_ERROR_CHARS))}", ""]
     diff = [_clip(line, MAX_LINE_CHARS) for line in diff_lines(change.event, indent="")]

@@ -134,27 +134,37 @@ def test_replaces_are_warned_about_with_their_reasons() -> None:
     assert "### :warning:" in text
     caution = text.split("> [!CAUTION]", 1)[1].split("\n\n", 1)[0]
     assert "**1 resource will be replaced.**" in caution
-    assert f"> - :repeat: **replace** `pool` (`{THING}`): `flavor` changed, replacement created first" in caution
+    # A lone replace step does not tell which goes first: the report does not guess.
+    assert f"> - :repeat: **replace** `pool` (`{THING}`): `flavor` changed\n" in caution + "\n"
     assert '~ flavor: "gpu.t4" => "gpu.a100" (forces replacement)' in text
     assert "~ nodes : 2 => 3" in text
-    assert "Replaced because of `flavor`; the new one is created before the old one is deleted." in text
+    assert "Replaced because of `flavor`.\n" in text
 
 
-def test_a_pulumi_replacement_triplet_is_one_replace_and_delete_first_is_said() -> None:
+@pytest.mark.parametrize(
+    ("order", "short", "long"),
+    [
+        (
+            ("delete-replaced", "create-replacement"),
+            "deleted before its replacement is created",
+            "the old one is deleted",
+        ),
+        (("create-replacement", "delete-replaced"), "replacement created first", "the new one is created"),
+    ],
+)
+def test_a_pulumi_replacement_triplet_is_one_replace_whose_order_is_said(
+    order: tuple[str, str], short: str, long: str
+) -> None:
     old, new = {"name": "a", "zone": "z1"}, {"name": "a", "zone": "z2"}
     diff, reasons = {"zone": "update-replace"}, ["zone"]
-    steps = [
-        step("delete-replaced", "ws", old, new, diff=diff, replace=reasons),
-        step("create-replacement", "ws", old, new, diff=diff, replace=reasons),
-        step("replace", "ws", old, new, diff=diff, replace=reasons),
-    ]
+    steps = [step(op, "ws", old, new, diff=diff, replace=reasons) for op in (order[0], "replace", order[1])]
     document = digest(*steps)
     document["changeSummary"] = {"replace": 1, "same": 1}
     text = report(document)
     assert text.count("<details>") == 1
     assert table_counts(text)["replace"] == 1
-    assert "deleted before its replacement is created" in text
-    assert "the old one is deleted before the new one is created" in text
+    assert f"**replace** `ws` (`{THING}`): `zone` changed, {short}" in text
+    assert f"Replaced because of `zone`; {long}" in text
 
 
 def test_deletes_are_warned_about_and_show_the_old_values() -> None:
