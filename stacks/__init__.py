@@ -21,8 +21,13 @@ _MODULES = {
     "EdgeFleetArgs": "edge_fleet",
     "CentralComputeCluster": "central_compute_cluster",
     "CentralComputeClusterArgs": "central_compute_cluster",
+    "EngineSpec": "central_compute_cluster",
+    "NodeGroupSpec": "central_compute_cluster",
     "VideoAnalyticsPipeline": "video_analytics_pipeline",
     "VideoAnalyticsPipelineArgs": "video_analytics_pipeline",
+    "ServiceSpec": "video_analytics_pipeline",
+    "TaskSpec": "video_analytics_pipeline",
+    "StreamSpec": "video_analytics_pipeline",
 }
 
 __all__ = sorted(_MODULES)
