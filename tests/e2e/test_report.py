@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from aicompute.engine.report import marker, validate_preview
-from tests.support.engine_cli import FileState
+from tests.support.engine_cli import EngineCli, FileState
+from tests.support.localcloud import Credentials, LocalCloudProcess
 
 SECRETS = ("hunter2", "hunter3", "s3cret-output")
 
@@ -38,7 +39,7 @@ def changed(tmp_path: Path) -> FileState:
     return fs
 
 
-def _report(fs: FileState, *args: str, stdin: str = "", expect: int = 0) -> subprocess.CompletedProcess[str]:
+def _report(fs: EngineCli, *args: str, stdin: str = "", expect: int = 0) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         fs.command("report", *args),
         cwd=fs.project_dir,
@@ -131,3 +132,37 @@ def test_a_failed_preview_is_reported_with_its_errors(tmp_path: Path) -> None:
     live = _report(fs, "--stack", "dev", "--output", str(out), expect=1)
     assert "error: the preview failed; the report shows its errors" in live.stderr
     assert error in out.read_text()
+
+
+@pytest.mark.slow
+def test_report_of_a_modelarts_preview_against_localcloud(
+    tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
+) -> None:
+    cli = EngineCli(tmp_path, "modelarts")
+    cli.init(
+        **{
+            "aicompute:endpoint": localcloud.url,
+            "aicompute:projectId": project.project_id,
+            "aicompute:accessKey": project.access_key,
+            "aicompute:pollInterval": "0.02",
+            "modelarts:workspace": "report-e2e",
+            "modelarts:networkName": "report-net",
+            "modelarts:cidr": "192.168.0.0/16",
+        }
+    )
+    cli.set_secret("aicompute:secretKey", project.secret_key)
+    cli.run("up", "--yes", "--skip-preview")
+    cli.set_config(**{"modelarts:description": "second", "modelarts:cidr": "172.16.0.0/16"})
+
+    preview = cli.run("preview", "--json", expect=None)
+    assert preview.returncode == 0, preview.stderr
+    assert project.secret_key not in preview.stdout + preview.stderr
+    validate_preview(json.loads(preview.stdout))
+    text = _report(cli, "--from", "-", stdin=preview.stdout).stdout
+    assert text.startswith(marker("modelarts", "dev") + "\n")
+    caution = text.split("> [!CAUTION]", 1)[1].split("\n\n", 1)[0]
+    assert "**1 resource will be replaced.**" in caution
+    assert "**replace** `network` (`pulumi-python:dynamic/modelarts:Network`): `cidr` changed" in caution
+    assert '~ description: "managed by aicompute" => "second"' in text
+    assert '~ cidr: "192.168.0.0/16" => "172.16.0.0/16" (forces replacement)' in text
+    assert project.secret_key not in text
