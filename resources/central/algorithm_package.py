@@ -5,7 +5,9 @@ API facts (digest ``tbax-central-compute.md`` §9, §14.5 and §14.6):
 
 * Both artefacts are pushed by reference: ``POST`` with ``{id, md5, url}`` (tables E.10, E.18), the
   ``id`` chosen by the client; the platform fetches ``url`` itself. Neither has an update, so every
-  input is create-only. An id is generated (a UUID) when the program gives none.
+  input is create-only. An id is generated when the program gives none: a UUID derived from the
+  artefact's url and md5 (not a random one), so a create repeated after an interrupted deployment
+  finds the artefact it pushed. Two artefacts of one url and md5 therefore need explicit ids.
 * The encapsulation file (算法封装文件) describes the engine: its detail (E.5) reports ``name``,
   ``version``, ``author``, ``description``, ``tags``, ``env``, ``bin`` and ``algo_runtime`` (the
   example's snake_case spellings; the table's camelCase is read too): the ``file_package_info``
@@ -52,6 +54,10 @@ URL_RULE = "an absolute URL such as https://host/path"
 PackageId = Annotated[str, matching(r"[^/\s]{1,128}", ID_RULE)]
 Md5 = Annotated[str, matching(r"[0-9A-Fa-f]{32}", MD5_RULE), AfterValidator(str.lower)]
 Url = Annotated[str, matching(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", URL_RULE)]
+
+
+ID_NAMESPACE = uuid.UUID("6f1c2a8e-5b7d-4c39-9e0a-2d4b8f61a7c3")
+"""Namespace of the ids derived for artefacts pushed without one (``derived_id``)."""
 
 
 class FilePackage(BaseModel):
@@ -102,6 +108,13 @@ def _info(detail: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def derived_id(url: str, md5: str) -> str:
+    """The id generated for an artefact the program gives none: a UUID derived from its url and
+    md5, so a create repeated after an interrupted deployment looks up (and adopts) the artefact the
+    first attempt pushed, instead of pushing a second one under a new random id."""
+    return str(uuid.uuid5(ID_NAMESPACE, f"{url}\n{md5.lower()}"))
+
+
 class AlgorithmPackageProvider(CentralProvider[AlgorithmPackageArgs]):
     kind = "central platform algorithm package"
     args_model = AlgorithmPackageArgs
@@ -114,10 +127,12 @@ class AlgorithmPackageProvider(CentralProvider[AlgorithmPackageArgs]):
 
     def create_resource(self, api: CentralClient, args: AlgorithmPackageArgs, timeout: float) -> str:
         # Generated ids are written back into the inputs, so the outputs record them.
-        args.package_id = args.package_id or str(uuid.uuid4())
+        args.package_id = args.package_id or derived_id(args.url, args.md5)
         file_id = None
         if args.file_package is not None:
-            file_id = args.file_package.id = args.file_package.id or str(uuid.uuid4())
+            file_id = args.file_package.id = args.file_package.id or derived_id(
+                args.file_package.url, args.file_package.md5
+            )
         resource_id = f"{file_id}/{args.package_id}" if file_id else args.package_id
         if args.file_package is not None and file_id is not None:
             self._push(api, FILE_PACKAGES, file_id, args.file_package.md5, args.file_package.url)
