@@ -91,7 +91,11 @@ COMPONENT_BASES: dict[str, dict[str, Any]] = {
     "TrainingPlatform": {
         "workspace": {"name": "vision-ws"},
         "network": {"name": "vision-net", "cidr": "192.168.0.0/16"},
-        "pool": {"name": "vision-pool", "scope": ["Train"], "resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": 1}]},
+        "pool": {
+            "name": "vision-pool",
+            "scope": ["Train"],
+            "resources": [{"flavor": "modelarts.vm.cpu.4ud", "count": 1}],
+        },
     },
     "InferenceEndpoint": {
         "model": BASES["modelarts:Model"],
@@ -107,7 +111,13 @@ COMPONENT_BASES: dict[str, dict[str, Any]] = {
     },
     "CentralComputeCluster": {
         "cluster": BASES["central:Cluster"],
-        "engines": {"detector": {"image": "registry.local/vision/detect:1.0", "replicas": 1, "resources": {"cpu": 1, "memory": 2}}},
+        "engines": {
+            "detector": {
+                "image": "registry.local/vision/detect:1.0",
+                "replicas": 1,
+                "resources": {"cpu": 1, "memory": 2},
+            }
+        },
     },
     "VideoAnalyticsPipeline": {
         "cluster_code": "cc-1",
@@ -182,12 +192,21 @@ CASES: list[Case] = [
     case("ma-model-version-pattern", "modelarts:Model", "model_version", model_version="v1"),
     case("ma-model-type-enum", "modelarts:Model", "model_type", model_type="Caffe2000"),
     case("ma-model-source-missing", "modelarts:Model", "source_location", source_location=MISSING),
-    case("ma-service-weights-conflict", "modelarts:InferenceService", "config", config=[
-        {"model_id": "m-1", "specification": "modelarts.vm.cpu.2u", "instance_count": 1, "weight": 60},
-        {"model_id": "m-2", "specification": "modelarts.vm.cpu.2u", "instance_count": 1, "weight": 30},
-    ]),
-    case("ma-service-instances-range", "modelarts:InferenceService", "config[0].instance_count",
-         config__0__instance_count=0),
+    case(
+        "ma-service-weights-conflict",
+        "modelarts:InferenceService",
+        "config",
+        config=[
+            {"model_id": "m-1", "specification": "modelarts.vm.cpu.2u", "instance_count": 1, "weight": 60},
+            {"model_id": "m-2", "specification": "modelarts.vm.cpu.2u", "instance_count": 1, "weight": 30},
+        ],
+    ),
+    case(
+        "ma-service-instances-range",
+        "modelarts:InferenceService",
+        "config[0].instance_count",
+        config__0__instance_count=0,
+    ),
     case("ma-service-infer-type-enum", "modelarts:InferenceService", "infer_type", infer_type="streaming"),
     # HiLens
     case("hl-workspace-default-name", "hilens:Workspace", "name", name="default"),
@@ -233,8 +252,12 @@ CASES: list[Case] = [
     case("st-fleet-secret-value-chars", "EdgeFleet", "secrets.token.data", secrets__token__data={"token": "a$b"}),
     case("st-fleet-workspace-missing", "EdgeFleet", "workspace", workspace=MISSING),
     case("st-cluster-version-pattern", "CentralComputeCluster", "cluster.version", cluster__version="2.0"),
-    case("st-cluster-engine-replicas", "CentralComputeCluster", "engines.detector.replicas",
-         engines__detector__replicas=-1),
+    case(
+        "st-cluster-engine-replicas",
+        "CentralComputeCluster",
+        "engines.detector.replicas",
+        engines__detector__replicas=-1,
+    ),
     case("st-pipeline-md5-pattern", "VideoAnalyticsPipeline", "package.md5", package__md5="xyz"),
     case("st-pipeline-cluster-empty", "VideoAnalyticsPipeline", "cluster_code", cluster_code=""),
 ]

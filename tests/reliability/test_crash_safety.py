@@ -95,3 +95,33 @@ def test_killed_repeatedly_at_seeded_random_points(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, seed: int
 ) -> None:
     crash_and_recover(tmp_path, localcloud, project, size=6, seed=seed, rounds=3)
+
+
+def test_a_create_killed_after_its_post_is_adopted_even_when_the_provider_chose_the_id(
+    tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
+) -> None:
+    """Algorithm packages without a given id: the id the killed create posted must be the one the
+    repeated create looks up, or the package it pushed is left behind as an orphan."""
+    cli = reliability_stack(tmp_path, localcloud, project, size=1, **{"reliability:packageIds": "false"})
+    localcloud.add_fault(method="GET", path="^/CAP/AlgoPackages/", latency_ms=5_000, count=1)
+    try:
+        assert kill_after_posts_to(cli, localcloud, "/CAP/AlgoPackages", *UP) is None
+    finally:
+        localcloud.clear_faults()
+    assert pending_operations(cli) and "cc-pkg-0" not in cli.resources()
+    converge(cli, localcloud, project, *UP)
+    assert platform_inventory(localcloud, project).count() == resource_count(1)
+
+
+def kill_after_posts_to(cli: EngineCli, localcloud: LocalCloudProcess, path: str, *args: str) -> str | None:
+    """Run ``aicompute ARGS`` and SIGKILL its process group once localcloud has answered a POST to ``path``."""
+    since = last_seq(localcloud)
+    engine = start_in_group(cli, *args)
+    deadline = time.monotonic() + 600
+    while not any(r["method"] == "POST" and r["path"] == path for r in localcloud.requests(since)):
+        if engine.poll() is not None:
+            return engine.communicate()[0]
+        assert time.monotonic() < deadline, f"no POST {path}"
+        time.sleep(0.01)
+    kill_group(engine)
+    return None

@@ -23,8 +23,12 @@ def transient_faults(share: float) -> list[dict[str, Any]]:
         {"status": 503, "retry_after": 0, "probability": share / 2},
         {"status": 429, "retry_after": 0, "probability": share / 2},
         {"latency_ms": 30, "probability": 2 * share},
-        {"method": "POST", "path": r"/(workspaces|networks|configmaps|secrets|clusters|workloads|AlgoPackages)$",
-         "drop_response": True, "probability": share},
+        {
+            "method": "POST",
+            "path": r"/(workspaces|networks|configmaps|secrets|clusters|workloads|AlgoPackages)$",
+            "drop_response": True,
+            "probability": share,
+        },
     ]
 
 

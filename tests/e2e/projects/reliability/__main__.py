@@ -2,7 +2,8 @@
 
 ``reliability:size`` (N) sets the stack's size: N ModelArts workspaces and N networks, N HiLens
 configmaps and N secrets, ceil(N/4) central clusters with N workloads spread over them, and N
-algorithm packages: 6N + ceil(N/4) resources. Secret values come from the secret config
+algorithm packages (given ids, unless ``reliability:packageIds`` is false: then the
+provider generates them): 6N + ceil(N/4) resources. Secret values come from the secret config
 ``reliability:secretValue`` (HiLens secret data); the clusters' kubeconfigs are exported.
 
 With ``reliability:bad`` set to a JSON document ``{"type": "...", "props": {...}}`` (or
@@ -13,9 +14,9 @@ only that one thing, for the bad-input catalogue.
 import json
 import math
 
+import bad_input
 import pulumi
 
-import bad_input
 from aicompute.resources.central import AlgorithmPackage, Cluster, Workload
 from aicompute.resources.hilens import ConfigMap, Secret
 from aicompute.resources.modelarts import Network, Workspace
@@ -29,9 +30,12 @@ else:
     size = config.require_int("size")
     prefix = config.require("prefix")
     secret_value = config.require_secret("secretValue")
+    package_ids = config.get_bool("packageIds") is not False
     node = {"cpu": 8, "mem": 16, "root_disk_size": 40, "xpu_resources": [{"xpu_type": "NVIDIA_T4", "num": 2}]}
     clusters = [
-        Cluster(f"cluster-{c}", name=f"{prefix}-cluster-{c}", version="1.18.9", nodes=[{"node_resource": node, "count": 1}])
+        Cluster(
+            f"cluster-{c}", name=f"{prefix}-cluster-{c}", version="1.18.9", nodes=[{"node_resource": node, "count": 1}]
+        )
         for c in range(math.ceil(size / 4))
     ]
     pulumi.export("kubeconfigs", [cluster.kubeconfig for cluster in clusters])
@@ -50,7 +54,7 @@ else:
         )
         AlgorithmPackage(
             f"cc-pkg-{i}",
-            package_id=f"{prefix.upper()}:{i:04d}",
+            package_id=f"{prefix.upper()}:{i:04d}" if package_ids else None,
             url=f"https://repo.local/algorithms/{prefix}-{i}.tar",
             md5=f"{i:032x}",
         )
