@@ -351,8 +351,11 @@ def _warning_item(change: ResourceChange) -> str:
     return f"> - {what}"
 
 
-_ORDER_SHORT = {True: "deleted before its replacement is created", False: "replacement created first"}
-_ORDER_LONG = {
+_ORDER_SHORT: dict[bool | None, str] = {
+    True: "deleted before its replacement is created",
+    False: "replacement created first",
+}
+_ORDER_LONG: dict[bool | None, str] = {
     True: "the old one is deleted before the new one is created",
     False: "the new one is created before the old one is deleted",
 }
