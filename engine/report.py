@@ -60,6 +60,8 @@ ICONS = {
 MAX_LINE_CHARS = 1_000
 MAX_ERROR_CHARS = 2_000
 _BACKTICKS = re.compile(r"`+")
+_NAME = re.compile(r"[A-Za-z0-9_./-]+")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class ReportError(ValueError):
@@ -144,7 +146,8 @@ def summarize(digest: Mapping[str, Any], *, project: str | None = None, stack: s
     project = _agreeing("--project", project, urn_project)
     stack = _agreeing("--stack", stack, urn_stack)
     counts = {op: int(n) for op, n in digest["changeSummary"].items() if op not in REPLACEMENT_PARTS}
-    errors = [str(d["message"]).strip() for d in digest.get("diagnostics") or [] if d["severity"] == "error"]
+    diagnostics = digest.get("diagnostics") or []
+    errors = [_ANSI.sub("", str(d["message"])).strip() for d in diagnostics if d["severity"] == "error"]
     errors += [f"{_name(s['urn'])}: {s['error']}" for s in steps if s.get("error")]
     return Preview(project, stack, counts, _changes(steps), errors)
 
@@ -155,7 +158,11 @@ def _agreeing(option: str, given: str | None, found: str) -> str:
         raise ReportError(f"{option}: {given!r} does not match the preview's {found!r}")
     if not (given or found):
         raise ReportError(f"the preview has no steps to tell its project and stack from: pass {option}")
-    return found or str(given)
+    name = found or str(given)
+    if not _NAME.fullmatch(name):
+        # It goes into the HTML comment of the marker, which "-->" or a newline would break.
+        raise ReportError(f"{option}: {name!r} must be letters, digits and _ . - / only")
+    return name
 
 
 def _project_and_stack(steps: Sequence[Mapping[str, Any]]) -> tuple[str, str]:

@@ -275,6 +275,8 @@ def test_project_and_stack_come_from_the_urns_or_the_options() -> None:
     empty = digest(same=1)
     with pytest.raises(ReportError, match="pass --project"):
         report(empty)
+    with pytest.raises(ReportError, match="--stack: 'x-->y' must be letters"):
+        report(empty, project="infra", stack="x-->y")
     text = report(empty, project="infra", stack="prod")
     assert text.startswith("<!-- aicompute-report:infra/prod -->\n")
     assert "**No changes.** 1 unchanged." in text and "<details>" not in text
@@ -295,14 +297,14 @@ def test_errors_of_a_failed_preview_are_shown_loudly() -> None:
     document = digest(
         failing,
         diagnostics=[
-            {"urn": urn("pool"), "prefix": "error: ", "message": "flavor: must be one of ...\n", "severity": "error"},
+            {"prefix": "error: ", "message": "\x1b[31mflavor: must be one of ...\x1b[0m\n", "severity": "error"},
             {"prefix": "warning: ", "message": "deprecated\n", "severity": "warning"},
         ],
     )
     text = report(document)
     assert "### :x:" in text and "#### :x: Errors" in text
     assert "**The preview failed.** Planned before it stopped: 1 to create, 1 unchanged." in text
-    assert "flavor: must be one of ..." in text and "deprecated" not in text
+    assert "```\nflavor: must be one of ...\n```" in text and "deprecated" not in text and "\x1b" not in text
 
 
 def _big_preview(creates: int, deletes: int) -> dict[str, Any]:
