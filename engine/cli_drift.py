@@ -36,6 +36,10 @@ MarkdownFileOption = Annotated[
 ParallelOption = Annotated[
     int, typer.Option("--parallel", "-p", min=1, help=f"Platform calls in flight at once (default {DEFAULT_PARALLEL}).")
 ]
+ReadEachOption = Annotated[
+    bool,
+    typer.Option("--read-each", help="Read every resource with its own call instead of listing each type (slower)."),
+]
 UnmanagedOption = Annotated[
     bool,
     typer.Option("--unmanaged", help="Also list objects of the stack's types that no stack in the backend manages."),
@@ -51,6 +55,7 @@ def drift(
     markdown_file: MarkdownFileOption = None,
     unmanaged: UnmanagedOption = False,
     parallel: ParallelOption = DEFAULT_PARALLEL,
+    read_each: ReadEachOption = False,
     stack: StackOption = None,
     cwd: CwdOption = None,
     backend_url: BackendOption = None,
@@ -61,7 +66,7 @@ def drift(
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         settings = load_stack_settings(session.project, ref.name)
         target = StackTarget(session.project, session.backend, ref, settings, session.secrets(settings, ref))
-        report = scan(target, DriftOptions(parallel=parallel, unmanaged=unmanaged))
+        report = scan(target, DriftOptions(parallel=parallel, unmanaged=unmanaged, read_each=read_each))
         if json_file is not None:
             json_file.write_text(json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         if markdown_file is not None:

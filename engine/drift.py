@@ -61,6 +61,9 @@ Listing = dict[str, dict[str, Any]]
 class DriftOptions:
     parallel: int = DEFAULT_PARALLEL
     unmanaged: bool = False
+    read_each: bool = False
+    """Read every resource with its own GET, listing nothing for the check (for a platform whose
+    lists lag behind its single reads; ``bench/drift.py`` compares the two)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,9 @@ def scan(target: StackTarget, options: DriftOptions) -> DriftReport:
     report = DriftReport(target.project.name, ref.name)
     groups = managed_groups(deployment.resources, loader, report)
     with ThreadPoolExecutor(max_workers=max(1, options.parallel), thread_name_prefix="drift") as pool:
-        listings = list_types(groups, pool, report)
+        listings: dict[str, Listing | None] = (
+            {type_: None for type_ in groups} if options.read_each else list_types(groups, pool, report)
+        )
         check_resources(groups, listings, pool, report)
         if options.unmanaged:
             find_unmanaged(groups, listings, managed_everywhere(backend), pool, report)
