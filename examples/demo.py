@@ -22,9 +22,11 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +50,7 @@ STEPS = 8
 STACK = "dev"
 START_TIMEOUT = 60.0
 COMMAND_TIMEOUT = 300.0
+ENGINE_STOP_TIMEOUT = 60.0
 # Settings of the user's shell that would send the demo elsewhere (a real cloud, another backend).
 FOREIGN_PREFIXES = ("AICOMPUTE_", "HW_", "PULUMI_")
 
@@ -81,7 +84,9 @@ def localcloud(work: Path) -> Iterator[str]:
     command += ["--time-scale", str(TIME_SCALE)]
     with log.open("w") as sink:
         # Output goes to a file, never to an unread pipe that could fill up and block the server.
-        server = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=child_env({}))
+        server = subprocess.Popen(
+            command, stdout=sink, stderr=subprocess.STDOUT, env=child_env({}), start_new_session=True
+        )
     try:
         yield wait_listening(server, log)
     finally:
@@ -140,24 +145,54 @@ class Stack:
         self.env = env
 
     def run(self, *args: str, stdin: str | None = None) -> str:
-        """``aicompute ARGS`` in the project: its output printed as it comes (and returned)."""
+        """``aicompute ARGS`` in the project: its output printed as it comes, and returned."""
         say(f"\n$ aicompute {' '.join(args)}")
-        command = [sys.executable, "-m", "aicompute.engine", *args]
-        result = subprocess.run(
-            command,
+        child = subprocess.Popen(
+            [sys.executable, "-m", "aicompute.engine", *args],
             cwd=self.project,
             env=self.env,
-            input=stdin,
+            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            timeout=COMMAND_TIMEOUT,
+            start_new_session=True,  # Ctrl-C reaches the demo alone, which then stops the engine cleanly
         )
-        if result.stdout.strip():
-            say(result.stdout.rstrip())
-        if result.returncode != 0:
-            raise DemoFailed(f"`aicompute {' '.join(args)}` exited {result.returncode}")
-        return result.stdout
+        watchdog = threading.Timer(COMMAND_TIMEOUT, child.kill)
+        watchdog.start()
+        try:
+            return self._follow(child, args, stdin)
+        except KeyboardInterrupt:
+            interrupt(child)
+            raise
+        finally:
+            watchdog.cancel()
+
+    @staticmethod
+    def _follow(child: subprocess.Popen[str], args: tuple[str, ...], stdin: str | None) -> str:
+        assert child.stdout is not None
+        if child.stdin is not None:
+            child.stdin.write(stdin or "")
+            child.stdin.close()
+        lines = []
+        with child.stdout:
+            for line in child.stdout:
+                say(line.rstrip("\n"))
+                lines.append(line)
+        if child.wait() != 0:
+            raise DemoFailed(f"`aicompute {' '.join(args)}` exited {child.returncode}")
+        return "".join(lines)
+
+
+def interrupt(child: subprocess.Popen[str]) -> None:
+    """Stop an engine as Ctrl-C stops it (it ends its program and provider processes), killing it
+    only if it does not stop in time."""
+    if child.poll() is None:
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(timeout=ENGINE_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def output_value(table: str, name: str) -> str:
@@ -274,7 +309,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="aicompute-demo-"))
     try:
         tour(work, steps)
-    except (DemoFailed, subprocess.TimeoutExpired, httpx.HTTPError) as error:
+    except (DemoFailed, httpx.HTTPError) as error:
         say(f"\ndemo FAILED: {error}")
         return 1
     except KeyboardInterrupt:

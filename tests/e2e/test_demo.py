@@ -4,11 +4,14 @@ found by `preview --refresh --diff`, exit 0, no secret printed, nothing left run
 from __future__ import annotations
 
 import re
+import signal
 import socket
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+
+import pytest
 
 from aicompute.localcloud.settings import DEFAULT_CENTRAL_CLIENT_SECRET, DEFAULT_SECRET_KEY
 
@@ -46,6 +49,10 @@ def port_open(url: str) -> bool:
         return probe.connect_ex((host, int(port))) == 0
 
 
+def demo_env(marker: str) -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", "COLUMNS": "200", "DEMO_TEST_MARKER": marker, "AICOMPUTE_DEMO_API_TOKEN": TOKEN}
+
+
 def test_demo_deploys_finds_drift_destroys_and_stops_localcloud() -> None:
     marker = f"demo-test-{uuid.uuid4().hex}"
     result = subprocess.run(
@@ -53,7 +60,7 @@ def test_demo_deploys_finds_drift_destroys_and_stops_localcloud() -> None:
         capture_output=True,
         text=True,
         timeout=600,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "DEMO_TEST_MARKER": marker, "AICOMPUTE_DEMO_API_TOKEN": TOKEN},
+        env=demo_env(marker),
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -73,3 +80,28 @@ def test_demo_deploys_finds_drift_destroys_and_stops_localcloud() -> None:
     assert not port_open(url)
     [backend] = re.findall(r"temporary file backend \(file://(\S+)\)", result.stdout)
     assert not Path(backend).parent.exists()  # the demo's temporary folder is removed
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_up_stops_the_engine_and_localcloud() -> None:
+    marker = f"demo-test-{uuid.uuid4().hex}"
+    demo = subprocess.Popen(
+        [sys.executable, str(REPO / "examples" / "demo.py")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=demo_env(marker),
+    )
+    assert demo.stdout is not None
+    seen = []
+    for line in demo.stdout:
+        seen.append(line)
+        if "creating" in line:  # the engine is creating objects
+            demo.send_signal(signal.SIGINT)
+            break
+    seen.extend(demo.stdout)
+    assert demo.wait(timeout=300) == 130, "".join(seen)
+    assert "demo interrupted" in seen[-1]
+    assert processes_marked(marker) == []
+    [url] = re.findall(r"localcloud listening on (\S+)", "".join(seen))
+    assert not port_open(url)
