@@ -131,6 +131,9 @@ def test_no_planted_secret_in_anything_a_run_produces(tmp_path: Path, logged_loc
     runs.run(*UP)
     runs.run("refresh", "--yes", "--skip-preview")
     runs.run("stack", "output")
+    # The control: asked to show secrets, the CLI prints the kubeconfigs, and the scan finds them.
+    shown = cli.run("stack", "output", "--show-secrets", timeout=300).stdout
+    assert any("kubeconfig" in found for found in findings(secrets, {"shown": shown}))
     runs.run("stack", "export")
     runs.run(
         "drift", "--stack", cli.stack, "--json", str(reports / "drift.json"), "--markdown", str(reports / "drift.md")
@@ -147,6 +150,7 @@ def test_no_planted_secret_in_anything_a_run_produces(tmp_path: Path, logged_loc
         **files_under(cli.root),
         "localcloud server log": Path(server.stderr.name).read_text(errors="replace"),
     }
+    assert len(texts) > 40 and texts["localcloud server log"]
     assert findings(secrets, texts) == []
 
 
