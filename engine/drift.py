@@ -5,8 +5,9 @@ the state, without writing the state and without running the program.
   in ``__provider``; it is loaded once per distinct pickle and configured with the stack config,
   as the SDK's provider server does (``Configure`` then ``provider.configure``).
 * Reads are grouped by type. A type whose provider can list (``GenericProvider.list_live``) is
-  read page by page — one listing per type — and each listed value goes through the provider's own
-  ``read`` in place of the platform's answer, so it is judged exactly as ``refresh`` would judge it.
+  read page by page — one listing per type — and each listed value goes through the provider's
+  ``read_result``, what its ``read`` answers for that value, so it is judged exactly as ``refresh``
+  would judge it.
   An id a listing lacks is confirmed with one read before it is called deleted. Other types are
   read one by one. Listings and reads run on ``parallel`` threads.
 * Resources drift reads nothing of: components and providers (nothing to read), read-only
@@ -21,13 +22,11 @@ the state, without writing the state and without running the program.
 from __future__ import annotations
 
 import base64
-import copy
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,27 +199,12 @@ def list_types(
     return listings
 
 
-def read_listed(
-    provider: GenericProvider[Any, Any], resource_id: str, live: Mapping[str, Any], props: dict[str, Any]
-) -> ReadResult:
-    """The provider's own ``read``, answered ``live`` (a listed value) instead of calling the
-    platform. Several providers post-process in ``read`` (HiLens import marks, secrets rewritten
-    out of band, service status, node-group membership); going through it keeps a listed object
-    judged exactly like one read alone."""
-    reader = copy.copy(provider)
-    answer = copy.deepcopy(dict(live))
-    setattr(reader, "client", lambda: nullcontext(None))  # noqa: B010 - an instance's own hooks
-    setattr(reader, "read_resource", lambda _api, _id: answer)  # noqa: B010
-    setattr(reader, "read_live", lambda _api, _id, _props: answer)  # noqa: B010
-    return reader.read(resource_id, props)
-
-
 def _reader(managed: Managed, listing: Listing | None) -> Callable[[], ReadResult]:
     resource, provider = managed.resource, managed.provider
     props = reveal(resource.outputs) or reveal(resource.inputs)
     if listing is not None and resource.id in listing and isinstance(provider, GenericProvider):
         live = listing[resource.id]
-        return lambda: read_listed(provider, resource.id, live, props)
+        return lambda: provider.read_result(resource.id, live, props)
     # Not listable, or absent from the listing: one read confirms whether it is gone.
     return lambda: provider.read(resource.id, props)
 

@@ -26,7 +26,6 @@ from aicompute.engine.drift import (
     list_types,
     managed_everywhere,
     managed_groups,
-    read_listed,
 )
 from aicompute.engine.drift_compare import (
     DriftError,
@@ -86,7 +85,7 @@ def _judge(provider: Any, resource: ResourceState, live: dict[str, Any] | None) 
     props = {k: v.get("value") if isinstance(v, dict) and "value" in v else v for k, v in resource.outputs.items()}
     if live is None:
         return compare(provider, resource, "", {})
-    result = read_listed(provider, resource.id, live, props)
+    result = provider.read_result(resource.id, live, props)
     return compare(provider, resource, result.id or "", result.outs or {})
 
 
@@ -129,8 +128,9 @@ def test_a_secret_rewritten_out_of_band_is_changed_without_either_value() -> Non
     assert drift.properties == (PropertyDrift("data.token", "[secret]", "[secret]", secret=True),)
 
 
-def test_a_listed_value_goes_through_the_providers_own_read() -> None:
-    """SecretProvider post-processes in ``read``: the listed path must see it, as a single read does."""
+def test_a_listed_value_is_judged_as_the_providers_own_read_judges_it() -> None:
+    """Drift feeds listed values to ``read_result``: it must answer what ``read`` answers (the
+    secret's stale-key marking included)."""
     provider = SecretProvider()
     live = {
         "name": "token",
@@ -143,7 +143,7 @@ def test_a_listed_value_goes_through_the_providers_own_read() -> None:
     provider.open_client = lambda settings: _NoApi()  # type: ignore[method-assign,assignment,return-value]
     provider.read_resource = lambda api, rid: dict(live)  # type: ignore[method-assign]
     alone = provider.read("hilens-token", dict(props))
-    listed = read_listed(SecretProvider(), "hilens-token", live, dict(props))
+    listed = SecretProvider().read_result("hilens-token", dict(live), dict(props))
     assert (listed.id, listed.outs, listed.inputs) == (alone.id, alone.outs, alone.inputs)
     assert listed.inputs is not None and listed.inputs["data"]["token"] != "mine"
 
