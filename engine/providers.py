@@ -6,11 +6,15 @@ The Pulumi CLI runs Python dynamic resources in ``python -u -m pulumi.dynamic`` 
 generated stub: ``Configure`` with the whole stack config (namespaced keys, as the CLI passes it to
 dynamic providers), then Check, Diff, Create, Read, Update, Delete.
 
-That server runs 4 operations at a time (``ThreadPoolExecutor(max_workers=4)``), so a pool of
-processes — started on demand, up to ``ceil(parallel / 4)`` — lets ``--parallel`` resource
-operations run at once: a slow resource does not hold up unrelated ones. The environment variable
-``AICOMPUTE_MAX_PROVIDER_PROCESSES`` caps the pool (``1`` gives the Pulumi CLI's behaviour of one
-provider process, 4 operations at a time; ``bench/engine_parallel.py`` compares the two).
+The SDK's server runs 4 operations at a time (``ThreadPoolExecutor(max_workers=4)``); we start it
+with a pool of 16 threads instead (its operations wait on the platforms, not on the CPU; the
+SDK keeps one configured provider per process and each operation opens its own client), and keep a
+pool of such processes — started on demand, up to ``ceil(parallel / 16)`` — so that ``--parallel``
+resource operations run at once without starting a Python process per 4 of them. Two environment
+variables tune it: ``AICOMPUTE_PROVIDER_OPERATIONS`` (operations per process; ``4`` is the SDK's
+own) and ``AICOMPUTE_MAX_PROVIDER_PROCESSES`` (a cap on the pool). Both at their Pulumi CLI values,
+``4`` and ``1``, give the Pulumi CLI's behaviour: one provider process, 4 operations at a time
+(``bench/engine_parallel.py`` compares them).
 
 The server answers ``acceptSecrets=False``: like Pulumi's engine, we send it plain values and mark
 secret again every output whose input was secret.
@@ -42,14 +46,24 @@ def _exit_with_parent():
         time.sleep(0.5)
     os._exit(1)
 threading.Thread(target=_exit_with_parent, daemon=True).start()
+import grpc
+from concurrent import futures
+_workers = int(sys.argv[1])
+_sdk_server = grpc.server
+def _server(thread_pool, *args, **kwargs):
+    grpc.server = _sdk_server
+    return _sdk_server(futures.ThreadPoolExecutor(max_workers=_workers), *args, **kwargs)
+grpc.server = _server
 sys.argv = ["pulumi.dynamic"]
 runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 """
 """``python -u -m pulumi.dynamic``, plus a watch that ends the server when the engine is gone (a
-killed engine must not leave provider processes behind)."""
-OPERATIONS_PER_PROCESS = 4
+killed engine must not leave provider processes behind), and the server's thread pool sized by
+its argument instead of the SDK's 4 (its operations wait on the network, not on the CPU)."""
+OPERATIONS_PER_PROCESS = 16
 START_TIMEOUT = 60.0
 MAX_PROCESSES_ENV = "AICOMPUTE_MAX_PROVIDER_PROCESSES"
+OPERATIONS_ENV = "AICOMPUTE_PROVIDER_OPERATIONS"
 
 DiffChanges = Literal["some", "none", "unknown"]
 LogCallback = Callable[[str], None]
@@ -112,25 +126,44 @@ def _error_message(details: str) -> str:
     return "\n".join(lines)
 
 
+def _positive_setting(env: Mapping[str, str], name: str) -> int | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a positive integer, not {value!r}")
+    return int(value)
+
+
+def operations_per_process(env: Mapping[str, str] | None = None) -> int:
+    """How many operations one provider process runs at a time: 16, or
+    ``AICOMPUTE_PROVIDER_OPERATIONS`` when it is set (4 is the SDK's own server, as the Pulumi CLI runs it)."""
+    return _positive_setting(os.environ if env is None else env, OPERATIONS_ENV) or OPERATIONS_PER_PROCESS
+
+
 def max_provider_processes(parallel: int, env: Mapping[str, str] | None = None) -> int:
-    """How many provider processes a pool may run: ``ceil(parallel / 4)``, capped by
-    ``AICOMPUTE_MAX_PROVIDER_PROCESSES`` when it is set (a positive integer)."""
-    wanted = max(1, math.ceil(max(1, parallel) / OPERATIONS_PER_PROCESS))
-    cap = (os.environ if env is None else env).get(MAX_PROCESSES_ENV, "").strip()
-    if not cap:
-        return wanted
-    if not cap.isdigit() or int(cap) < 1:
-        raise ValueError(f"{MAX_PROCESSES_ENV} must be a positive integer, not {cap!r}")
-    return min(wanted, int(cap))
+    """How many provider processes a pool may run: ``ceil(parallel / operations_per_process)``,
+    capped by ``AICOMPUTE_MAX_PROVIDER_PROCESSES`` when it is set (a positive integer)."""
+    env = os.environ if env is None else env
+    wanted = max(1, math.ceil(max(1, parallel) / operations_per_process(env)))
+    cap = _positive_setting(env, MAX_PROCESSES_ENV)
+    return wanted if cap is None else min(wanted, cap)
 
 
 class ProviderProcess:
     """One ``python -u -m pulumi.dynamic`` server, configured with the stack config."""
 
-    def __init__(self, host: ProviderHost, config: Mapping[str, Any], on_log: LogCallback | None = None) -> None:
+    def __init__(
+        self,
+        host: ProviderHost,
+        config: Mapping[str, Any],
+        on_log: LogCallback | None = None,
+        operations: int = OPERATIONS_PER_PROCESS,
+    ) -> None:
         env = {**os.environ, **host.env, "PYTHONUNBUFFERED": "1"}
+        self.operations = operations
         self.process = subprocess.Popen(
-            [host.interpreter, "-u", "-c", SERVER_BOOTSTRAP],
+            [host.interpreter, "-u", "-c", SERVER_BOOTSTRAP, str(operations)],
             cwd=host.working_directory,
             env=env,
             start_new_session=True,  # Ctrl-C reaches the engine, which lets operations in flight finish
@@ -209,6 +242,7 @@ class ProviderPool:
     ) -> None:
         self.host = host
         self.config = dict(config)
+        self.operations = operations_per_process()
         self.max_processes = max_provider_processes(parallel)
         self.on_log = on_log
         self._processes: list[ProviderProcess] = []
@@ -228,7 +262,7 @@ class ProviderPool:
     def _start_reserved(self) -> ProviderProcess | None:
         """Start a process for a slot already counted in ``_starting``; None when it failed."""
         try:
-            started = ProviderProcess(self.host, self.config, self.on_log)
+            started = ProviderProcess(self.host, self.config, self.on_log, self.operations)
         except ProviderError as error:
             with self._cond:
                 self._starting -= 1
@@ -269,7 +303,7 @@ class ProviderPool:
                 for dead in [p for p in self._processes if p.process.poll() is not None and not p.in_flight]:
                     self._processes.remove(dead)  # a server that died is replaced by a new one
                     dead.close()
-                free = [p for p in self._processes if p.in_flight < OPERATIONS_PER_PROCESS and p.alive]
+                free = [p for p in self._processes if p.in_flight < p.operations and p.alive]
                 if free:
                     process = min(free, key=lambda p: p.in_flight)
                     process.in_flight += 1
