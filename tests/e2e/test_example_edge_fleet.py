@@ -17,6 +17,7 @@ from aicompute.engine.project import ObjectValue, load_project, load_stack_setti
 from tests.support.api import SignedApi, signed_json, signed_request
 from tests.support.engine_cli import EXAMPLES, EngineCli
 from tests.support.hilens import connect
+from tests.support.inventory import live_objects
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import last_seq, mutating_calls
 
@@ -101,6 +102,9 @@ def test_edge_fleet_example_lifecycle(tmp_path: Path, localcloud: LocalCloudProc
     outputs = json.loads(cli.run("stack", "output", "--json").stdout)
     assert outputs["device_ids"] == {"cam-lobby": nodes["cam-lobby"], "cam-gate": nodes["cam-gate"]}
     assert outputs["deployment_id"] == deployment["id"] and outputs["device_packages"] == "[secret]"
+    packages = json.loads(cli.run("stack", "output", "device_packages", "--json", "--show-secrets").stdout)
+    assert set(packages) == set(DEVICES) and all(packages.values())
+    assert not [key for key, package in packages.items() if package in cli.state_text()]
     cli.run("preview", "--expect-no-changes")
 
     _set_devices(cli, {**DEVICES, "cam-dock": {"description": "loading dock camera"}})
@@ -123,7 +127,7 @@ def test_edge_fleet_example_lifecycle(tmp_path: Path, localcloud: LocalCloudProc
     cli.run("preview", "--expect-no-changes")
 
     cli.run("destroy", "--yes", timeout=300)
-    assert _listing(localcloud, project, "workspaces") == [] and _listing(localcloud, project, "deployments") == []
+    assert live_objects(localcloud, project) == {} and _listing(localcloud, project, "deployments") == []
     objects = [("nodes", node_id) for node_id in added.values()]
     objects += [("configmaps", config_map["id"]), ("secrets", secret["id"]), ("deployments", deployment["id"])]
     assert [thing for thing in objects if not _gone(localcloud, project, *thing)] == []
