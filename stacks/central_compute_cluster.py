@@ -135,34 +135,43 @@ class CentralComputeClusterArgs(ComponentArgs):
     @field_validator("engines")
     @classmethod
     def _engines(cls, engines: dict[str, EngineSpec], info: ValidationInfo) -> dict[str, EngineSpec]:
-        """Each engine as the Workload it is, and, with kubernetes, as a Deployment."""
-        kubernetes = bool(info.data.get("kubernetes"))
+        """Each engine as the Workload it is, and, with kubernetes, as a Deployment of its own."""
         deployments: dict[tuple[str, str], str] = {}
         for key, spec in engines.items():
-            try:
-                workload = spec.workload(key)
-            except ValidationError as error:
-                reasons = "; ".join(_reason(key, item) for item in error.errors())
-                raise PydanticCustomError("engine", "{reasons}", {"reasons": reasons}) from None
-            if not kubernetes:
-                continue
-            if spec.resources.xpu > 0 and _accelerator(spec) is None:
-                raise PydanticCustomError(
-                    "engine",
-                    "{key}.accelerator_resource: no Kubernetes resource name is known for xpu_type {xpu_type!r}: "
-                    "set one ({rule})",
-                    {"key": key, "xpu_type": spec.xpu_type, "rule": RESOURCE_NAME_RULE},
-                )
-            place = (workload.namespace, container_name_for(key))
-            if place in deployments:
-                raise PydanticCustomError(
-                    "engine",
-                    "{one} and {other} are both Deployment {name} in namespace {namespace} (Kubernetes names are "
-                    "lower-case RFC 1123 labels): rename one",
-                    {"one": deployments[place], "other": key, "name": place[1], "namespace": place[0]},
-                )
-            deployments[place] = key
+            workload = _as_workload(key, spec)
+            if info.data.get("kubernetes"):
+                _check_deployment(key, spec, workload, deployments)
         return engines
+
+
+def _refuse(message: str) -> PydanticCustomError:
+    """An error whose message is shown as it is (no "Value error, " prefix)."""
+    return PydanticCustomError("engine", "{message}", {"message": message})
+
+
+def _as_workload(key: str, spec: EngineSpec) -> WorkloadArgs:
+    try:
+        return spec.workload(key)
+    except ValidationError as error:
+        raise _refuse("; ".join(_reason(key, item) for item in error.errors())) from None
+
+
+def _check_deployment(
+    key: str, spec: EngineSpec, workload: WorkloadArgs, deployments: dict[tuple[str, str], str]
+) -> None:
+    """A Deployment needs a resource name for its cards and a name of its own in its namespace."""
+    if spec.resources.xpu > 0 and _accelerator(spec) is None:
+        raise _refuse(
+            f"{key}.accelerator_resource: no Kubernetes resource name is known for xpu_type {spec.xpu_type!r}: "
+            f"set one ({RESOURCE_NAME_RULE})"
+        )
+    place = (workload.namespace, container_name_for(key))
+    if place in deployments:
+        raise _refuse(
+            f"{deployments[place]!r} and {key!r} are both Deployment {place[1]!r} in namespace {place[0]!r} "
+            "(Kubernetes names are lower-case RFC 1123 labels): rename one"
+        )
+    deployments[place] = key
 
 
 def _reason(key: str, error: ErrorDetails) -> str:

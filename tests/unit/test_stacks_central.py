@@ -214,7 +214,12 @@ def test_kubernetes_accelerator_label_and_resource_name_are_configurable(mocks: 
         (
             {"kubernetes": True, "engines": {"d": {**DETECTOR, "xpu_type": "ACME_X1"}}},
             "engines",
-            "accelerator_resource",
+            "d.accelerator_resource: no Kubernetes resource name is known for xpu_type 'ACME_X1'",
+        ),
+        (
+            {"kubernetes": True, "engines": {"d": {**DETECTOR, "accelerator_resource": "gpu"}}},
+            "engines.d.accelerator_resource",
+            "'gpu' breaks the rule: a Kubernetes extended resource name",
         ),
         ({"kubernetes": True, "engines": {"a_b": ENCODER, "a-b": ENCODER}}, "engines", "rename one"),
         ({"accelerator_label": "not a label"}, "accelerator_label", "Kubernetes labels"),
