@@ -19,6 +19,7 @@ _MODULES = {
     "ModelSpec": "inference_endpoint",
     "EdgeFleet": "edge_fleet",
     "EdgeFleetArgs": "edge_fleet",
+    "SecretSpec": "edge_fleet",
     "CentralComputeCluster": "central_compute_cluster",
     "CentralComputeClusterArgs": "central_compute_cluster",
     "EngineSpec": "central_compute_cluster",

@@ -50,7 +50,7 @@ _STAND_IN = "stand-in"
 """What an Output secret value is checked as: its own value is judged by the Secret's check."""
 
 
-class FleetSecret(ComponentArgs):
+class SecretSpec(ComponentArgs):
     """A secret of the fleet: the Secret's arguments, with values that may be Outputs."""
 
     name: SecretName
@@ -100,7 +100,7 @@ class EdgeFleetArgs(ComponentArgs):
     config_maps: dict[FleetKey, ConfigMapArgs] = Field(
         default_factory=dict, description="Key to configmap spec (ConfigMapArgs; name defaults to the key)."
     )
-    secrets: dict[FleetKey, FleetSecret] = Field(
+    secrets: dict[FleetKey, SecretSpec] = Field(
         default_factory=dict, description="Key to secret spec (name defaults to the key; values are secrets)."
     )
     deployment: DeploymentArgs | None = Field(
@@ -243,4 +243,4 @@ def _inputs(spec: BaseModel, exclude: set[str] | None = None) -> dict[str, Any]:
     return dumped
 
 
-__all__ = ["EdgeFleet", "EdgeFleetArgs", "FleetSecret"]
+__all__ = ["EdgeFleet", "EdgeFleetArgs", "SecretSpec"]
