@@ -165,6 +165,11 @@ def _check_deployment(
             f"{key}.accelerator_resource: no Kubernetes resource name is known for xpu_type {spec.xpu_type!r}: "
             f"set one ({RESOURCE_NAME_RULE})"
         )
+    for field in ("command", "args"):
+        try:
+            shlex.split(getattr(workload, field) or "")
+        except ValueError as error:
+            raise _refuse(f"{key}.{field}: cannot be split into words as a shell would ({error})") from None
     place = (workload.namespace, container_name_for(key))
     if place in deployments:
         raise _refuse(
@@ -187,6 +192,19 @@ def _quantity(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _requirements(spec: EngineSpec) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Requests, limits and card annotations: requests = limits = cpu and memory, whole cards in limits."""
+    requests = {"cpu": _quantity(spec.resources.cpu), "memory": f"{spec.resources.memory}Gi"}
+    limits, annotations = dict(requests), {}
+    if spec.xpu_type:
+        annotations[f"{ANNOTATION_PREFIX}/xpu-type"] = spec.xpu_type
+    accelerator = _accelerator(spec)
+    if spec.resources.xpu > 0 and accelerator is not None:  # CentralComputeClusterArgs checked it is known
+        limits[accelerator] = str(math.ceil(spec.resources.xpu))
+        annotations[f"{ANNOTATION_PREFIX}/xpu"] = _quantity(spec.resources.xpu)
+    return requests, limits, annotations
+
+
 def deployment_manifest(
     key: str, spec: EngineSpec, accelerator_label: str, cluster_code: pulumi.Input[str]
 ) -> tuple[k8s.meta.v1.ObjectMetaArgs, k8s.apps.v1.DeploymentSpecArgs]:
@@ -195,18 +213,7 @@ def deployment_manifest(
 
     workload = spec.workload(key)
     labels = dict(workload.labels or {})
-    requests = {"cpu": _quantity(spec.resources.cpu), "memory": f"{spec.resources.memory}Gi"}
-    limits: dict[str, str] = dict(requests)
-    annotations: dict[str, pulumi.Input[str]] = {f"{ANNOTATION_PREFIX}/cluster-code": cluster_code}
-    node_selector: dict[str, str] | None = None
-    if spec.xpu_type:
-        node_selector = {accelerator_label: spec.xpu_type}
-        annotations[f"{ANNOTATION_PREFIX}/xpu-type"] = spec.xpu_type
-    if spec.resources.xpu > 0:
-        accelerator = _accelerator(spec)
-        assert accelerator is not None  # checked by CentralComputeClusterArgs
-        limits[accelerator] = str(math.ceil(spec.resources.xpu))
-        annotations[f"{ANNOTATION_PREFIX}/xpu"] = _quantity(spec.resources.xpu)
+    requests, limits, annotations = _requirements(spec)
     container = k8s.core.v1.ContainerArgs(
         name=str(workload.container_name),
         image=workload.image,
@@ -215,8 +222,12 @@ def deployment_manifest(
         resources=k8s.core.v1.ResourceRequirementsArgs(requests=requests, limits=limits),
     )
     metadata = k8s.meta.v1.ObjectMetaArgs(
-        name=container_name_for(key), namespace=workload.namespace, labels=labels, annotations=annotations
+        name=container_name_for(key),
+        namespace=workload.namespace,
+        labels=labels,
+        annotations={f"{ANNOTATION_PREFIX}/cluster-code": cluster_code, **annotations},
     )
+    node_selector = {accelerator_label: spec.xpu_type} if spec.xpu_type else None
     deployment = k8s.apps.v1.DeploymentSpecArgs(
         replicas=workload.replicas,
         selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(workload.label_selector or labels)),

@@ -217,6 +217,11 @@ def test_kubernetes_accelerator_label_and_resource_name_are_configurable(mocks: 
             "d.accelerator_resource: no Kubernetes resource name is known for xpu_type 'ACME_X1'",
         ),
         (
+            {"kubernetes": True, "engines": {"d": {**DETECTOR, "args": "--name 'unclosed"}}},
+            "engines",
+            "d.args: cannot be split into words as a shell would (No closing quotation)",
+        ),
+        (
             {"kubernetes": True, "engines": {"d": {**DETECTOR, "accelerator_resource": "gpu"}}},
             "engines.d.accelerator_resource",
             "'gpu' breaks the rule: a Kubernetes extended resource name",
