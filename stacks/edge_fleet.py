@@ -75,12 +75,20 @@ def _fleet_specs(value: Any, owned: tuple[str, ...], fixed: Mapping[str, Any]) -
     if not isinstance(value, Mapping):
         return value
     specs: dict[Any, Any] = {}
-    for key, spec in value.items():
+    for key, given in value.items():
+        spec = _given_fields(given)
         if isinstance(spec, Mapping):
             _refuse_owned(f"{key}.", spec, owned)
             spec = {"name": key, **spec, **fixed}
         specs[key] = spec
     return specs
+
+
+def _given_fields(spec: Any) -> Any:
+    """A model instance as the fields it was given (so an owned field set on it is seen)."""
+    if isinstance(spec, BaseModel):
+        return {name: getattr(spec, name) for name in spec.model_fields_set}
+    return spec
 
 
 def _refuse_owned(prefix: str, spec: Mapping[str, Any], owned: tuple[str, ...]) -> None:
@@ -121,6 +129,7 @@ class EdgeFleetArgs(ComponentArgs):
     @classmethod
     def _on_the_devices(cls, value: Any, info: ValidationInfo) -> Any:
         """The deployment targets the devices: checked with their keys standing in for their ids."""
+        value = _given_fields(value)
         if not isinstance(value, Mapping):
             return value
         _refuse_owned("", value, TARGETS)

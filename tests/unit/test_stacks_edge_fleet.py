@@ -12,7 +12,8 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
-from aicompute.stacks import EdgeFleet, EdgeFleetArgs
+from aicompute.resources.hilens import DeviceArgs, WorkspaceArgs
+from aicompute.stacks import EdgeFleet, EdgeFleetArgs, SecretSpec
 from aicompute.stacks._component import ComponentArgsError
 
 APP = {
@@ -236,6 +237,20 @@ def test_bad_arguments_name_the_field_and_register_nothing(
     assert str(error.value).startswith("EdgeFleet 'fleet': invalid arguments: ")
     assert expected in str(error.value)
     assert mocks.registered == {}
+
+
+def test_typed_specs_are_taken_and_their_owned_fields_refused(mocks: Mocks) -> None:
+    typed = EdgeFleetArgs(
+        workspace=WorkspaceArgs(name="edge-ws"),
+        devices={"cam-1": DeviceArgs(name="lobby-camera")},
+        secrets={"token": SecretSpec(name="fleet-token", data={"token": pulumi.Output.secret(TOKEN)})},
+    )
+    assert typed.devices["cam-1"].name == "lobby-camera" and typed.devices["cam-1"].workspace_id is None
+    with pytest.raises(ComponentArgsError) as error:
+        EdgeFleet(
+            "fleet", {"workspace": {"name": "edge-ws"}, "devices": {"cam-1": DeviceArgs(name="c", workspace_id="w")}}
+        )
+    assert "devices: Value error, cam-1.workspace_id: set by the fleet" in str(error.value)
 
 
 def test_a_bad_secret_value_is_refused_without_showing_it(mocks: Mocks) -> None:
