@@ -144,7 +144,7 @@ class CentralComputeClusterArgs(ComponentArgs):
         return engines
 
 
-def _refuse(message: str) -> PydanticCustomError:
+def plain_error(message: str) -> PydanticCustomError:
     """An error whose message is shown as it is (no "Value error, " prefix)."""
     return PydanticCustomError("engine", "{message}", {"message": message})
 
@@ -153,7 +153,7 @@ def _as_workload(key: str, spec: EngineSpec) -> WorkloadArgs:
     try:
         return spec.workload(key)
     except ValidationError as error:
-        raise _refuse("; ".join(_reason(key, item) for item in error.errors())) from None
+        raise plain_error("; ".join(nested_reason(key, item) for item in error.errors())) from None
 
 
 def _check_deployment(
@@ -161,7 +161,7 @@ def _check_deployment(
 ) -> None:
     """A Deployment needs a resource name for its cards and a name of its own in its namespace."""
     if spec.resources.xpu > 0 and _accelerator(spec) is None:
-        raise _refuse(
+        raise plain_error(
             f"{key}.accelerator_resource: no Kubernetes resource name is known for xpu_type {spec.xpu_type!r}: "
             f"set one ({RESOURCE_NAME_RULE})"
         )
@@ -169,17 +169,17 @@ def _check_deployment(
         try:
             shlex.split(getattr(workload, field) or "")
         except ValueError as error:
-            raise _refuse(f"{key}.{field}: cannot be split into words as a shell would ({error})") from None
+            raise plain_error(f"{key}.{field}: cannot be split into words as a shell would ({error})") from None
     place = (workload.namespace, container_name_for(key))
     if place in deployments:
-        raise _refuse(
+        raise plain_error(
             f"{deployments[place]!r} and {key!r} are both Deployment {place[1]!r} in namespace {place[0]!r} "
             "(Kubernetes names are lower-case RFC 1123 labels): rename one"
         )
     deployments[place] = key
 
 
-def _reason(key: str, error: ErrorDetails) -> str:
+def nested_reason(key: str, error: ErrorDetails) -> str:
     loc = ".".join(str(part) for part in error["loc"])
     return f"{key}{'.' + loc if loc else ''}: {error['msg'].removeprefix('Value error, ')}"
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aicompute.resources.central import (
     AlgorithmPackage,
@@ -36,10 +36,11 @@ from aicompute.resources.central import (
 )
 from aicompute.resources.central.workload import WorkloadName
 from aicompute.stacks._component import Component, ComponentArgs, OutputOr, validate_args
-from aicompute.stacks.central_compute_cluster import by_key, set_by
+from aicompute.stacks.central_compute_cluster import by_key, nested_reason, plain_error, set_by
 
 COMPONENT = "VideoAnalyticsPipeline"
 CLUSTER_ENV = "clusterCode"
+ONE_TASK = "the platform keeps one task per stream and service"
 
 
 class ServiceSpec(AlgorithmServiceArgs):
@@ -79,28 +80,44 @@ class VideoAnalyticsPipelineArgs(ComponentArgs):
     package: AlgorithmPackageArgs = Field(description="The algorithm (and its encapsulation file) to push.")
     service: ServiceSpec = Field(description="The algorithm service that runs the package.")
     task: TaskSpec = Field(description="Labels, rules and restart policy of every stream's task.")
-    streams: dict[WorkloadName, StreamSpec] | list[StreamSpec] = Field(
-        description="The video streams, by name or as a list: one analysis task each."
+    streams: dict[WorkloadName, StreamSpec] = Field(
+        description="The video streams, by name or as a list (named stream-<hash of the url>): one analysis task each."
     )
+
+    @field_validator("streams", mode="before")
+    @classmethod
+    def _list_by_url(cls, streams: Any) -> Any:
+        """A list becomes a map keyed by each stream's URL, every entry checked under its position."""
+        if isinstance(streams, Mapping):
+            return streams
+        if not isinstance(streams, list):
+            raise plain_error(f"a map of name to stream or a list of streams, not {type(streams).__name__}")
+        named: dict[str, StreamSpec] = {}
+        positions: dict[str, int] = {}
+        for index, item in enumerate(streams):
+            try:
+                stream = StreamSpec.model_validate(item)
+            except ValidationError as error:
+                raise plain_error("; ".join(nested_reason(f"[{index}]", e) for e in error.errors())) from None
+            key = list_key(stream.url)
+            if key in named:
+                raise plain_error(f"[{positions[key]}] and [{index}] have the same url {stream.url!r}: {ONE_TASK}")
+            named[key], positions[key] = stream, index
+        return named
 
     @model_validator(mode="after")
     def _one_task_per_stream(self) -> VideoAnalyticsPipelineArgs:
-        streams = self.streams.items() if isinstance(self.streams, dict) else enumerate(self.streams)
         seen: dict[str, str] = {}
-        for key, stream in streams:
+        for key, stream in self.streams.items():
             if stream.url in seen:
-                raise ValueError(
-                    f"streams {seen[stream.url]} and {key} have the same url {stream.url!r}: the platform keeps "
-                    "one task per stream and service"
-                )
-            seen[stream.url] = str(key)
+                raise ValueError(f"streams {seen[stream.url]} and {key} have the same url {stream.url!r}: {ONE_TASK}")
+            seen[stream.url] = key
         return self
 
-    def named_streams(self) -> dict[str, StreamSpec]:
-        """The streams by task name: a map's keys, or ``stream-<hash of the url>`` for a list."""
-        if isinstance(self.streams, dict):
-            return dict(self.streams)
-        return {f"stream-{hashlib.sha256(s.url.encode()).hexdigest()[:10]}": s for s in self.streams}
+
+def list_key(url: str) -> str:
+    """The task name of a stream given in a list: from its URL, so the list's order does not matter."""
+    return f"stream-{hashlib.sha256(url.encode()).hexdigest()[:10]}"
 
 
 def _task_inputs(task: TaskSpec, stream: StreamSpec) -> dict[str, Any]:
@@ -153,7 +170,7 @@ class VideoAnalyticsPipeline(Component, name=COMPONENT):
                 **_task_inputs(checked.task, stream),
                 opts=self._child(),
             )
-            for key, stream in checked.named_streams().items()
+            for key, stream in checked.streams.items()
         }
         self._register()
 

@@ -304,11 +304,22 @@ def test_pipeline_options_reach_the_children(mocks: Mocks) -> None:
         ({"service": {**PIPELINE["service"], "replicas": 0}}, "service.replicas", "greater than or equal to 1"),
         ({"task": {**PIPELINE["task"], "labels": {"version": "1"}}}, "task.labels", "algoCabinName"),
         ({"task": {**PIPELINE["task"], "restart_policy": "SOMETIMES"}}, "task.restart_policy", "'NEVER' or 'ALWAYS'"),
-        ({"streams": {"gate": {"url": "rtsp://x", "resolution": ""}}}, "streams.dict[", "at least 1 character"),
+        (
+            {"streams": {"gate": {"url": "rtsp://x", "resolution": ""}}},
+            "streams.gate.resolution",
+            "at least 1 character",
+        ),
         (
             {"streams": [{"url": "rtsp://x", "resolution": "P"}, {"url": "rtsp://x", "resolution": "Q"}]},
+            "streams: ",
+            "[0] and [1] have the same url 'rtsp://x'",
+        ),
+        ({"streams": [{"url": "rtsp://x"}]}, "streams: ", "[0].resolution: Field required"),
+        ({"streams": "rtsp://x"}, "streams: ", "a map of name to stream or a list of streams"),
+        (
+            {"streams": {"a": {"url": "rtsp://x", "resolution": "P"}, "b": {"url": "rtsp://x", "resolution": "P"}}},
             "(args)",
-            "same url",
+            "streams a and b have the same url",
         ),
     ],
 )
