@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from aicompute.provider.central import PAGE_SIZE, CentralClient, segment
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
+from aicompute.provider.http import reconcile_creates_requested
 from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import Waiter
 from aicompute.resources.base import DynamicResource
@@ -101,7 +102,14 @@ class AlgorithmServiceProvider(CentralProvider[AlgorithmServiceArgs]):
             "replicas": args.replicas,
             "envs": format_envs(args.envs),
         }
-        known = {record["id"] for record in api.search(f"{SERVICES}:search") if record.get("id")}
+        # Services have no name: one with these inputs that was not there before is ours. When this
+        # create repeats one an interrupted deployment left pending, the service it made was there
+        # before, so every service counts.
+        known: set[str] = (
+            set()
+            if reconcile_creates_requested()
+            else {record["id"] for record in api.search(f"{SERVICES}:search") if record.get("id")}
+        )
 
         def post() -> str:
             data = api.data("POST", SERVICES, body)

@@ -10,7 +10,8 @@ API facts (digest ``tbax-central-compute.md`` §11 and §14.8):
 * Create is an upsert (G.9): a stream that already has a task on the service comes back in
   ``updatedStreams`` with that task's id. A create that meets one fails, naming the task to
   import (the platform has already applied the new settings to it); only a re-sent create whose
-  first answer was lost adopts the task it made.
+  first answer was lost, or a create repeated after an interrupted deployment
+  (``AICOMPUTE_RECONCILE_CREATES``), adopts the task it made.
 * The only changes in place are pause and resume (``POST …/{id}:pause`` and ``:resume``, G.4, G.5):
   the ``paused`` input is the desired run state. Everything else is create-only.
 * The detail (G.7) returns ``algoServiceId``, ``restartPolicy``, ``taskInfo.labels`` and ``status``
@@ -37,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from aicompute.provider.central import PAGE_SIZE, CentralClient, segment
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
+from aicompute.provider.http import reconcile_creates_requested
 from aicompute.provider.timeouts import Timeouts
 from aicompute.provider.waiters import Waiter, wait_for
 from aicompute.resources.base import DynamicResource
@@ -212,8 +214,10 @@ class AnalysisTaskProvider(CentralProvider[AnalysisTaskArgs]):
             if created is not None:
                 return created
             updated = _task_id(data.get("updatedStreams") or data.get("updateStreams"))
-            if updated is not None and attempts > 1:
-                return updated  # the lost first answer's task: the re-sent create updated it in place
+            if updated is not None and (attempts > 1 or reconcile_creates_requested()):
+                # The task of a lost first answer, or of the create an interrupted deployment left
+                # pending: the re-sent create updated it in place.
+                return updated
             if updated is not None:
                 raise ApiError(
                     200,
