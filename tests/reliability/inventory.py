@@ -59,6 +59,10 @@ def platform_inventory(localcloud: LocalCloudProcess, project: Credentials) -> I
                 found.add("central:Workload", f"{code}/default/{workload['workloadName']}", f"{code}/{name}")
         for package in central.search("/CAP/AlgoPackages:search"):
             found.add("central:AlgorithmPackage", package["id"], package["id"])
+        for service in central.search("/CAP/AlgoServices:search"):
+            found.add("central:AlgorithmService", service["id"], service["id"])
+        for task in central.search("/CAP/AlgoTasks:search"):
+            found.add("central:AnalysisTask", task["taskInfo"]["id"], task["taskInfo"]["id"])
     return found
 
 
@@ -68,7 +72,7 @@ def state_inventory(cli: EngineCli) -> Inventory:
     for resource in cli.resources().values():
         if resource.get("custom") and resource["type"].startswith(TYPE_PREFIX):
             inputs = resource.get("inputs") or {}
-            name = str(inputs.get("name") or inputs.get("package_id") or resource["id"])
+            name = str(inputs.get("name") or resource["id"])
             found.add(resource["type"].removeprefix(TYPE_PREFIX), resource["id"], name)
     return found
 

@@ -19,7 +19,7 @@ DESTROY = ("destroy", "--yes", "--skip-preview")
 
 def resource_count(size: int) -> int:
     """How many platform objects a stack of ``size`` declares (see the project's __main__.py)."""
-    return 6 * size + math.ceil(size / 4)
+    return 7 * size + math.ceil(size / 4) + 1
 
 
 def reliability_stack(

@@ -97,18 +97,23 @@ def test_killed_repeatedly_at_seeded_random_points(
     crash_and_recover(tmp_path, localcloud, project, size=6, seed=seed, rounds=3)
 
 
-def test_a_create_killed_after_its_post_is_adopted_even_when_the_provider_chose_the_id(
-    tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
+@pytest.mark.parametrize(
+    ("collection", "resource"),
+    [("AlgoPackages", "cc-pkg-0"), ("AlgoServices", "cc-svc"), ("AlgoTasks", "cc-task-0")],
+)
+def test_a_create_killed_right_after_its_post_is_adopted_by_the_next_up(
+    tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, collection: str, resource: str
 ) -> None:
-    """Algorithm packages without a given id: the id the killed create posted must be the one the
-    repeated create looks up, or the package it pushed is left behind as an orphan."""
+    """Kinds found by something other than a name: algorithm packages whose id the provider chose
+    (no package_id), services (found by their inputs) and tasks (found by their stream). The next
+    up must adopt what the killed create made, not make a second one or fail."""
     cli = reliability_stack(tmp_path, localcloud, project, size=1, **{"reliability:packageIds": "false"})
-    localcloud.add_fault(method="GET", path="^/CAP/AlgoPackages/", latency_ms=5_000, count=1)
+    localcloud.add_fault(method="GET", path=f"^/CAP/{collection}/", latency_ms=5_000, count=1)
     try:
-        assert kill_after_posts_to(cli, localcloud, "/CAP/AlgoPackages", *UP) is None
+        assert kill_after_posts_to(cli, localcloud, f"/CAP/{collection}", *UP) is None
     finally:
         localcloud.clear_faults()
-    assert pending_operations(cli) and "cc-pkg-0" not in cli.resources()
+    assert ("creating", resource) in pending_operations(cli) and resource not in cli.resources()
     converge(cli, localcloud, project, *UP)
     assert platform_inventory(localcloud, project).count() == resource_count(1)
 

@@ -3,7 +3,8 @@
 ``reliability:size`` (N) sets the stack's size: N ModelArts workspaces and N networks, N HiLens
 configmaps and N secrets, ceil(N/4) central clusters with N workloads spread over them, and N
 algorithm packages (given ids, unless ``reliability:packageIds`` is false: then the
-provider generates them): 6N + ceil(N/4) resources. Secret values come from the secret config
+provider generates them), one algorithm service and N analysis tasks on it: 7N + ceil(N/4) + 1
+resources. Secret values come from the secret config
 ``reliability:secretValue`` (HiLens secret data); the clusters' kubeconfigs are exported.
 
 With ``reliability:bad`` set to a JSON document ``{"type": "...", "props": {...}}`` (or
@@ -17,7 +18,7 @@ import math
 import bad_input
 import pulumi
 
-from aicompute.resources.central import AlgorithmPackage, Cluster, Workload
+from aicompute.resources.central import AlgorithmPackage, AlgorithmService, AnalysisTask, Cluster, Workload
 from aicompute.resources.hilens import ConfigMap, Secret
 from aicompute.resources.modelarts import Network, Workspace
 
@@ -39,7 +40,22 @@ else:
         for c in range(math.ceil(size / 4))
     ]
     pulumi.export("kubeconfigs", [cluster.kubeconfig for cluster in clusters])
+    service = AlgorithmService("cc-svc", algo_id=f"{prefix.upper()}:SVC", gpu_type="NVidia A2", replicas=1)
+    square = [{"x": 0.0, "y": 1.0}, {"x": 1.0, "y": 1.0}, {"x": 1.0, "y": 0.0}, {"x": 0.0, "y": 0.0}]
+    rule = {
+        "areas": [{"area_id": 0, "area_type": "POLYGON", "points": square}],
+        "destinations": {"HTTPDest": {"url": "https://events.local/report"}},
+        "event_type": "ILLEGAL_ADV",
+    }
     for i in range(size):
+        AnalysisTask(
+            f"cc-task-{i}",
+            algo_service_id=service.id,
+            restart_policy="NEVER",
+            labels={"algoCabinName": "megcity-a2", "version": "2.0.1"},
+            rules=[rule],
+            stream={"url": f"rtsp://10.0.{i // 250}.{i % 250 + 1}/{prefix}", "resolution": "PIXELS_200W"},
+        )
         workspace = Workspace(f"ma-ws-{i}", name=f"{prefix}-ws-{i}", description=f"reliability {i}")
         Network(f"ma-net-{i}", name=f"{prefix}-net-{i}", cidr=f"192.168.{i}.0/24", workspace_id=workspace.id)
         ConfigMap(f"hl-cm-{i}", name=f"{prefix}-cm-{i}", data={"mode": "fast", "index": str(i)})
