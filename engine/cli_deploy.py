@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -26,10 +25,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aicompute.engine.backend import BackendError, StackRef
+from aicompute.engine.backend import StackRef
 from aicompute.engine.cli_stack import (
+    USER_ERRORS,
     BackendOption,
-    CliError,
     CwdOption,
     JsonOption,
     NonInteractiveOption,
@@ -37,13 +36,13 @@ from aicompute.engine.cli_stack import (
     ShowSecretsOption,
     StackOption,
     open_stack,
+    reported_errors,
     require_yes,
 )
 from aicompute.engine.config import resolve_config
 from aicompute.engine.display import LiveRenderer, PlainRenderer, digest_json, summary_lines
 from aicompute.engine.events import EventStream
 from aicompute.engine.importer import UnknownResourceType, resolve_type
-from aicompute.engine.locking import StackLocked
 from aicompute.engine.operations import (
     OperationOptions,
     OperationResult,
@@ -56,7 +55,6 @@ from aicompute.engine.operations import (
 from aicompute.engine.program import ProgramError
 from aicompute.engine.project import load_stack_settings
 from aicompute.engine.providers import ProviderError
-from aicompute.engine.secrets import SecretsError
 
 EXIT_CHANGES = 7
 """``--expect-no-changes`` and changes were found."""
@@ -87,17 +85,7 @@ ParallelOption = Annotated[
     int, typer.Option("--parallel", "-p", min=1, help="Resource operations run at once (default 16).")
 ]
 
-_USER_ERRORS = (
-    CliError,
-    BackendError,
-    SecretsError,
-    StackLocked,
-    ProgramError,
-    ProviderError,
-    UnknownResourceType,
-    ValueError,
-    OSError,
-)
+DEPLOY_ERRORS = (*USER_ERRORS, ProgramError, ProviderError, UnknownResourceType)
 
 
 def register(app: typer.Typer) -> None:
@@ -109,17 +97,7 @@ def register(app: typer.Typer) -> None:
     app.command("import")(import_resource)
 
 
-@contextmanager
-def _reported() -> Iterator[None]:
-    try:
-        yield
-    except _USER_ERRORS as exc:
-        message = exc.message if isinstance(exc, ProviderError) else str(exc)
-        typer.echo(f"error: {message}", err=True)
-        raise typer.Exit(1) from None
-
-
-def _open(session: Session, ref: StackRef) -> StackTarget:
+def open_target(session: Session, ref: StackRef) -> StackTarget:
     settings = load_stack_settings(session.project, ref.name)
     manager = session.secrets(settings, ref, create=True)
     return StackTarget(session.project, session.backend, ref, settings, manager)
@@ -222,7 +200,7 @@ def _start(
 ) -> _Run:
     """Open the session and the stack and gather the options of a preview/up/refresh/destroy."""
     session, ref = open_stack(cwd, backend_url, non_interactive, stack)
-    stack_target = _open(session, ref)
+    stack_target = open_target(session, ref)
     return _Run(
         session,
         stack_target,
@@ -251,7 +229,7 @@ def preview(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Show what `up` would change, without changing anything."""
-    with _reported():
+    with reported_errors(DEPLOY_ERRORS):
         run = _start(
             stack,
             cwd,
@@ -286,7 +264,7 @@ def up(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Create or update the stack's resources to match the program."""
-    with _reported():
+    with reported_errors(DEPLOY_ERRORS):
         run = _start(
             stack,
             cwd,
@@ -333,7 +311,7 @@ def refresh(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Read the stack's resources back from the platforms and record what is there."""
-    with _reported():
+    with reported_errors(DEPLOY_ERRORS):
         run = _start(
             stack,
             cwd,
@@ -372,7 +350,7 @@ def destroy(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Delete every resource of the stack (or only the --target ones)."""
-    with _reported():
+    with reported_errors(DEPLOY_ERRORS):
         run = _start(
             stack,
             cwd,
@@ -416,10 +394,10 @@ def import_resource(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Import an existing object into the stack and print the code that declares it."""
-    with _reported():
+    with reported_errors(DEPLOY_ERRORS):
         resource = resolve_type(type_token)
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
-        stack_target = _open(session, ref)
+        stack_target = open_target(session, ref)
         require_yes(session, yes)
         if not _confirm(session, yes, f"import of {type_token} {resource_id!r} as {name!r}"):
             raise typer.Exit(1)

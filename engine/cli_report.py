@@ -18,8 +18,8 @@ from typing import Annotated, Any
 
 import typer
 
-from aicompute.engine.cli_deploy import _open, _reported
-from aicompute.engine.cli_stack import BackendOption, CwdOption, NonInteractiveOption, open_stack
+from aicompute.engine.cli_deploy import DEPLOY_ERRORS, open_target
+from aicompute.engine.cli_stack import BackendOption, CwdOption, NonInteractiveOption, open_stack, reported_errors
 from aicompute.engine.display import digest_json
 from aicompute.engine.events import EventStream
 from aicompute.engine.operations import OperationOptions, run_update
@@ -88,7 +88,7 @@ class _Live:
 
 def _live(stack: str | None, cwd: Path | None, backend_url: str | None, non_interactive: bool) -> _Live:
     session, ref = open_stack(cwd, backend_url, non_interactive, stack)
-    result = run_update(_open(session, ref), OperationOptions(dry_run=True), EventStream())
+    result = run_update(open_target(session, ref), OperationOptions(dry_run=True), EventStream())
     digest = digest_json(result)
     validate_preview(digest, "the live preview")
     return _Live(digest, ref.project, ref.name, result.succeeded and not result.interrupted)
@@ -107,7 +107,7 @@ def report_command(
 ) -> None:
     """Turn a preview into a pull-request comment in Markdown (summary, warnings, per-resource diffs)."""
     succeeded = True
-    with _reported():
+    with reported_errors(DEPLOY_ERRORS):
         if from_file is not None:
             digest = parse_preview(_read(from_file), "stdin" if from_file == "-" else from_file)
         else:

@@ -73,15 +73,17 @@ class CliError(Exception):
     """A user-facing failure of a command."""
 
 
-_USER_ERRORS = (CliError, BackendError, SecretsError, StackLocked, ValueError, OSError)
+USER_ERRORS: tuple[type[Exception], ...] = (CliError, BackendError, SecretsError, StackLocked, ValueError, OSError)
+"""What a command reports as ``error: <message>`` and exit 1 (anything else is a bug: a traceback)."""
 
 
 @contextmanager
-def _reported() -> Iterator[None]:
+def reported_errors(errors: tuple[type[Exception], ...] = USER_ERRORS) -> Iterator[None]:
     try:
         yield
-    except _USER_ERRORS as exc:
-        typer.echo(f"error: {exc}", err=True)
+    except errors as exc:
+        message = getattr(exc, "message", None)  # a provider's own error, without its traceback
+        typer.echo(f"error: {message if isinstance(message, str) else exc}", err=True)
         raise typer.Exit(1) from None
 
 
@@ -170,7 +172,7 @@ def stack_init(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Create a stack, give it a passphrase encryption salt, and select it."""
-    with _reported():
+    with reported_errors():
         if secrets_provider != "passphrase":
             raise CliError(f"secrets provider {secrets_provider!r} is not supported (use the Pulumi CLI)")
         session = open_session(cwd, backend_url, non_interactive, name)
@@ -195,7 +197,7 @@ def stack_ls(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """List the project's stacks (the selected one marked with '*')."""
-    with _reported():
+    with reported_errors():
         session = open_session(cwd, backend_url, non_interactive, None)
         summaries = session.backend.list_stacks(None if all_projects else session.project.name)
         current = current_stack(session.project, session.backend.url)
@@ -248,7 +250,7 @@ def stack_select(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Select the stack later commands use by default."""
-    with _reported():
+    with reported_errors():
         session, ref = open_stack(cwd, backend_url, non_interactive, name)
         select_stack(session.project, session.backend.url, ref.name)
 
@@ -265,7 +267,7 @@ def stack_rm(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Remove a stack and its configuration (refused while it has resources, unless --force)."""
-    with _reported():
+    with reported_errors():
         session, ref = open_stack(cwd, backend_url, non_interactive, name or stack)
         _confirm_removal(session, ref, yes)
         session.backend.remove_stack(ref, force=force)
@@ -297,7 +299,7 @@ def stack_output(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Print the stack's outputs (secrets as [secret] unless --show-secrets)."""
-    with _reported():
+    with reported_errors():
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         outputs = _stack_outputs(session, ref, show_secrets)
         if name is not None:
@@ -350,7 +352,7 @@ def stack_export(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Print the stack's deployment as `pulumi stack export` does."""
-    with _reported():
+    with reported_errors():
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         document = session.backend.export_deployment(ref)
         if show_secrets:
@@ -374,7 +376,7 @@ def stack_import(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Replace the stack's deployment with an exported one (`pulumi stack export` output)."""
-    with _reported():
+    with reported_errors():
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         text = file.read_text(encoding="utf-8") if file is not None else sys.stdin.read()
         document = _parse_export(text)
@@ -451,7 +453,7 @@ def config_list(
     """With no subcommand: list the stack's configuration (secrets as [secret] unless --show-secrets)."""
     if ctx.invoked_subcommand is not None:
         return
-    with _reported():
+    with reported_errors():
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         settings = load_stack_settings(session.project, ref.name)
         secrets = session.secrets(settings, ref) if show_secrets else None
@@ -501,7 +503,7 @@ def config_set(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Set a configuration value in Pulumi.<stack>.yaml."""
-    with _reported():
+    with reported_errors():
         if secret and plaintext:
             raise CliError("--secret and --plaintext cannot be used together")
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
@@ -536,7 +538,7 @@ def config_get(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Print one configuration value (a secret only with --show-secrets)."""
-    with _reported():
+    with reported_errors():
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         full_key = session.project.namespaced(key)
         settings = load_stack_settings(session.project, ref.name)
@@ -558,7 +560,7 @@ def config_rm(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Remove a configuration value from Pulumi.<stack>.yaml."""
-    with _reported():
+    with reported_errors():
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         settings = load_stack_settings(session.project, ref.name)
         if settings.config.pop(session.project.namespaced(key), None) is not None:

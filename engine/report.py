@@ -32,8 +32,8 @@ from jsonschema.exceptions import best_match
 from aicompute.engine.display import diff_lines
 from aicompute.engine.events import StepEvent
 from aicompute.engine.properties import MASK, is_secret, mask_secrets
-from aicompute.engine.schema import _registry
-from aicompute.engine.steps import _has, _join, parse_path
+from aicompute.engine.schema import schema_registry
+from aicompute.engine.steps import has_part, join_path, parse_path
 from aicompute.engine.urn import ROOT_STACK_TYPE, UrnError, parse_urn
 from aicompute.engine.values import PROVIDER_KEY
 
@@ -73,7 +73,7 @@ class ReportError(ValueError):
 def _validator() -> Draft202012Validator:
     text = resources.files("aicompute.engine").joinpath("schemas", PREVIEW_SCHEMA).read_text(encoding="utf-8")
     # The registry holds Pulumi's state schemas, which the steps' oldState/newState refer to.
-    return Draft202012Validator(json.loads(text), registry=_registry(False))
+    return Draft202012Validator(json.loads(text), registry=schema_registry(False))
 
 
 def parse_preview(text: str, source: str) -> dict[str, Any]:
@@ -284,7 +284,7 @@ def _cut_at_secrets(diff: Mapping[str, str], *props: Mapping[str, Any]) -> dict[
     for path, kind in diff.items():
         parts = parse_path(path)
         depth = min(_secret_depth(p, parts) for p in props)
-        cut = path if depth >= len(parts) else reduce(_join, parts[: depth + 1], "")
+        cut = path if depth >= len(parts) else reduce(join_path, parts[: depth + 1], "")
         shown.setdefault(cut, kind)
     return shown
 
@@ -295,7 +295,7 @@ def _secret_depth(props: Any, parts: list[str | int]) -> int:
     for depth, part in enumerate(parts):
         if is_secret(value) or value == MASK:
             return depth - 1
-        if not _has(value, part):
+        if not has_part(value, part):
             return len(parts)
         value = value[part]
     return len(parts)

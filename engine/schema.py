@@ -69,7 +69,7 @@ def _schemas(strict: bool) -> tuple[dict[str, Any], ...]:
 
 
 @cache
-def _registry(strict: bool) -> Registry[Any]:
+def schema_registry(strict: bool) -> Registry[Any]:
     return Registry().with_resources(
         (schema["$id"], Resource.from_contents(schema, default_specification=DRAFT202012))
         for schema in _schemas(strict)
@@ -85,7 +85,7 @@ def _fast_validator(strict: bool, ref: str) -> jsonschema_rs.Draft202012Validato
 @cache
 def _validator(strict: bool, ref: str = DEPLOYMENTS_ID) -> Draft202012Validator:
     """A validator for the schema at ``ref`` (a URL in the registry, with an optional fragment)."""
-    return Draft202012Validator({"$ref": ref}, registry=_registry(strict))
+    return Draft202012Validator({"$ref": ref}, registry=schema_registry(strict))
 
 
 def validate_deployment(document: Mapping[str, Any], *, strict: bool = False) -> None:

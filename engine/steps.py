@@ -39,7 +39,7 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # property paths ---------------------------------------------------------------------------------
-def _join(path: str, key: str | int) -> str:
+def join_path(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     if _PLAIN_KEY.match(key):
@@ -93,7 +93,7 @@ def _diff_values(path: str, old: Any, new: Any, out: dict[str, DiffKind]) -> Non
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(set(old) | set(new), key=str):
             o, n = old.get(key), new.get(key)
-            sub = _join(path, key)
+            sub = join_path(path, key)
             if o is None and n is None:
                 continue
             if o is None:
@@ -105,7 +105,7 @@ def _diff_values(path: str, old: Any, new: Any, out: dict[str, DiffKind]) -> Non
         return
     if isinstance(old, list) and isinstance(new, list):
         for index in range(max(len(old), len(new))):
-            sub = _join(path, index)
+            sub = join_path(path, index)
             if index >= len(old):
                 out[sub] = "add"
             elif index >= len(new):
@@ -139,7 +139,7 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def _has(container: Any, part: str | int) -> bool:
+def has_part(container: Any, part: str | int) -> bool:
     if isinstance(container, dict):
         return isinstance(part, str) and part in container
     if isinstance(container, list):
@@ -150,7 +150,7 @@ def _has(container: Any, part: str | int) -> bool:
 def _get_path(value: Any, parts: list[str | int]) -> Any:
     for part in parts:
         value = _unwrap(value)
-        if not _has(value, part):
+        if not has_part(value, part):
             return _MISSING
         value = value[part]
     return value
@@ -165,7 +165,7 @@ def lookup(props: Mapping[str, Any] | None, path: str) -> Any:
 def _set_path(target: Any, parts: list[str | int], value: Any) -> None:
     for part in parts[:-1]:
         target = _unwrap(target)
-        if not _has(target, part):
+        if not has_part(target, part):
             return
         target = target[part]
     target = _unwrap(target)
