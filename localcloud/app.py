@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from aicompute.localcloud import admin, iam
+from aicompute.localcloud import admin, iam, openapi
 from aicompute.localcloud.central import router as central_router
 from aicompute.localcloud.cloud import Cloud
 from aicompute.localcloud.errors import PlatformError, generic_error, platform_for_path
@@ -48,4 +48,5 @@ def create_app(settings: LocalCloudSettings | None = None, cloud: Cloud | None =
     app.include_router(hilens_router)
     app.include_router(central_router)
     app.add_middleware(FaultMiddleware, book=cloud.faults)
+    openapi.install(app)
     return app

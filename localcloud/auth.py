@@ -8,6 +8,8 @@ as of now.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -92,10 +94,28 @@ async def _project_from_signature(
         raise _fail(platform, 401, codes.bad_signature, "X-Sdk-Date is outside the 15 minute window")
     body = await request.body()
     query = parse_qsl(request.url.query, keep_blank_values=True)
-    ok = signing.verify(project.secret_key, parsed, request.method, _raw_path(request), query, _headers(request), body)
+    headers = _signed_headers(request, parsed)
+    if not _payload_hash_matches(headers, body):
+        raise _fail(platform, 401, codes.bad_signature, "X-Sdk-Content-Sha256 does not match the body")
+    ok = signing.verify(project.secret_key, parsed, request.method, _raw_path(request), query, headers, body)
     if not ok:
         raise _fail(platform, 401, codes.bad_signature)
     return project
+
+
+def _signed_headers(request: Request, parsed: signing.ParsedAuthorization) -> dict[str, str]:
+    """Only the headers the signature covers (and the date, which the string to sign holds): an
+    unsigned ``X-Sdk-Content-Sha256`` added on the way must not stand in for the body's hash."""
+    covered = {*parsed.signed_headers, signing.DATE_HEADER.lower()}
+    return {name: value for name, value in _headers(request).items() if name in covered}
+
+
+def _payload_hash_matches(headers: dict[str, str], body: bytes) -> bool:
+    """A signed payload hash is the body's (``UNSIGNED-PAYLOAD`` opts out, as the scheme allows)."""
+    claimed = headers.get(signing.CONTENT_SHA256_HEADER.lower())
+    if claimed is None or claimed == signing.UNSIGNED_PAYLOAD or not body:
+        return True
+    return hmac.compare_digest(claimed.lower(), hashlib.sha256(body).hexdigest())
 
 
 def _raw_path(request: Request) -> str:

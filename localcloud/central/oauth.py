@@ -104,9 +104,14 @@ def _authenticate(tx: Transaction, request: Request, form: dict[str, str]) -> OA
 
 
 router = APIRouter()
+_TOKEN_FORM = {
+    "type": "object",
+    "properties": {name: {"type": "string"} for name in ("grant_type", "client_id", "client_secret", "scope")},
+}
+_TOKEN_REQUEST = {"requestBody": {"required": True, "content": {FORM: {"schema": _TOKEN_FORM}}}}
 
 
-@router.post("/oauth/token")
+@router.post("/oauth/token", openapi_extra=_TOKEN_REQUEST)
 async def issue_token(request: Request, cloud: CloudDep) -> JSONResponse:
     form = await _form(request)
     with cloud.store.transaction() as tx:
