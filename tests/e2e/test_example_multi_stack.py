@@ -5,6 +5,7 @@ both stacks destroy to nothing."""
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def outputs(cli: EngineCli) -> dict[str, Any]:
 def workloads(localcloud: LocalCloudProcess, project: Credentials, cluster: str) -> list[dict[str, Any]]:
     """The details of the cluster's workloads in the default namespace."""
     where = {"clusterCode": cluster, "namespace": "default"}
-    with central_api(localcloud, project) as api:
+    with closing(central_api(localcloud, project)) as api:
         names = [w["workloadName"] for w in api.data("GET", "/CCP/algoservice/workloads", where)["pageContent"]]
         return [api.data("GET", f"/CCP/algoservice/workloads/{name}", where) for name in names]
 

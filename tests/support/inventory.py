@@ -3,6 +3,9 @@ left nothing behind" checks of example stacks)."""
 
 from __future__ import annotations
 
+from contextlib import closing
+from typing import Any
+
 from tests.support.api import SignedApi
 from tests.support.central import central_api
 from tests.support.localcloud import Credentials, LocalCloudProcess
@@ -24,7 +27,7 @@ def live_objects(localcloud: LocalCloudProcess, project: Credentials) -> dict[st
             "hilens configmaps": [c["name"] for c in _json(api, "v3/ai-mgr/configmaps")["configmaps"]],
             "hilens secrets": [s["name"] for s in _json(api, "v3/ai-mgr/secrets")["secrets"]],
         }
-    with central_api(localcloud, project) as central:
+    with closing(central_api(localcloud, project)) as central:
         found["central clusters"] = [c["metadata"]["name"] for c in central.data("GET", "/CCP/clusters")]
     return {
         kind: sorted(set(names) - BUILT_IN_WORKSPACES)
@@ -33,8 +36,8 @@ def live_objects(localcloud: LocalCloudProcess, project: Credentials) -> dict[st
     }
 
 
-def _json(api: SignedApi, path: str) -> dict[str, list[dict[str, str]]]:
+def _json(api: SignedApi, path: str) -> dict[str, Any]:
     response = api.request("GET", path)
     response.raise_for_status()
-    answer: dict[str, list[dict[str, str]]] = response.json()
+    answer: dict[str, Any] = response.json()
     return answer
