@@ -23,9 +23,11 @@ import typer
 
 from aicompute.engine.backend import BackendError, FileBackend, StackRef, StackSummary
 from aicompute.engine.config import config_text, decrypt_structure, is_secret_value, yaml_value_text
+from aicompute.engine.config_paths import split_path, with_value_at, without_value_at
 from aicompute.engine.locking import StackLocked
 from aicompute.engine.project import (
     MISSING,
+    ConfigValue,
     PlainValue,
     Project,
     SecureValue,
@@ -75,6 +77,11 @@ class CliError(Exception):
 
 USER_ERRORS: tuple[type[Exception], ...] = (CliError, BackendError, SecretsError, StackLocked, ValueError, OSError)
 """What a command reports as ``error: <message>`` and exit 1 (anything else is a bug: a traceback)."""
+
+
+PathOption = Annotated[
+    bool, typer.Option("--path", help="The key is a path into a structured value, e.g. 'devices.cam-1.description'.")
+]
 
 
 @contextmanager
@@ -497,27 +504,28 @@ def config_set(
     value: Annotated[str | None, typer.Argument(help="The value (default: read from stdin).")] = None,
     secret: Annotated[bool, typer.Option("--secret", help="Encrypt the value.")] = False,
     plaintext: Annotated[bool, typer.Option("--plaintext", help="Store the value unencrypted.")] = False,
+    path: PathOption = False,
     stack: StackOption = None,
     cwd: CwdOption = None,
     backend_url: BackendOption = None,
     non_interactive: NonInteractiveOption = False,
 ) -> None:
-    """Set a configuration value in Pulumi.<stack>.yaml."""
+    """Set a configuration value in Pulumi.<stack>.yaml (with --path, inside a structured value)."""
     with reported_errors():
         if secret and plaintext:
             raise CliError("--secret and --plaintext cannot be used together")
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
-        full_key = session.project.namespaced(key)
+        top, inner = split_path(key) if path else (key, [])
+        full_key = session.project.namespaced(top)
         declaration = session.project.config.get(full_key)
         if declaration is not None and declaration.secret and not secret:
             raise CliError(f"configuration key '{full_key}' is declared secret in Pulumi.yaml: pass --secret")
         text = value if value is not None else _read_value(session, full_key, secret)
         settings = load_stack_settings(session.project, ref.name)
+        leaf: ConfigValue = PlainValue(text)
         if secret:
-            manager = session.secrets(settings, ref, create=True)
-            settings.config[full_key] = SecureValue(manager.encrypt(text))
-        else:
-            settings.config[full_key] = PlainValue(text)
+            leaf = SecureValue(session.secrets(settings, ref, create=True).encrypt(text))
+        settings.config[full_key] = with_value_at(settings.config.get(full_key), inner, leaf)
         save_stack_settings(settings)
 
 
@@ -554,14 +562,23 @@ def config_get(
 @config_app.command("rm")
 def config_rm(
     key: Annotated[str, typer.Argument(help="The key to remove.")],
+    path: PathOption = False,
     stack: StackOption = None,
     cwd: CwdOption = None,
     backend_url: BackendOption = None,
     non_interactive: NonInteractiveOption = False,
 ) -> None:
-    """Remove a configuration value from Pulumi.<stack>.yaml."""
+    """Remove a configuration value from Pulumi.<stack>.yaml (with --path, an entry inside one)."""
     with reported_errors():
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         settings = load_stack_settings(session.project, ref.name)
-        if settings.config.pop(session.project.namespaced(key), None) is not None:
-            save_stack_settings(settings)
+        top, inner = split_path(key) if path else (key, [])
+        full_key = session.project.namespaced(top)
+        current = settings.config.get(full_key)
+        if current is None:
+            return
+        if inner:
+            settings.config[full_key] = without_value_at(current, inner)
+        else:
+            del settings.config[full_key]
+        save_stack_settings(settings)

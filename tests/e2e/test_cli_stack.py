@@ -99,6 +99,28 @@ def test_config_set_get_list_rm_never_print_secrets_unless_asked(workspace: Path
     assert "not found" in run("config", "get", "nothing", code=1).stderr
 
 
+def test_config_set_and_rm_with_path_edit_structured_values(workspace: Path) -> None:
+    run("stack", "init", "dev")
+    run("config", "set", "--path", "devices.cam-lobby.description", "lobby camera")
+    run("config", "set", "--path", "devices.cam-dock.tags[0]", "dock")
+    run("config", "set", "--path", "--secret", 'devices["cam.gate"].token', "hunter2")
+    text = (workspace / "Pulumi.dev.yaml").read_text()
+    assert "hunter2" not in text
+    shown = json.loads(run("config", "get", "devices", "--show-secrets").stdout)
+    assert shown == {
+        "cam-lobby": {"description": "lobby camera"},
+        "cam-dock": {"tags": ["dock"]},
+        "cam.gate": {"token": "hunter2"},
+    }
+    assert "hunter2" not in run("config", "get", "devices").stdout
+    run("config", "rm", "--path", "devices.cam-dock")
+    assert set(json.loads(run("config", "get", "devices", "--show-secrets").stdout)) == {"cam-lobby", "cam.gate"}
+    failed = run("config", "set", "--path", "devices.cam-lobby.description.x", "y", code=1)
+    assert "cannot set cam-lobby.description.x: a plain value at cam-lobby.description" in failed.stderr
+    run("config", "set", "size", "large")
+    assert "plain value" in run("config", "set", "--path", "size.x", "y", code=1).stderr
+
+
 def test_a_declared_secret_key_needs_secret(workspace: Path) -> None:
     run("stack", "init", "dev")
     assert "declared secret" in run("config", "set", "token", "plain", code=1).stderr
