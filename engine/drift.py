@@ -9,7 +9,7 @@ the state, without writing the state and without running the program.
   ``read_result``, what its ``read`` answers for that value, so it is judged exactly as ``refresh``
   would judge it.
   An id a listing lacks is confirmed with one read before it is called deleted. Other types are
-  read one by one. Listings and reads run on ``parallel`` threads.
+  read one by one, through one client per type. Listings and reads run on ``parallel`` threads.
 * Resources drift reads nothing of: components and providers (nothing to read), read-only
   resources (``Resource.get``), and types that are not dynamic resources (Kubernetes, other
   packages' plugins, stack references) — those are listed as skipped with the reason. A dynamic
@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,14 +200,23 @@ def list_types(
     return listings
 
 
-def _reader(managed: Managed, listing: Listing | None) -> Callable[[], ReadResult]:
+def _reader(managed: Managed, listing: Listing | None, api: Any) -> Callable[[], ReadResult]:
+    """What reads one resource: its listed value through ``read_result``, else one read — for an
+    aicompute provider through the type's shared client (``read`` is ``read_live`` then
+    ``read_result`` on a client of its own), for another provider its own ``read``."""
     resource, provider = managed.resource, managed.provider
     props = reveal(resource.outputs) or reveal(resource.inputs)
-    if listing is not None and resource.id in listing and isinstance(provider, GenericProvider):
+    if not isinstance(provider, GenericProvider):
+        return lambda: provider.read(resource.id, props)
+    if listing is not None and resource.id in listing:
         live = listing[resource.id]
         return lambda: provider.read_result(resource.id, live, props)
     # Not listable, or absent from the listing: one read confirms whether it is gone.
-    return lambda: provider.read(resource.id, props)
+    return lambda: provider.read_result(resource.id, provider.read_live(api, resource.id, props), props)
+
+
+def _needs_reads(group: list[Managed], listing: Listing | None) -> bool:
+    return listing is None or any(m.resource.id not in listing for m in group)
 
 
 def check_resources(
@@ -216,35 +226,37 @@ def check_resources(
     report: DriftReport,
 ) -> None:
     """Read (or take from the listing) every resource of a type that did not fail, and compare."""
-    futures: list[tuple[Managed, Future[ReadResult]]] = []
-    for type_, group in groups.items():
-        if type_ not in listings:
-            continue  # its listing failed
-        listing = listings[type_]
-        method: ReadMethod = (
-            "list" if listing is not None else ("read" if _listing_provider(group) else "provider-read")
-        )
-        report.types.append(TypeScan(type_, len(group), method))
-        futures += [(managed, pool.submit(_reader(managed, listing))) for managed in group]
-    for managed, future in futures:
-        resource = managed.resource
-        try:
-            result = future.result()
-            drift = compare(managed.provider, resource, result.id or "", dict(result.outs or {}))
-        except Exception as error:  # a provider raises whatever its platform client raises
-            report.errors.append(
-                DriftError(
-                    resource.type,
-                    f"reading {resource.type} {resource.id!r} failed: {_message(error)}",
-                    resource.urn,
-                    resource.id,
-                )
-            )
-            continue
-        report.checked += 1
-        if drift is not None:
-            report.drifts.append(drift)
+    with ExitStack() as clients:
+        futures: list[tuple[Managed, Future[ReadResult]]] = []
+        for type_, group in groups.items():
+            if type_ not in listings:
+                continue  # its listing failed
+            listing, provider = listings[type_], _listing_provider(group)
+            method: ReadMethod = "provider-read" if provider is None else ("list" if listing is not None else "read")
+            report.types.append(TypeScan(type_, len(group), method))
+            try:
+                api = clients.enter_context(provider.client()) if provider and _needs_reads(group, listing) else None
+            except Exception as error:  # e.g. a configuration the platform client refuses
+                report.errors.append(DriftError(type_, f"reading {type_} failed: {_message(error)}"))
+                continue
+            futures += [(managed, pool.submit(_reader(managed, listing, api))) for managed in group]
+        for managed, future in futures:
+            _judge(managed, future, report)
     report.types.sort(key=lambda t: t.type)
+
+
+def _judge(managed: Managed, future: Future[ReadResult], report: DriftReport) -> None:
+    resource = managed.resource
+    try:
+        result = future.result()
+        drift = compare(managed.provider, resource, result.id or "", dict(result.outs or {}))
+    except Exception as error:  # a provider raises whatever its platform client raises
+        message = f"reading {resource.type} {resource.id!r} failed: {_message(error)}"
+        report.errors.append(DriftError(resource.type, message, resource.urn, resource.id))
+        return
+    report.checked += 1
+    if drift is not None:
+        report.drifts.append(drift)
 
 
 def _message(error: Exception) -> str:
