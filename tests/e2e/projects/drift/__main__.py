@@ -15,6 +15,8 @@ prefix = config.require("prefix")
 
 workspace = Workspace("workspace", name=f"{prefix}-ws", description="drift e2e")
 network = Network("network", name=f"{prefix}-net", cidr="192.168.0.0/16", workspace_id=workspace.id)
-settings = ConfigMap("settings", name=f"{prefix}-settings", data={"mode": "fast", "level": "3"}, tags={"team": "vision"})
+settings = ConfigMap(
+    "settings", name=f"{prefix}-settings", data={"mode": "fast", "level": "3"}, tags={"team": "vision"}
+)
 token = Secret("token", name=f"{prefix}-token", data={"token": config.require_secret("token")})
 pulumi.export("network_id", network.id)
