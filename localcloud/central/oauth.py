@@ -19,7 +19,6 @@ Chapter 9.1 asks for "obtaining tokens via OAuth2 (RFC 6749) and key update" and
 from __future__ import annotations
 
 import base64
-import binascii
 import secrets
 import time
 from typing import Any
@@ -77,7 +76,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         raise _error(401, "invalid_client", f"client authentication scheme {scheme} is not supported")
     try:
         pair = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text
         raise _error(401, "invalid_client", "the Basic credentials are malformed") from None
     client_id, colon, client_secret = pair.partition(":")
     if not colon:

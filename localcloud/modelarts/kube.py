@@ -10,7 +10,6 @@ Stored objects are the API JSON plus private keys starting with ``_``, which ``p
 from __future__ import annotations
 
 import base64
-import binascii
 import copy
 import json
 import re
@@ -256,7 +255,7 @@ def encode_continue(key: str) -> str:
 def decode_continue(token: str) -> str:
     try:
         return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text
         raise bad_request(f"continue: {token!r} is not a continue token of this list") from None
 
 

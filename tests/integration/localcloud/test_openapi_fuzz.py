@@ -105,3 +105,30 @@ def test_no_server_errors(case: schemathesis.Case, target: Target) -> None:
 @settings(max_examples=60, **_COMMON)  # type: ignore[arg-type]
 def test_no_server_errors_thoroughly(case: schemathesis.Case, target: Target) -> None:
     _check(target, case)
+
+
+# What the fuzzer found, pinned: each was a 500 before its fix.
+FOUND = [
+    ("signed", "GET", "/v1/{project_id}/networks", {"params": {"continue": "Óó"}}, 400),
+    (
+        "none",
+        "POST",
+        "/oauth/token",
+        {"data": {"grant_type": "client_credentials"}, "headers": {"Authorization": b"Basic \xd3x"}},
+        401,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("auth", "method", "path", "kwargs", "status"), FOUND, ids=[f"{m} {p}" for _, m, p, _, _ in FOUND]
+)
+def test_fuzzer_findings_stay_fixed(
+    target: Target, auth: str, method: str, path: str, kwargs: dict[str, Any], status: int
+) -> None:
+    url = target.server.url + path.format(project_id=target.project.project_id)
+    request = target.http.build_request(method, url, **kwargs)
+    if auth == "signed":
+        target.signer.sign(request)
+    response = target.http.send(request)
+    assert response.status_code == status, response.text
