@@ -99,7 +99,11 @@ def test_killed_repeatedly_at_seeded_random_points(
 
 @pytest.mark.parametrize(
     ("collection", "resource"),
-    [("AlgoPackages", "cc-pkg-0"), ("AlgoServices", "cc-svc"), ("AlgoTasks", "cc-task-0")],
+    [
+        pytest.param("AlgoPackages", "cc-pkg-0", marks=pytest.mark.slow),
+        pytest.param("AlgoServices", "cc-svc", marks=pytest.mark.slow),
+        ("AlgoTasks", "cc-task-0"),
+    ],
 )
 def test_a_create_killed_right_after_its_post_is_adopted_by_the_next_up(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, collection: str, resource: str
