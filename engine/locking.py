@@ -4,7 +4,8 @@ A holder writes ``<lock dir>/<uuid>.json`` — ``{"pid", "username", "hostname",
 ``pkg/backend/diy/lock.go`` does — then looks again: any other file in the directory means another
 holder, and it withdraws. Two processes racing may both withdraw; neither can both proceed. The
 Pulumi CLI honours our lock files and we honour its. A lock left by a dead process on this host is
-broken (with a notice); any other lock is reported with its holder and how to remove it.
+broken (with a notice), as is one whose pid a process started after the lock now has (a reused
+pid); any other lock is reported with its holder and how to remove it.
 """
 
 from __future__ import annotations
@@ -55,8 +56,32 @@ class LockHolder:
         return f"{self.path}: created by {self.username}@{self.hostname} (pid {self.pid}) at {self.timestamp}"
 
     def is_stale(self) -> bool:
-        """Held by a process of this host that no longer exists."""
-        return self.hostname == socket.gethostname() and self.pid > 0 and not _process_alive(self.pid)
+        """Held by a process of this host that no longer exists, or whose pid a later process took."""
+        if self.hostname != socket.gethostname() or self.pid <= 0:
+            return False
+        return not _process_alive(self.pid) or _started_after(self.pid, self.timestamp)
+
+
+def _started_after(pid: int, timestamp: str) -> bool:
+    """Whether process ``pid`` started after ``timestamp`` (ISO 8601), so it cannot be the process
+    that took the lock then: its pid was reused (a killed engine's pid soon is, in a container).
+    False when either time is unknown (no /proc, a timestamp of another format)."""
+    try:
+        taken = datetime.fromisoformat(timestamp).timestamp()
+        started = _process_start(pid)
+    except (OSError, ValueError, IndexError):
+        return False
+    return started > taken + 1  # the clock tick and the timestamp's rounding
+
+
+def _process_start(pid: int) -> float:
+    """The process's start time (epoch seconds), from Linux's /proc."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime: clock ticks after boot
+    boot = next(
+        int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime")
+    )
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _process_alive(pid: int) -> bool:
