@@ -6,12 +6,17 @@ resource, no pending operation, and the lock the killed engine left does not blo
 
 from __future__ import annotations
 
+import json
+import os
 import random
+import socket
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from aicompute.engine.locking import StackLock, StackLocked
 from tests.reliability.inventory import mismatches, pending_operations, platform_inventory
 from tests.reliability.stack import DESTROY, UP, kill_group, reliability_stack, resource_count, start_in_group
 from tests.support.engine_cli import EngineCli
@@ -134,3 +139,19 @@ def kill_after_posts_to(cli: EngineCli, localcloud: LocalCloudProcess, path: str
         time.sleep(0.01)
     kill_group(engine)
     return None
+
+
+def test_a_lock_whose_pid_a_later_process_took_is_broken_and_a_held_one_is_not(tmp_path: Path) -> None:
+    """A killed engine's pid is soon reused (in a container, by the next job): a lock is stale when the
+    process now holding its pid started after the lock was taken."""
+    lock_dir = tmp_path / "locks"
+    lock_dir.mkdir()
+    mine = {"pid": os.getpid(), "username": "ci", "hostname": socket.gethostname()}
+    reused = lock_dir / "reused.json"
+    reused.write_text(json.dumps({**mine, "timestamp": "2020-01-01T00:00:00.123456789+08:00"}))
+    with StackLock(lock_dir, "'dev'") as lock:
+        assert not reused.exists() and "stale lock" in lock.notices[0]
+    held = lock_dir / "held.json"
+    held.write_text(json.dumps({**mine, "timestamp": datetime.now(UTC).isoformat()}))
+    with pytest.raises(StackLocked, match="ci@"):
+        StackLock(lock_dir, "'dev'").acquire()
