@@ -51,8 +51,9 @@ STACK = "dev"
 START_TIMEOUT = 60.0
 COMMAND_TIMEOUT = 300.0
 ENGINE_STOP_TIMEOUT = 60.0
-# Settings of the user's shell that would send the demo elsewhere (a real cloud, another backend).
-FOREIGN_PREFIXES = ("AICOMPUTE_", "HW_", "PULUMI_")
+# Settings of the user's shell that would send the demo elsewhere (a real cloud, another backend) or
+# change the credentials of its localcloud.
+FOREIGN_PREFIXES = ("AICOMPUTE_", "HW_", "PULUMI_", "LOCALCLOUD_")
 
 
 class DemoFailed(Exception):
