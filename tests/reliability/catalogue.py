@@ -10,7 +10,7 @@ error message must name.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+import dataclasses
 from typing import Any
 
 MISSING = object()
@@ -129,12 +129,12 @@ COMPONENT_BASES: dict[str, dict[str, Any]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Case:
     id: str
     kind: str  # a resource type ("modelarts:Network") or a component name ("EdgeFleet")
     field: str  # what the error must name
-    change: dict[str, Any] = field(default_factory=dict)  # dotted paths to new values (MISSING: removed)
+    change: dict[str, Any] = dataclasses.field(default_factory=dict)  # dotted paths to new values (MISSING: removed)
     get: str | None = None  # instead: adopt this (missing) id
 
     @property

@@ -6,6 +6,7 @@ import math
 import os
 import signal
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from tests.support.engine_cli import EngineCli
@@ -23,9 +24,14 @@ def resource_count(size: int) -> int:
 
 
 def reliability_stack(
-    root: Path, localcloud: LocalCloudProcess, project: Credentials, size: int = 2, **config: str
+    root: Path,
+    localcloud: LocalCloudProcess,
+    project: Credentials,
+    size: int = 2,
+    config: Mapping[str, str] | None = None,
 ) -> EngineCli:
-    """The project copied into ``root``, its stack initialised for ``project`` on ``localcloud``."""
+    """The project copied into ``root``, its stack initialised for ``project`` on ``localcloud``
+    (``config``: more stack config, or values that replace the defaults)."""
     cli = EngineCli(root, "reliability")
     cli.init(
         **{
@@ -36,7 +42,7 @@ def reliability_stack(
             "aicompute:pollInterval": "0.02",
             "aicompute:maxRetries": "8",
             "reliability:size": str(size),
-            **config,
+            **(config or {}),
         }
     )
     cli.set_secret("aicompute:secretKey", project.secret_key)

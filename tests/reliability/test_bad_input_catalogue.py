@@ -96,7 +96,7 @@ def cli_marks(case: Case) -> Any:
 def test_refused_by_preview_naming_the_field_with_no_write(
     case: Case, tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
 ) -> None:
-    cli = reliability_stack(tmp_path, localcloud, project, **{"reliability:bad": json.dumps(case.spec())})
+    cli = reliability_stack(tmp_path, localcloud, project, config={"reliability:bad": json.dumps(case.spec())})
     since = last_seq(localcloud)
     result = cli.run("preview", expect=None, timeout=300)
     output = result.stdout + result.stderr

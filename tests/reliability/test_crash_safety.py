@@ -116,7 +116,7 @@ def test_a_create_killed_right_after_its_post_is_adopted_by_the_next_up(
     """Kinds found by something other than a name: algorithm packages whose id the provider chose
     (no package_id), services (found by their inputs) and tasks (found by their stream). The next
     up must adopt what the killed create made, not make a second one or fail."""
-    cli = reliability_stack(tmp_path, localcloud, project, size=1, **{"reliability:packageIds": "false"})
+    cli = reliability_stack(tmp_path, localcloud, project, size=1, config={"reliability:packageIds": "false"})
     localcloud.add_fault(method="GET", path=f"^/CAP/{collection}/", latency_ms=5_000, count=1)
     try:
         assert kill_after_posts_to(cli, localcloud, f"/CAP/{collection}", *UP) is None

@@ -70,7 +70,7 @@ def converges_after(cli: Any, localcloud: LocalCloudProcess, project: Credential
 def run_under_faults(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, size: int, seed: int, share: float
 ) -> None:
-    cli = reliability_stack(tmp_path, localcloud, project, size, **{"aicompute:maxRetries": "10"})
+    cli = reliability_stack(tmp_path, localcloud, project, size, config={"aicompute:maxRetries": "10"})
     inject(localcloud, seed, transient_faults(share))
     result = cli.run(*UP, expect=None, timeout=900)
     counts = fired(localcloud)

@@ -32,7 +32,7 @@ def restart_during_up(
     """Stop localcloud once it has answered ``writes`` mutating calls, keep it down ``down_for``
     seconds, start it again on its port; the run's exit code and output."""
     project = server.new_project()
-    cli = reliability_stack(tmp_path / "stack", server, project, size, **{"aicompute:maxRetries": "12"})
+    cli = reliability_stack(tmp_path / "stack", server, project, size, config={"aicompute:maxRetries": "12"})
     engine = start_in_group(cli, *UP)
     deadline = time.monotonic() + 300
     while len(mutating_calls(server, 0)) < writes and engine.poll() is None:
