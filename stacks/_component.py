@@ -10,11 +10,18 @@ accepted as it is and the platform's own check judges its value once it is known
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, Union
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 T = TypeVar("T")
@@ -82,9 +89,23 @@ class Component(pulumi.ComponentResource):
     def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(self.type_token, name, None, opts)
         self.component_name = name
+        self._waits_for = opts.depends_on if opts is not None else None
 
-    def child_opts(self, opts: pulumi.ResourceOptions | None = None, **options: Any) -> pulumi.ResourceOptions:
-        """Options for a child: parented to this component (providers and other inherited options
-        flow from the parent), merged with ``opts`` and any extra ResourceOptions keywords."""
-        mine = pulumi.ResourceOptions(parent=self, **options)
-        return pulumi.ResourceOptions.merge(mine, opts) if opts is not None else mine
+    def child_opts(self, *waits: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
+        """Options for a child: parented to this component (so protect, providers and the like are
+        inherited as Pulumi inherits them), waiting for ``waits`` and for the component's own
+        ``depends_on`` (which Pulumi does not pass on to children), plus any ResourceOptions keywords."""
+        mine = pulumi.ResourceOptions(parent=self, depends_on=list(waits) or None, **options)
+        if self._waits_for is None:
+            return mine
+        return pulumi.ResourceOptions.merge(mine, pulumi.ResourceOptions(depends_on=self._waits_for))
+
+
+def set_by(component: str) -> Callable[[Any, ValidationInfo], Any]:
+    """A field validator refusing any value: the component sets the field, which links its parts
+    (a default never reaches a validator, so leaving the field out passes)."""
+
+    def refuse(value: Any, info: ValidationInfo) -> Any:
+        raise ValueError(f"{info.field_name} is set by the {component} (it links the parts); leave it out")
+
+    return refuse

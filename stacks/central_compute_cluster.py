@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -36,7 +36,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from aicompute.resources.central import Cluster, ClusterArgs, ClusterNodes, ClusterNodesArgs, Workload, WorkloadArgs
 from aicompute.resources.central.workload import WorkloadName, _check_labels, container_name_for
-from aicompute.stacks._component import Component, ComponentArgs, validate_args
+from aicompute.stacks._component import Component, ComponentArgs, set_by, validate_args
 
 if TYPE_CHECKING:
     import pulumi_kubernetes as k8s
@@ -56,15 +56,6 @@ ACCELERATOR_RESOURCES = (
 RESOURCE_NAME_RULE = "a Kubernetes extended resource name <domain>/<name>, e.g. nvidia.com/gpu"
 _RESOURCE_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 GroupName = WorkloadName  # node group keys follow the workload name rule: they name resources alike
-
-
-def set_by(component: str) -> Callable[[Any, ValidationInfo], Any]:
-    """A field validator refusing a linking field: the component sets it (defaults never reach here)."""
-
-    def refuse(value: Any, info: ValidationInfo) -> Any:
-        raise ValueError(f"{info.field_name} is set by the {component} (it links the parts); leave it out")
-
-    return refuse
 
 
 def accelerator_resource_for(xpu_type: str) -> str | None:
@@ -272,15 +263,14 @@ class CentralComputeCluster(Component, name=COMPONENT):
     ) -> None:
         checked = validate_args(COMPONENT, name, CentralComputeClusterArgs, args)
         super().__init__(name, opts)
-        self._depends_on = opts.depends_on if opts is not None else None
-        self.cluster = Cluster(f"{name}-cluster", **_inputs(checked.cluster, frozenset()), opts=self._child())
+        self.cluster = Cluster(f"{name}-cluster", **_inputs(checked.cluster, frozenset()), opts=self.child_opts())
         region = checked.cluster.region_id
         self.node_groups = {
             key: ClusterNodes(
                 f"{name}-{key}",
                 cluster_code=self.cluster.id,
                 **{"region_id": region, **_inputs(spec, frozenset({"cluster_code"}))},
-                opts=self._child(),
+                opts=self.child_opts(),
             )
             for key, spec in checked.node_groups.items()
         }
@@ -291,13 +281,6 @@ class CentralComputeCluster(Component, name=COMPONENT):
             engine_names = self._deploy_with_platform(name, checked)
         self._register(engine_names)
 
-    def _child(self, *waits: pulumi.Resource, **options: Any) -> pulumi.ResourceOptions:
-        """A child's options: parented here, waiting for ``waits`` and for what the component waits for."""
-        opts = self.child_opts(depends_on=list(waits), **options) if waits else self.child_opts(**options)
-        if self._depends_on is None:
-            return opts
-        return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=self._depends_on))
-
     def _deploy_with_platform(self, name: str, checked: CentralComputeClusterArgs) -> dict[str, pulumi.Output[str]]:
         """One Workload per engine; the engines' names are the platform's workload names."""
         self.workloads = {
@@ -306,7 +289,7 @@ class CentralComputeCluster(Component, name=COMPONENT):
                 cluster_code=self.cluster.id,
                 name=key,
                 **_inputs(spec, frozenset({"cluster_code", "name", "accelerator_resource"})),
-                opts=self._child(*self.node_groups.values()),
+                opts=self.child_opts(*self.node_groups.values()),
             )
             for key, spec in checked.engines.items()
         }
@@ -317,7 +300,7 @@ class CentralComputeCluster(Component, name=COMPONENT):
         import pulumi_kubernetes as k8s
 
         kubeconfig: pulumi.Output[str] = pulumi.Output.secret(self.cluster.kubeconfig)
-        provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=kubeconfig, opts=self._child())
+        provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=kubeconfig, opts=self.child_opts())
         self.kubernetes_provider = provider
         names: dict[str, pulumi.Output[str]] = {}
         for key, spec in checked.engines.items():
@@ -326,7 +309,7 @@ class CentralComputeCluster(Component, name=COMPONENT):
                 f"{name}-{key}",
                 metadata=metadata,
                 spec=deployment,
-                opts=self._child(*self.node_groups.values(), provider=provider),
+                opts=self.child_opts(*self.node_groups.values(), provider=provider),
             )
             self.deployments[key] = created
             names[key] = created.metadata.apply(lambda meta: str(meta.name))

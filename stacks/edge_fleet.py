@@ -39,7 +39,6 @@ from aicompute.resources.hilens import (
 from aicompute.resources.hilens._base import Description, Platform, matching
 from aicompute.resources.hilens.secret import SecretData, SecretName, SecretTags
 from aicompute.stacks._component import Component, ComponentArgs, OutputOr, validate_args
-from aicompute.stacks._linking import child_options
 
 KEY_RULE = "1-64 characters: letters, digits, '_' and '-'"
 FleetKey = Annotated[str, AfterValidator(matching(r"[A-Za-z0-9_-]{1,64}", KEY_RULE))]
@@ -171,15 +170,14 @@ class EdgeFleet(Component, name="EdgeFleet"):
     ) -> None:
         fleet = validate_args("EdgeFleet", name, EdgeFleetArgs, args)
         super().__init__(name, opts)
-        self._child = child_options(self, opts)
-        self.workspace = Workspace(f"{name}-workspace", **_inputs(fleet.workspace), opts=self._child())
+        self.workspace = Workspace(f"{name}-workspace", **_inputs(fleet.workspace), opts=self.child_opts())
         workspace_id = self.workspace.id
         self.devices = {
             key: Device(
                 f"{name}-device-{key}",
                 **_inputs(spec, exclude={"workspace_id"}),
                 workspace_id=workspace_id,
-                opts=self._child(),
+                opts=self.child_opts(),
             )
             for key, spec in sorted(fleet.devices.items())
         }
@@ -188,7 +186,7 @@ class EdgeFleet(Component, name="EdgeFleet"):
                 f"{name}-configmap-{key}",
                 **_inputs(spec, exclude={"workspace_id"}),
                 workspace_id=workspace_id,
-                opts=self._child(),
+                opts=self.child_opts(),
             )
             for key, spec in sorted(fleet.config_maps.items())
         }
@@ -202,7 +200,7 @@ class EdgeFleet(Component, name="EdgeFleet"):
                 tags=spec.tags or None,
                 provider=fleet.provider,
                 workspace_id=workspace_id,
-                opts=self._child(),
+                opts=self.child_opts(),
             )
             for key, spec in sorted(fleet.secrets.items())
         }
@@ -218,7 +216,7 @@ class EdgeFleet(Component, name="EdgeFleet"):
             f"{name}-deployment",
             **_inputs(spec, exclude={"node_ids"}),
             node_ids=[device.id for device in self.devices.values()],
-            opts=pulumi.ResourceOptions.merge(self._child(), pulumi.ResourceOptions(depends_on=shared)),
+            opts=self.child_opts(*shared),
         )
 
     def _register(self) -> None:

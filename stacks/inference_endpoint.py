@@ -26,8 +26,7 @@ from aicompute.resources.modelarts import InferenceService, InferenceServiceArgs
 from aicompute.resources.modelarts._rules import Name
 from aicompute.resources.modelarts.inference_service import CustomSpec
 from aicompute.resources.modelarts.inference_service import Description as ServiceDescription
-from aicompute.stacks._component import Component, ComponentArgs, ComponentArgsError, OutputOr, validate_args
-from aicompute.stacks._linking import child_options, set_by
+from aicompute.stacks._component import Component, ComponentArgs, ComponentArgsError, OutputOr, set_by, validate_args
 
 COMPONENT = "InferenceEndpoint"
 DEFAULT_SPECIFICATION = "modelarts.vm.cpu.2u"
@@ -140,7 +139,7 @@ class InferenceEndpoint(Component, name=COMPONENT):
         checked = validate_args(COMPONENT, name, InferenceEndpointArgs, args)
         check_service_rules(name, checked)
         super().__init__(name, opts)
-        child = child_options(self, opts)
+        child = self.child_opts
         self.model = Model(
             f"{name}-model", workspace_id=checked.workspace_id, **_model_inputs(checked.model), opts=child()
         )

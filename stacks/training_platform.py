@@ -30,8 +30,7 @@ from aicompute.resources.modelarts import (
     Workspace,
     WorkspaceArgs,
 )
-from aicompute.stacks._component import Component, ComponentArgs, validate_args
-from aicompute.stacks._linking import child_options, set_by
+from aicompute.stacks._component import Component, ComponentArgs, set_by, validate_args
 
 COMPONENT = "TrainingPlatform"
 
@@ -98,7 +97,7 @@ class TrainingPlatform(Component, name=COMPONENT):
     ) -> None:
         checked = validate_args(COMPONENT, name, TrainingPlatformArgs, args)
         super().__init__(name, opts)
-        child = child_options(self, opts)
+        child = self.child_opts
         self.workspace = Workspace(f"{name}-workspace", **_inputs(checked.workspace, frozenset()), opts=child())
         self.network = Network(
             f"{name}-network",

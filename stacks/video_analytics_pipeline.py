@@ -35,8 +35,8 @@ from aicompute.resources.central import (
     Stream,
 )
 from aicompute.resources.central.workload import WorkloadName
-from aicompute.stacks._component import Component, ComponentArgs, OutputOr, validate_args
-from aicompute.stacks.central_compute_cluster import by_key, nested_reason, plain_error, set_by
+from aicompute.stacks._component import Component, ComponentArgs, OutputOr, set_by, validate_args
+from aicompute.stacks.central_compute_cluster import by_key, nested_reason, plain_error
 
 COMPONENT = "VideoAnalyticsPipeline"
 CLUSTER_ENV = "clusterCode"
@@ -153,30 +153,25 @@ class VideoAnalyticsPipeline(Component, name=COMPONENT):
     ) -> None:
         checked = validate_args(COMPONENT, name, VideoAnalyticsPipelineArgs, args)
         super().__init__(name, opts)
-        self._depends_on = opts.depends_on if opts is not None else None
         self.cluster_code = pulumi.Output.from_input(checked.cluster_code)
         self.package = AlgorithmPackage(
-            f"{name}-package", **checked.package.model_dump(mode="json", exclude_none=True), opts=self._child()
+            f"{name}-package", **checked.package.model_dump(mode="json", exclude_none=True), opts=self.child_opts()
         )
         service = checked.service.model_dump(mode="json", exclude={"algo_id", "envs"}, exclude_none=True)
         envs = self.cluster_code.apply(lambda code: {**checked.service.envs, CLUSTER_ENV: code})
         self.service = AlgorithmService(
-            f"{name}-service", algo_id=self.package.package_id, envs=envs, **service, opts=self._child()
+            f"{name}-service", algo_id=self.package.package_id, envs=envs, **service, opts=self.child_opts()
         )
         self.tasks = {
             key: AnalysisTask(
                 f"{name}-{key}",
                 algo_service_id=self.service.id,
                 **_task_inputs(checked.task, stream),
-                opts=self._child(),
+                opts=self.child_opts(),
             )
             for key, stream in checked.streams.items()
         }
         self._register()
-
-    def _child(self) -> pulumi.ResourceOptions:
-        """A child's options: parented here, and waiting for whatever the component waits for."""
-        return self.child_opts(depends_on=self._depends_on) if self._depends_on else self.child_opts()
 
     def _register(self) -> None:
         self.package_id = self.package.package_id
