@@ -35,7 +35,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator, mo
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from aicompute.resources.central import Cluster, ClusterArgs, ClusterNodes, ClusterNodesArgs, Workload, WorkloadArgs
-from aicompute.resources.central.workload import WorkloadName, _check_labels, container_name_for
+from aicompute.resources.central.workload import WorkloadName, check_labels, container_name_for
 from aicompute.stacks._component import Component, ComponentArgs, set_by, validate_args
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class EngineSpec(WorkloadArgs):
 
 
 def _label_key(value: str) -> str:
-    _check_labels({value: ""})
+    check_labels({value: ""})
     return value
 
 

@@ -74,7 +74,7 @@ def container_name_for(name: str) -> str:
     return re.sub(r"[^a-z0-9-]", "-", name.lower()).strip("-")[:63].rstrip("-") or "main"
 
 
-def _check_labels(labels: dict[str, str] | None) -> dict[str, str] | None:
+def check_labels(labels: dict[str, str] | None) -> dict[str, str] | None:
     for key, value in (labels or {}).items():
         if len(key) > 316 or not _LABEL_KEY.match(key) or not _LABEL_VALUE.match(value):
             raise ValueError(f"{key}={value!r} breaks the rule: {LABEL_RULE}")
@@ -122,7 +122,7 @@ class WorkloadArgs(BaseModel):
     args: str | None = Field(default=None, min_length=1, description="Its arguments; default the image's CMD.")
     timeouts: Timeouts | None = None
 
-    _labels = field_validator("labels", "label_selector")(_check_labels)
+    _labels = field_validator("labels", "label_selector")(check_labels)
 
     @model_validator(mode="after")
     def _defaults_and_selector(self) -> WorkloadArgs:
