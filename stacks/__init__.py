@@ -1,3 +1,4 @@
+# ruff: noqa: F401  (the TYPE_CHECKING imports are the public names, loaded lazily by __getattr__)
 """Reusable stack components composed from aicompute's resources (``aicompute:stacks:<Name>``).
 
 Names are loaded on first use, so importing one component does not import every platform.
@@ -6,7 +7,39 @@ Names are loaded on first use, so importing one component does not import every 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time each name loads on first use
+    from aicompute.stacks.central_compute_cluster import (
+        CentralComputeCluster,
+        CentralComputeClusterArgs,
+        EngineSpec,
+        NodeGroupSpec,
+    )
+    from aicompute.stacks.edge_fleet import (
+        EdgeFleet,
+        EdgeFleetArgs,
+        SecretSpec,
+    )
+    from aicompute.stacks.inference_endpoint import (
+        InferenceEndpoint,
+        InferenceEndpointArgs,
+        ModelSpec,
+    )
+    from aicompute.stacks.training_platform import (
+        NetworkSpec,
+        NodePoolSpec,
+        PoolSpec,
+        TrainingPlatform,
+        TrainingPlatformArgs,
+    )
+    from aicompute.stacks.video_analytics_pipeline import (
+        ServiceSpec,
+        StreamSpec,
+        TaskSpec,
+        VideoAnalyticsPipeline,
+        VideoAnalyticsPipelineArgs,
+    )
 
 _MODULES = {
     "TrainingPlatform": "training_platform",
