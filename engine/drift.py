@@ -93,15 +93,21 @@ class ProviderLoader:
         with self._lock:
             provider = self._cache.get(serialized)
             if provider is None:
-                try:
-                    provider = dill.loads(base64.b64decode(serialized))
-                except Exception as error:  # an unpickler raises anything its classes raise
-                    reason = f"its provider cannot be loaded here ({type(error).__name__}: {error})"
-                    raise ProviderLoadError(reason) from None
-                if not isinstance(provider, ResourceProvider):
-                    raise ProviderLoadError("its __provider is not a dynamic resource provider")
-                provider.configure(ConfigureRequest(Config(dict(self._config), self._project)))
+                provider = self._configured(serialized)
                 self._cache[serialized] = provider
+        return provider
+
+    def _configured(self, serialized: str) -> ResourceProvider:
+        try:
+            provider = dill.loads(base64.b64decode(serialized))
+        except Exception as error:  # an unpickler raises anything its classes raise
+            raise ProviderLoadError(f"its provider cannot be loaded here ({type(error).__name__}: {error})") from None
+        if not isinstance(provider, ResourceProvider):
+            raise ProviderLoadError("its __provider is not a dynamic resource provider")
+        try:
+            provider.configure(ConfigureRequest(Config(dict(self._config), self._project)))
+        except Exception as error:  # another package's provider may refuse the stack config
+            raise ProviderLoadError(f"its provider refused the stack config ({type(error).__name__})") from None
         return provider
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import dill
 import pytest
 from jsonschema import Draft202012Validator
-from pulumi.dynamic import DiffResult, ReadResult, ResourceProvider
+from pulumi.dynamic import ConfigureRequest, DiffResult, ReadResult, ResourceProvider
 
 from aicompute.engine.backend import FileBackend, StackRef
 from aicompute.engine.drift import (
@@ -180,6 +180,11 @@ def test_another_dynamic_provider_is_judged_by_its_own_diff() -> None:
     assert drift is not None and drift.properties == (PropertyDrift("size", 1, 2),)
 
 
+class _Unconfigurable(ResourceProvider):
+    def configure(self, req: ConfigureRequest) -> None:
+        raise KeyError("needs mypkg:token")
+
+
 def _pickled(provider: ResourceProvider) -> str:
     return base64.b64encode(dill.dumps(provider, recurse=True)).decode()
 
@@ -192,6 +197,8 @@ def test_providers_are_loaded_from_the_state_configured_once_and_unloadable_ones
     assert provider.settings().endpoint == "http://127.0.0.1:9"
     with pytest.raises(ProviderLoadError, match="cannot be loaded"):
         loader.load(base64.b64encode(b"not a pickle").decode())
+    with pytest.raises(ProviderLoadError, match="refused the stack config"):
+        loader.load(_pickled(_Unconfigurable()))
 
     report = DriftReport("proj", "dev")
     managed = _state(CM_TYPE, "settings", {**CM_INPUTS, "__provider": secret(serialized)})
