@@ -221,6 +221,10 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
     fields: ClassVar[Fields]
     default_timeouts: ClassVar[dict[Operation, float]] = {"create": 1800, "update": 1800, "delete": 1800}
     kind: ClassVar[str] = "resource"
+    serialize_as_secret_always: bool = False
+    """Read by the SDK's dynamic ``Resource``: the pickled provider (``__provider``) holds no
+    credential (see ``__getstate__``), so it need not be stored as a secret (the SDK still makes it
+    one if a secret Output was captured while pickling)."""
 
     def __init__(self) -> None:
         self._config: dict[str, Any] = {}

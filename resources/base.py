@@ -5,11 +5,22 @@ keywords (``class Network(DynamicResource, module="modelarts", name="Network")``
 ``pulumi-python:dynamic/modelarts:Network``). It seeds every output name with None (the
 Python SDK only exposes outputs named in the props), marks secret outputs, and supports
 ``Resource.get(name, id)`` to adopt an existing object by id.
+
+Two things differ from a plain ``pulumi.dynamic.Resource``:
+
+* The pickled provider (``__provider`` in the state) is not a secret: it holds no credential (see
+  ``provider/generic.py``), so it is stored as it is rather than encrypted twice per resource.
+* The SDK's ``serialize_provider`` wraps ``pickle._Pickler._batch_setitems`` in a sorting wrapper
+  on every call and never unwraps it, so each resource adds a level to every later pickling: after
+  about a thousand resources in one program, pickling a provider fails with ``RecursionError``.
+  Constructing a resource here puts the pickler back as it found it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import pickle
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import pulumi
@@ -33,7 +44,8 @@ class DynamicResource(Resource):
         seeded.update({key: value for key, value in props.items() if value is not None})
         secret = pulumi.ResourceOptions(additional_secret_outputs=list(self._secret_outputs))
         opts = pulumi.ResourceOptions.merge(secret, opts)
-        super().__init__(self._provider_class(), resource_name, seeded, opts)
+        with _sdk_pickler_restored():
+            super().__init__(self._provider_class(), resource_name, seeded, opts)
 
     @classmethod
     def get(cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> Any:
@@ -41,5 +53,18 @@ class DynamicResource(Resource):
         instance = cls.__new__(cls)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
         seeded: dict[str, Any] = {name: None for name in cls._outputs}
-        Resource.__init__(instance, cls._provider_class(), resource_name, seeded, opts)
+        with _sdk_pickler_restored():
+            Resource.__init__(instance, cls._provider_class(), resource_name, seeded, opts)
         return instance
+
+
+@contextmanager
+def _sdk_pickler_restored() -> Iterator[None]:
+    """Undo what the SDK's ``serialize_provider`` leaves behind on the pure-Python pickler."""
+    pure = pickle._Pickler
+    saved = {name: pure.__dict__[name] for name in ("_batch_setitems", "save_dict")}
+    try:
+        yield
+    finally:
+        for name, method in saved.items():
+            setattr(pure, name, method)
