@@ -1,0 +1,292 @@
+"""Load benchmark of localcloud: requests/s and p50/p99 latency for reads and writes at 1, 8 and 32
+concurrent clients, with ``wrk`` on loopback and AK/SK-signed requests (and moto's server side by side).
+
+A signature covers ``X-Sdk-Date`` and is accepted for 15 minutes, so the requests are signed here in
+advance and ``bench/localcloud_load.lua`` makes wrk cycle through them: the same signed read of one
+ModelArts workspace (``GET /v1/{project}/workspaces/{id}``), and distinct signed creates of HiLens
+configmaps (``POST /v3/{project}/ai-mgr/configmaps``, a fresh project for each run). With ``--moto-server`` the same
+shapes run against moto's server (S3 ``GET`` of one object, ``PUT`` of distinct keys; moto does not
+check signatures, so none are sent): the ratio is what the issue's target is stated in.
+
+    apt-get install -y wrk            # Debian/Ubuntu; brew install wrk on macOS
+    .venv/bin/python bench/localcloud_load.py [--duration 4] [--db FILE] [--moto-server PATH]
+
+Prints a table; exits 2 when wrk is missing. Loopback only; each run lasts ``--duration`` seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from aicompute.provider import signing
+from aicompute.provider.auth import AkSkAuth
+
+LUA = Path(__file__).with_name("localcloud_load.lua")
+CLIENTS = (1, 8, 32)
+SEPARATOR = "\x1f"
+TARGET_READS_PER_SECOND = 1500
+TARGET_P99_MS = 50.0
+
+
+@dataclass
+class Result:
+    target: str
+    kind: str
+    clients: int
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+# servers ---------------------------------------------------------------------------------------
+@contextmanager
+def localcloud(db: str) -> Iterator[str]:
+    """``aicompute localcloud serve`` as users start it (one process), lifecycles immediate."""
+    cmd = [sys.executable, "-m", "aicompute.engine", "localcloud", "serve", "--port", "0", "--time-scale", "0"]
+    proc = subprocess.Popen([*cmd, "--db", db], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            raise SystemExit(f"localcloud did not start: {line!r}")
+        url = line.removeprefix("listening on ")
+        _wait_until_up(f"{url}/_localcloud/health")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextmanager
+def moto(server: str) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [server, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_up(f"{url}/moto-api/")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _wait_until_up(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+# requests signed in advance ------------------------------------------------------------------------
+def _line(method: str, url: str, headers: dict[str, str], body: bytes) -> str:
+    target = httpx.URL(url)
+    path = target.raw_path.decode("ascii")
+    pairs = SEPARATOR.join(f"{name}: {value}" for name, value in headers.items())
+    return f"{method}\t{path}\t{pairs}\t{body.decode('utf-8')}"
+
+
+def _signed_line(auth: AkSkAuth, method: str, url: str, body: bytes = b"") -> str:
+    headers = {"Content-Type": "application/json"} if body else {}
+    request = httpx.Request(method, url, headers=headers, content=body)
+    auth.sign(request)
+    # Spelled as wrk spells them: a lower-case "host" would make wrk add a second Host header.
+    wanted = ("Host", "Content-Type", signing.DATE_HEADER, "Authorization")
+    return _line(method, url, {name: request.headers[name] for name in wanted if name in request.headers}, body)
+
+
+def _new_project(url: str) -> tuple[str, AkSkAuth]:
+    project = httpx.post(f"{url}/_localcloud/projects", json={}, timeout=30).json()
+    return project["project_id"], AkSkAuth(project["access_key"], project["secret_key"])
+
+
+def localcloud_reads(url: str) -> list[str]:
+    project_id, auth = _new_project(url)
+    with httpx.Client(auth=auth, timeout=30) as client:
+        created = client.post(f"{url}/v1/{project_id}/workspaces", json={"name": "bench-read"})
+        created.raise_for_status()
+        workspace = created.json()["id"]
+    return [_signed_line(auth, "GET", f"{url}/v1/{project_id}/workspaces/{workspace}")]
+
+
+def localcloud_writes(url: str, count: int) -> list[str]:
+    """Creates of HiLens configmaps (a kind without a count limit; ModelArts caps workspaces at 100)."""
+    project_id, auth = _new_project(url)
+    target = f"{url}/v3/{project_id}/ai-mgr/configmaps"
+    lines = []
+    for i in range(count):
+        configmap = {"name": f"bench-{i:07d}", "configs": [{"key": "threshold", "value": "0.8"}], "tags": []}
+        lines.append(_signed_line(auth, "POST", target, json.dumps({"configmap": configmap}).encode()))
+    return lines
+
+
+# moto checks no signature, but answers an anonymous S3 request 403: a well-formed header it parses.
+MOTO_AUTH = {
+    "Authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/s3/aws4_request, "
+    "SignedHeaders=host, Signature=" + "0" * 64
+}
+
+
+def moto_reads(url: str) -> list[str]:
+    httpx.put(f"{url}/bench-bucket", headers=MOTO_AUTH, timeout=30).raise_for_status()
+    put = httpx.put(f"{url}/bench-bucket/read-object", content=b'{"name":"bench-read"}', headers=MOTO_AUTH, timeout=30)
+    put.raise_for_status()
+    return [_line("GET", f"{url}/bench-bucket/read-object", MOTO_AUTH, b"")]
+
+
+def moto_writes(url: str, count: int) -> list[str]:
+    body = b'{"name":"bench"}'
+    return [_line("PUT", f"{url}/bench-bucket/object-{i:07d}", MOTO_AUTH, body) for i in range(count)]
+
+
+# wrk ---------------------------------------------------------------------------------------------
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def run_wrk(url: str, lines: list[str], clients: int, duration: float, target: str, kind: str) -> Result:
+    threads = min(clients, 2)
+    with tempfile.NamedTemporaryFile("w", suffix=".requests", delete=False, encoding="utf-8") as file:
+        file.write("\n".join(lines) + "\n")
+    try:
+        cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{int(duration)}s", "--latency", "-s", str(LUA)]
+        cmd += [url, "--", file.name, str(threads)]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120)
+        if done.returncode != 0:
+            raise SystemExit(f"wrk failed: {done.stderr or done.stdout}")
+        out = done.stdout
+    finally:
+        os.unlink(file.name)
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failed = int(errors.group(1)) if errors else 0
+    if socket_errors:
+        failed += sum(int(n) for n in socket_errors.groups())
+    return Result(
+        target=target,
+        kind=kind,
+        clients=clients,
+        requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        p50_ms=_ms(latency["50"]),
+        p99_ms=_ms(latency["99"]),
+        requests=int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+        errors=failed,
+    )
+
+
+# the benchmark -------------------------------------------------------------------------------------
+def bench_localcloud(duration: float, db: str) -> list[Result]:
+    results = []
+    writes_per_run = int(max(4000, 6000 * duration))
+    with localcloud(db) as url:
+        for clients in CLIENTS:
+            results.append(run_wrk(url, localcloud_reads(url), clients, duration, "localcloud", "read"))
+        for clients in CLIENTS:
+            lines = localcloud_writes(url, writes_per_run)
+            results.append(run_wrk(url, lines, clients, duration, "localcloud", "write"))
+    return results
+
+
+def bench_moto(server: str, duration: float) -> list[Result]:
+    results = []
+    with moto(server) as url:
+        reads = moto_reads(url)
+        for clients in CLIENTS:
+            results.append(run_wrk(url, reads, clients, duration, "moto", "read"))
+        for run, clients in enumerate(CLIENTS):
+            lines = [line.replace("object-", f"object-{run}-") for line in moto_writes(url, 4000)]
+            results.append(run_wrk(url, lines, clients, duration, "moto", "write"))
+    return results
+
+
+def table(results: list[Result]) -> str:
+    rows = [
+        "| server | kind | clients | requests/s | p50 ms | p99 ms | requests | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        rows.append(
+            f"| {r.target} | {r.kind} | {r.clients} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | "
+            f"{r.p99_ms:.1f} | {r.requests:,} | {r.errors} |"
+        )
+    return "\n".join(rows)
+
+
+def verdict(results: list[Result]) -> list[str]:
+    lines = []
+    reads = {(r.target, r.clients): r for r in results if r.kind == "read"}
+    ours = reads[("localcloud", 32)]
+    met = ours.requests_per_second >= TARGET_READS_PER_SECOND and ours.p99_ms <= TARGET_P99_MS
+    lines.append(
+        f"target (reads at 32 clients: >= {TARGET_READS_PER_SECOND}/s, p99 <= {TARGET_P99_MS:.0f} ms): "
+        f"{ours.requests_per_second:,.0f}/s, p99 {ours.p99_ms:.1f} ms -> {'met' if met else 'NOT met'}"
+    )
+    for kind in ("read", "write"):
+        pair = [r for r in results if r.kind == kind and r.clients == 32]
+        if len(pair) == 2:
+            local, other = sorted(pair, key=lambda r: r.target)
+            ratio = local.requests_per_second / other.requests_per_second
+            lines.append(
+                f"{kind}s at 32 clients, localcloud / moto: {ratio:.2f}x requests/s, "
+                f"p99 {local.p99_ms:.1f} vs {other.p99_ms:.1f} ms"
+            )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run (default 4)")
+    parser.add_argument("--db", default=":memory:", help="localcloud's SQLite database (default :memory:)")
+    parser.add_argument("--moto-server", default=shutil.which("moto_server"), help="moto's moto_server to compare")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print(
+            "wrk is not installed: apt-get install -y wrk (Debian/Ubuntu) or brew install wrk (macOS)", file=sys.stderr
+        )
+        return 2
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC}, {os.cpu_count()} CPUs, load average before: {os.getloadavg()}")
+    results = bench_localcloud(args.duration, args.db)
+    if args.moto_server:
+        results += bench_moto(args.moto_server, args.duration)
+    else:
+        print("moto not compared: give --moto-server (pip install 'moto[server]' provides moto_server)")
+    print(f"load average after: {os.getloadavg()}")
+    print(table(results))
+    for line in verdict(results):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
