@@ -43,8 +43,9 @@ import os
 import time
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import CreateResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, ResourceProvider, UpdateResult
+
+from aicompute.resources.base import DynamicResource
 
 LOG = os.environ.get("BENCH_CALLS_LOG", "")
 
@@ -57,6 +58,8 @@ def _log(op: str, index: Any, start: float) -> None:
 
 
 class SleeperProvider(ResourceProvider):
+    serialize_as_secret_always = False  # it holds no credential, like aicompute's own providers
+
     def create(self, props: dict[str, Any]) -> CreateResult:
         start = time.time()
         time.sleep(float(props.get("seconds") or 0))
@@ -75,10 +78,13 @@ class SleeperProvider(ResourceProvider):
         _log("delete", props.get("index"), start)
 
 
-class Sleeper(Resource, module="bench", name="Sleeper"):
+class Sleeper(DynamicResource, module="bench", name="Sleeper"):
+    """On aicompute's resource base, as every aicompute resource."""
+
+    _provider_class = SleeperProvider
+
     def __init__(self, name: str, index: int, seconds: float) -> None:
-        props = {"index": index, "seconds": seconds, "delete_seconds": 0}
-        super().__init__(SleeperProvider(), name, props)
+        super().__init__(name, {"index": index, "seconds": seconds, "delete_seconds": 0})
 '''
 
 MAIN_PY = """\

@@ -37,17 +37,10 @@ from tests.support.localcloud import LocalCloudProcess
 
 NETWORKS = 15  # localcloud's ModelArts network quota per project
 PROGRAM = """\
-import sys
-
 import pulumi
 
 from aicompute.resources.hilens import ConfigMap, Secret
 from aicompute.resources.modelarts import Network, Workspace
-
-# The SDK's serialize_provider wraps pickle's _batch_setitems once more on every dynamic resource
-# it constructs and never unwraps it, so pickling nests one frame deeper per resource: past ~950
-# resources in one program, the default recursion limit breaks the next resource's pickling.
-sys.setrecursionlimit(20_000)
 
 config = pulumi.Config("bench")
 for index in range(int(config.require("configmaps"))):
