@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS timers (
     args TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS timers_due ON timers (project_id, due);
+CREATE INDEX IF NOT EXISTS objects_by_name ON objects (project_id, kind, json_extract(body, '$.name'));
 CREATE TABLE IF NOT EXISTS oauth_clients (
     client_id TEXT PRIMARY KEY,
     client_secret TEXT NOT NULL,
@@ -132,6 +133,15 @@ class Transaction:
         """Every object of a kind in a project, oldest first."""
         rows = self._conn.execute(
             "SELECT body FROM objects WHERE project_id=? AND kind=? ORDER BY seq", (project_id, kind)
+        ).fetchall()
+        return [dict(json.loads(row[0])) for row in rows]
+
+    def objects_named(self, kind: str, project_id: str, name: str) -> list[dict[str, Any]]:
+        """The objects of a kind in a project whose ``name`` is ``name``, oldest first: found through
+        an index, so a uniqueness check costs the same with ten objects as with ten thousand."""
+        rows = self._conn.execute(
+            "SELECT body FROM objects WHERE project_id=? AND kind=? AND json_extract(body, '$.name')=? ORDER BY seq",
+            (project_id, kind, name),
         ).fetchall()
         return [dict(json.loads(row[0])) for row in rows]
 

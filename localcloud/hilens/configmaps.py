@@ -108,7 +108,7 @@ def get_configmap(tx: Transaction, project_id: str, configmap_id: str) -> JSON:
 
 
 def _check_name_free(tx: Transaction, project_id: str, configmap: JSON) -> None:
-    for other in tx.objects(CONFIGMAP_KIND, project_id):
+    for other in tx.objects_named(CONFIGMAP_KIND, project_id, configmap["name"]):
         same_place = (other["workspace_id"], other["_provider"]) == (configmap["workspace_id"], configmap["_provider"])
         if same_place and other["name"] == configmap["name"] and other["id"] != configmap["id"]:
             raise conflict(f"A configmap named {configmap['name']!r} already exists ({other['id']}).")

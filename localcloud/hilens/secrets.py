@@ -136,7 +136,7 @@ def _apply(project: Project, secret: JSON, body: SecretBody) -> None:
 
 
 def _check_name_free(tx: Transaction, project_id: str, secret: JSON) -> None:
-    for other in tx.objects(SECRET_KIND, project_id):
+    for other in tx.objects_named(SECRET_KIND, project_id, secret["name"]):
         same_place = (other["workspace_id"], other["_provider"]) == (secret["workspace_id"], secret["_provider"])
         if same_place and other["name"] == secret["name"] and other["id"] != secret["id"]:
             raise conflict(f"A secret named {secret['name']!r} already exists ({other['id']}).")
