@@ -29,8 +29,9 @@ class Cloud:
         return cloud
 
 
-def get_cloud(request: Request) -> Cloud:
-    """FastAPI dependency: the Cloud this app serves."""
+async def get_cloud(request: Request) -> Cloud:
+    """FastAPI dependency: the Cloud this app serves (async: a sync one costs every request a hop
+    to a worker thread and back)."""
     cloud: Cloud = request.app.state.cloud
     return cloud
 
