@@ -16,6 +16,7 @@ from aicompute.localcloud.cloud import Cloud
 from aicompute.localcloud.errors import PlatformError, generic_error, platform_for_path
 from aicompute.localcloud.faults import FaultMiddleware
 from aicompute.localcloud.hilens import router as hilens_router
+from aicompute.localcloud.inline import run_inline
 from aicompute.localcloud.modelarts import router as modelarts_router
 from aicompute.localcloud.settings import LocalCloudSettings
 
@@ -64,4 +65,5 @@ def create_app(settings: LocalCloudSettings | None = None, cloud: Cloud | None =
     app.include_router(central_router)
     app.add_middleware(FaultMiddleware, book=cloud.faults)
     openapi.install(app)
+    run_inline(app)
     return app
