@@ -256,6 +256,10 @@ def step_json(record: StepRecord, *, show_secrets: bool = False) -> dict[str, An
     return step
 
 
+SHOW_SECRETS_KEY = "showSecrets"
+"""Set (true) in a ``--json`` digest made with ``--show-secrets``; absent otherwise."""
+
+
 def digest_json(result: OperationResult, *, show_secrets: bool = False) -> dict[str, Any]:
     """The whole ``--json`` document: config, steps, duration (ns), changeSummary, diagnostics, outputs."""
     records = [*result.refresh_records, *result.records]
@@ -283,6 +287,8 @@ def digest_json(result: OperationResult, *, show_secrets: bool = False) -> dict[
         digest["diagnostics"] = diagnostics
     if result.kind == "update":
         digest["outputs"] = _displayed(result.outputs, show_secrets)
+    if show_secrets:
+        digest[SHOW_SECRETS_KEY] = True  # so that `aicompute report --from` can refuse it
     return digest
 
 

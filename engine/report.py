@@ -29,7 +29,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from aicompute.engine.display import diff_lines
+from aicompute.engine.display import SHOW_SECRETS_KEY, diff_lines
 from aicompute.engine.events import StepEvent
 from aicompute.engine.properties import MASK, is_secret, mask_secrets
 from aicompute.engine.schema import schema_registry
@@ -97,16 +97,13 @@ def validate_preview(document: Any, source: str = "the preview") -> None:
 
 
 def _refuse_plaintext_secrets(digest: Mapping[str, Any], source: str) -> None:
-    for index, step in enumerate(digest["steps"]):
-        for state_key in ("oldState", "newState"):
-            state = step.get(state_key) or {}
-            for props_key in ("inputs", "outputs"):
-                value = (state.get(props_key) or {}).get(PROVIDER_KEY)
-                if isinstance(value, str) and value != MASK:
-                    raise ReportError(
-                        f"{source} shows secrets in plaintext (steps/{index}/{state_key}/{props_key}/{PROVIDER_KEY} "
-                        "is not [secret]): it was made with --show-secrets; run `aicompute preview --json` without it"
-                    )
+    # The digest says so itself: which values are secrets cannot be told from a plaintext digest,
+    # and the pickled provider (__provider) is no longer stored as a secret.
+    if digest.get(SHOW_SECRETS_KEY) is True:
+        raise ReportError(
+            f"{source} shows secrets in plaintext ({SHOW_SECRETS_KEY} is true): it was made with --show-secrets; "
+            "run `aicompute preview --json` without it"
+        )
 
 
 # model ------------------------------------------------------------------------------------------
