@@ -95,11 +95,11 @@ def test_killed_once_in_up_and_once_in_destroy_then_both_converge(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
 def test_killed_repeatedly_at_seeded_random_points(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, seed: int
 ) -> None:
-    crash_and_recover(tmp_path, localcloud, project, size=6, seed=seed, rounds=3)
+    crash_and_recover(tmp_path, localcloud, project, size=6, seed=seed, rounds=4)
 
 
 @pytest.mark.parametrize(
