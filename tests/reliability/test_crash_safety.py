@@ -48,9 +48,12 @@ class Rounds:
     def __init__(self, cli: EngineCli, localcloud: LocalCloudProcess, seed: int) -> None:
         self.cli, self.localcloud, self.rng = cli, localcloud, random.Random(seed)
         self.after_kill = False
+        self.kills = 0
 
     def run(self, writes: int, *args: str) -> None:
-        self.check(kill_after_writes(self.cli, self.localcloud, self.rng.randint(1, writes), *args))
+        output = kill_after_writes(self.cli, self.localcloud, self.rng.randint(1, writes), *args)
+        self.kills += output is None
+        self.check(output)
 
     def check(self, output: str | None) -> None:
         if output is not None and self.after_kill:
@@ -72,7 +75,8 @@ def converge(cli: EngineCli, localcloud: LocalCloudProcess, project: Credentials
 
 def crash_and_recover(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, size: int, seed: int, rounds: int
-) -> None:
+) -> int:
+    """Kill ``rounds`` runs of up, converge, the same for destroy; how many runs were killed."""
     cli = reliability_stack(tmp_path, localcloud, project, size)
     runs = Rounds(cli, localcloud, seed)
     writes = resource_count(size) + 2 * size  # posts plus the workloads' and clusters' follow-up calls
@@ -86,12 +90,13 @@ def crash_and_recover(
         runs.run(resource_count(size), *DESTROY)
     runs.check(converge(cli, localcloud, project, *DESTROY))
     assert platform_inventory(localcloud, project).count() == 0 and cli.resources() == {}
+    return runs.kills
 
 
 def test_killed_once_in_up_and_once_in_destroy_then_both_converge(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
 ) -> None:
-    crash_and_recover(tmp_path, localcloud, project, size=2, seed=11, rounds=1)
+    assert crash_and_recover(tmp_path, localcloud, project, size=1, seed=11, rounds=1) == 2
 
 
 @pytest.mark.slow
@@ -99,7 +104,7 @@ def test_killed_once_in_up_and_once_in_destroy_then_both_converge(
 def test_killed_repeatedly_at_seeded_random_points(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, seed: int
 ) -> None:
-    crash_and_recover(tmp_path, localcloud, project, size=6, seed=seed, rounds=4)
+    assert crash_and_recover(tmp_path, localcloud, project, size=6, seed=seed, rounds=4) >= 4
 
 
 @pytest.mark.parametrize(
