@@ -9,9 +9,11 @@ shapes run against moto's server (S3 ``GET`` of one object, ``PUT`` of distinct 
 check signatures, so none are sent): the ratio is what the issue's target is stated in.
 
     apt-get install -y wrk            # Debian/Ubuntu; brew install wrk on macOS
-    .venv/bin/python bench/localcloud_load.py [--duration 4] [--db FILE] [--moto-server PATH]
+    .venv/bin/python bench/localcloud_load.py [--duration 4] [--rounds 3] [--db FILE] [--moto-server PATH]
 
-Prints a table; exits 2 when wrk is missing. Loopback only; each run lasts ``--duration`` seconds.
+Prints a table; exits 2 when wrk is missing. Loopback only; each run lasts ``--duration`` seconds;
+the servers take turns cell by cell and each cell reports the median of ``--rounds`` runs, so both
+meet the same machine load.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,8 +137,9 @@ def localcloud_reads(url: str) -> list[str]:
     return [_signed_line(auth, "GET", f"{url}/v1/{project_id}/workspaces/{workspace}")]
 
 
-def localcloud_writes(url: str, count: int) -> list[str]:
-    """Creates of HiLens configmaps (a kind without a count limit; ModelArts caps workspaces at 100)."""
+def localcloud_writes(url: str, count: int, batch: int) -> list[str]:
+    """Creates of HiLens configmaps (a kind without a count limit; ModelArts caps workspaces at 100),
+    in a new project for each batch."""
     project_id, auth = _new_project(url)
     target = f"{url}/v3/{project_id}/ai-mgr/configmaps"
     lines = []
@@ -160,9 +163,9 @@ def moto_reads(url: str) -> list[str]:
     return [_line("GET", f"{url}/bench-bucket/read-object", MOTO_AUTH, b"")]
 
 
-def moto_writes(url: str, count: int) -> list[str]:
+def moto_writes(url: str, count: int, batch: int) -> list[str]:
     body = b'{"name":"bench"}'
-    return [_line("PUT", f"{url}/bench-bucket/object-{i:07d}", MOTO_AUTH, body) for i in range(count)]
+    return [_line("PUT", f"{url}/bench-bucket/object-{batch}-{i:07d}", MOTO_AUTH, body) for i in range(count)]
 
 
 # wrk ---------------------------------------------------------------------------------------------
@@ -206,28 +209,38 @@ def run_wrk(url: str, lines: list[str], clients: int, duration: float, target: s
 
 
 # the benchmark -------------------------------------------------------------------------------------
-def bench_localcloud(duration: float, db: str) -> list[Result]:
-    results = []
-    writes_per_run = int(max(4000, 6000 * duration))
-    with localcloud(db) as url:
-        for clients in CLIENTS:
-            results.append(run_wrk(url, localcloud_reads(url), clients, duration, "localcloud", "read"))
-        for clients in CLIENTS:
-            lines = localcloud_writes(url, writes_per_run)
-            results.append(run_wrk(url, lines, clients, duration, "localcloud", "write"))
-    return results
+@dataclass
+class Target:
+    """A server under load: how to make its read requests and a batch of distinct writes."""
+
+    name: str
+    url: str
+    reads: Callable[[str], list[str]]
+    writes: Callable[[str, int, int], list[str]]
 
 
-def bench_moto(server: str, duration: float) -> list[Result]:
-    results = []
-    with moto(server) as url:
-        reads = moto_reads(url)
-        for clients in CLIENTS:
-            results.append(run_wrk(url, reads, clients, duration, "moto", "read"))
-        for run, clients in enumerate(CLIENTS):
-            lines = [line.replace("object-", f"object-{run}-") for line in moto_writes(url, 4000)]
-            results.append(run_wrk(url, lines, clients, duration, "moto", "write"))
-    return results
+def _median(runs: list[Result]) -> Result:
+    return sorted(runs, key=lambda r: r.requests_per_second)[len(runs) // 2]
+
+
+def bench(targets: list[Target], duration: int, rounds: int) -> list[Result]:
+    """Each cell (server, kind, clients) ``rounds`` times, the servers taking turns so they meet
+    the same machine load; the run with the median requests/s is reported."""
+    writes = max(6000, 3000 * duration)  # more than a run sends: a repeated create would be a 409
+    reads = {target.name: target.reads(target.url) for target in targets}
+    for target in targets:  # warm-up, not reported
+        run_wrk(target.url, reads[target.name], 8, 1, target.name, "read")
+    runs: dict[tuple[str, str, int], list[Result]] = {}
+    batch = 0
+    for _ in range(rounds):
+        for kind in ("read", "write"):
+            for clients in CLIENTS:
+                for target in targets:
+                    batch += 1
+                    lines = reads[target.name] if kind == "read" else target.writes(target.url, writes, batch)
+                    result = run_wrk(target.url, lines, clients, duration, target.name, kind)
+                    runs.setdefault((target.name, kind, clients), []).append(result)
+    return [_median(cell) for cell in runs.values()]
 
 
 def table(results: list[Result]) -> str:
@@ -267,6 +280,7 @@ def verdict(results: list[Result]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run (default 4)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per cell; the median is reported (default 3)")
     parser.add_argument("--db", default=":memory:", help="localcloud's SQLite database (default :memory:)")
     parser.add_argument("--moto-server", default=shutil.which("moto_server"), help="moto's moto_server to compare")
     args = parser.parse_args()
@@ -276,12 +290,17 @@ def main() -> int:
         )
         return 2
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC}, {os.cpu_count()} CPUs, load average before: {os.getloadavg()}")
-    results = bench_localcloud(args.duration, args.db)
-    if args.moto_server:
-        results += bench_moto(args.moto_server, args.duration)
-    else:
-        print("moto not compared: give --moto-server (pip install 'moto[server]' provides moto_server)")
+    with ExitStack() as servers:
+        targets = [
+            Target("localcloud", servers.enter_context(localcloud(args.db)), localcloud_reads, localcloud_writes)
+        ]
+        if args.moto_server:
+            targets.append(Target("moto", servers.enter_context(moto(args.moto_server)), moto_reads, moto_writes))
+        else:
+            print("moto not compared: give --moto-server (pip install 'moto[server]' provides moto_server)")
+        results = bench(targets, args.duration, args.rounds)
     print(f"load average after: {os.getloadavg()}")
+    results.sort(key=lambda r: (r.target, r.kind, r.clients))
     print(table(results))
     for line in verdict(results):
         print(line)
