@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aicompute.localcloud.errors import Platform, PlatformError, generic_error, platform_for_path
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CLIENT_CLOSED_REQUEST = 499
 
 
 class FaultRule(BaseModel):
@@ -201,6 +203,11 @@ class FaultMiddleware:
                 await self._run_and_drop(scope, receive, send, entry)
             else:
                 await self.app(scope, receive, self._logging(send, entry))
+        except ClientDisconnect:
+            # The client went away while its body was read: nothing to answer, nothing went wrong
+            # here (499, nginx's "client closed request"; uvicorn would log a traceback and a 500).
+            if not entry.seq:
+                self._log(entry, CLIENT_CLOSED_REQUEST)
         finally:
             if not entry.seq:  # the app raised before answering: the server answers 500
                 self._log(entry, 500)

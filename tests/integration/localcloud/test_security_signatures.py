@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +27,7 @@ import pytest
 
 from aicompute.provider import signing
 from aicompute.provider.auth import AkSkAuth, raw_path
+from tests.support.api import eventually
 from tests.support.localcloud import Credentials, LocalCloudProcess
 
 
@@ -229,3 +232,20 @@ def test_a_replay_inside_the_window_is_authenticated(attacker: Attacker) -> None
     replayed = attacker.send(create)
     assert replayed.status_code in (400, 409) and "already exists" in replayed.text  # a name conflict, not 401
     assert attacker.names().count("once") == 1
+
+
+def test_a_signed_create_cut_off_mid_body_runs_nothing(attacker: Attacker, localcloud: LocalCloudProcess) -> None:
+    """The connection closes after half the announced body: nothing is created, and the request log
+    says 499 (client closed request), not a server error."""
+    since = max((entry["seq"] for entry in localcloud.requests()), default=0)
+    create = attacker.signed("POST", attacker.url(), json=attacker.platform.body("cut-off"))
+    head = f"POST {create.url.raw_path.decode()} HTTP/1.1\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in create.headers.items()) + "\r\n"
+    host, port = create.url.host, create.url.port
+    assert port is not None
+    with socket.create_connection((host, port), timeout=10) as connection:
+        connection.sendall(head.encode() + create.content[: len(create.content) // 2])
+        time.sleep(0.2)
+    logged = eventually(lambda: [e for e in localcloud.requests(since) if e["method"] == "POST"])
+    assert [e["status"] for e in logged] == [499]
+    assert "cut-off" not in attacker.names()
