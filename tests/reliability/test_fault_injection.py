@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.reliability.inventory import mismatches, pending_operations, platform_inventory
-from tests.reliability.stack import UP, reliability_stack, resource_count
+from tests.reliability.stack import DESTROY, UP, reliability_stack, resource_count
 from tests.support.localcloud import Credentials, LocalCloudProcess
 
 
@@ -107,3 +107,22 @@ def test_a_platform_error_on_one_resource_stops_the_run_with_its_reason_and_lose
     assert any("cc-wl-" in line and "image pull failed: manifest unknown" in line for line in failed), result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     converges_after(cli, faults, project, size=4)
+
+
+@pytest.mark.slow
+def test_destroy_under_faults_and_dropped_deletes_leaves_nothing_behind(
+    tmp_path: Path, faults: LocalCloudProcess, project: Credentials
+) -> None:
+    cli = reliability_stack(tmp_path, faults, project, size=4, config={"aicompute:maxRetries": "10"})
+    cli.run(*UP, timeout=600)
+    rules = [*transient_faults(0.2), {"method": "DELETE", "drop_response": True, "probability": 0.3}]
+    inject(faults, 21, rules)
+    result = cli.run(*DESTROY, expect=None, timeout=900)
+    assert fired(faults).get("drop"), fired(faults)
+    faults.clear_faults()
+    assert "Traceback" not in result.stdout + result.stderr
+    if result.returncode != 0:
+        assert result.returncode == 1 and "error: " in result.stdout, result.stdout
+    assert mismatches(cli, faults, project) == []
+    cli.run(*DESTROY, timeout=600)
+    assert platform_inventory(faults, project).count() == 0 and cli.resources() == {}
