@@ -27,17 +27,7 @@ CHANGED_TOKEN = "rotated-out-of-band"
 
 def _stack(tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, prefix: str) -> EngineCli:
     cli = EngineCli(tmp_path, "drift")
-    cli.init(
-        **{
-            "aicompute:endpoint": localcloud.url,
-            "aicompute:projectId": project.project_id,
-            "aicompute:accessKey": project.access_key,
-            "aicompute:pollInterval": "0.02",
-            "aicompute:maxRetries": "2",
-            "drift:prefix": prefix,
-        }
-    )
-    cli.set_secret("aicompute:secretKey", project.secret_key)
+    cli.init_for_localcloud(localcloud, project, **{"aicompute:maxRetries": "2", "drift:prefix": prefix})
     cli.set_secret("drift:token", TOKEN)
     cli.run("up", "--yes", "--skip-preview", timeout=240)
     return cli

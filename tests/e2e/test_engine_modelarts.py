@@ -27,18 +27,15 @@ def test_modelarts_stack_lifecycle_against_localcloud(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
 ) -> None:
     cli = EngineCli(tmp_path, "modelarts")
-    cli.init(
+    cli.init_for_localcloud(
+        localcloud,
+        project,
         **{
-            "aicompute:endpoint": localcloud.url,
-            "aicompute:projectId": project.project_id,
-            "aicompute:accessKey": project.access_key,
-            "aicompute:pollInterval": "0.02",
             "modelarts:workspace": "engine-e2e",
             "modelarts:networkName": "engine-net",
             "modelarts:cidr": "192.168.0.0/16",
-        }
+        },
     )
-    cli.set_secret("aicompute:secretKey", project.secret_key)
 
     up = cli.run("up", "--yes", "--skip-preview")
     assert "+ 3 created" in up.stdout
@@ -102,19 +99,16 @@ def test_a_killed_engine_recovers_creates_by_adoption_and_deletes_by_repeating_t
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
 ) -> None:
     cli = EngineCli(tmp_path, "modelarts")
-    cli.init(
+    cli.init_for_localcloud(
+        localcloud,
+        project,
         **{
-            "aicompute:endpoint": localcloud.url,
-            "aicompute:projectId": project.project_id,
-            "aicompute:accessKey": project.access_key,
-            "aicompute:pollInterval": "0.02",
             "modelarts:workspace": "killed-ws",
             "modelarts:networkName": "killed-net",
             "modelarts:cidr": "192.168.0.0/16",
             "modelarts:network": "false",
-        }
+        },
     )
-    cli.set_secret("aicompute:secretKey", project.secret_key)
     base = f"/v1/{project.project_id}"
     up = ("up", "--yes", "--skip-preview")
     try:
@@ -165,15 +159,7 @@ def test_import_of_a_network_made_out_of_band_then_a_program_with_its_code_previ
     }
     network_id = signed_json(localcloud, project, "POST", "v1/networks", json=body)["metadata"]["name"]
     cli = EngineCli(tmp_path, "modelarts")
-    cli.init(
-        **{
-            "aicompute:endpoint": localcloud.url,
-            "aicompute:projectId": project.project_id,
-            "aicompute:accessKey": project.access_key,
-            "aicompute:pollInterval": "0.02",
-        }
-    )
-    cli.set_secret("aicompute:secretKey", project.secret_key)
+    cli.init_for_localcloud(localcloud, project)
 
     since = last_seq(localcloud)
     result = cli.run("import", "pulumi-python:dynamic/modelarts:Network", "imported", network_id, "--yes")

@@ -23,15 +23,7 @@ WORKLOADS = "/CCP/algoservice/workloads"
 def example(tmp_path: Path, name: str, localcloud: LocalCloudProcess, project: Credentials, **config: str) -> EngineCli:
     """The example with a new stack, the central platform's settings in its config (the secret a secret)."""
     cli = EngineCli(tmp_path, name, source=EXAMPLES)
-    cli.init(
-        **{
-            "aicompute:centralEndpoint": localcloud.url,
-            "aicompute:centralClientId": project.central_client_id,
-            "aicompute:pollInterval": "0.02",
-            **config,
-        }
-    )
-    cli.set_secret("aicompute:centralClientSecret", project.central_client_secret)
+    cli.init_for_localcloud(localcloud, project, **config)
     return cli
 
 

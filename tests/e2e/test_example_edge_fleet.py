@@ -15,7 +15,8 @@ import pytest
 
 from aicompute.engine.project import ObjectValue, load_project, load_stack_settings, save_stack_settings
 from tests.support.api import SignedApi, signed_json, signed_request
-from tests.support.engine_cli import EXAMPLES, EngineCli
+from tests.support.engine_cli import EngineCli
+from tests.support.example_stack import example_stack
 from tests.support.hilens import connect
 from tests.support.inventory import live_objects
 from tests.support.localcloud import Credentials, LocalCloudProcess
@@ -74,16 +75,7 @@ def _planned(cli: EngineCli) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.slow
 def test_edge_fleet_example_lifecycle(tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials) -> None:
-    cli = EngineCli(tmp_path, "edge-fleet", source=EXAMPLES)
-    cli.init(
-        **{
-            "aicompute:endpoint": localcloud.url,
-            "aicompute:projectId": project.project_id,
-            "aicompute:accessKey": project.access_key,
-            "aicompute:pollInterval": "0.02",
-        }
-    )
-    cli.set_secret("aicompute:secretKey", project.secret_key)
+    cli = example_stack(tmp_path, "edge-fleet", localcloud, project)
     cli.set_secret("edge-fleet:apiToken", TOKEN)
     _set_devices(cli, DEVICES)
 

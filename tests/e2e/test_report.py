@@ -139,18 +139,15 @@ def test_report_of_a_modelarts_preview_against_localcloud(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
 ) -> None:
     cli = EngineCli(tmp_path, "modelarts")
-    cli.init(
+    cli.init_for_localcloud(
+        localcloud,
+        project,
         **{
-            "aicompute:endpoint": localcloud.url,
-            "aicompute:projectId": project.project_id,
-            "aicompute:accessKey": project.access_key,
-            "aicompute:pollInterval": "0.02",
             "modelarts:workspace": "report-e2e",
             "modelarts:networkName": "report-net",
             "modelarts:cidr": "192.168.0.0/16",
-        }
+        },
     )
-    cli.set_secret("aicompute:secretKey", project.secret_key)
     cli.run("up", "--yes", "--skip-preview")
     cli.set_config(**{"modelarts:description": "second", "modelarts:cidr": "172.16.0.0/16"})
 

@@ -13,6 +13,7 @@ from typing import Any
 from aicompute.engine.backend import FileBackend, StackRef
 from aicompute.engine.project import PlainValue, SecureValue, load_project, load_stack_settings, save_stack_settings
 from aicompute.engine.stack_secrets import open_stack_secrets
+from tests.support.localcloud import Credentials, LocalCloudProcess
 
 PROJECTS = Path(__file__).resolve().parents[1] / "e2e" / "projects"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -87,6 +88,23 @@ class EngineCli:
             save_stack_settings(settings)
         if config:
             self.set_config(name, **config)
+
+    def init_for_localcloud(
+        self, localcloud: LocalCloudProcess, project: Credentials, stack: str | None = None, **config: str
+    ) -> None:
+        """A new stack whose provider settings point every platform at ``project`` on ``localcloud``
+        (the secret key and the central client secret as secrets), with a fast poll interval;
+        ``config`` adds stack config or replaces those values."""
+        settings = {
+            "aicompute:endpoint": localcloud.url,
+            "aicompute:projectId": project.project_id,
+            "aicompute:accessKey": project.access_key,
+            "aicompute:centralClientId": project.central_client_id,
+            "aicompute:pollInterval": "0.02",
+        }
+        self.init(stack, **{**settings, **config})
+        self.set_secret("aicompute:secretKey", project.secret_key, stack)
+        self.set_secret("aicompute:centralClientSecret", project.central_client_secret, stack)
 
     def set_config(self, stack: str | None = None, **config: str) -> None:
         project = load_project(self.project_dir)

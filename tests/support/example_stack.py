@@ -13,15 +13,7 @@ def example_stack(tmp_path: Path, example: str, localcloud: LocalCloudProcess, p
     """``examples/<example>`` copied unchanged, its stack configured with the project's endpoint and
     credentials (the secret key as a secret) and a fast poll interval."""
     cli = EngineCli(tmp_path, example, source=EXAMPLES)
-    cli.init(
-        **{
-            "aicompute:endpoint": localcloud.url,
-            "aicompute:projectId": project.project_id,
-            "aicompute:accessKey": project.access_key,
-            "aicompute:pollInterval": "0.02",
-        }
-    )
-    cli.set_secret("aicompute:secretKey", project.secret_key)
+    cli.init_for_localcloud(localcloud, project)
     return cli
 
 

@@ -54,7 +54,7 @@ def test_the_pickled_provider_is_stored_as_it_is_not_as_a_secret(recorder: Recor
 
     @pulumi.runtime.test
     def program() -> pulumi.Output[Any]:
-        pickled: pulumi.Output[Any] = getattr(config_map("one"), "__provider")  # noqa: B009 (not an identifier)
+        pickled: pulumi.Output[Any] = getattr(config_map("one"), "__provider")
         secret = pulumi.Output.from_input(pickled.is_secret())
         return pulumi.Output.all(secret, pickled).apply(captured.extend)
 
