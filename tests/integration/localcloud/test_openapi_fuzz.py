@@ -102,7 +102,7 @@ def test_no_server_errors(case: schemathesis.Case, target: Target) -> None:
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=25, **_COMMON)  # type: ignore[arg-type]
+@settings(max_examples=100, **_COMMON)  # type: ignore[arg-type]
 def test_no_server_errors_thoroughly(case: schemathesis.Case, target: Target) -> None:
     _check(target, case)
 
