@@ -55,6 +55,9 @@ class Rounds:
         self.kills = 0
 
     def run(self, writes: int, *args: str) -> None:
+        """Kill ``aicompute ARGS`` after 1 to ``writes`` platform writes (drawn), if any are left to do."""
+        if writes < 1:
+            return
         output = kill_after_writes(self.cli, self.localcloud, self.rng.randint(1, writes), *args)
         self.kills += output is None
         self.check(output)
@@ -83,15 +86,16 @@ def crash_and_recover(
     """Kill ``rounds`` runs of up, converge, the same for destroy; how many runs were killed."""
     cli = reliability_stack(tmp_path, localcloud, project, size)
     runs = Rounds(cli, localcloud, seed)
-    writes = resource_count(size) + 2 * size  # posts plus the workloads' and clusters' follow-up calls
+    # Each object still to create takes a POST at least (and to delete a DELETE), so drawing from
+    # that many writes always kills the run.
     for _ in range(rounds):
-        runs.run(writes, *UP)
+        runs.run(resource_count(size) - platform_inventory(localcloud, project).count(), *UP)
     runs.check(converge(cli, localcloud, project, *UP))
     assert platform_inventory(localcloud, project).count() == resource_count(size)
     cli.run("preview", "--expect-no-changes", timeout=300)
 
     for _ in range(rounds):
-        runs.run(resource_count(size), *DESTROY)
+        runs.run(platform_inventory(localcloud, project).count(), *DESTROY)
     runs.check(converge(cli, localcloud, project, *DESTROY))
     assert platform_inventory(localcloud, project).count() == 0 and cli.resources() == {}
     return runs.kills
@@ -108,7 +112,7 @@ def test_killed_once_in_up_and_once_in_destroy_then_both_converge(
 def test_killed_repeatedly_at_seeded_random_points(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials, seed: int
 ) -> None:
-    assert crash_and_recover(tmp_path, localcloud, project, size=6, seed=seed, rounds=4) >= 4
+    assert crash_and_recover(tmp_path, localcloud, project, size=6, seed=seed, rounds=4) >= 2
 
 
 @pytest.mark.parametrize(
