@@ -16,24 +16,10 @@ from tests.support.inprocess_localcloud import THING, InProcessLocalCloud
 from tests.support.localcloud import Credentials
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[InProcessLocalCloud]:
-    server = InProcessLocalCloud().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(autouse=True)
 def _no_faults_left(cloud: InProcessLocalCloud) -> Iterator[None]:
     yield
     cloud.admin("DELETE", "/faults")
-
-
-@pytest.fixture
-def proj(cloud: InProcessLocalCloud) -> Credentials:
-    return cloud.new_project()
 
 
 class Api:

@@ -26,20 +26,6 @@ from tests.support.inprocess_localcloud import InProcessLocalCloud
 from tests.support.localcloud import Credentials
 
 
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[InProcessLocalCloud]:
-    server = InProcessLocalCloud().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def proj(cloud: InProcessLocalCloud) -> Credentials:
-    return cloud.new_project()
-
-
 @pytest.fixture
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=10) as client:

@@ -14,7 +14,7 @@ import base64
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -24,20 +24,6 @@ from aicompute.provider.auth import AkSkAuth
 from tests.integration.localcloud.central_api import token_response
 from tests.support.inprocess_localcloud import InProcessLocalCloud
 from tests.support.localcloud import Credentials
-
-
-@pytest.fixture(scope="module")
-def cloud() -> Iterator[InProcessLocalCloud]:
-    server = InProcessLocalCloud().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def proj(cloud: InProcessLocalCloud) -> Credentials:
-    return cloud.new_project()
 
 
 def iam_token(cloud: InProcessLocalCloud, creds: Credentials) -> str:
