@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit test-slow clean
+.PHONY: demo test lint typecheck unit test-slow clean pulumi
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,28 @@ test: lint typecheck unit
 # the thorough fuzzing of localcloud. CI runs them after `make test`.
 test-slow: $(STAMP)
 	$(VENV)/bin/pytest -q -n 2 -m slow
+
+# The real Pulumi CLI, the reference engine of the tests (tests/support/pulumi_cli.py finds it here),
+# built from the Go module proxy through the project's own Go modules in tools/. See the README's
+# "The real Pulumi CLI". A second run does nothing; Go's module and build caches are reused.
+PULUMI_VERSION := v3.277.0
+PULUMI_HOST_SDK := v3.79.0
+PULUMI_BIN := .tools/pulumi/bin
+PULUMI_STAMP := $(PULUMI_BIN)/.built-$(PULUMI_VERSION)
+GO_VERSION_FLAG := -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
+PULUMI_MODULES := tools/pulumi/go.mod tools/pulumi/go.sum tools/pulumi-language-python/go.mod tools/pulumi-language-python/go.sum
+
+pulumi: $(PULUMI_STAMP)
+
+$(PULUMI_STAMP): $(PULUMI_MODULES)
+	@command -v go >/dev/null 2>&1 || { echo "make pulumi: no Go toolchain on PATH (Go 1.26.6 or newer is needed to build the Pulumi CLI from the Go module proxy)." >&2; exit 1; }
+	@(cd tools/pulumi && go mod download) && (cd tools/pulumi-language-python && go mod download) || { echo "make pulumi: the Go module proxy ($$(go env GOPROXY)) did not serve the Pulumi modules named in tools/*/go.mod." >&2; exit 1; }
+	mkdir -p $(PULUMI_BIN)
+	cd tools/pulumi && go build -ldflags "$(GO_VERSION_FLAG)=$(PULUMI_VERSION)" -o $(CURDIR)/$(PULUMI_BIN)/pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+	cd tools/pulumi-language-python && go build -ldflags "$(GO_VERSION_FLAG)=$(PULUMI_HOST_SDK)" -o $(CURDIR)/$(PULUMI_BIN)/pulumi-language-python github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python
+	sdk=$$(cd tools/pulumi && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3) && \
+		install -m 755 $$sdk/python/cmd/pulumi-language-python-exec $$sdk/python/dist/pulumi-resource-pulumi-python $(PULUMI_BIN)/
+	rm -f $(PULUMI_BIN)/.built-* && touch $@
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
