@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.support.localcloud import Credentials, LocalCloudProcess
+from tests.support.pulumi_cli import require_pulumi
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +25,10 @@ def localcloud() -> Iterator[LocalCloudProcess]:
 def project(localcloud: LocalCloudProcess) -> Credentials:
     """A new isolated project, so tests never see each other's objects."""
     return localcloud.new_project()
+
+
+@pytest.fixture(scope="session")
+def pulumi_bin() -> Path:
+    """The folder of the real Pulumi CLI and its language host (``make pulumi``); tests that take it
+    are skipped without it, or fail under ``AICOMPUTE_REQUIRE_PULUMI=1``."""
+    return require_pulumi()

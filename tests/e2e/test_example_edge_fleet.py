@@ -5,19 +5,16 @@ other object untouched), destroy leaving nothing on the platform; the secret nev
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aicompute.engine.project import ObjectValue, load_project, load_stack_settings, save_stack_settings
-from tests.support.api import SignedApi, signed_json, signed_request
+from tests.support.api import signed_json, signed_request
 from tests.support.engine_cli import EngineCli
 from tests.support.example_stack import example_stack
-from tests.support.hilens import connect
+from tests.support.examples import edge_agent
 from tests.support.inventory import live_objects
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import last_seq, mutating_calls
@@ -33,31 +30,6 @@ def _listing(localcloud: LocalCloudProcess, project: Credentials, kind: str, **p
 
 def _gone(localcloud: LocalCloudProcess, project: Credentials, kind: str, object_id: str) -> bool:
     return signed_request(localcloud, project, "GET", f"v3/ai-mgr/{kind}/{object_id}").status_code == 404
-
-
-@contextmanager
-def _agent(localcloud: LocalCloudProcess, project: Credentials) -> Iterator[None]:
-    """While inside, localcloud's edge agent connects every device of the project as soon as it is
-    registered, in any workspace (a device list shows one workspace's devices)."""
-    stop = threading.Event()
-
-    def run() -> None:
-        with SignedApi(localcloud, project) as api:
-            while not stop.is_set():
-                for workspace in api.request("GET", "v3/ai-mgr/workspaces").json().get("workspaces", []):
-                    params = {"workspace_id": workspace["workspace_id"]}
-                    for node in api.request("GET", "v3/ai-mgr/nodes", params=params).json().get("nodes", []):
-                        if node["state"] == "UNCONNECTED":
-                            connect(localcloud, project, node["id"])
-                stop.wait(0.05)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=10)
 
 
 def _set_devices(cli: EngineCli, devices: dict[str, Any]) -> None:
@@ -79,7 +51,7 @@ def test_edge_fleet_example_lifecycle(tmp_path: Path, localcloud: LocalCloudProc
     cli.set_secret("edge-fleet:apiToken", TOKEN)
     _set_devices(cli, DEVICES)
 
-    with _agent(localcloud, project):
+    with edge_agent(localcloud, project):
         cli.run("up", "--yes", timeout=300)
     [workspace] = _listing(localcloud, project, "workspaces")
     assert workspace["name"] == "edge-fleet-ws"
@@ -107,7 +79,7 @@ def test_edge_fleet_example_lifecycle(tmp_path: Path, localcloud: LocalCloudProc
     assert plan["fleet-deployment"]["diffReasons"] == ["node_ids"]
 
     since = last_seq(localcloud)
-    with _agent(localcloud, project):
+    with edge_agent(localcloud, project):
         cli.run("up", "--yes", "--skip-preview", timeout=300)
     added = {node["name"]: node["id"] for node in _listing(localcloud, project, "nodes", **in_workspace)}
     [rolled] = _listing(localcloud, project, "deployments")

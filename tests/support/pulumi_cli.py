@@ -62,6 +62,7 @@ class PulumiCli(EngineCli):
     ) -> None:
         self.bin_dir = bin_dir
         super().__init__(root, project, stack, env=env, source=source)
+        self.state_dir.mkdir(exist_ok=True)  # pulumi refuses a file:// backend folder that does not exist
         self.env.update(
             {
                 "PATH": f"{bin_dir}{os.pathsep}{self.env.get('PATH', '')}",
