@@ -5,9 +5,10 @@ The three schemas (``deployments.json``, ``resources.json``, ``property-values.j
 by their ``$id`` URLs, so they are registered in one offline ``referencing.Registry``.
 
 ``strict=True`` validates against them exactly. The default also accepts the ``ResourceV3`` fields
-that Pulumi's own Go type writes but its JSON schema has not caught up with (``retainOnDelete``,
-``deletedWith``, ``created``, ``modified``, ``sourcePosition``, ``ignoreChanges``,
-``replaceOnChanges``) — otherwise a state written by the Pulumi CLI itself would be rejected.
+that Pulumi's own Go type (``apitype.ResourceV3`` of the pinned release, v3.277.0) writes but its
+JSON schema has not caught up with (``retainOnDelete``, ``deletedWith``, ``created``, ``modified``,
+``sourcePosition``, ``stackTrace``, ``ignoreChanges``, ``replaceOnChanges``, …) — otherwise a state
+written by the Pulumi CLI itself would be rejected (as ``stackTrace`` was, found by the handoff test).
 """
 
 from __future__ import annotations
@@ -38,8 +39,24 @@ GO_TYPE_FIELDS: dict[str, dict[str, Any]] = {
     "created": {"type": "string", "format": "date-time"},
     "modified": {"type": "string", "format": "date-time"},
     "sourcePosition": {"type": "string"},
+    "stackTrace": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"sourcePosition": {"type": "string"}},
+            "additionalProperties": False,
+        },
+    },
     "ignoreChanges": _STRINGS,
     "replaceOnChanges": _STRINGS,
+    "hideDiff": _STRINGS,
+    "taint": {"type": "boolean"},
+    "replaceWith": {"type": "array", "items": _URN_REF},
+    "replacementTrigger": {},
+    "refreshBeforeUpdate": {"type": "boolean"},
+    "viewOf": _URN_REF,
+    "resourceHooks": {"type": "object", "additionalProperties": _STRINGS},
+    "extensionRef": {},
 }
 
 
@@ -54,9 +71,23 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-def _with_go_type_fields(schema: dict[str, Any]) -> dict[str, Any]:
+# Likewise for ``DeploymentV3``: the snapshot's metadata, PCL snippets and extension blobs.
+GO_DEPLOYMENT_FIELDS: dict[str, dict[str, Any]] = {
+    "metadata": {"type": "object"},
+    "snippets": {"type": "array"},
+    "extensions": {"type": "object"},
+}
+
+
+def _with_go_type_fields(
+    schema: dict[str, Any], path: tuple[str, ...], fields: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """``schema`` with ``fields`` added to the ``properties`` of the object at ``path``."""
     extended = copy.deepcopy(schema)
-    extended["$defs"]["resourceV3"]["properties"].update(copy.deepcopy(GO_TYPE_FIELDS))
+    target = extended
+    for key in path:
+        target = target[key]
+    target["properties"].update(copy.deepcopy(fields))
     return extended
 
 
@@ -64,7 +95,11 @@ def _with_go_type_fields(schema: dict[str, Any]) -> dict[str, Any]:
 def _schemas(strict: bool) -> tuple[dict[str, Any], ...]:
     schemas = {name: load_schema(name) for name in SCHEMA_FILES}
     if not strict:
-        schemas["resources.json"] = _with_go_type_fields(schemas["resources.json"])
+        resource, deployment = ("$defs", "resourceV3"), ("$defs", "deploymentV3", "properties", "deployment")
+        schemas["resources.json"] = _with_go_type_fields(schemas["resources.json"], resource, GO_TYPE_FIELDS)
+        schemas["deployments.json"] = _with_go_type_fields(
+            schemas["deployments.json"], deployment, GO_DEPLOYMENT_FIELDS
+        )
     return tuple(schemas.values())
 
 

@@ -244,14 +244,20 @@ class PendingOperation:
         return {"resource": self.resource.to_json(crypter), "type": self.type}
 
 
+_DEPLOYMENT_KEYS = frozenset({"manifest", "secrets_providers", "resources", "pending_operations"})
+
+
 @dataclass
 class Deployment:
-    """A stack's state: manifest, secrets provider, resources (in dependency order), pending operations."""
+    """A stack's state: manifest, secrets provider, resources (in dependency order), pending operations;
+    the fields of Pulumi's ``DeploymentV3`` this engine does not use (``metadata``, ``snippets``,
+    ``extensions``) are kept verbatim in ``extra``, so a state written by the Pulumi CLI keeps them."""
 
     manifest: Manifest = field(default_factory=Manifest.new)
     secrets_providers: dict[str, Any] | None = None
     resources: list[ResourceState] = field(default_factory=list)
     pending_operations: list[PendingOperation] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any], crypter: Crypter | None) -> Deployment:
@@ -261,6 +267,7 @@ class Deployment:
             secrets_providers=_copy(doc.get("secrets_providers")) or None,
             resources=[ResourceState.from_json(r, crypter) for r in doc.get("resources") or []],
             pending_operations=[PendingOperation.from_json(op, crypter) for op in doc.get("pending_operations") or []],
+            extra={k: _copy(v) for k, v in doc.items() if k not in _DEPLOYMENT_KEYS},
         )
 
     def to_json(self, crypter: Crypter) -> dict[str, Any]:
@@ -271,6 +278,7 @@ class Deployment:
             out["resources"] = [r.to_json(crypter) for r in self.resources]
         if self.pending_operations:
             out["pending_operations"] = [op.to_json(crypter) for op in self.pending_operations]
+        out.update(_copy(self.extra))
         return out
 
     def find(self, urn: str) -> ResourceState | None:

@@ -35,7 +35,8 @@ class EngineCli:
         """``project`` is a folder of ``source``: the test projects, or ``EXAMPLES`` (``"multi-stack/app"``)."""
         self.root = root
         self.project_dir = root / project
-        shutil.copytree(source / project, self.project_dir, ignore=shutil.ignore_patterns("__pycache__"))
+        if not self.project_dir.exists():  # a second CLI on the same root shares the first one's copy
+            shutil.copytree(source / project, self.project_dir, ignore=shutil.ignore_patterns("__pycache__"))
         self.state_dir = root / "state"
         self.objects = root / "objects"
         self.objects.mkdir(exist_ok=True)

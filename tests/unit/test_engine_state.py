@@ -230,6 +230,23 @@ def test_go_type_fields_validate_only_in_the_default_mode(secrets: PassphraseSec
     assert not is_valid_deployment(document, strict=True)
 
 
+def test_a_state_written_by_the_pulumi_cli_validates_and_keeps_its_extra_fields(
+    secrets: PassphraseSecretsManager,
+) -> None:
+    """Fields Pulumi v3.277's Go types write beyond its published schema: a resource's stackTrace
+    (was refused: 'stackTrace was unexpected', found handing a stack from pulumi to aicompute) and
+    the deployment's metadata, which a round trip keeps."""
+    deployment = sample_deployment(secrets).to_json(secrets)
+    deployment["resources"][2]["stackTrace"] = [{"sourcePosition": "project:///__main__.py#12"}]
+    deployment["resources"][2]["hideDiff"] = ["value"]
+    deployment["metadata"] = {"integrity_error_metadata": {"version": "v3.277.0", "command": "pulumi up"}}
+    validate_deployment({"version": 3, "deployment": deployment})
+    again = Deployment.from_json(deployment, secrets).to_json(secrets)  # (secrets get new nonces)
+    assert again["metadata"] == deployment["metadata"]
+    assert again["resources"][2]["stackTrace"] == deployment["resources"][2]["stackTrace"]
+    assert again["resources"][2]["hideDiff"] == ["value"]
+
+
 @pytest.mark.parametrize(
     ("mutate", "where"),
     [
