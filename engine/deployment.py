@@ -148,6 +148,9 @@ class RunOptions:
     targets: frozenset[str] = frozenset()
     render_kubernetes: str = ""
     """A directory: ``kubernetes:*`` resources are rendered there as YAML manifests (``kubernetes_render``)."""
+    dynamic_provider_config: Mapping[str, Any] = field(default_factory=dict)
+    """The stack config as the default ``pulumi-python`` provider records it in its inputs and outputs
+    (every key namespaced, secrets secret), as Pulumi's ``Target.GetPackageConfig`` does for dynamic providers."""
 
 
 def _name_of(urn: str) -> str:
@@ -337,6 +340,9 @@ class DeploymentRun:
                     existing = old
                 else:
                     existing = default_provider_resource(self.stack, self.project, package)
+                if package == PYTHON_PACKAGE:
+                    config = dict(self.options.dynamic_provider_config)
+                    existing = replace(existing, inputs=config, outputs=dict(config))
                 self.new_resources.append(existing)
                 self.registered.add(urn)
             return provider_reference(urn, existing.id)

@@ -186,6 +186,7 @@ class _Context:
                 parallel=self.options.parallel,
                 targets=self.options.targets,
                 render_kubernetes=self.options.render_kubernetes,
+                dynamic_provider_config=provider_config(self.config),
             ),
             persist=self.persist,
             read_stack_outputs=self.read_stack_outputs,
