@@ -3,7 +3,7 @@
 ``filestate:dir`` (stack config, passed to ``configure``) names the directory. Inputs: ``name``
 and ``kind`` are create-only (a change replaces; ``kind: unique`` asks for delete-before-replace),
 ``value`` and ``size`` update in place, ``sleep`` makes create/update/delete take that many seconds
-(a create writes its object first), ``adopt`` lets a create take over an existing object (as
+(a create writes its object first), ``fail`` makes a create fail before it writes anything, ``adopt`` lets a create take over an existing object (as
 does ``AICOMPUTE_RECONCILE_CREATES=1``, which the engine sets to repeat an interrupted create). Every
 finished call appends ``<op> <name> <start> <end>`` to ``<dir>/calls.log``, so tests can see which
 calls happened, and when.
@@ -69,6 +69,8 @@ class ThingProvider(ResourceProvider):
         adopt = props.get("adopt") or os.environ.get("AICOMPUTE_RECONCILE_CREATES") == "1"
         if path.exists() and not adopt:
             raise RuntimeError(f"{props['name']} already exists")
+        if props.get("fail"):
+            raise RuntimeError(f"{props['name']}: the platform refused the create (fail is set)")
         state = {k: props.get(k) for k in (*CREATE_ONLY, *UPDATABLE)}
         path.write_text(json.dumps(state))
         time.sleep(float(props.get("sleep") or 0))

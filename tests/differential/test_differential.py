@@ -1,0 +1,101 @@
+"""The differential corpus: each program of programs/ runs its script under the real Pulumi CLI and
+under aicompute, from fresh stacks, and the two engines must be observed doing the same thing —
+exit codes, steps, stack outputs, exported state, the objects on the "platform" (harness.py says
+what is compared and what is masked). A difference is aicompute's bug unless KNOWN_DIFFERENCES
+names it with the reason (each is also listed in the README); those are strict xfails, so a fixed
+one is noticed."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from tests.differential.harness import PROGRAMS, Action, Engine, Observation, run_case
+
+SCRIPTS: dict[str, list[Action]] = {
+    "components": [Action("preview"), Action("up"), Action("up", step=1), Action("destroy")],
+    "dependencies": [Action("preview"), Action("up"), Action("up", step=1), Action("destroy")],
+    "aliases": [Action("up"), *(Action("up", step=step) for step in range(1, 5)), Action("destroy")],
+    "protect": [Action("up"), Action("up", step=1), Action("destroy", step=1)],
+    "retain_on_delete": [Action("up"), Action("up", step=1), Action("destroy", step=1)],
+    "delete_before_replace": [Action("up"), Action("preview", step=1), Action("up", step=1), Action("destroy", step=1)],
+    "replace_on_changes": [Action("up"), Action("preview", step=1), Action("up", step=1), Action("destroy", step=1)],
+    "ignore_changes": [Action("up"), Action("up", step=1), Action("up", step=2), Action("destroy", step=2)],
+    "additional_secret_outputs": [Action("up"), Action("destroy")],
+    "secrets": [Action("up", secrets={"password": "hunter2"}), Action("destroy")],
+    "stack_reference": [
+        Action("up", stack="producer"),
+        Action("up"),
+        Action("destroy"),
+        Action("destroy", stack="producer"),
+    ],
+    "resource_get": [Action("up"), Action("up", step=1), Action("destroy", step=1)],
+    "import_resource": [
+        Action("up", create={"legacy": {"name": "legacy", "kind": "old", "value": 0, "size": None}}),
+        Action("up", step=1),
+        Action("destroy", step=1),
+    ],
+    "refresh": [
+        Action("up"),
+        Action("refresh", touch={"a": {"value": "changed out of band"}}),
+        Action("preview"),
+        Action("up"),
+        Action("destroy"),
+    ],
+    "failing_program_outputs": [Action("up"), Action("up", step=1), Action("destroy", step=1)],
+    "failing_create": [Action("up"), Action("up", step=1), Action("destroy", step=1)],
+    "program_raises": [Action("up"), Action("preview", step=1), Action("up", step=1), Action("destroy")],
+}
+# Differences between the engines that are known and not yet fixed: case -> the reason.
+# Each is listed in the README ("The real Pulumi CLI"); "intended" ones are kept on purpose.
+KNOWN_DIFFERENCES: dict[str, str] = {
+    "aliases": "a child named after a renamed component is recreated: parent-alias inheritance is missing",
+    "delete_before_replace": "dependents whose inputs come from a delete-before-replace resource are not replaced",
+    "failing_program_outputs": "a failed run drops the stack outputs it did not re-export; Pulumi keeps them",
+    "import_resource": "the import resource option is refused by the embedded engine (aicompute import instead)",
+    "resource_get": "a read resource records the inputs the provider read, not the ones the program gave",
+    "replace_on_changes": "intended: aicompute honours replace_on_changes for dynamic resources; the Pulumi CLI "
+    "cannot, since the SDK's dynamic provider server reports no changed property names",
+    "stack_reference": "destroy shows a StackReference as delete; Pulumi shows discard (a read is forgotten)",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(SCRIPTS))
+def test_aicompute_does_what_pulumi_does(
+    case: str, tmp_path: Path, pulumi_bin: Path, request: pytest.FixtureRequest
+) -> None:
+    if case in KNOWN_DIFFERENCES:
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_DIFFERENCES[case], strict=True))
+    observed = run_case(case, SCRIPTS[case], tmp_path, pulumi_bin)
+    for index, (pulumi, aicompute) in enumerate(zip(observed["pulumi"], observed["aicompute"], strict=True)):
+        expected, got = shown(pulumi), shown(aicompute)
+        diff = difflib.unified_diff(expected.splitlines(), got.splitlines(), "pulumi", "aicompute", lineterm="")
+        assert got == expected, f"{case}: action {index} ({pulumi.action}) differs:\n" + "\n".join(diff)
+
+
+def shown(observation: Observation) -> str:
+    """An observation as indented JSON, so a failure shows the differing lines."""
+    return json.dumps(asdict(observation), indent=1, sort_keys=True)
+
+
+def test_every_program_has_a_script() -> None:
+    assert {path.stem for path in PROGRAMS.glob("*.py")} == set(SCRIPTS)
+    assert set(KNOWN_DIFFERENCES) <= set(SCRIPTS)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="aicompute's preview --json lists same steps; Pulumi's leaves them out")
+def test_preview_json_lists_the_steps_pulumi_lists(tmp_path: Path, pulumi_bin: Path) -> None:
+    """The preview digests themselves, ``same`` steps included (the corpus compares previews without them)."""
+    steps = {}
+    for name in ("pulumi", "aicompute"):
+        engine = Engine(name, "refresh", tmp_path / name, pulumi_bin)
+        engine.perform(Action("up"))
+        preview = engine.cli.run("preview", "--json")
+        steps[name] = {step["urn"]: step["op"] for step in json.loads(preview.stdout).get("steps", [])}
+    assert steps["aicompute"] == steps["pulumi"]
