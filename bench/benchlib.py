@@ -100,6 +100,8 @@ pulumi.export("count", count)
 """
 
 _DURATION = re.compile(r"^Duration: ([0-9.]+)s$", re.MULTILINE)
+TIME = "/usr/bin/time"  # GNU time (Debian's `time` package)
+RSS_MARK = "peak-rss-kb="
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ class Run:
     wall: float
     durations: tuple[float, ...]
     stdout: str
+    peak_rss_mb: float = 0.0
 
     @property
     def engine(self) -> float:
@@ -143,10 +146,17 @@ class BenchProject:
             **(env or {}),
         }
 
-    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 3600) -> Run:
+    name = "aicompute"
+
+    def command(self, *args: str) -> list[str]:
         command = [sys.executable, "-m", "aicompute.engine", *args]
         if args[0] != "stack":
             command += ["--stack", STACK, "--non-interactive"]
+        return command
+
+    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 3600) -> Run:
+        """Run the CLI under GNU time, which reports the peak RSS of the largest process it waited for."""
+        command = [TIME, "-f", f"{RSS_MARK}%M", *self.command(*args)]
         started = time.perf_counter()
         done = subprocess.run(
             command,
@@ -158,9 +168,10 @@ class BenchProject:
         )
         wall = time.perf_counter() - started
         if done.returncode != 0:
-            raise BenchError(f"`aicompute {' '.join(args)}` exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+            raise BenchError(f"`{self.name} {' '.join(args)}` exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
         durations = tuple(float(m) for m in _DURATION.findall(done.stdout))
-        return Run(tuple(args), wall, durations, done.stdout)
+        rss = [int(line.removeprefix(RSS_MARK)) for line in done.stderr.splitlines() if line.startswith(RSS_MARK)]
+        return Run(tuple(args), wall, durations, done.stdout, rss[-1] / 1024 if rss else 0.0)
 
     def init(self, count: int, seconds: float) -> None:
         self.cli("stack", "init", STACK)
@@ -186,6 +197,32 @@ class BenchProject:
         return (self.state_dir / ".pulumi" / "stacks" / "enginebench" / f"{STACK}.json").stat().st_size
 
 
+class PulumiBenchProject(BenchProject):
+    """The same project and program run by the real Pulumi CLI (``make pulumi``): its own file
+    backend, the interpreter with aicompute installed as ``PULUMI_PYTHON_CMD``."""
+
+    name = "pulumi"
+
+    def __init__(self, root: Path, bin_dir: Path, env: dict[str, str] | None = None) -> None:
+        super().__init__(root, env)
+        self.bin_dir = bin_dir
+        self.state_dir.mkdir()
+        self.env.update(
+            {
+                "PATH": f"{bin_dir}{os.pathsep}{self.env.get('PATH', '')}",
+                "PULUMI_BACKEND_URL": f"file://{self.state_dir}",
+                "PULUMI_PYTHON_CMD": sys.executable,
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+            }
+        )
+
+    def command(self, *args: str) -> list[str]:
+        command = [str(self.bin_dir / "pulumi"), *args, "--non-interactive"]
+        if args[0] != "stack":
+            command += ["--stack", STACK]
+        return command
+
+
 class Workspace:
     """A temporary directory for the bench projects, removed afterwards unless ``keep``."""
 
@@ -197,6 +234,10 @@ class Workspace:
     def project(self, env: dict[str, str] | None = None) -> BenchProject:
         self._count += 1
         return BenchProject(self.path / f"p{self._count}", env)
+
+    def pulumi_project(self, bin_dir: Path, env: dict[str, str] | None = None) -> PulumiBenchProject:
+        self._count += 1
+        return PulumiBenchProject(self.path / f"p{self._count}", bin_dir, env)
 
     def __enter__(self) -> Workspace:
         return self

@@ -1,0 +1,92 @@
+"""aicompute's engine side by side with the real Pulumi CLI (``make pulumi``) on the same program.
+
+The program is benchlib's: N independent dynamic resources on aicompute's resource base. For each
+N, each CLI gets its own fresh stack and file backend and runs, in turn (aicompute then pulumi, so
+both meet the same machine load): ``up --yes --skip-preview``, ``preview --expect-no-changes`` and
+``destroy --yes --skip-preview``, all with ``--parallel P``. Printed per operation: wall time per
+resource of each CLI (the whole command, start-up included: Pulumi prints its Duration in whole
+seconds only), the ratio pulumi / aicompute (above 1: aicompute is faster), and the peak RSS of
+the largest process of each (GNU time's %M: the engine, the program or a provider process).
+
+``--slow N,T`` adds the slow case: N resources whose create takes T seconds (issue
+15: N=200, T=0.5 at --parallel 32), where the Pulumi CLI's one ``pulumi-python`` provider process
+serves 4 operations at a time. Usage: ``.venv/bin/python bench/versus_pulumi.py [--sizes 1000,10000]
+[--parallel 16] [--slow 200,0.5 --slow-parallel 32]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from benchlib import BenchProject, Run, Workspace, ideal, machine
+
+REPO = Path(__file__).resolve().parents[1]
+PULUMI_BIN = REPO / ".tools" / "pulumi" / "bin"
+OPERATIONS = ("up", "preview", "destroy")
+
+
+def cycle(project: BenchProject, parallel: int) -> dict[str, Run]:
+    p = ("--parallel", str(parallel))
+    return {
+        "up": project.cli("up", "--yes", "--skip-preview", *p),
+        "preview": project.cli("preview", "--expect-no-changes", *p),
+        "destroy": project.cli("destroy", "--yes", "--skip-preview", *p),
+    }
+
+
+def compare(workspace: Workspace, count: int, seconds: float, parallel: int) -> dict[str, dict[str, Run]]:
+    runs: dict[str, dict[str, Run]] = {}
+    for project in (workspace.project(), workspace.pulumi_project(PULUMI_BIN)):
+        project.init(count, seconds)
+        runs[project.name] = cycle(project, parallel)
+    return runs
+
+
+def report(count: int, runs: dict[str, dict[str, Run]]) -> None:
+    ours, theirs = runs["aicompute"], runs["pulumi"]
+    print(f"N={count}")
+    header = ("aicompute ms/res", "pulumi ms/res", "pulumi/aicompute", "peak RSS MB a / p")
+    print(f"  {'op':8} {header[0]:>17} {header[1]:>14} {header[2]:>17} {header[3]:>18}")
+    for op in OPERATIONS:
+        a, p = ours[op], theirs[op]
+        print(
+            f"  {op:8} {1000 * a.wall / count:17.2f} {1000 * p.wall / count:14.2f} {p.wall / a.wall:17.2f}"
+            f" {a.peak_rss_mb:8.0f} / {p.peak_rss_mb:<7.0f}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000", help="comma-separated N values of instant resources (default 1000)")
+    parser.add_argument("--parallel", type=int, default=16, help="--parallel of the instant runs (default 16)")
+    parser.add_argument("--slow", default="", help="N,T: also N resources taking T seconds each (e.g. 200,0.5)")
+    parser.add_argument("--slow-parallel", type=int, default=32, help="--parallel of the slow runs (default 32)")
+    args = parser.parse_args(argv)
+    if not (PULUMI_BIN / "pulumi").is_file():
+        print("versus_pulumi: the Pulumi CLI is not built: run `make pulumi`", file=sys.stderr)
+        return 1
+
+    print(f"versus_pulumi: sizes={args.sizes} parallel={args.parallel} slow={args.slow or '-'}")
+    print(f"machine: {machine()}, load average {os.getloadavg()[0]:.2f} at start")
+    with Workspace() as workspace:
+        for count in (int(n) for n in args.sizes.split(",") if n):
+            report(count, compare(workspace, count, 0.0, args.parallel))
+        if args.slow:
+            count_text, seconds_text = args.slow.split(",")
+            count, seconds = int(count_text), float(seconds_text)
+            runs = compare(workspace, count, seconds, args.slow_parallel)
+            print(f"slow: N={count}, {seconds} s per create/delete, --parallel {args.slow_parallel}")
+            best = ideal(count, args.slow_parallel, seconds)
+            for name, by_op in runs.items():
+                up = by_op["up"]
+                print(f"  {name:9} up {up.wall:7.1f} s wall = {up.wall / best:5.2f} x ideal {best:.1f} s")
+            print(f"  pulumi/aicompute up: {runs['pulumi']['up'].wall / runs['aicompute']['up'].wall:.2f}")
+    print(f"load average {os.getloadavg()[0]:.2f} at end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
