@@ -10,9 +10,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aicompute.engine.backend import FileBackend, StackRef
-from aicompute.engine.project import PlainValue, SecureValue, load_project, load_stack_settings, save_stack_settings
-from aicompute.engine.stack_secrets import open_stack_secrets
+from aicompute.engine.backend.diy import FileBackend, StackRef
+from aicompute.engine.backend.project import (
+    PlainValue,
+    SecureValue,
+    load_project,
+    load_stack_settings,
+    save_stack_settings,
+)
+from aicompute.engine.backend.secrets_manager import open_stack_secrets
 from tests.support.localcloud import Credentials, LocalCloudProcess
 
 PROJECTS = Path(__file__).resolve().parents[1] / "e2e" / "projects"
