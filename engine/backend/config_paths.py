@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from aicompute.engine.backend.project import ConfigValue, ObjectValue, PlainValue, SecureValue
-from aicompute.engine.deploy.step_plan import has_part, parse_path
+from aicompute.engine.resource.property_paths import has_part, parse_path
 
 
 class ConfigPathError(ValueError):

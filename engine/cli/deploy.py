@@ -26,10 +26,8 @@ import typer
 from rich.console import Console
 
 from aicompute.engine.backend.config import resolve_config
-from aicompute.engine.backend.diy import StackRef
-from aicompute.engine.backend.project import load_stack_settings
-from aicompute.engine.cli.stack import (
-    USER_ERRORS,
+from aicompute.engine.cli.session import (
+    DEPLOY_ERRORS,
     BackendOption,
     CwdOption,
     JsonOption,
@@ -38,11 +36,12 @@ from aicompute.engine.cli.stack import (
     ShowSecretsOption,
     StackOption,
     open_stack,
+    open_target,
     reported_errors,
     require_yes,
 )
 from aicompute.engine.deploy.events import EventStream
-from aicompute.engine.deploy.importer import UnknownResourceType, resolve_type
+from aicompute.engine.deploy.importer import resolve_type
 from aicompute.engine.deploy.operations import (
     OperationOptions,
     OperationResult,
@@ -52,8 +51,6 @@ from aicompute.engine.deploy.operations import (
     run_refresh,
     run_update,
 )
-from aicompute.engine.deploy.program import ProgramError
-from aicompute.engine.deploy.providers.plugin import ProviderError
 from aicompute.engine.display.render import LiveRenderer, PlainRenderer, digest_json, summary_lines
 
 EXIT_CHANGES = 7
@@ -85,8 +82,6 @@ ParallelOption = Annotated[
     int, typer.Option("--parallel", "-p", min=1, help="Resource operations run at once (default 16).")
 ]
 
-DEPLOY_ERRORS = (*USER_ERRORS, ProgramError, ProviderError, UnknownResourceType)
-
 
 def register(app: typer.Typer) -> None:
     """Add ``preview``, ``up``, ``refresh`` and ``destroy`` to the ``aicompute`` app."""
@@ -95,12 +90,6 @@ def register(app: typer.Typer) -> None:
     app.command("refresh")(refresh)
     app.command("destroy")(destroy)
     app.command("import")(import_resource)
-
-
-def open_target(session: Session, ref: StackRef) -> StackTarget:
-    settings = load_stack_settings(session.project, ref.name)
-    manager = session.secrets(settings, ref, create=True)
-    return StackTarget(session.project, session.backend, ref, settings, manager)
 
 
 Operation = Callable[[StackTarget, OperationOptions, EventStream], OperationResult]

@@ -18,9 +18,16 @@ import typer
 from aicompute.engine.backend.diy import BackendError
 from aicompute.engine.backend.lock import StackLocked
 from aicompute.engine.backend.project import load_stack_settings
-from aicompute.engine.cli.stack import BackendOption, CliError, CwdOption, NonInteractiveOption, StackOption, open_stack
+from aicompute.engine.cli.session import (
+    BackendOption,
+    CliError,
+    CwdOption,
+    NonInteractiveOption,
+    StackOption,
+    open_stack,
+)
 from aicompute.engine.deploy.operations import StackTarget
-from aicompute.engine.deploy.providers.plugin import ProviderError
+from aicompute.engine.deploy.providers.base import ProviderError
 from aicompute.engine.drift.render import console_lines, markdown, to_json
 from aicompute.engine.drift.scan import DEFAULT_PARALLEL, DriftOptions, scan
 from aicompute.engine.secrets.passphrase import SecretsError

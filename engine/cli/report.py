@@ -18,8 +18,15 @@ from typing import Annotated, Any
 
 import typer
 
-from aicompute.engine.cli.deploy import DEPLOY_ERRORS, open_target
-from aicompute.engine.cli.stack import BackendOption, CwdOption, NonInteractiveOption, open_stack, reported_errors
+from aicompute.engine.cli.session import (
+    DEPLOY_ERRORS,
+    BackendOption,
+    CwdOption,
+    NonInteractiveOption,
+    open_stack,
+    open_target,
+    reported_errors,
+)
 from aicompute.engine.deploy.events import EventStream
 from aicompute.engine.deploy.operations import OperationOptions, run_update
 from aicompute.engine.display.render import digest_json

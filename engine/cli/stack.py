@@ -1,175 +1,57 @@
-"""``aicompute stack …`` and ``aicompute config …``, mirroring the Pulumi CLI's verbs and flags.
-
-Every command takes ``--stack/-s`` (else the selected stack), ``--cwd/-C`` (where to look for
-``Pulumi.yaml``), ``--backend-url`` (else ``AICOMPUTE_BACKEND_URL``, ``PULUMI_BACKEND_URL``,
-``Pulumi.yaml``'s ``backend.url``, ``file://~``) and ``--non-interactive`` (never prompt; also when
-``CI`` is set or there is no terminal). The passphrase comes from ``PULUMI_CONFIG_PASSPHRASE`` or
-``PULUMI_CONFIG_PASSPHRASE_FILE``, or a prompt when interactive. Secret values are printed only with
-``--show-secrets``. Errors print ``error: …`` on stderr and exit 1.
+"""``aicompute stack …``, mirroring the Pulumi CLI's verbs and flags: init, ls, select, rm, output,
+export, import. Secret values are printed only with ``--show-secrets``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from aicompute.engine.backend.config import config_text, decrypt_structure, is_secret_value, yaml_value_text
-from aicompute.engine.backend.config_paths import split_path, with_value_at, without_value_at
-from aicompute.engine.backend.diy import BackendError, FileBackend, StackRef, StackSummary
-from aicompute.engine.backend.lock import StackLocked
+from aicompute.engine.backend.diy import StackRef, StackSummary
 from aicompute.engine.backend.project import (
-    MISSING,
-    ConfigValue,
-    PlainValue,
-    Project,
-    SecureValue,
-    StackSettings,
-    load_project,
     load_stack_settings,
     save_stack_settings,
 )
 from aicompute.engine.backend.secrets_manager import open_stack_secrets, state_crypter
 from aicompute.engine.backend.workspace import current_stack, select_stack
-from aicompute.engine.resource.checkpoint_values import MASK, RedactingCrypter, is_secret, mask_secrets, reveal_secrets
+from aicompute.engine.cli.session import (
+    BackendOption,
+    CliError,
+    CwdOption,
+    JsonOption,
+    NonInteractiveOption,
+    Session,
+    ShowSecretsOption,
+    StackOption,
+    open_session,
+    open_stack,
+    print_table,
+    reported_errors,
+    require_yes,
+)
+from aicompute.engine.resource.checkpoint_values import RedactingCrypter, is_secret, mask_secrets, reveal_secrets
 from aicompute.engine.resource.checkpoint_values import unwrap_secrets as reveal_values
 from aicompute.engine.resource.state import Deployment
 from aicompute.engine.resource.urn import UrnError, parse_urn
 from aicompute.engine.secrets.passphrase import (
     Crypter,
-    MissingPassphrase,
-    PassphraseSecretsManager,
-    SecretsError,
-    passphrase_from_environment,
     salt_from_secrets_providers,
     secrets_providers_block,
 )
 
 stack_app = typer.Typer(no_args_is_help=True, help="Manage stacks: create, list, select, remove, outputs, state.")
-config_app = typer.Typer(help="Manage a stack's configuration (Pulumi.<stack>.yaml).", invoke_without_command=True)
-
-StackOption = Annotated[str | None, typer.Option("--stack", "-s", help="The stack (default: the selected one).")]
-CwdOption = Annotated[Path | None, typer.Option("--cwd", "-C", help="Run as if started in this directory.")]
-BackendOption = Annotated[
-    str | None, typer.Option("--backend-url", help="State backend (file:// only; default file://~).")
-]
-NonInteractiveOption = Annotated[bool, typer.Option("--non-interactive", help="Never prompt.")]
-ShowSecretsOption = Annotated[bool, typer.Option("--show-secrets", help="Print secret values in plaintext.")]
-JsonOption = Annotated[bool, typer.Option("--json", "-j", help="Print JSON.")]
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``stack`` and ``config`` command groups to the ``aicompute`` app."""
+    """Add the ``stack`` command group to the ``aicompute`` app."""
     app.add_typer(stack_app, name="stack")
-    app.add_typer(config_app, name="config")
 
 
-class CliError(Exception):
-    """A user-facing failure of a command."""
-
-
-USER_ERRORS: tuple[type[Exception], ...] = (CliError, BackendError, SecretsError, StackLocked, ValueError, OSError)
-"""What a command reports as ``error: <message>`` and exit 1 (anything else is a bug: a traceback)."""
-
-
-PathOption = Annotated[
-    bool, typer.Option("--path", help="The key is a path into a structured value, e.g. 'devices.cam-1.description'.")
-]
-
-
-@contextmanager
-def reported_errors(errors: tuple[type[Exception], ...] = USER_ERRORS) -> Iterator[None]:
-    try:
-        yield
-    except errors as exc:
-        message = getattr(exc, "message", None)  # a provider's own error, without its traceback
-        typer.echo(f"error: {message if isinstance(message, str) else exc}", err=True)
-        raise typer.Exit(1) from None
-
-
-@dataclass
-class Session:
-    """The project, backend and interaction mode one command works with."""
-
-    project: Project
-    backend: FileBackend
-    interactive: bool
-    stack_option: str | None
-
-    def stack_ref(self) -> StackRef:
-        """``--stack``, else the selected stack; an error naming both ways when neither is there."""
-        name = self.stack_option or current_stack(self.project, self.backend.url)
-        if not name:
-            raise CliError("no stack selected: pass --stack NAME or run `aicompute stack select NAME`")
-        ref = StackRef.parse(name, self.project.name)
-        if ref.project != self.project.name:
-            raise CliError(f"stack {name!r} belongs to project {ref.project!r}, not {self.project.name!r}")
-        return ref
-
-    def existing_stack(self) -> StackRef:
-        ref = self.stack_ref()
-        if not self.backend.exists(ref):
-            raise CliError(
-                f"no stack named '{ref.name}' in project '{ref.project}' at {self.backend.url} "
-                f"(create it with `aicompute stack init {ref.name}`)"
-            )
-        return ref
-
-    def passphrase(self, *, new: bool = False) -> str:
-        try:
-            return passphrase_from_environment()
-        except MissingPassphrase:
-            if not self.interactive:
-                raise
-        action = "protect" if new else "unlock"
-        text: str = typer.prompt(
-            f"Enter your passphrase to {action} config/secrets", hide_input=True, confirmation_prompt=new
-        )
-        return text
-
-    def secrets(self, settings: StackSettings, ref: StackRef, *, create: bool = False) -> PassphraseSecretsManager:
-        """The stack's manager (saving the settings when this gave them their salt)."""
-        had_salt = settings.encryption_salt
-        block = self.state_secrets_providers(ref)
-        manager = open_stack_secrets(settings, block, self.passphrase(new=create and not had_salt), create=create)
-        if settings.encryption_salt != had_salt:
-            save_stack_settings(settings)
-        return manager
-
-    def state_secrets_providers(self, ref: StackRef) -> dict[str, Any] | None:
-        return self.backend.secrets_providers(ref) if self.backend.exists(ref) else None
-
-
-def open_session(cwd: Path | None, backend_url: str | None, non_interactive: bool, stack: str | None) -> Session:
-    project = load_project(cwd or Path.cwd())
-    backend = FileBackend.open(backend_url, project)
-    backend.ensure_layout()
-    interactive = not non_interactive and not os.environ.get("CI") and sys.stdin.isatty() and sys.stdout.isatty()
-    return Session(project, backend, interactive, stack)
-
-
-def open_stack(
-    cwd: Path | None, backend_url: str | None, non_interactive: bool, stack: str | None
-) -> tuple[Session, StackRef]:
-    """The session and its stack, which must exist."""
-    session = open_session(cwd, backend_url, non_interactive, stack)
-    return session, session.existing_stack()
-
-
-def require_yes(session: Session, yes: bool) -> None:
-    """Without ``--yes`` a non-interactive run cannot be confirmed: an error."""
-    if not yes and not session.interactive:
-        raise CliError("--yes must be passed in to proceed when running in non-interactive mode")
-
-
-# stack --------------------------------------------------------------------------------------------
 @stack_app.command("init")
 def stack_init(
     name: Annotated[str, typer.Argument(help="The new stack's name.")],
@@ -240,13 +122,7 @@ def _print_stack_table(rows: list[dict[str, Any]], all_projects: bool) -> None:
         )
         for row in rows
     ]
-    _print_table(table)
-
-
-def _print_table(rows: Sequence[Sequence[str]], indent: str = "") -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        typer.echo(indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print_table(table)
 
 
 @stack_app.command("select")
@@ -346,7 +222,7 @@ def _print_outputs_table(outputs: Mapping[str, Any]) -> None:
         (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
         for key, value in sorted(outputs.items())
     ]
-    _print_table(rows, indent="    ")
+    print_table(rows, indent="    ")
 
 
 @stack_app.command("export")
@@ -444,141 +320,3 @@ def _secret_forms(value: Any) -> set[str]:
         return {form for form in ("ciphertext", "plaintext") if form in value}
     children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
     return set().union(*(_secret_forms(child) for child in children))
-
-
-# config -------------------------------------------------------------------------------------------
-@config_app.callback()
-def config_list(
-    ctx: typer.Context,
-    show_secrets: ShowSecretsOption = False,
-    as_json: JsonOption = False,
-    stack: StackOption = None,
-    cwd: CwdOption = None,
-    backend_url: BackendOption = None,
-    non_interactive: NonInteractiveOption = False,
-) -> None:
-    """With no subcommand: list the stack's configuration (secrets as [secret] unless --show-secrets)."""
-    if ctx.invoked_subcommand is not None:
-        return
-    with reported_errors():
-        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
-        settings = load_stack_settings(session.project, ref.name)
-        secrets = session.secrets(settings, ref) if show_secrets else None
-        entries = {key: _display(key, session, settings, secrets) for key in _config_keys(session.project, settings)}
-        if as_json:
-            typer.echo(json.dumps({k: {"value": v, "secret": s} for k, (v, s) in entries.items()}, indent=4))
-        elif not entries:
-            typer.echo("No configuration values for this stack")
-        else:
-            _print_table([("KEY", "VALUE"), *((k, v) for k, (v, _) in entries.items())])
-
-
-def _config_keys(project: Project, settings: StackSettings) -> list[str]:
-    declared = [k for k, d in project.config.items() if d.value is not MISSING or d.default is not MISSING]
-    return list(dict.fromkeys([*settings.config, *declared]))
-
-
-def _display(
-    key: str, session: Session, settings: StackSettings, secrets: PassphraseSecretsManager | None
-) -> tuple[str, bool]:
-    """(text, is secret) of a config key: the stack's value, else the project's value or default."""
-    value = settings.config.get(key)
-    declaration = session.project.config.get(key)
-    secret = (value is not None and is_secret_value(value)) or bool(declaration and declaration.secret)
-    if secret and secrets is None:
-        return MASK, True
-    if value is None and declaration is not None:
-        found = declaration.value if declaration.value is not MISSING else declaration.default
-        return yaml_value_text(found), secret
-    if isinstance(value, PlainValue):
-        return value.text, secret
-    if isinstance(value, SecureValue):
-        return config_text(value, secrets, key), secret
-    structure = value.value if value is not None else None
-    return json.dumps(decrypt_structure(structure, secrets, key), ensure_ascii=False), secret
-
-
-@config_app.command("set")
-def config_set(
-    key: Annotated[str, typer.Argument(help="The key, e.g. region or aicompute:region.")],
-    value: Annotated[str | None, typer.Argument(help="The value (default: read from stdin).")] = None,
-    secret: Annotated[bool, typer.Option("--secret", help="Encrypt the value.")] = False,
-    plaintext: Annotated[bool, typer.Option("--plaintext", help="Store the value unencrypted.")] = False,
-    path: PathOption = False,
-    stack: StackOption = None,
-    cwd: CwdOption = None,
-    backend_url: BackendOption = None,
-    non_interactive: NonInteractiveOption = False,
-) -> None:
-    """Set a configuration value in Pulumi.<stack>.yaml (with --path, inside a structured value)."""
-    with reported_errors():
-        if secret and plaintext:
-            raise CliError("--secret and --plaintext cannot be used together")
-        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
-        top, inner = split_path(key) if path else (key, [])
-        full_key = session.project.namespaced(top)
-        declaration = session.project.config.get(full_key)
-        if declaration is not None and declaration.secret and not secret:
-            raise CliError(f"configuration key '{full_key}' is declared secret in Pulumi.yaml: pass --secret")
-        text = value if value is not None else _read_value(session, full_key, secret)
-        settings = load_stack_settings(session.project, ref.name)
-        leaf: ConfigValue = PlainValue(text)
-        if secret:
-            leaf = SecureValue(session.secrets(settings, ref, create=True).encrypt(text))
-        settings.config[full_key] = with_value_at(settings.config.get(full_key), inner, leaf)
-        save_stack_settings(settings)
-
-
-def _read_value(session: Session, key: str, secret: bool) -> str:
-    if session.interactive:
-        prompted: str = typer.prompt(f"value for {key}", hide_input=secret)
-        return prompted
-    return sys.stdin.read().rstrip("\n")
-
-
-@config_app.command("get")
-def config_get(
-    key: Annotated[str, typer.Argument(help="The key to print.")],
-    show_secrets: ShowSecretsOption = False,
-    stack: StackOption = None,
-    cwd: CwdOption = None,
-    backend_url: BackendOption = None,
-    non_interactive: NonInteractiveOption = False,
-) -> None:
-    """Print one configuration value (a secret only with --show-secrets)."""
-    with reported_errors():
-        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
-        full_key = session.project.namespaced(key)
-        settings = load_stack_settings(session.project, ref.name)
-        if full_key not in _config_keys(session.project, settings):
-            raise CliError(f"configuration key '{full_key}' not found for stack '{ref.name}'")
-        secrets = session.secrets(settings, ref) if show_secrets else None
-        text, secret = _display(full_key, session, settings, secrets)
-        typer.echo(text)
-        if secret and not show_secrets:
-            typer.echo(f"'{full_key}' is a secret: pass --show-secrets to print its value", err=True)
-
-
-@config_app.command("rm")
-def config_rm(
-    key: Annotated[str, typer.Argument(help="The key to remove.")],
-    path: PathOption = False,
-    stack: StackOption = None,
-    cwd: CwdOption = None,
-    backend_url: BackendOption = None,
-    non_interactive: NonInteractiveOption = False,
-) -> None:
-    """Remove a configuration value from Pulumi.<stack>.yaml (with --path, an entry inside one)."""
-    with reported_errors():
-        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
-        settings = load_stack_settings(session.project, ref.name)
-        top, inner = split_path(key) if path else (key, [])
-        full_key = session.project.namespaced(top)
-        current = settings.config.get(full_key)
-        if current is None:
-            return
-        if inner:
-            settings.config[full_key] = without_value_at(current, inner)
-        else:
-            del settings.config[full_key]
-        save_stack_settings(settings)

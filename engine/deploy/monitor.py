@@ -27,8 +27,8 @@ from pulumi.runtime.proto import (
     resource_pb2_grpc,
 )
 
-from aicompute.engine.deploy.deployment import DeploymentRun, ReadRegistration, Registration
 from aicompute.engine.deploy.events import EventStream, Severity
+from aicompute.engine.deploy.registrations import ReadRegistration, Registration, RegistrationHandler
 from aicompute.engine.resource.wire_values import from_struct, to_struct
 
 SUPPORTED_FEATURES = frozenset({"secrets"})
@@ -64,7 +64,7 @@ def registration_from_request(request: resource_pb2.RegisterResourceRequest) -> 
 
 
 class ResourceMonitorService(resource_pb2_grpc.ResourceMonitorServicer):
-    def __init__(self, run: DeploymentRun) -> None:
+    def __init__(self, run: RegistrationHandler) -> None:
         self.run = run
 
     def SupportsFeature(self, request: Any, context: grpc.ServicerContext) -> Any:
@@ -161,7 +161,7 @@ class EngineService(engine_pb2_grpc.EngineServicer):
 class MonitorServer:
     """Both services on one loopback port, with enough threads for ``parallel`` blocked registrations."""
 
-    def __init__(self, run: DeploymentRun, events: EventStream, parallel: int) -> None:
+    def __init__(self, run: RegistrationHandler, events: EventStream, parallel: int) -> None:
         workers = max(32, 2 * parallel + 8)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="monitor"),

@@ -20,12 +20,15 @@ from aicompute.engine.backend.config import ResolvedConfig, resolve_config
 from aicompute.engine.backend.diy import FileBackend, StackRef, UpdateInfo
 from aicompute.engine.backend.project import Project, StackSettings
 from aicompute.engine.backend.secrets_manager import state_crypter
-from aicompute.engine.deploy.deployment import DeploymentRun, RunOptions, StepRecord
+from aicompute.engine.deploy.deployment import DeploymentRun
 from aicompute.engine.deploy.events import DiagnosticEvent, EventStream
 from aicompute.engine.deploy.importer import PROVIDER_KEY, Declaration, ResourceClass, declaration_code
 from aicompute.engine.deploy.monitor import MonitorServer
 from aicompute.engine.deploy.program import ProgramError, ProgramSpec, interpreter_for, start_program
-from aicompute.engine.deploy.providers.plugin import ProviderError, ProviderHost, ProviderPool, is_dynamic
+from aicompute.engine.deploy.providers.base import ProviderError, is_dynamic
+from aicompute.engine.deploy.providers.plugin import ProviderHost, ProviderPool
+from aicompute.engine.deploy.run_context import RunOptions, StepRecord
+from aicompute.engine.deploy.step_plan import any_changes
 from aicompute.engine.resource.checkpoint_values import is_secret
 from aicompute.engine.resource.state import (
     PYTHON_DYNAMIC_PACKAGE,
@@ -82,8 +85,6 @@ class OperationResult:
 
     @property
     def has_changes(self) -> bool:
-        from aicompute.engine.deploy.deployment import any_changes
-
         return any_changes(self.summary)
 
 

@@ -22,11 +22,11 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from aicompute.engine.deploy.deployment import StepRecord
 from aicompute.engine.deploy.events import DiagnosticEvent, Event, StepEvent
 from aicompute.engine.deploy.operations import OperationResult
-from aicompute.engine.deploy.step_plan import lookup
+from aicompute.engine.deploy.run_context import StepRecord
 from aicompute.engine.resource.checkpoint_values import MASK, UNKNOWN, RedactingCrypter, unwrap_secrets
+from aicompute.engine.resource.property_paths import lookup
 from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import ROOT_STACK_TYPE, parse_urn
 from aicompute.engine.resource.wire_values import mask

@@ -38,7 +38,7 @@ from aicompute.engine.backend.config import resolve_config
 from aicompute.engine.backend.diy import FileBackend
 from aicompute.engine.backend.secrets_manager import state_crypter
 from aicompute.engine.deploy.operations import StackTarget, provider_config
-from aicompute.engine.deploy.providers.plugin import is_dynamic
+from aicompute.engine.deploy.providers.base import is_dynamic
 from aicompute.engine.drift.compare import (
     DriftError,
     DriftReport,

@@ -30,9 +30,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from aicompute.engine.deploy.events import StepEvent
-from aicompute.engine.deploy.step_plan import has_part, join_path, parse_path
 from aicompute.engine.display.render import SHOW_SECRETS_KEY, diff_lines
 from aicompute.engine.resource.checkpoint_values import MASK, is_secret, mask_secrets
+from aicompute.engine.resource.property_paths import has_part, join_path, parse_path
 from aicompute.engine.resource.schema import schema_registry
 from aicompute.engine.resource.urn import ROOT_STACK_TYPE, UrnError, parse_urn
 from aicompute.engine.resource.wire_values import PROVIDER_KEY

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from aicompute.engine.deploy.providers.plugin import CheckFailure, DiffResult, ProviderError, ReadResult
+from aicompute.engine.deploy.providers.base import CheckFailure, DiffResult, ProviderError, ReadResult
 from aicompute.engine.resource.checkpoint_values import UNKNOWN, unwrap_secrets
 from aicompute.engine.resource.wire_values import PropertyMap
 from aicompute.engine.util.fileio import atomic_write

@@ -30,14 +30,20 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import grpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from aicompute.engine.deploy.providers.base import (
+    CheckFailure,
+    DiffChanges,
+    DiffResult,
+    ProviderError,
+    ReadResult,
+)
 from aicompute.engine.resource.wire_values import PropertyMap, annotate_secrets, from_struct, reveal, to_struct
 
-DYNAMIC_PREFIX = "pulumi-python:dynamic"
 SERVER_BOOTSTRAP = """\
 import os, runpy, sys, threading, time
 parent = os.getppid()
@@ -65,44 +71,7 @@ START_TIMEOUT = 60.0
 MAX_PROCESSES_ENV = "AICOMPUTE_MAX_PROVIDER_PROCESSES"
 OPERATIONS_ENV = "AICOMPUTE_PROVIDER_OPERATIONS"
 
-DiffChanges = Literal["some", "none", "unknown"]
 LogCallback = Callable[[str], None]
-
-
-def is_dynamic(type_: str) -> bool:
-    """``pulumi-python:dynamic:Resource`` or ``pulumi-python:dynamic/<module>:<Name>``."""
-    return type_ == f"{DYNAMIC_PREFIX}:Resource" or type_.startswith((f"{DYNAMIC_PREFIX}/", f"{DYNAMIC_PREFIX}:"))
-
-
-class ProviderError(Exception):
-    """A provider operation failed; ``message`` is the provider's own error, ``detail`` its traceback."""
-
-    def __init__(self, operation: str, urn: str, message: str, detail: str = "") -> None:
-        super().__init__(message)
-        self.operation = operation
-        self.urn = urn
-        self.message = message
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class CheckFailure:
-    property: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class DiffResult:
-    changes: DiffChanges
-    replaces: tuple[str, ...] = ()
-    delete_before_replace: bool = False
-
-
-@dataclass(frozen=True)
-class ReadResult:
-    id: str
-    outputs: PropertyMap
-    inputs: PropertyMap | None = None
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,15 @@ Every state the runs persist is checked against Pulumi's integrity rules."""
 from __future__ import annotations
 
 import threading
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
-from aicompute.engine.deploy.deployment import DeploymentRun, Registration, RunOptions
+from aicompute.engine.deploy.deployment import DeploymentRun
 from aicompute.engine.deploy.events import EventStream
-from aicompute.engine.deploy.providers.plugin import CheckFailure, DiffResult, ProviderError, ProviderPool, ReadResult
+from aicompute.engine.deploy.providers.base import CheckFailure, DiffResult, ProviderError, ReadResult
+from aicompute.engine.deploy.registrations import Registration
+from aicompute.engine.deploy.run_context import RunOptions
 from aicompute.engine.resource.state import Deployment, PendingOperation, ResourceState, StateError, verify_integrity
 
 TYPE = "pulumi-python:dynamic/test:Thing"
@@ -81,7 +83,7 @@ class Harness:
             "p",
             "dev",
             self.state,
-            cast(ProviderPool, self.pool),
+            self.pool,
             EventStream(),
             RunOptions(dry_run=dry_run, **options),
             persist=self.save,
@@ -247,7 +249,7 @@ def test_a_refresh_that_finds_a_resource_gone_repairs_the_references_to_it() -> 
     h = Harness()
     h.run(thing("a"), thing("b", deps=(urn("a"),)), thing("c", parent=urn("a")))
     del h.pool.objects["a"]
-    run = DeploymentRun("p", "dev", h.state, cast(ProviderPool, h.pool), EventStream(), RunOptions(False), h.save)
+    run = DeploymentRun("p", "dev", h.state, h.pool, EventStream(), RunOptions(False), h.save)
     run.refresh()
     h.state = run.snapshot()
     assert "a" not in h.names() and _deps(h)["b"] == []
@@ -265,7 +267,7 @@ def test_deleting_a_target_that_others_depend_on_is_refused(operation: str) -> N
             "p",
             "dev",
             h.state,
-            cast(ProviderPool, h.pool),
+            h.pool,
             EventStream(),
             RunOptions(False, targets=frozenset({urn("a")})),
         )
@@ -285,7 +287,7 @@ def test_a_state_breaking_the_integrity_rules_fails_the_run_once() -> None:
         if len(persisted) > 1:
             raise StateError("resource #9: broken")
 
-    run = DeploymentRun("p", "dev", h.state, cast(ProviderPool, h.pool), EventStream(), RunOptions(False), refuse)
+    run = DeploymentRun("p", "dev", h.state, h.pool, EventStream(), RunOptions(False), refuse)
     run.register_resource(Registration("pulumi:pulumi:Stack", "p-dev", custom=False))
     run.register_resource(thing("a"))
     run.register_resource(thing("b"))
@@ -307,11 +309,11 @@ def adopting_run(h: Harness, adopting: FakePool, *regs: Registration) -> Deploym
         "p",
         "dev",
         h.state,
-        cast(ProviderPool, h.pool),
+        h.pool,
         EventStream(),
         RunOptions(False),
         h.save,
-        adopting_pool=cast(ProviderPool, adopting),
+        adopting_pool=adopting,
     )
     run.register_resource(Registration("pulumi:pulumi:Stack", "p-dev", custom=False))
     for reg in regs:
@@ -349,6 +351,6 @@ def test_refresh_keeps_a_pending_create_for_the_update_that_repeats_it() -> None
     h.run(thing("a"))
     _interrupted_create(h, "b")
     h.state.pending_operations.append(PendingOperation(h.state.resources[-1], "updating"))
-    run = DeploymentRun("p", "dev", h.state, cast(ProviderPool, h.pool), EventStream(), RunOptions(False), h.save)
+    run = DeploymentRun("p", "dev", h.state, h.pool, EventStream(), RunOptions(False), h.save)
     run.refresh()
     assert [(op.type, op.resource.urn) for op in run.snapshot().pending_operations] == [("creating", urn("b"))]

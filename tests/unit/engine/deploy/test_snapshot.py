@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
-from aicompute.engine.deploy.deployment import DeploymentRun, Registration, RunOptions
+from aicompute.engine.deploy.deployment import DeploymentRun
 from aicompute.engine.deploy.events import EventStream
+from aicompute.engine.deploy.registrations import Registration
+from aicompute.engine.deploy.run_context import RunOptions
 from aicompute.engine.resource.state import Deployment
 
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from aicompute.engine.deploy.providers.plugin import DiffResult
-from aicompute.engine.deploy.step_plan import (
-    apply_ignore_changes,
-    parse_path,
-    path_matches,
-    plan_update,
-    property_diff,
-)
+from aicompute.engine.deploy.providers.base import DiffResult
+from aicompute.engine.deploy.step_plan import plan_update, property_diff
 from aicompute.engine.resource.checkpoint_values import UNKNOWN, secret
+from aicompute.engine.resource.property_paths import apply_ignore_changes, parse_path, path_matches
 
 
 def test_property_diff_paths_and_kinds() -> None:

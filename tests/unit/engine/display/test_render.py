@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
-from aicompute.engine.deploy.deployment import StepRecord
 from aicompute.engine.deploy.events import DiagnosticEvent, StepEvent
 from aicompute.engine.deploy.operations import OperationResult
+from aicompute.engine.deploy.run_context import StepRecord
 from aicompute.engine.deploy.step_plan import StepPlan
 from aicompute.engine.display.render import PlainRenderer, diff_lines, digest_json, format_value, summary_lines
 from aicompute.engine.resource.checkpoint_values import UNKNOWN, secret
