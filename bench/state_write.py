@@ -20,7 +20,8 @@ import uuid
 
 from benchlib import machine
 
-from aicompute.engine.backend.diy import FileBackend, StackRef
+from aicompute.engine.backend.base import StackRef
+from aicompute.engine.backend.diy import FileBackend
 from aicompute.engine.resource.checkpoint_values import secret
 from aicompute.engine.resource.state import (
     Deployment,

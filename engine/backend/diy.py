@@ -1,4 +1,4 @@
-"""Pulumi's file ("diy") backend: where stacks live and how their state is written.
+"""Pulumi's diy backend: where stacks live and how their state is written (Pulumi: ``pkg/backend/diy``).
 
 Layout under the backend root (``file://~`` is ``~``, so the state is in ``~/.pulumi`` exactly where
 ``pulumi login --local`` keeps it)::
@@ -14,64 +14,47 @@ A checkpoint is ``{"version": 3, "checkpoint": {"stack": "organization/<project>
 it; ``latest`` is absent for a stack never updated). Every write is validated against Pulumi's
 schemas and integrity rules, then written atomically after copying the previous file to ``.bak``.
 
-The caller holds the stack's lock (``FileBackend.lock``) around an operation, saves the deployment
-after every step (``save_deployment``), and calls ``record_update`` once when a non-preview
-operation ends.
+``DiyBackend`` is that logic over a ``storage.Storage`` (the file operations); ``FileBackend`` is it
+over a directory (``file://``). The caller holds the stack's lock (``lock``) around an operation,
+saves the deployment after every step (``save_deployment``), and calls ``record_update`` once when a
+non-preview operation ends.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import shutil
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aicompute.engine.backend.lock import StackLock
+from aicompute.engine.backend.base import (
+    ORGANIZATION,
+    STACK_NAME_RE,
+    Backend,
+    BackendError,
+    BackendLock,
+    StackAlreadyExists,
+    StackHasResources,
+    StackNotFound,
+    StackRef,
+    StackSummary,
+    UpdateInfo,
+    resolve_backend_url,
+)
 from aicompute.engine.backend.project import Project
+from aicompute.engine.backend.storage import LocalStorage, Storage
 from aicompute.engine.resource.checkpoint_values import RedactingCrypter
 from aicompute.engine.resource.schema import validate_deployment
 from aicompute.engine.resource.state import DEPLOYMENT_VERSION, Deployment, Manifest, verify_integrity
 from aicompute.engine.secrets.passphrase import Crypter
-from aicompute.engine.util.fileio import atomic_write, dump_yaml, parse_yaml
+from aicompute.engine.util.fileio import dump_yaml, parse_yaml
 
 FILE_SCHEME = "file://"
-DEFAULT_BACKEND_URL = "file://~"
-BACKEND_URL_ENVS = ("AICOMPUTE_BACKEND_URL", "PULUMI_BACKEND_URL")
-ORGANIZATION = "organization"
 BOOKKEEPING_DIR = ".pulumi"
 META_VERSION = 1
-_STACK_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-
-
-class BackendError(Exception):
-    """The backend cannot do what was asked; the message says why and what to do."""
-
-
-class StackNotFound(BackendError):
-    pass
-
-
-class StackAlreadyExists(BackendError):
-    pass
-
-
-class StackHasResources(BackendError):
-    pass
-
-
-def resolve_backend_url(
-    cli_url: str | None = None, project: Project | None = None, environ: Mapping[str, str] | None = None
-) -> str:
-    """``--backend-url``, then ``AICOMPUTE_BACKEND_URL``, ``PULUMI_BACKEND_URL``, ``Pulumi.yaml``'s
-    ``backend.url``, then ``file://~``."""
-    env = os.environ if environ is None else environ
-    candidates = [cli_url, *(env.get(name) for name in BACKEND_URL_ENVS), project.backend_url if project else None]
-    return next((c for c in candidates if c), DEFAULT_BACKEND_URL)
+RESOURCE_INDENT = 16
+"""How deep ``checkpoint.latest.resources[i]`` sits in an indented checkpoint."""
 
 
 def backend_root(url: str) -> Path:
@@ -89,95 +72,13 @@ def backend_root(url: str) -> Path:
     return Path(location).expanduser().resolve()
 
 
-@dataclass(frozen=True)
-class StackRef:
-    """A stack of a project in the backend."""
-
-    project: str
-    name: str
-
-    @property
-    def fully_qualified_name(self) -> str:
-        return f"{ORGANIZATION}/{self.project}/{self.name}"
-
-    @classmethod
-    def parse(cls, text: str, project: str) -> StackRef:
-        """``<stack>``, ``organization/<stack>`` or ``organization/<project>/<stack>``."""
-        parts = text.split("/")
-        if len(parts) > 3 or not text:
-            raise BackendError(f"invalid stack name {text!r}: use <stack> or organization/<project>/<stack>")
-        if len(parts) > 1 and parts[0] != ORGANIZATION:
-            raise BackendError(f"invalid stack name {text!r}: the organization of a file backend is {ORGANIZATION!r}")
-        name = parts[-1]
-        if not _STACK_NAME_RE.match(name):
-            raise BackendError(
-                f"invalid stack name {name!r}: use 1-100 letters, digits, hyphens, underscores or periods"
-            )
-        return cls(project=parts[1] if len(parts) == 3 else project, name=name)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-@dataclass(frozen=True)
-class StackSummary:
-    ref: StackRef
-    last_update: str | None
-    resource_count: int | None
-
-
-@dataclass(frozen=True)
-class UpdateInfo:
-    """One entry of a stack's history, in Pulumi's ``UpdateInfo`` JSON shape.
-
-    ``kind`` is ``update``/``refresh``/``destroy``/``import``; ``result`` ``succeeded`` or ``failed``;
-    times are Unix seconds; ``resource_changes`` counts operations (``{"create": 2, "same": 1}``).
-    """
-
-    kind: str
-    start_time: int
-    end_time: int
-    result: str
-    message: str = ""
-    environment: Mapping[str, str] = field(default_factory=dict)
-    config: Mapping[str, Any] = field(default_factory=dict)
-    resource_changes: Mapping[str, int] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "kind": self.kind,
-            "startTime": self.start_time,
-            "message": self.message,
-            "environment": dict(self.environment),
-            "config": dict(self.config),
-            "version": 0,
-            "result": self.result,
-            "endTime": self.end_time,
-        }
-        if self.resource_changes:
-            out["resourceChanges"] = dict(self.resource_changes)
-        return out
+def open_backend(cli_url: str | None = None, project: Project | None = None) -> Backend:
+    """The backend ``resolve_backend_url`` chooses, by its URL's scheme."""
+    return FileBackend(resolve_backend_url(cli_url, project))
 
 
 def _dump_json(document: Any) -> str:
     return json.dumps(document, indent=4, ensure_ascii=False) + "\n"
-
-
-def _keep_as_backup(path: Path, backup: Path) -> None:
-    """Make ``backup`` the current ``path``: a hard link (the next write replaces ``path`` by a new
-    file, so the link keeps the old one), atomically swapped in; a copy where links are refused."""
-    link = backup.with_name(f".{backup.name}.{os.getpid()}.link")
-    try:
-        link.unlink(missing_ok=True)
-        os.link(path, link)
-        os.replace(link, backup)
-    except OSError:
-        link.unlink(missing_ok=True)
-        atomic_write(backup, path.read_bytes())
-
-
-RESOURCE_INDENT = 16
-"""How deep ``checkpoint.latest.resources[i]`` sits in an indented checkpoint."""
 
 
 def _dump_checkpoint(checkpoint: Mapping[str, Any], resource_texts: list[str] | None) -> str:
@@ -193,32 +94,30 @@ def _dump_checkpoint(checkpoint: Mapping[str, Any], resource_texts: list[str] | 
     return _dump_json(shell).replace(f'{margin}"resources": []', spliced, 1)
 
 
-class FileBackend:
-    """A file backend rooted at a directory; see the module docstring for the layout."""
+class DiyBackend:
+    """A diy backend over a storage; see the module docstring for the layout."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, storage: Storage) -> None:
         self.url = url
-        self.root = backend_root(url)
-        self.state_dir = self.root / BOOKKEEPING_DIR
+        self.storage = storage
         self._layout_ok = False
 
-    @classmethod
-    def open(cls, cli_url: str | None = None, project: Project | None = None) -> FileBackend:
-        """The backend chosen by ``resolve_backend_url``."""
-        return cls(resolve_backend_url(cli_url, project))
+    # keys ---------------------------------------------------------------------------------------
+    @staticmethod
+    def stack_key(ref: StackRef) -> str:
+        return f"{BOOKKEEPING_DIR}/stacks/{ref.project}/{ref.name}.json"
 
-    # paths --------------------------------------------------------------------------------------
-    def stack_path(self, ref: StackRef) -> Path:
-        return self.state_dir / "stacks" / ref.project / f"{ref.name}.json"
+    @staticmethod
+    def backup_prefix(ref: StackRef) -> str:
+        return f"{BOOKKEEPING_DIR}/backups/{ref.project}/{ref.name}"
 
-    def backup_dir(self, ref: StackRef) -> Path:
-        return self.state_dir / "backups" / ref.project / ref.name
+    @staticmethod
+    def history_prefix(ref: StackRef) -> str:
+        return f"{BOOKKEEPING_DIR}/history/{ref.project}/{ref.name}"
 
-    def history_dir(self, ref: StackRef) -> Path:
-        return self.state_dir / "history" / ref.project / ref.name
-
-    def lock_dir(self, ref: StackRef) -> Path:
-        return self.state_dir / "locks" / ORGANIZATION / ref.project / ref.name
+    @staticmethod
+    def lock_prefix(ref: StackRef) -> str:
+        return f"{BOOKKEEPING_DIR}/locks/{ORGANIZATION}/{ref.project}/{ref.name}"
 
     # layout -------------------------------------------------------------------------------------
     def ensure_layout(self) -> None:
@@ -227,17 +126,18 @@ class FileBackend:
         Checked once per backend object: it is called before every state write."""
         if self._layout_ok:
             return
-        meta = self.state_dir / "meta.yaml"
-        if meta.is_file():
-            doc = parse_yaml(meta.read_text(encoding="utf-8"), str(meta)) or {}
+        storage, meta = self.storage, f"{BOOKKEEPING_DIR}/meta.yaml"
+        text = storage.read(meta) if storage.exists(meta) else None
+        if text is not None:
+            doc = parse_yaml(text.decode("utf-8"), storage.location(meta)) or {}
             version = doc.get("version") if isinstance(doc, dict) else None
             if version != META_VERSION:
-                raise self._legacy_error(f"{meta} has version {version!r}")
+                raise self._legacy_error(f"{storage.location(meta)} has version {version!r}")
         else:
-            stacks = self.state_dir / "stacks"
-            if stacks.is_dir() and any(p.is_file() and p.suffix == ".json" for p in stacks.iterdir()):
-                raise self._legacy_error(f"{stacks} holds stacks that are not project-scoped")
-            atomic_write(meta, dump_yaml({"version": META_VERSION}))
+            stacks = f"{BOOKKEEPING_DIR}/stacks"
+            if any(name.endswith(".json") for name in storage.list(stacks)):
+                raise self._legacy_error(f"{storage.location(stacks)} holds stacks that are not project-scoped")
+            storage.write(meta, dump_yaml({"version": META_VERSION}))
         self._layout_ok = True
 
     def _legacy_error(self, detail: str) -> BackendError:
@@ -248,7 +148,7 @@ class FileBackend:
 
     # stacks -------------------------------------------------------------------------------------
     def exists(self, ref: StackRef) -> bool:
-        return self.stack_path(ref).is_file()
+        return self.storage.exists(self.stack_key(ref))
 
     def create_stack(self, ref: StackRef) -> None:
         """A new stack with no deployment yet; ``StackAlreadyExists`` if it exists."""
@@ -257,20 +157,21 @@ class FileBackend:
             if self.exists(ref):
                 raise StackAlreadyExists(f"stack '{ref.fully_qualified_name}' already exists")
             checkpoint = {"version": DEPLOYMENT_VERSION, "checkpoint": {"stack": ref.fully_qualified_name}}
-            atomic_write(self.stack_path(ref), _dump_json(checkpoint))
+            self.storage.write(self.stack_key(ref), _dump_json(checkpoint))
 
     def list_stacks(self, project: str | None = None) -> list[StackSummary]:
         """The stacks of ``project`` (all projects when ``None``), sorted by project and name."""
-        base = self.state_dir / "stacks"
-        if not base.is_dir():
-            return []
-        projects = [base / project] if project else sorted(p for p in base.iterdir() if p.is_dir())
+        base = f"{BOOKKEEPING_DIR}/stacks"
+        folders = self.storage.list(base)
+        if project:
+            projects = [project] if f"{project}/" in folders else []
+        else:
+            projects = [name[:-1] for name in folders if name.endswith("/")]
         refs = [
-            StackRef(directory.name, path.stem)
-            for directory in projects
-            if directory.is_dir()
-            for path in sorted(directory.glob("*.json"))
-            if _STACK_NAME_RE.match(path.stem)
+            StackRef(name, file[: -len(".json")])
+            for name in projects
+            for file in self.storage.list(f"{base}/{name}")
+            if file.endswith(".json") and STACK_NAME_RE.match(file[: -len(".json")])
         ]
         return [self._summary(ref) for ref in refs]
 
@@ -291,23 +192,24 @@ class FileBackend:
                     f"refusing to remove stack '{ref.name}' because it still contains {count} resource(s); "
                     "destroy them first, or pass --force to forget them"
                 )
-            path = self.stack_path(ref)
-            os.replace(path, path.with_name(path.name + ".bak"))
-            shutil.rmtree(self.history_dir(ref), ignore_errors=True)
+            key = self.stack_key(ref)
+            self.storage.move(key, key + ".bak")
+            self.storage.delete_tree(self.history_prefix(ref))
             if remove_backups:
-                shutil.rmtree(self.backup_dir(ref), ignore_errors=True)
-                path.with_name(path.name + ".bak").unlink(missing_ok=True)
+                self.storage.delete_tree(self.backup_prefix(ref))
+                self.storage.delete(key + ".bak")
 
-    def lock(self, ref: StackRef) -> StackLock:
+    def lock(self, ref: StackRef) -> BackendLock:
         """The stack's lock, acquired by ``with``; ``StackLocked`` names the other holder."""
-        return StackLock(self.lock_dir(ref), f"'{ref.fully_qualified_name}'")
+        return self.storage.lock(self.lock_prefix(ref), f"'{ref.fully_qualified_name}'")
 
     # state --------------------------------------------------------------------------------------
     def read_checkpoint(self, ref: StackRef) -> dict[str, Any]:
         """The checkpoint file as JSON; ``StackNotFound`` if the stack does not exist."""
-        path = self._require(ref)
+        key = self._require(ref)
+        path = self.storage.location(key)
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            document = json.loads((self.storage.read(key) or b"").decode("utf-8"))
         except ValueError as exc:
             raise BackendError(f"{path} is not valid JSON ({exc}); its previous version is {path}.bak") from exc
         if not isinstance(document, dict) or document.get("version") != DEPLOYMENT_VERSION:
@@ -357,29 +259,56 @@ class FileBackend:
         ``resource_texts`` are its resources already indented (see ``_dump_checkpoint``)."""
         validate_deployment({"version": DEPLOYMENT_VERSION, "deployment": deployment_json})
         self.ensure_layout()
-        path = self.stack_path(ref)
+        key = self.stack_key(ref)
         checkpoint = {
             "version": DEPLOYMENT_VERSION,
             "checkpoint": {"stack": ref.fully_qualified_name, "latest": deployment_json},
         }
-        if path.is_file():
-            _keep_as_backup(path, path.with_name(path.name + ".bak"))
-        atomic_write(path, _dump_checkpoint(checkpoint, resource_texts))
+        if self.storage.exists(key):
+            self.storage.keep_as_backup(key, key + ".bak")
+        self.storage.write(key, _dump_checkpoint(checkpoint, resource_texts))
 
     def record_update(self, ref: StackRef, info: UpdateInfo) -> None:
         """After a non-preview operation: a history entry (with a checkpoint copy) and a backup."""
         stamp = time.time_ns()
-        current = self.stack_path(ref).read_bytes()
-        history = self.history_dir(ref)
-        atomic_write(history / f"{ref.name}-{stamp}.history.json", _dump_json(info.to_json()))
-        atomic_write(history / f"{ref.name}-{stamp}.checkpoint.json", current)
-        atomic_write(self.backup_dir(ref) / f"{ref.name}.{stamp}.json", current)
+        current = self.storage.read(self.stack_key(ref)) or b""
+        history = self.history_prefix(ref)
+        self.storage.write(f"{history}/{ref.name}-{stamp}.history.json", _dump_json(info.to_json()))
+        self.storage.write(f"{history}/{ref.name}-{stamp}.checkpoint.json", current)
+        self.storage.write(f"{self.backup_prefix(ref)}/{ref.name}.{stamp}.json", current)
 
-    def _require(self, ref: StackRef) -> Path:
-        path = self.stack_path(ref)
-        if not path.is_file():
+    def _require(self, ref: StackRef) -> str:
+        key = self.stack_key(ref)
+        if not self.storage.exists(key):
             raise StackNotFound(
                 f"no stack named '{ref.name}' found in project '{ref.project}' at {self.url} "
                 f"(create it with `aicompute stack init {ref.name}`)"
             )
-        return path
+        return key
+
+
+class FileBackend(DiyBackend):
+    """The diy backend in a directory (``file://``), with the paths of its files."""
+
+    def __init__(self, url: str) -> None:
+        self.root = backend_root(url)
+        self.state_dir = self.root / BOOKKEEPING_DIR
+        self._local = LocalStorage(self.root)
+        super().__init__(url, self._local)
+
+    @classmethod
+    def open(cls, cli_url: str | None = None, project: Project | None = None) -> FileBackend:
+        """The backend chosen by ``resolve_backend_url`` (a ``file://`` one)."""
+        return cls(resolve_backend_url(cli_url, project))
+
+    def stack_path(self, ref: StackRef) -> Path:
+        return self._local.path(self.stack_key(ref))
+
+    def backup_dir(self, ref: StackRef) -> Path:
+        return self._local.path(self.backup_prefix(ref))
+
+    def history_dir(self, ref: StackRef) -> Path:
+        return self._local.path(self.history_prefix(ref))
+
+    def lock_dir(self, ref: StackRef) -> Path:
+        return self._local.path(self.lock_prefix(ref))

@@ -41,7 +41,6 @@ from aicompute.engine.cli.session import (
     require_yes,
 )
 from aicompute.engine.deploy.events import EventStream
-from aicompute.engine.deploy.importer import resolve_type
 from aicompute.engine.deploy.operations import (
     OperationOptions,
     OperationResult,
@@ -51,6 +50,7 @@ from aicompute.engine.deploy.operations import (
     run_refresh,
     run_update,
 )
+from aicompute.engine.deploy.resource_types import resolve_type
 from aicompute.engine.display.render import LiveRenderer, PlainRenderer, digest_json, summary_lines
 
 EXIT_CHANGES = 7

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from aicompute.engine.backend.diy import BackendError
+from aicompute.engine.backend.base import BackendError
 from aicompute.engine.backend.lock import StackLocked
 from aicompute.engine.backend.project import load_stack_settings
 from aicompute.engine.cli.session import (

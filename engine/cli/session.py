@@ -22,7 +22,8 @@ from typing import Annotated, Any
 
 import typer
 
-from aicompute.engine.backend.diy import BackendError, FileBackend, StackRef
+from aicompute.engine.backend.base import Backend, BackendError, StackRef
+from aicompute.engine.backend.diy import open_backend
 from aicompute.engine.backend.lock import StackLocked
 from aicompute.engine.backend.project import (
     Project,
@@ -33,10 +34,10 @@ from aicompute.engine.backend.project import (
 )
 from aicompute.engine.backend.secrets_manager import open_stack_secrets
 from aicompute.engine.backend.workspace import current_stack
-from aicompute.engine.deploy.importer import UnknownResourceType
 from aicompute.engine.deploy.operations import StackTarget
 from aicompute.engine.deploy.program import ProgramError
 from aicompute.engine.deploy.providers.base import ProviderError
+from aicompute.engine.deploy.resource_types import UnknownResourceType
 from aicompute.engine.secrets.passphrase import (
     MissingPassphrase,
     PassphraseSecretsManager,
@@ -82,7 +83,7 @@ class Session:
     """The project, backend and interaction mode one command works with."""
 
     project: Project
-    backend: FileBackend
+    backend: Backend
     interactive: bool
     stack_option: str | None
 
@@ -132,7 +133,7 @@ class Session:
 
 def open_session(cwd: Path | None, backend_url: str | None, non_interactive: bool, stack: str | None) -> Session:
     project = load_project(cwd or Path.cwd())
-    backend = FileBackend.open(backend_url, project)
+    backend = open_backend(backend_url, project)
     backend.ensure_layout()
     interactive = not non_interactive and not os.environ.get("CI") and sys.stdin.isatty() and sys.stdout.isatty()
     return Session(project, backend, interactive, stack)

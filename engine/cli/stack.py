@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from aicompute.engine.backend.diy import StackRef, StackSummary
+from aicompute.engine.backend.base import StackRef, StackSummary
 from aicompute.engine.backend.project import (
     load_stack_settings,
     save_stack_settings,

@@ -16,17 +16,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from aicompute.engine.backend.base import Backend, StackRef, UpdateInfo
 from aicompute.engine.backend.config import ResolvedConfig, resolve_config
-from aicompute.engine.backend.diy import FileBackend, StackRef, UpdateInfo
 from aicompute.engine.backend.project import Project, StackSettings
 from aicompute.engine.backend.secrets_manager import state_crypter
 from aicompute.engine.deploy.deployment import DeploymentRun
 from aicompute.engine.deploy.events import DiagnosticEvent, EventStream
-from aicompute.engine.deploy.importer import PROVIDER_KEY, Declaration, ResourceClass, declaration_code
+from aicompute.engine.deploy.import_code import Declaration, declaration_code
 from aicompute.engine.deploy.monitor import MonitorServer
 from aicompute.engine.deploy.program import ProgramError, ProgramSpec, interpreter_for, start_program
 from aicompute.engine.deploy.providers.base import ProviderError, is_dynamic
 from aicompute.engine.deploy.providers.plugin import ProviderHost, ProviderPool
+from aicompute.engine.deploy.resource_types import ResourceClass
 from aicompute.engine.deploy.run_context import RunOptions, StepRecord
 from aicompute.engine.deploy.step_plan import any_changes
 from aicompute.engine.resource.checkpoint_values import is_secret
@@ -40,7 +41,7 @@ from aicompute.engine.resource.state import (
     root_stack_resource,
 )
 from aicompute.engine.resource.urn import default_provider_urn, make_urn, provider_reference, stack_urn
-from aicompute.engine.resource.wire_values import PropertyMap, make_secret, reveal, secret_keys
+from aicompute.engine.resource.wire_values import PROVIDER_KEY, PropertyMap, make_secret, reveal, secret_keys
 from aicompute.engine.secrets.passphrase import PassphraseSecretsManager
 from aicompute.provider.http import RECONCILE_CREATES_ENV
 
@@ -53,7 +54,7 @@ class StackTarget:
     """The stack an operation works on, opened: project, backend, settings, secrets."""
 
     project: Project
-    backend: FileBackend
+    backend: Backend
     ref: StackRef
     settings: StackSettings
     secrets: PassphraseSecretsManager
@@ -122,7 +123,7 @@ def _provider_host(target: StackTarget, config: ResolvedConfig, spec: ProgramSpe
     )
 
 
-class _Context:
+class OperationContext:
     """What every operation sets up: state, config, pool, persistence."""
 
     def __init__(
@@ -155,7 +156,7 @@ class _Context:
 
     def persist(self, deployment: Deployment) -> None:
         """Write the state after a step: schema and Pulumi's integrity rules checked
-        (``FileBackend.save_deployment``). ``DeploymentRun.snapshot`` keeps every mid-run state in
+        (``Backend.save_deployment``). ``DeploymentRun.snapshot`` keeps every mid-run state in
         an order those rules accept (the live copy of a create-before-delete replacement before its
         old half marked ``delete``; a resource after what it refers to). Should a state still break
         them, it is written anyway (schema-checked) and the ``StateError`` goes back to the run,
@@ -243,7 +244,7 @@ def run_update(target: StackTarget, options: OperationOptions, events: EventStre
     """``preview`` (``dry_run``) or ``up``: run the program and converge the stack on it."""
     started, started_at = time.monotonic(), time.time()
     with _locked(target, options.dry_run, events):
-        context = _Context(target, options, events, runs_program=True)
+        context = OperationContext(target, options, events, runs_program=True)
         try:
             result = _update(context, started)
         finally:
@@ -252,7 +253,7 @@ def run_update(target: StackTarget, options: OperationOptions, events: EventStre
         return result
 
 
-def _update(context: _Context, started: float) -> OperationResult:
+def _update(context: OperationContext, started: float) -> OperationResult:
     base = context.base
     refresh_records: list[StepRecord] = []
     if context.options.refresh:
@@ -267,7 +268,7 @@ def _update(context: _Context, started: float) -> OperationResult:
     return context.result("update", run, started, refresh_records=refresh_records)
 
 
-def _run_program(context: _Context, run: DeploymentRun) -> None:
+def _run_program(context: OperationContext, run: DeploymentRun) -> None:
     """Serve the monitor to the program until it exits, then finish the run."""
     events = context.events
     with MonitorServer(run, events, context.options.parallel) as server:
@@ -297,7 +298,7 @@ def run_destroy(target: StackTarget, options: OperationOptions, events: EventStr
     """Delete every resource of the stack (or the ``--target`` ones), dependents first."""
     started, started_at = time.monotonic(), time.time()
     with _locked(target, options.dry_run, events):
-        context = _Context(target, options, events, runs_program=False)
+        context = OperationContext(target, options, events, runs_program=False)
         try:
             run = context.new_run(context.base, options.dry_run)
             run.destroy()
@@ -312,7 +313,7 @@ def run_refresh(target: StackTarget, options: OperationOptions, events: EventStr
     """Read every resource back from its provider and record what is there now."""
     started, started_at = time.monotonic(), time.time()
     with _locked(target, options.dry_run, events):
-        context = _Context(target, options, events, runs_program=False)
+        context = OperationContext(target, options, events, runs_program=False)
         try:
             run = context.new_run(context.base, options.dry_run)
             run.refresh()
@@ -348,7 +349,7 @@ def run_import(
     that declares it."""
     started_at = time.time()
     with target.backend.lock(target.ref):
-        context = _Context(target, OperationOptions(dry_run=False, parallel=1), events, runs_program=False)
+        context = OperationContext(target, OperationOptions(dry_run=False, parallel=1), events, runs_program=False)
         try:
             imported = _import(context, resource, name, resource_id, protect)
         finally:
@@ -368,7 +369,9 @@ def run_import(
         return imported
 
 
-def _import(context: _Context, resource: ResourceClass, name: str, resource_id: str, protect: bool) -> ImportResult:
+def _import(
+    context: OperationContext, resource: ResourceClass, name: str, resource_id: str, protect: bool
+) -> ImportResult:
     project, stack, base = context.target.project.name, context.target.ref.name, context.base
     root_urn = stack_urn(stack, project)
     urn = make_urn(stack, project, resource.token, name, root_urn)

@@ -20,13 +20,13 @@ from typing import Any, Literal
 
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
-from pulumi.dynamic import ResourceProvider
 
+from aicompute.engine.deploy.providers.inprocess import LiveProvider
 from aicompute.engine.resource.checkpoint_values import MASK
 from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import parse_urn
 from aicompute.engine.resource.wire_values import PROVIDER_KEY, contains_secrets, reveal
-from aicompute.provider.generic import GenericProvider, prune, restrict
+from aicompute.provider.generic import prune, restrict
 
 DriftKind = Literal["changed", "deleted"]
 ReadMethod = Literal["list", "read", "provider-read"]
@@ -126,10 +126,10 @@ class DriftReport:
 
 
 # comparison ----------------------------------------------------------------------------------------
-def secret_inputs(provider: ResourceProvider, resource: ResourceState) -> frozenset[str]:
+def secret_inputs(provider: LiveProvider, resource: ResourceState) -> frozenset[str]:
     """The inputs whose values are secret: Pulumi secrets in the state, a provider's ``Fields.secret``,
     the resource's secret outputs."""
-    declared: frozenset[str] = provider.fields.secret if isinstance(provider, GenericProvider) else frozenset()
+    declared = provider.secret_fields
     marked = {key for key, value in resource.inputs.items() if contains_secrets(value)}
     marked |= {key for key, value in resource.outputs.items() if contains_secrets(value)}
     return declared | frozenset(marked) | frozenset(resource.additional_secret_outputs)
@@ -140,25 +140,8 @@ def state_inputs(resource: ResourceState) -> dict[str, Any]:
     return {k: v for k, v in reveal(resource.inputs).items() if k != PROVIDER_KEY}
 
 
-def changed_inputs(
-    provider: ResourceProvider, resource_id: str, live: Mapping[str, Any], wanted: Mapping[str, Any]
-) -> list[str]:
-    """The inputs the provider's diff finds changed between the live (read back) and the state's
-    values; for a dynamic provider that is not aicompute's, its ``diff``'s answer over the keys."""
-    if isinstance(provider, GenericProvider):
-        return sorted(provider.changed_keys(live, wanted))
-    answer = provider.diff(resource_id, dict(live), dict(wanted))
-    if not answer.changes:
-        return []
-    return sorted(key for key in wanted if key != PROVIDER_KEY and _differs(wanted.get(key), live.get(key)))
-
-
-def _differs(state: Any, live: Any) -> bool:
-    return bool(DeepDiff(state, live, ignore_numeric_type_changes=True))
-
-
 def compare(
-    provider: ResourceProvider, resource: ResourceState, read_id: str, live: Mapping[str, Any]
+    provider: LiveProvider, resource: ResourceState, read_id: str, live: Mapping[str, Any]
 ) -> ResourceDrift | None:
     """The drift of ``resource`` given what its provider's ``read`` answered: the id (empty: gone)
     and the outputs, which the provider's diff compares with the state's inputs as a preview after
@@ -166,11 +149,11 @@ def compare(
     if not read_id:
         return ResourceDrift(resource.urn, resource.type, resource.id, "deleted")
     wanted = state_inputs(resource)
-    changed = changed_inputs(provider, resource.id, live, wanted)
+    changed = provider.changed_keys(resource.id, live, wanted)
     if not changed:
         return None
     secrets = secret_inputs(provider, resource)
-    unordered = provider.fields.set_like if isinstance(provider, GenericProvider) else frozenset()
+    unordered = provider.set_like_fields
     properties: list[PropertyDrift] = []
     for key in changed:
         paths = property_paths(key, wanted.get(key), live.get(key), key in unordered)

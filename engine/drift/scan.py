@@ -4,7 +4,8 @@ the state, without writing the state and without running the program.
 * Providers come from the state: each dynamic resource carries its provider pickled (dill, base64)
   in ``__provider``; it is loaded once per distinct pickle and configured with the stack config,
   as the SDK's provider server does (``Configure`` then ``provider.configure``).
-* Reads are grouped by type. A type whose provider can list (``GenericProvider.list_live``) is
+* Reads are grouped by type. A type whose provider can list (``LiveProvider.listable``: an aicompute
+  ``GenericProvider`` with ``list_live``) is
   read page by page — one listing per type — and each listed value goes through the provider's
   ``read_result``, what its ``read`` answers for that value, so it is judged exactly as ``refresh``
   would judge it.
@@ -21,9 +22,7 @@ the state, without writing the state and without running the program.
 
 from __future__ import annotations
 
-import base64
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,14 +30,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
-import dill
-from pulumi.dynamic import Config, ConfigureRequest, ReadResult, ResourceProvider
+from pulumi.dynamic import ReadResult
 
+from aicompute.engine.backend.base import Backend
 from aicompute.engine.backend.config import resolve_config
-from aicompute.engine.backend.diy import FileBackend
 from aicompute.engine.backend.secrets_manager import state_crypter
 from aicompute.engine.deploy.operations import StackTarget, provider_config
 from aicompute.engine.deploy.providers.base import is_dynamic
+from aicompute.engine.deploy.providers.inprocess import LiveProvider, ProviderLoader, ProviderLoadError
 from aicompute.engine.drift.compare import (
     DriftError,
     DriftReport,
@@ -51,7 +50,6 @@ from aicompute.engine.drift.compare import (
 from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import ROOT_STACK_TYPE, is_provider_type
 from aicompute.engine.resource.wire_values import PROVIDER_KEY, reveal
-from aicompute.provider.generic import GenericProvider
 
 DEFAULT_PARALLEL = 10
 Listing = dict[str, dict[str, Any]]
@@ -71,44 +69,7 @@ class Managed:
     """A resource of the stack to read, with its configured provider."""
 
     resource: ResourceState
-    provider: ResourceProvider
-
-
-class ProviderLoadError(Exception):
-    """A pickled provider that cannot be loaded in this process."""
-
-
-class ProviderLoader:
-    """Each distinct pickled provider, loaded and configured once (the provider server's cache)."""
-
-    def __init__(self, config: Mapping[str, Any], project: str) -> None:
-        self._config = dict(config)
-        self._project = project
-        self._cache: dict[str, ResourceProvider] = {}
-        self._lock = threading.Lock()
-
-    def load(self, serialized: Any) -> ResourceProvider:
-        if not isinstance(serialized, str) or not serialized:
-            raise ProviderLoadError("the state holds no provider for it")
-        with self._lock:
-            provider = self._cache.get(serialized)
-            if provider is None:
-                provider = self._configured(serialized)
-                self._cache[serialized] = provider
-        return provider
-
-    def _configured(self, serialized: str) -> ResourceProvider:
-        try:
-            provider = dill.loads(base64.b64decode(serialized))
-        except Exception as error:  # an unpickler raises anything its classes raise
-            raise ProviderLoadError(f"its provider cannot be loaded here ({type(error).__name__}: {error})") from None
-        if not isinstance(provider, ResourceProvider):
-            raise ProviderLoadError("its __provider is not a dynamic resource provider")
-        try:
-            provider.configure(ConfigureRequest(Config(dict(self._config), self._project)))
-        except Exception as error:  # another package's provider may refuse the stack config
-            raise ProviderLoadError(f"its provider refused the stack config ({type(error).__name__})") from None
-        return provider
+    provider: LiveProvider
 
 
 def scan(target: StackTarget, options: DriftOptions) -> DriftReport:
@@ -173,17 +134,16 @@ def _skip_reason(resource: ResourceState) -> str | None:
     return None
 
 
-def _listing_provider(group: list[Managed]) -> GenericProvider[Any, Any] | None:
+def _listing_provider(group: list[Managed]) -> LiveProvider | None:
     provider = group[0].provider
-    return provider if isinstance(provider, GenericProvider) else None
+    return provider if provider.listable else None
 
 
 # reading -----------------------------------------------------------------------------------------
-def list_live(provider: GenericProvider[Any, Any]) -> Listing | None:
+def list_live(provider: LiveProvider) -> Listing | None:
     """Every object of the provider's type, by id, page by page; None when the type cannot list."""
     with provider.client() as api:
-        items = provider.list_live(api)
-        return None if items is None else dict(items)
+        return provider.list_live(api)
 
 
 def list_types(
@@ -207,18 +167,13 @@ def list_types(
 
 
 def _reader(managed: Managed, listing: Listing | None, api: Any) -> Callable[[], ReadResult]:
-    """What reads one resource: its listed value through ``read_result``, else one read — for an
-    aicompute provider through the type's shared client (``read`` is ``read_live`` then
-    ``read_result`` on a client of its own), for another provider its own ``read``."""
+    """What reads one resource: its listed value (the provider answers for it as its ``read`` would),
+    else one read through the type's shared client. Not listable, or absent from the listing: one
+    read confirms whether it is gone."""
     resource, provider = managed.resource, managed.provider
     props = reveal(resource.outputs) or reveal(resource.inputs)
-    if not isinstance(provider, GenericProvider):
-        return lambda: provider.read(resource.id, props)
-    if listing is not None and resource.id in listing:
-        live = listing[resource.id]
-        return lambda: provider.read_result(resource.id, live, props)
-    # Not listable, or absent from the listing: one read confirms whether it is gone.
-    return lambda: provider.read_result(resource.id, provider.read_live(api, resource.id, props), props)
+    listed = listing.get(resource.id) if listing is not None else None
+    return lambda: provider.read(resource.id, props, api, listed)
 
 
 def _needs_reads(group: list[Managed], listing: Listing | None) -> bool:
@@ -272,7 +227,7 @@ def _message(error: Exception) -> str:
 
 
 # unmanaged ---------------------------------------------------------------------------------------
-def managed_everywhere(backend: FileBackend) -> set[tuple[str, str]]:
+def managed_everywhere(backend: Backend) -> set[tuple[str, str]]:
     """``(type, id)`` of every resource any stack of the backend holds (read without decrypting)."""
     managed: set[tuple[str, str]] = set()
     for summary in backend.list_stacks(None):
@@ -283,16 +238,10 @@ def managed_everywhere(backend: FileBackend) -> set[tuple[str, str]]:
     return managed
 
 
-def list_ids(provider: GenericProvider[Any, Any]) -> list[tuple[str, str | None]] | None:
+def list_ids(provider: LiveProvider) -> list[tuple[str, str | None]] | None:
     """The ids (and names, where given) the provider's ``list_ids`` hook lists; None without one."""
-    hook = getattr(provider, "list_ids", None)
-    if hook is None:
-        return None
     with provider.client() as api:
-        items = hook(api)
-        if items is None:
-            return None
-        return [(str(item), None) if isinstance(item, str) else (str(item[0]), item[1]) for item in items]
+        return provider.list_ids(api)
 
 
 def find_unmanaged(

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from aicompute.engine.backend.diy import FileBackend, StackRef
+from aicompute.engine.backend.base import StackRef
+from aicompute.engine.backend.diy import FileBackend
 from aicompute.engine.cli import app
 from aicompute.engine.resource.checkpoint_values import secret
 from aicompute.engine.resource.state import Deployment, default_provider_resource, root_stack_resource

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aicompute.engine.backend.diy import FileBackend, StackRef
+from aicompute.engine.backend.base import StackRef
+from aicompute.engine.backend.diy import FileBackend
 from aicompute.engine.backend.project import (
     PlainValue,
     SecureValue,

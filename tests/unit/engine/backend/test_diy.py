@@ -12,18 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from aicompute.engine.backend.diy import (
+from aicompute.engine.backend.base import (
     DEFAULT_BACKEND_URL,
     BackendError,
-    FileBackend,
     StackAlreadyExists,
     StackHasResources,
     StackNotFound,
     StackRef,
     UpdateInfo,
-    backend_root,
     resolve_backend_url,
 )
+from aicompute.engine.backend.diy import FileBackend, backend_root
 from aicompute.engine.backend.lock import StackLocked
 from aicompute.engine.backend.project import load_project
 from aicompute.engine.backend.workspace import current_stack, select_stack, workspace_file
@@ -256,7 +255,8 @@ def test_a_lock_held_by_another_live_process_is_refused(backend: FileBackend, tm
     script = textwrap.dedent(
         f"""
         import sys, time
-        from aicompute.engine.backend.diy import FileBackend, StackRef
+        from aicompute.engine.backend.base import StackRef
+        from aicompute.engine.backend.diy import FileBackend
         with FileBackend({backend.url!r}).lock(StackRef("demo", "dev")):
             print("locked", flush=True)
             sys.stdin.readline()

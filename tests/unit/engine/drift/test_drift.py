@@ -17,7 +17,14 @@ import pytest
 from jsonschema import Draft202012Validator
 from pulumi.dynamic import ConfigureRequest, DiffResult, ReadResult, ResourceProvider
 
-from aicompute.engine.backend.diy import FileBackend, StackRef
+from aicompute.engine.backend.base import StackRef
+from aicompute.engine.backend.diy import FileBackend
+from aicompute.engine.deploy.providers.inprocess import (
+    AicomputeLiveProvider,
+    ProviderLoader,
+    ProviderLoadError,
+    live_provider,
+)
 from aicompute.engine.drift.compare import (
     DriftError,
     DriftReport,
@@ -31,8 +38,6 @@ from aicompute.engine.drift.compare import (
 from aicompute.engine.drift.render import console_lines, markdown, to_json
 from aicompute.engine.drift.scan import (
     Managed,
-    ProviderLoader,
-    ProviderLoadError,
     check_resources,
     list_types,
     managed_everywhere,
@@ -84,9 +89,9 @@ def _configmap_live(**changes: Any) -> dict[str, Any]:
 def _judge(provider: Any, resource: ResourceState, live: dict[str, Any] | None) -> ResourceDrift | None:
     props = {k: v.get("value") if isinstance(v, dict) and "value" in v else v for k, v in resource.outputs.items()}
     if live is None:
-        return compare(provider, resource, "", {})
+        return compare(live_provider(provider), resource, "", {})
     result = provider.read_result(resource.id, live, props)
-    return compare(provider, resource, result.id or "", result.outs or {})
+    return compare(live_provider(provider), resource, result.id or "", result.outs or {})
 
 
 def test_server_filled_fields_are_not_drift_and_a_changed_value_is_reported_with_its_path() -> None:
@@ -175,8 +180,9 @@ class _OtherProvider(ResourceProvider):
 
 def test_another_dynamic_provider_is_judged_by_its_own_diff() -> None:
     resource = _state("pulumi-python:dynamic:Resource", "thing", {"size": 1, "label": "x"})
-    assert compare(_OtherProvider(), resource, resource.id, {"size": 1, "label": "ignored by its diff"}) is None
-    drift = compare(_OtherProvider(), resource, resource.id, {"size": 2, "label": "x"})
+    other = live_provider(_OtherProvider())
+    assert compare(other, resource, resource.id, {"size": 1, "label": "ignored by its diff"}) is None
+    drift = compare(other, resource, resource.id, {"size": 2, "label": "x"})
     assert drift is not None and drift.properties == (PropertyDrift("size", 1, 2),)
 
 
@@ -193,8 +199,9 @@ def test_providers_are_loaded_from_the_state_configured_once_and_unloadable_ones
     loader = ProviderLoader({"aicompute:endpoint": "http://127.0.0.1:9"}, "proj")
     serialized = _pickled(ConfigMapProvider())
     provider = loader.load(secret(serialized)["value"])
-    assert isinstance(provider, ConfigMapProvider) and loader.load(serialized) is provider
-    assert provider.settings().endpoint == "http://127.0.0.1:9"
+    assert isinstance(provider, AicomputeLiveProvider) and isinstance(provider.provider, ConfigMapProvider)
+    assert loader.load(serialized) is provider
+    assert provider.provider.settings().endpoint == "http://127.0.0.1:9"
     with pytest.raises(ProviderLoadError, match="cannot be loaded"):
         loader.load(base64.b64encode(b"not a pickle").decode())
     with pytest.raises(ProviderLoadError, match="refused the stack config"):
@@ -306,7 +313,7 @@ class _CountingConfigMaps(ConfigMapProvider):
 
 
 def _managed(provider: ResourceProvider, *names: str) -> dict[str, list[Managed]]:
-    return {CM_TYPE: [Managed(_state(CM_TYPE, name, dict(CM_INPUTS)), provider) for name in names]}
+    return {CM_TYPE: [Managed(_state(CM_TYPE, name, dict(CM_INPUTS)), live_provider(provider)) for name in names]}
 
 
 def test_a_listable_type_costs_one_listing_and_an_absent_id_one_confirming_read() -> None:

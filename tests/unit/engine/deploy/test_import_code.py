@@ -6,13 +6,8 @@ import ast
 
 import pytest
 
-from aicompute.engine.deploy.importer import (
-    UnknownResourceType,
-    declaration_code,
-    python_name,
-    resolve_type,
-    resource_classes,
-)
+from aicompute.engine.deploy.import_code import declaration_code, python_name
+from aicompute.engine.deploy.resource_types import UnknownResourceType, resolve_type, resource_classes
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.hilens import Secret
 from aicompute.resources.modelarts import Network
