@@ -2,7 +2,7 @@
 
 The console text is grouped like driftctl's: "Found deleted resources", "Found changed resources"
 (``~ path: "a" => "b"``), "Found resources not covered by IaC", then a summary with the coverage.
-Secret properties were masked when the report was made (``drift_compare``): every output shows
+Secret properties were masked when the report was made (``drift.compare``): every output shows
 ``[secret]`` for both of their values.
 """
 

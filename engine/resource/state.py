@@ -1,7 +1,7 @@
 """The deployment model: Pulumi's ``DeploymentV3`` (``apitype/core.go``) in Python.
 
 ``Deployment.from_json`` reads the ``deployment`` object of a checkpoint or of ``pulumi stack
-export``; ``to_json`` writes it back with secrets encrypted (see ``properties`` for the value
+export``; ``to_json`` writes it back with secrets encrypted (see ``checkpoint_values`` for the value
 forms). Resource fields follow Pulumi's ``ResourceV3`` JSON names and order, omitting empty ones as
 Go's ``omitempty`` does; fields this module does not know are kept verbatim in ``extra`` so a state
 written by a newer Pulumi CLI survives a round trip.

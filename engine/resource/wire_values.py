@@ -7,7 +7,7 @@ A value is JSON-like (None, bool, float/int, str, list, dict) where
 * assets, archives and resource references keep their signature objects as they are.
 
 This is exactly what crosses gRPC in a ``google.protobuf.Struct``, so conversion is lossless both
-ways. The secret helpers shared with the checkpoint live in ``properties``; this module adds what
+ways. The secret helpers shared with the checkpoint live in ``checkpoint_values``; this module adds what
 only the wire needs: ``Struct`` conversion, re-marking a provider's outputs secret, unknowns.
 """
 

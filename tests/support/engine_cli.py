@@ -71,14 +71,17 @@ class EngineCli:
             command += ["--stack", self.stack]
         return command
 
-    def popen(self, *args: str) -> subprocess.Popen[str]:
+    def popen(self, *args: str, group: bool = False) -> subprocess.Popen[str]:
+        """``aicompute ARGS`` started; ``group``: as the leader of a new process group (its provider
+        processes join it, so the group can be killed whole), stderr merged into stdout."""
         return subprocess.Popen(
             self.command(*args),
             cwd=self.project_dir,
             env=self.env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT if group else subprocess.PIPE,
             text=True,
+            start_new_session=group,
         )
 
     def init(self, stack: str | None = None, *, via_cli: bool = False, **config: str) -> None:
