@@ -51,7 +51,8 @@ from aicompute.engine.deploy.operations import (
     run_update,
 )
 from aicompute.engine.deploy.resource_types import resolve_type
-from aicompute.engine.display.render import LiveRenderer, PlainRenderer, digest_json, summary_lines
+from aicompute.engine.display.json_digest import digest_json
+from aicompute.engine.display.progress import LiveRenderer, PlainRenderer, summary_lines
 
 EXIT_CHANGES = 7
 """``--expect-no-changes`` and changes were found."""

@@ -15,12 +15,10 @@ from typing import Annotated
 
 import typer
 
-from aicompute.engine.backend.base import BackendError
-from aicompute.engine.backend.lock import StackLocked
 from aicompute.engine.backend.project import load_stack_settings
 from aicompute.engine.cli.session import (
+    USER_ERRORS,
     BackendOption,
-    CliError,
     CwdOption,
     NonInteractiveOption,
     StackOption,
@@ -28,11 +26,10 @@ from aicompute.engine.cli.session import (
 )
 from aicompute.engine.deploy.operations import StackTarget
 from aicompute.engine.deploy.providers.base import ProviderError
-from aicompute.engine.drift.render import console_lines, markdown, to_json
+from aicompute.engine.drift.formats import console_lines, markdown, to_json
 from aicompute.engine.drift.scan import DEFAULT_PARALLEL, DriftOptions, scan
-from aicompute.engine.secrets.passphrase import SecretsError
 
-_USER_ERRORS = (CliError, BackendError, SecretsError, StackLocked, ProviderError, ValueError, OSError)
+_USER_ERRORS: tuple[type[Exception], ...] = (*USER_ERRORS, ProviderError)
 
 JsonFileOption = Annotated[
     Path | None, typer.Option("--json", metavar="FILE", help="Write the report as JSON (drift.schema.json).")

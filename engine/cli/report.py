@@ -29,7 +29,7 @@ from aicompute.engine.cli.session import (
 )
 from aicompute.engine.deploy.events import EventStream
 from aicompute.engine.deploy.operations import OperationOptions, run_update
-from aicompute.engine.display.render import digest_json
+from aicompute.engine.display.json_digest import digest_json
 from aicompute.engine.report.comment import (
     DEFAULT_MAX_CHARS,
     DEFAULT_TITLE,

@@ -30,7 +30,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from aicompute.engine.deploy.events import StepEvent
-from aicompute.engine.display.render import SHOW_SECRETS_KEY, diff_lines
+from aicompute.engine.display.diff import diff_lines
+from aicompute.engine.display.json_digest import SHOW_SECRETS_KEY
 from aicompute.engine.resource.checkpoint_values import MASK, is_secret, mask_secrets
 from aicompute.engine.resource.property_paths import has_part, join_path, parse_path
 from aicompute.engine.resource.schema import schema_registry

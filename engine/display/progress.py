@@ -1,4 +1,5 @@
-"""How an operation is shown: plain lines or a live view, property-level diffs, the summary, JSON.
+"""How an operation is shown: plain lines or a live view, and the summary (Pulumi:
+``pkg/backend/display/progress.go``); values and diffs come from ``diff``, the digest from ``json_digest``.
 
 On a terminal a live view keeps one line per resource (operation, status, elapsed time). Without
 one every event is one line (``+  <type> <name> creating`` … ``created (1.2s)``),
@@ -10,12 +11,10 @@ then events carry the values, and the summary and the digest show them too (``sh
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
-from dataclasses import replace
-from typing import IO, Any
+from typing import IO
 
 from rich.console import Console
 from rich.live import Live
@@ -24,12 +23,8 @@ from rich.text import Text
 
 from aicompute.engine.deploy.events import DiagnosticEvent, Event, StepEvent
 from aicompute.engine.deploy.operations import OperationResult
-from aicompute.engine.deploy.run_context import StepRecord
-from aicompute.engine.resource.checkpoint_values import MASK, UNKNOWN, RedactingCrypter, unwrap_secrets
-from aicompute.engine.resource.property_paths import lookup
-from aicompute.engine.resource.state import ResourceState
-from aicompute.engine.resource.urn import ROOT_STACK_TYPE, parse_urn
-from aicompute.engine.resource.wire_values import mask
+from aicompute.engine.display.diff import diff_lines, displayed, format_value, resource_name
+from aicompute.engine.resource.urn import ROOT_STACK_TYPE
 
 SYMBOLS = {
     "create": "+ ",
@@ -79,60 +74,6 @@ SUMMARY_DONE = {"create": "created", "update": "updated", "replace": "replaced",
 REFRESH_DONE = {"update": "updated", "delete": "deleted", "same": "unchanged"}
 
 
-def _displayed(props: dict[str, Any], show_secrets: bool) -> dict[str, Any]:
-    """Property values to print: secrets masked, or their values with ``--show-secrets``."""
-    shown: dict[str, Any] = unwrap_secrets(props) if show_secrets else mask(props)
-    return shown
-
-
-def _name(urn: str) -> str:
-    try:
-        return parse_urn(urn).name
-    except ValueError:
-        return urn
-
-
-def _shown(value: Any) -> Any:
-    if value == UNKNOWN:
-        return _UNKNOWN_SHOWN
-    if isinstance(value, dict):
-        return {k: _shown(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shown(v) for v in value]
-    return value
-
-
-_UNKNOWN_SHOWN = "\x00[unknown]\x00"
-
-
-def format_value(value: Any) -> str:
-    """A value as JSON, with unknowns shown as ``[unknown]`` and secrets as ``[secret]`` (no quotes)."""
-    text = json.dumps(_shown(value), ensure_ascii=False, sort_keys=True)
-    return text.replace(json.dumps(_UNKNOWN_SHOWN), "[unknown]").replace(json.dumps(MASK), MASK)
-
-
-def diff_lines(event: StepEvent, indent: str = "      ") -> list[str]:
-    """The property-level lines ``--diff`` prints under a step."""
-    lines: list[str] = []
-    if event.op == "create" and not event.detailed_diff and event.new_props:
-        paths = {key: "add" for key in event.new_props if key != "__provider"}
-    else:
-        paths = dict(event.detailed_diff)
-    width = max((len(p) for p in paths), default=0)
-    for path in sorted(paths):
-        kind = paths[path]
-        label = path.ljust(width)
-        replace_note = " (forces replacement)" if kind.endswith("-replace") else ""
-        old, new = lookup(event.old_props, path), lookup(event.new_props, path)
-        if kind.startswith("add"):
-            lines.append(f"{indent}+ {label}: {format_value(new)}{replace_note}")
-        elif kind.startswith("delete"):
-            lines.append(f"{indent}- {label}: {format_value(old)}{replace_note}")
-        else:
-            lines.append(f"{indent}~ {label}: {format_value(old)} => {format_value(new)}{replace_note}")
-    return lines
-
-
 class PlainRenderer:
     """One line per step event and diagnostic, as the Pulumi CLI prints without a terminal."""
 
@@ -154,7 +95,7 @@ class PlainRenderer:
     def _diagnostic(self, event: DiagnosticEvent) -> None:
         if event.severity == "debug":
             return
-        where = f"{_name(event.urn)}: " if event.urn else ""
+        where = f"{resource_name(event.urn)}: " if event.urn else ""
         for index, line in enumerate(event.message.splitlines() or [""]):
             prefix = f"    {event.severity}: {where}" if index == 0 else "      "
             self._write(prefix + line)
@@ -165,7 +106,7 @@ class PlainRenderer:
         if event.type == ROOT_STACK_TYPE and event.op == "same":
             return
         symbol = SYMBOLS.get(event.op, "  ")
-        head = f" {symbol} {event.type} {_name(event.urn)}"
+        head = f" {symbol} {event.type} {resource_name(event.urn)}"
         if self.refresh:
             if not event.done:
                 return
@@ -195,8 +136,8 @@ def summary_lines(result: OperationResult, *, show_secrets: bool = False) -> lis
     lines: list[str] = []
     if result.kind == "update" and (result.outputs or result.old_outputs):
         lines += ["", "Outputs:"]
-        outputs = _displayed(result.outputs, show_secrets)
-        old = _displayed(result.old_outputs, show_secrets)
+        outputs = displayed(result.outputs, show_secrets)
+        old = displayed(result.old_outputs, show_secrets)
         width = max(len(k) for k in {**outputs, **old})
         for key in sorted(set(outputs) | set(old)):
             if key not in outputs:
@@ -224,79 +165,11 @@ def summary_lines(result: OperationResult, *, show_secrets: bool = False) -> lis
     return lines
 
 
-def _state_json(state: ResourceState | None, show_secrets: bool) -> dict[str, Any] | None:
-    if state is None:
-        return None
-    shown = replace(
-        state, inputs=_displayed(state.inputs, show_secrets), outputs=_displayed(state.outputs, show_secrets)
-    )
-    return shown.to_json(RedactingCrypter())
-
-
-def step_json(record: StepRecord, *, show_secrets: bool = False) -> dict[str, Any]:
-    """One entry of ``steps`` in Pulumi's ``preview --json`` digest."""
-    step: dict[str, Any] = {"op": record.op, "urn": record.urn}
-    state = record.new or record.old
-    if state is not None and state.provider:
-        step["provider"] = state.provider
-    if record.old is not None:
-        step["oldState"] = _state_json(record.old, show_secrets)
-    if record.new is not None and record.op not in ("delete", "delete-replaced"):
-        step["newState"] = _state_json(record.new, show_secrets)
-    if record.plan.diff_reasons:
-        step["diffReasons"] = list(record.plan.diff_reasons)
-    if record.plan.replace_reasons:
-        step["replaceReasons"] = list(record.plan.replace_reasons)
-    if record.plan.detailed_diff and record.op != "create":
-        step["detailedDiff"] = {
-            path: {"kind": kind, "inputDiff": True} for path, kind in record.plan.detailed_diff.items()
-        }
-    if record.failed:
-        step["error"] = record.error
-    return step
-
-
-SHOW_SECRETS_KEY = "showSecrets"
-"""Set (true) in a ``--json`` digest made with ``--show-secrets``; absent otherwise."""
-
-
-def digest_json(result: OperationResult, *, show_secrets: bool = False) -> dict[str, Any]:
-    """The whole ``--json`` document: config, steps, duration (ns), changeSummary, diagnostics, outputs."""
-    records = [*result.refresh_records, *result.records]
-    diagnostics = [
-        {
-            **({"urn": d.urn} if d.urn else {}),
-            "prefix": f"{d.severity}: ",
-            "message": d.message + "\n",
-            "severity": d.severity,
-        }
-        for d in result.diagnostics
-        if d.severity != "debug"
-    ]
-    digest: dict[str, Any] = {
-        "config": result.config,
-        "steps": [
-            step_json(r, show_secrets=show_secrets)
-            for r in records
-            if not (r.op == "same" and r.type == ROOT_STACK_TYPE)
-        ],
-        "duration": int(result.duration * 1e9),
-        "changeSummary": result.summary,
-    }
-    if diagnostics:
-        digest["diagnostics"] = diagnostics
-    if result.kind == "update":
-        digest["outputs"] = _displayed(result.outputs, show_secrets)
-    if show_secrets:
-        digest[SHOW_SECRETS_KEY] = True  # so that `aicompute report --from` can refuse it
-    return digest
-
-
 class _Row:
     def __init__(self, event: StepEvent) -> None:
         self.op = event.op
         self.type = event.type
-        self.name = _name(event.urn)
+        self.name = resource_name(event.urn)
         self.started = time.monotonic()
         self.event = event
 
@@ -335,7 +208,7 @@ class LiveRenderer:
     def __call__(self, event: Event) -> None:
         if isinstance(event, DiagnosticEvent):
             if event.severity != "debug":
-                where = f"{_name(event.urn)}: " if event.urn else ""
+                where = f"{resource_name(event.urn)}: " if event.urn else ""
                 style = {"error": "red", "warning": "yellow"}.get(event.severity, "")
                 self._live.console.print(Text(f"{event.severity}: {where}{event.message}", style=style))
             return

@@ -35,7 +35,7 @@ from aicompute.engine.drift.compare import (
     compare,
     property_paths,
 )
-from aicompute.engine.drift.render import console_lines, markdown, to_json
+from aicompute.engine.drift.formats import console_lines, markdown, to_json
 from aicompute.engine.drift.scan import (
     Managed,
     check_resources,

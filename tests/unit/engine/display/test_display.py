@@ -8,7 +8,9 @@ from aicompute.engine.deploy.events import DiagnosticEvent, StepEvent
 from aicompute.engine.deploy.operations import OperationResult
 from aicompute.engine.deploy.run_context import StepRecord
 from aicompute.engine.deploy.step_plan import StepPlan
-from aicompute.engine.display.render import PlainRenderer, diff_lines, digest_json, format_value, summary_lines
+from aicompute.engine.display.diff import diff_lines, format_value
+from aicompute.engine.display.json_digest import digest_json
+from aicompute.engine.display.progress import PlainRenderer, summary_lines
 from aicompute.engine.resource.checkpoint_values import UNKNOWN, secret
 from aicompute.engine.resource.state import ResourceState
 
