@@ -94,6 +94,10 @@ def _dump_checkpoint(checkpoint: Mapping[str, Any], resource_texts: list[str] | 
     return _dump_json(shell).replace(f'{margin}"resources": []', spliced, 1)
 
 
+def _stack_folder(kind: str, ref: StackRef) -> str:
+    return f"{BOOKKEEPING_DIR}/{kind}/{ref.project}/{ref.name}"
+
+
 class DiyBackend:
     """A diy backend over a storage; see the module docstring for the layout."""
 
@@ -102,22 +106,22 @@ class DiyBackend:
         self.storage = storage
         self._layout_ok = False
 
-    # keys ---------------------------------------------------------------------------------------
+    # keys: where a stack's files are, relative to the root ------------------------------------------
     @staticmethod
     def stack_key(ref: StackRef) -> str:
         return f"{BOOKKEEPING_DIR}/stacks/{ref.project}/{ref.name}.json"
 
     @staticmethod
     def backup_prefix(ref: StackRef) -> str:
-        return f"{BOOKKEEPING_DIR}/backups/{ref.project}/{ref.name}"
+        return _stack_folder("backups", ref)
 
     @staticmethod
     def history_prefix(ref: StackRef) -> str:
-        return f"{BOOKKEEPING_DIR}/history/{ref.project}/{ref.name}"
+        return _stack_folder("history", ref)
 
     @staticmethod
     def lock_prefix(ref: StackRef) -> str:
-        return f"{BOOKKEEPING_DIR}/locks/{ORGANIZATION}/{ref.project}/{ref.name}"
+        return _stack_folder(f"locks/{ORGANIZATION}", ref)
 
     # layout -------------------------------------------------------------------------------------
     def ensure_layout(self) -> None:

@@ -29,11 +29,7 @@ class Deletion:
         """Delete what the program no longer declares (only after a successful program)."""
         context, snapshots = self.context, self.snapshots
         if program_succeeded and not context.failed:
-            doomed = [r for r in snapshots.old_resources if r.delete or r.urn not in snapshots.registered]
-            if context.options.targets:
-                doomed = [r for r in doomed if r.urn in context.options.targets]
-            if self.deletable(doomed):
-                self.delete_all(doomed)
+            self._delete_targeted([r for r in snapshots.old_resources if r.delete or r.urn not in snapshots.registered])
         if not context.failed:
             with snapshots.lock:
                 still = snapshots.previous_pending
@@ -51,15 +47,19 @@ class Deletion:
     def destroy(self) -> None:
         """Delete every resource of the snapshot (or of ``targets``), dependents first."""
         context, snapshots = self.context, self.snapshots
-        doomed = list(snapshots.old_resources)
-        if context.options.targets:
-            doomed = [r for r in doomed if r.urn in context.options.targets]
-        if self.deletable(doomed):
-            self.delete_all(doomed)
+        self._delete_targeted(list(snapshots.old_resources))
         if not context.failed:
             with snapshots.lock:
                 snapshots.previous_pending = [op for op in snapshots.previous_pending if op.type != "deleting"]
         snapshots.persist()
+
+    def _delete_targeted(self, doomed: list[ResourceState]) -> None:
+        """Delete ``doomed`` (only the ``--target`` ones when targets are given), if what stays allows it."""
+        targets = self.context.options.targets
+        if targets:
+            doomed = [r for r in doomed if r.urn in targets]
+        if self.deletable(doomed):
+            self.delete_all(doomed)
 
     def deletable(self, doomed: list[ResourceState]) -> bool:
         """Whether every resource that stays after ``doomed`` are deleted still has what it refers
