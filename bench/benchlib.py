@@ -24,7 +24,8 @@ from pathlib import Path
 
 MAX_PROCESSES_ENV = "AICOMPUTE_MAX_PROVIDER_PROCESSES"
 OPERATIONS_ENV = "AICOMPUTE_PROVIDER_OPERATIONS"
-"""The engine's cap on provider processes (``aicompute.engine.providers``); 1 is the Pulumi CLI's behaviour."""
+"""The engine's cap on provider processes (``aicompute.engine.deploy.providers.plugin``); 1 is the Pulumi CLI's
+behaviour."""
 PASSPHRASE = "bench passphrase"
 STACK = "bench"
 

@@ -20,10 +20,10 @@ import uuid
 
 from benchlib import machine
 
-from aicompute.engine.backend import FileBackend, StackRef
-from aicompute.engine.properties import secret
-from aicompute.engine.secrets import PassphraseSecretsManager
-from aicompute.engine.state import (
+from aicompute.engine.backend.base import StackRef
+from aicompute.engine.backend.diy import FileBackend
+from aicompute.engine.resource.checkpoint_values import secret
+from aicompute.engine.resource.state import (
     Deployment,
     ResourceState,
     default_provider_resource,
@@ -31,7 +31,8 @@ from aicompute.engine.state import (
     root_stack_resource,
     topological_order,
 )
-from aicompute.engine.urn import provider_reference
+from aicompute.engine.resource.urn import provider_reference
+from aicompute.engine.secrets.passphrase import PassphraseSecretsManager
 
 PICKLED = "gASVQwAAAAAAAACMJWFpY29tcHV0ZS5yZXNvdXJjZXMubW9kZWxhcnRzLm5ldHdvcmuUjA9OZXR3b3JrUHJvdmlkZXKUk5QpgZR9lGIu"
 

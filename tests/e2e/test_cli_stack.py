@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from aicompute.engine.backend import FileBackend, StackRef
+from aicompute.engine.backend.base import StackRef
+from aicompute.engine.backend.diy import FileBackend
 from aicompute.engine.cli import app
-from aicompute.engine.properties import secret
-from aicompute.engine.secrets import PassphraseSecretsManager
-from aicompute.engine.state import Deployment, default_provider_resource, root_stack_resource
+from aicompute.engine.resource.checkpoint_values import secret
+from aicompute.engine.resource.state import Deployment, default_provider_resource, root_stack_resource
+from aicompute.engine.secrets.passphrase import PassphraseSecretsManager
 
 PASSPHRASE = "correct horse battery staple"
 PROJECT = "name: demo\nruntime: python\nconfig:\n  size: small\n  token:\n    type: string\n    secret: true\n"

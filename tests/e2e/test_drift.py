@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from aicompute.engine.drift_report import SCHEMA_VERSION
+from aicompute.engine.drift.formats import SCHEMA_VERSION
 from aicompute.resources.modelarts.network import NAME_LABEL, WORKSPACE_LABEL
 from tests.support.api import SignedApi
 from tests.support.engine_cli import EngineCli

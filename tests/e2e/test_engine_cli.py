@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aicompute.engine.schema import validate_deployment
+from aicompute.engine.resource.schema import validate_deployment
 from tests.support.engine_cli import FileState
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from aicompute.engine.schema import validate_deployment
+from aicompute.engine.resource.schema import validate_deployment
 from tests.support.engine_cli import EngineCli
 
 SECRET = "k8s-t0ken-value"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aicompute.engine.providers import MAX_PROCESSES_ENV, OPERATIONS_ENV
+from aicompute.engine.deploy.providers.plugin import MAX_PROCESSES_ENV, OPERATIONS_ENV
 from tests.support.engine_cli import FileState
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aicompute.engine.deployment import DeploymentRun, RunOptions
-from aicompute.engine.events import EventStream, StepEvent
-from aicompute.engine.monitor import MonitorServer
-from aicompute.engine.program import ProgramSpec, start_program
-from aicompute.engine.properties import UNKNOWN, is_secret
-from aicompute.engine.providers import ProviderHost, ProviderPool
-from aicompute.engine.state import Deployment
+from aicompute.engine.deploy.deployment import DeploymentRun
+from aicompute.engine.deploy.events import EventStream, StepEvent
+from aicompute.engine.deploy.monitor import MonitorServer
+from aicompute.engine.deploy.program import ProgramSpec, start_program
+from aicompute.engine.deploy.providers.plugin import ProviderHost, ProviderPool
+from aicompute.engine.deploy.run_context import RunOptions
+from aicompute.engine.resource.checkpoint_values import UNKNOWN, is_secret
+from aicompute.engine.resource.state import Deployment
 
 PROJECT = Path(__file__).parent / "projects" / "filestate"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from aicompute.engine.project import ObjectValue, load_project, load_stack_settings, save_stack_settings
+from aicompute.engine.backend.project import ObjectValue, load_project, load_stack_settings, save_stack_settings
 from tests.support.api import signed_json, signed_request
 from tests.support.engine_cli import EngineCli
 from tests.support.example_stack import example_stack

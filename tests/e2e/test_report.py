@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aicompute.engine.report import marker, validate_preview
+from aicompute.engine.report.comment import marker, validate_preview
 from tests.support.engine_cli import EngineCli, FileState
 from tests.support.localcloud import Credentials, LocalCloudProcess
 

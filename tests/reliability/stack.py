@@ -53,15 +53,7 @@ def reliability_stack(
 
 def start_in_group(cli: EngineCli, *args: str) -> subprocess.Popen[str]:
     """``aicompute ARGS`` as the leader of a new process group (its provider processes join it)."""
-    return subprocess.Popen(
-        cli.command(*args),
-        cwd=cli.project_dir,
-        env=cli.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    return cli.popen(*args, group=True)
 
 
 def kill_group(process: subprocess.Popen[str]) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from aicompute.engine.locking import StackLock, StackLocked
+from aicompute.engine.backend.lock import StackLock, StackLocked
 from tests.reliability.inventory import mismatches, pending_operations, platform_inventory
 from tests.reliability.stack import DESTROY, UP, kill_group, reliability_stack, resource_count, start_in_group
 from tests.support.engine_cli import EngineCli

@@ -10,9 +10,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from aicompute.engine.backend import FileBackend, StackRef
-from aicompute.engine.project import PlainValue, SecureValue, load_project, load_stack_settings, save_stack_settings
-from aicompute.engine.stack_secrets import open_stack_secrets
+from aicompute.engine.backend.base import StackRef
+from aicompute.engine.backend.diy import FileBackend
+from aicompute.engine.backend.project import (
+    PlainValue,
+    SecureValue,
+    load_project,
+    load_stack_settings,
+    save_stack_settings,
+)
+from aicompute.engine.backend.secrets_manager import open_stack_secrets
 from tests.support.localcloud import Credentials, LocalCloudProcess
 
 PROJECTS = Path(__file__).resolve().parents[1] / "e2e" / "projects"
@@ -65,14 +72,17 @@ class EngineCli:
             command += ["--stack", self.stack]
         return command
 
-    def popen(self, *args: str) -> subprocess.Popen[str]:
+    def popen(self, *args: str, group: bool = False) -> subprocess.Popen[str]:
+        """``aicompute ARGS`` started; ``group``: as the leader of a new process group (its provider
+        processes join it, so the group can be killed whole), stderr merged into stdout."""
         return subprocess.Popen(
             self.command(*args),
             cwd=self.project_dir,
             env=self.env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT if group else subprocess.PIPE,
             text=True,
+            start_new_session=group,
         )
 
     def init(self, stack: str | None = None, *, via_cli: bool = False, **config: str) -> None:

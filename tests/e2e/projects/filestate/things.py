@@ -3,8 +3,9 @@
 ``filestate:dir`` (stack config, passed to ``configure``) names the directory. Inputs: ``name``
 and ``kind`` are create-only (a change replaces; ``kind: unique`` asks for delete-before-replace),
 ``value`` and ``size`` update in place, ``sleep`` makes create/update/delete take that many seconds
-(a create writes its object first), ``fail`` makes a create fail before it writes anything, ``adopt`` lets a create take over an existing object (as
-does ``AICOMPUTE_RECONCILE_CREATES=1``, which the engine sets to repeat an interrupted create). Every
+(a create writes its object first), ``fail`` makes a create fail before it writes anything,
+``adopt`` lets a create take over an existing object (as does ``AICOMPUTE_RECONCILE_CREATES=1``,
+which the engine sets to repeat an interrupted create). Every
 finished call appends ``<op> <name> <start> <end>`` to ``<dir>/calls.log``, so tests can see which
 calls happened, and when.
 """

@@ -1,0 +1,186 @@
+"""``aicompute config …`` (Pulumi.<stack>.yaml): list, set (``--secret``, ``--path``), get, rm, as the
+Pulumi CLI does. Secret values are printed only with ``--show-secrets``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from aicompute.engine.backend.config import config_text, decrypt_structure, is_secret_value, yaml_value_text
+from aicompute.engine.backend.config_paths import split_path, with_value_at, without_value_at
+from aicompute.engine.backend.project import (
+    MISSING,
+    ConfigValue,
+    PlainValue,
+    Project,
+    SecureValue,
+    StackSettings,
+    load_stack_settings,
+    save_stack_settings,
+)
+from aicompute.engine.cli.session import (
+    BackendOption,
+    CliError,
+    CwdOption,
+    JsonOption,
+    NonInteractiveOption,
+    PathOption,
+    Session,
+    ShowSecretsOption,
+    StackOption,
+    open_stack,
+    print_table,
+    reported_errors,
+)
+from aicompute.engine.resource.checkpoint_values import MASK
+from aicompute.engine.secrets.passphrase import (
+    PassphraseSecretsManager,
+)
+
+config_app = typer.Typer(help="Manage a stack's configuration (Pulumi.<stack>.yaml).", invoke_without_command=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``config`` command group to the ``aicompute`` app."""
+    app.add_typer(config_app, name="config")
+
+
+@config_app.callback()
+def config_list(
+    ctx: typer.Context,
+    show_secrets: ShowSecretsOption = False,
+    as_json: JsonOption = False,
+    stack: StackOption = None,
+    cwd: CwdOption = None,
+    backend_url: BackendOption = None,
+    non_interactive: NonInteractiveOption = False,
+) -> None:
+    """With no subcommand: list the stack's configuration (secrets as [secret] unless --show-secrets)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with reported_errors():
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
+        settings = load_stack_settings(session.project, ref.name)
+        secrets = session.secrets(settings, ref) if show_secrets else None
+        entries = {key: _display(key, session, settings, secrets) for key in _config_keys(session.project, settings)}
+        if as_json:
+            typer.echo(json.dumps({k: {"value": v, "secret": s} for k, (v, s) in entries.items()}, indent=4))
+        elif not entries:
+            typer.echo("No configuration values for this stack")
+        else:
+            print_table([("KEY", "VALUE"), *((k, v) for k, (v, _) in entries.items())])
+
+
+def _config_keys(project: Project, settings: StackSettings) -> list[str]:
+    declared = [k for k, d in project.config.items() if d.value is not MISSING or d.default is not MISSING]
+    return list(dict.fromkeys([*settings.config, *declared]))
+
+
+def _display(
+    key: str, session: Session, settings: StackSettings, secrets: PassphraseSecretsManager | None
+) -> tuple[str, bool]:
+    """(text, is secret) of a config key: the stack's value, else the project's value or default."""
+    value = settings.config.get(key)
+    declaration = session.project.config.get(key)
+    secret = (value is not None and is_secret_value(value)) or bool(declaration and declaration.secret)
+    if secret and secrets is None:
+        return MASK, True
+    if value is None and declaration is not None:
+        found = declaration.value if declaration.value is not MISSING else declaration.default
+        return yaml_value_text(found), secret
+    if isinstance(value, PlainValue):
+        return value.text, secret
+    if isinstance(value, SecureValue):
+        return config_text(value, secrets, key), secret
+    structure = value.value if value is not None else None
+    return json.dumps(decrypt_structure(structure, secrets, key), ensure_ascii=False), secret
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="The key, e.g. region or aicompute:region.")],
+    value: Annotated[str | None, typer.Argument(help="The value (default: read from stdin).")] = None,
+    secret: Annotated[bool, typer.Option("--secret", help="Encrypt the value.")] = False,
+    plaintext: Annotated[bool, typer.Option("--plaintext", help="Store the value unencrypted.")] = False,
+    path: PathOption = False,
+    stack: StackOption = None,
+    cwd: CwdOption = None,
+    backend_url: BackendOption = None,
+    non_interactive: NonInteractiveOption = False,
+) -> None:
+    """Set a configuration value in Pulumi.<stack>.yaml (with --path, inside a structured value)."""
+    with reported_errors():
+        if secret and plaintext:
+            raise CliError("--secret and --plaintext cannot be used together")
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
+        top, inner = split_path(key) if path else (key, [])
+        full_key = session.project.namespaced(top)
+        declaration = session.project.config.get(full_key)
+        if declaration is not None and declaration.secret and not secret:
+            raise CliError(f"configuration key '{full_key}' is declared secret in Pulumi.yaml: pass --secret")
+        text = value if value is not None else _read_value(session, full_key, secret)
+        settings = load_stack_settings(session.project, ref.name)
+        leaf: ConfigValue = PlainValue(text)
+        if secret:
+            leaf = SecureValue(session.secrets(settings, ref, create=True).encrypt(text))
+        settings.config[full_key] = with_value_at(settings.config.get(full_key), inner, leaf)
+        save_stack_settings(settings)
+
+
+def _read_value(session: Session, key: str, secret: bool) -> str:
+    if session.interactive:
+        prompted: str = typer.prompt(f"value for {key}", hide_input=secret)
+        return prompted
+    return sys.stdin.read().rstrip("\n")
+
+
+@config_app.command("get")
+def config_get(
+    key: Annotated[str, typer.Argument(help="The key to print.")],
+    show_secrets: ShowSecretsOption = False,
+    stack: StackOption = None,
+    cwd: CwdOption = None,
+    backend_url: BackendOption = None,
+    non_interactive: NonInteractiveOption = False,
+) -> None:
+    """Print one configuration value (a secret only with --show-secrets)."""
+    with reported_errors():
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
+        full_key = session.project.namespaced(key)
+        settings = load_stack_settings(session.project, ref.name)
+        if full_key not in _config_keys(session.project, settings):
+            raise CliError(f"configuration key '{full_key}' not found for stack '{ref.name}'")
+        secrets = session.secrets(settings, ref) if show_secrets else None
+        text, secret = _display(full_key, session, settings, secrets)
+        typer.echo(text)
+        if secret and not show_secrets:
+            typer.echo(f"'{full_key}' is a secret: pass --show-secrets to print its value", err=True)
+
+
+@config_app.command("rm")
+def config_rm(
+    key: Annotated[str, typer.Argument(help="The key to remove.")],
+    path: PathOption = False,
+    stack: StackOption = None,
+    cwd: CwdOption = None,
+    backend_url: BackendOption = None,
+    non_interactive: NonInteractiveOption = False,
+) -> None:
+    """Remove a configuration value from Pulumi.<stack>.yaml (with --path, an entry inside one)."""
+    with reported_errors():
+        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
+        settings = load_stack_settings(session.project, ref.name)
+        top, inner = split_path(key) if path else (key, [])
+        full_key = session.project.namespaced(top)
+        current = settings.config.get(full_key)
+        if current is None:
+            return
+        if inner:
+            settings.config[full_key] = without_value_at(current, inner)
+        else:
+            del settings.config[full_key]
+        save_stack_settings(settings)

@@ -1,0 +1,397 @@
+"""Dynamic resources, driven through the Pulumi SDK's own provider server.
+
+The Pulumi CLI runs Python dynamic resources in ``python -u -m pulumi.dynamic`` (the
+``pulumi-resource-pulumi-python`` plugin), which prints its port and serves Pulumi's
+``ResourceProvider`` gRPC service. We start the same server and speak to it with the SDK's
+generated stub: ``Configure`` with the whole stack config (namespaced keys, as the CLI passes it to
+dynamic providers), then Check, Diff, Create, Read, Update, Delete.
+
+The SDK's server runs 4 operations at a time (``ThreadPoolExecutor(max_workers=4)``); we start it
+with a pool of 16 threads instead (its operations wait on the platforms, not on the CPU; the
+SDK keeps one configured provider per process and each operation opens its own client), and keep a
+pool of such processes — started on demand, up to ``ceil(parallel / 16)`` — so that ``--parallel``
+resource operations run at once without starting a Python process per 4 of them. Two environment
+variables tune it: ``AICOMPUTE_PROVIDER_OPERATIONS`` (operations per process; ``4`` is the SDK's
+own) and ``AICOMPUTE_MAX_PROVIDER_PROCESSES`` (a cap on the pool). Both at their Pulumi CLI values,
+``4`` and ``1``, give the Pulumi CLI's behaviour: one provider process, 4 operations at a time
+(``bench/engine_parallel.py`` compares them).
+
+The server answers ``acceptSecrets=False``: like Pulumi's engine, we send it plain values and mark
+secret again every output whose input was secret.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from aicompute.engine.deploy.providers.base import (
+    CheckFailure,
+    DiffChanges,
+    DiffResult,
+    ProviderError,
+    ReadResult,
+)
+from aicompute.engine.resource.wire_values import PropertyMap, annotate_secrets, from_struct, reveal, to_struct
+
+SERVER_BOOTSTRAP = """\
+import os, runpy, sys, threading, time
+parent = os.getppid()
+def _exit_with_parent():
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+threading.Thread(target=_exit_with_parent, daemon=True).start()
+import grpc
+from concurrent import futures
+_workers = int(sys.argv[1])
+_sdk_server = grpc.server
+def _server(thread_pool, *args, **kwargs):
+    grpc.server = _sdk_server
+    return _sdk_server(futures.ThreadPoolExecutor(max_workers=_workers), *args, **kwargs)
+grpc.server = _server
+sys.argv = ["pulumi.dynamic"]
+runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
+"""
+"""``python -u -m pulumi.dynamic``, plus a watch that ends the server when the engine is gone (a
+killed engine must not leave provider processes behind), and the server's thread pool sized by
+its argument instead of the SDK's 4 (its operations wait on the network, not on the CPU)."""
+OPERATIONS_PER_PROCESS = 16
+START_TIMEOUT = 60.0
+MAX_PROCESSES_ENV = "AICOMPUTE_MAX_PROVIDER_PROCESSES"
+OPERATIONS_ENV = "AICOMPUTE_PROVIDER_OPERATIONS"
+
+LogCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ProviderHost:
+    """Where and how provider processes run: the program's interpreter, directory and environment."""
+
+    interpreter: str
+    working_directory: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+def _error_message(details: str) -> str:
+    """The exception line of a provider traceback (the whole traceback stays in ``detail``)."""
+    lines = [line for line in (details or "").strip().splitlines() if line.strip()]
+    if not lines:
+        return "the provider failed without a message"
+    if lines[0].startswith("Traceback"):
+        for index in range(len(lines) - 1, -1, -1):
+            if not lines[index].startswith(" "):
+                return "\n".join(lines[index:])
+    return "\n".join(lines)
+
+
+def _positive_setting(env: Mapping[str, str], name: str) -> int | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a positive integer, not {value!r}")
+    return int(value)
+
+
+def operations_per_process(env: Mapping[str, str] | None = None) -> int:
+    """How many operations one provider process runs at a time: 16, or
+    ``AICOMPUTE_PROVIDER_OPERATIONS`` when it is set (4 is the SDK's own server, as the Pulumi CLI runs it)."""
+    return _positive_setting(os.environ if env is None else env, OPERATIONS_ENV) or OPERATIONS_PER_PROCESS
+
+
+def max_provider_processes(parallel: int, env: Mapping[str, str] | None = None) -> int:
+    """How many provider processes a pool may run: ``ceil(parallel / operations_per_process)``,
+    capped by ``AICOMPUTE_MAX_PROVIDER_PROCESSES`` when it is set (a positive integer)."""
+    env = os.environ if env is None else env
+    wanted = max(1, math.ceil(max(1, parallel) / operations_per_process(env)))
+    cap = _positive_setting(env, MAX_PROCESSES_ENV)
+    return wanted if cap is None else min(wanted, cap)
+
+
+class ProviderProcess:
+    """One ``python -u -m pulumi.dynamic`` server, configured with the stack config."""
+
+    def __init__(
+        self,
+        host: ProviderHost,
+        config: Mapping[str, Any],
+        on_log: LogCallback | None = None,
+        operations: int = OPERATIONS_PER_PROCESS,
+    ) -> None:
+        env = {**os.environ, **host.env, "PYTHONUNBUFFERED": "1"}
+        self.operations = operations
+        self.process = subprocess.Popen(
+            [host.interpreter, "-u", "-c", SERVER_BOOTSTRAP, str(operations)],
+            cwd=host.working_directory,
+            env=env,
+            start_new_session=True,  # Ctrl-C reaches the engine, which lets operations in flight finish
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+        self._stderr: list[str] = []
+        self._stderr_reader = threading.Thread(target=self._drain_stderr, args=(on_log,), daemon=True)
+        self._stderr_reader.start()
+        port = self._read_port()
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+        grpc.channel_ready_future(self.channel).result(timeout=START_TIMEOUT)
+        self.stub.Configure(
+            provider_pb2.ConfigureRequest(
+                args=to_struct(config),
+                acceptSecrets=False,
+                acceptResources=False,
+            )
+        )
+        self.in_flight = 0
+
+    def _drain_stderr(self, on_log: LogCallback | None) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            line = line.rstrip("\n")
+            self._stderr.append(line)
+            del self._stderr[:-50]
+            if on_log is not None:
+                on_log(line)
+
+    def _read_port(self) -> int:
+        assert self.process.stdout is not None
+        result: list[str] = []
+        reader = threading.Thread(target=lambda: result.append(self.process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+        reader.start()
+        reader.join(START_TIMEOUT)
+        line = result[0].strip() if result else ""
+        if not line.isdigit():
+            self.process.kill()
+            self.process.wait()
+            self._stderr_reader.join(5)
+            tail = "\n".join(self._stderr[-20:])
+            raise ProviderError("start", "", f"the dynamic provider server did not start: {line!r}\n{tail}".strip())
+        return int(line)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        self.channel.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+class ProviderPool:
+    """Provider processes for one deployment, up to ``max_provider_processes(parallel)``, started as needed."""
+
+    def __init__(
+        self,
+        host: ProviderHost,
+        config: Mapping[str, Any],
+        parallel: int = 16,
+        on_log: LogCallback | None = None,
+    ) -> None:
+        self.host = host
+        self.config = dict(config)
+        self.operations = operations_per_process()
+        self.max_processes = max_provider_processes(parallel)
+        self.on_log = on_log
+        self._processes: list[ProviderProcess] = []
+        self._starting = 0
+        self._cond = threading.Condition()
+        self._closed = False
+        self._start_error: ProviderError | None = None
+
+    def prewarm(self) -> None:
+        """Start the first provider process in the background (while the program starts up)."""
+        with self._cond:
+            if self._processes or self._starting or self._closed:
+                return
+            self._starting += 1
+        threading.Thread(target=self._start_reserved, name="provider-prewarm", daemon=True).start()
+
+    def _start_reserved(self) -> ProviderProcess | None:
+        """Start a process for a slot already counted in ``_starting``; None when it failed."""
+        try:
+            started = ProviderProcess(self.host, self.config, self.on_log, self.operations)
+        except ProviderError as error:
+            with self._cond:
+                self._starting -= 1
+                self._start_error = error
+                self._cond.notify_all()
+            return None
+        except BaseException:
+            with self._cond:
+                self._starting -= 1
+                self._cond.notify_all()
+            raise
+        with self._cond:
+            self._starting -= 1
+            if self._closed:
+                started.close()
+                return None
+            self._processes.append(started)
+            self._cond.notify_all()
+        return started
+
+    @contextmanager
+    def _lease(self) -> Iterator[ProviderProcess]:
+        process = self._acquire()
+        try:
+            yield process
+        finally:
+            with self._cond:
+                process.in_flight -= 1
+                self._cond.notify_all()
+
+    def _acquire(self) -> ProviderProcess:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise ProviderError("start", "", "the deployment is shutting down")
+                if self._start_error is not None:
+                    raise self._start_error
+                for dead in [p for p in self._processes if p.process.poll() is not None and not p.in_flight]:
+                    self._processes.remove(dead)  # a server that died is replaced by a new one
+                    dead.close()
+                free = [p for p in self._processes if p.in_flight < p.operations and p.alive]
+                if free:
+                    process = min(free, key=lambda p: p.in_flight)
+                    process.in_flight += 1
+                    return process
+                if len(self._processes) + self._starting < self.max_processes:
+                    self._starting += 1
+                    break
+                self._cond.wait()
+        self._start_reserved()
+        return self._acquire()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            processes, self._processes = self._processes, []
+            self._cond.notify_all()
+        for process in processes:
+            process.close()
+
+    # operations ------------------------------------------------------------------------------
+    def _call(self, operation: str, urn: str, invoke: Callable[[provider_pb2_grpc.ResourceProviderStub], Any]) -> Any:
+        with self._lease() as process:
+            try:
+                return invoke(process.stub)
+            except grpc.RpcError as error:
+                details = error.details() if hasattr(error, "details") else str(error)
+                raise ProviderError(operation, urn, _error_message(details or ""), details or "") from None
+
+    def check(
+        self, urn: str, type_: str, name: str, olds: PropertyMap, news: PropertyMap
+    ) -> tuple[PropertyMap, list[CheckFailure]]:
+        request = provider_pb2.CheckRequest(
+            urn=urn, name=name, type=type_, olds=to_struct(reveal(olds)), news=to_struct(reveal(news))
+        )
+        response = self._call("check", urn, lambda stub: stub.Check(request))
+        inputs = annotate_secrets(from_struct(response.inputs), news)
+        return inputs, [CheckFailure(f.property, f.reason) for f in response.failures]
+
+    def diff(
+        self,
+        urn: str,
+        type_: str,
+        name: str,
+        id_: str,
+        old_outputs: PropertyMap,
+        news: PropertyMap,
+        old_inputs: PropertyMap,
+        ignore_changes: list[str],
+    ) -> DiffResult:
+        request = provider_pb2.DiffRequest(
+            id=id_,
+            urn=urn,
+            name=name,
+            type=type_,
+            olds=to_struct(reveal(old_outputs)),
+            news=to_struct(reveal(news)),
+            old_inputs=to_struct(reveal(old_inputs)),
+            ignoreChanges=ignore_changes,
+        )
+        response = self._call("diff", urn, lambda stub: stub.Diff(request))
+        changes: DiffChanges = {
+            provider_pb2.DiffResponse.DIFF_SOME: "some",
+            provider_pb2.DiffResponse.DIFF_NONE: "none",
+        }.get(response.changes, "unknown")  # type: ignore[assignment]
+        return DiffResult(changes, tuple(response.replaces), bool(response.deleteBeforeReplace))
+
+    def create(self, urn: str, type_: str, name: str, inputs: PropertyMap) -> tuple[str, PropertyMap]:
+        request = provider_pb2.CreateRequest(urn=urn, name=name, type=type_, properties=to_struct(reveal(inputs)))
+        response = self._call("create", urn, lambda stub: stub.Create(request))
+        if not response.id:
+            raise ProviderError("create", urn, "the provider's create returned no id")
+        return response.id, annotate_secrets(from_struct(response.properties), inputs)
+
+    def update(
+        self,
+        urn: str,
+        type_: str,
+        name: str,
+        id_: str,
+        old_outputs: PropertyMap,
+        news: PropertyMap,
+        old_inputs: PropertyMap,
+    ) -> PropertyMap:
+        request = provider_pb2.UpdateRequest(
+            id=id_,
+            urn=urn,
+            name=name,
+            type=type_,
+            olds=to_struct(reveal(old_outputs)),
+            news=to_struct(reveal(news)),
+            old_inputs=to_struct(reveal(old_inputs)),
+        )
+        response = self._call("update", urn, lambda stub: stub.Update(request))
+        return annotate_secrets(from_struct(response.properties), news)
+
+    def delete(self, urn: str, type_: str, name: str, id_: str, outputs: PropertyMap, inputs: PropertyMap) -> None:
+        request = provider_pb2.DeleteRequest(
+            id=id_,
+            urn=urn,
+            name=name,
+            type=type_,
+            properties=to_struct(reveal(outputs)),
+            old_inputs=to_struct(reveal(inputs)),
+        )
+        self._call("delete", urn, lambda stub: stub.Delete(request))
+
+    def read(self, urn: str, type_: str, name: str, id_: str, outputs: PropertyMap, inputs: PropertyMap) -> ReadResult:
+        request = provider_pb2.ReadRequest(
+            id=id_,
+            urn=urn,
+            name=name,
+            type=type_,
+            properties=to_struct(reveal(outputs)),
+            inputs=to_struct(reveal(inputs)),
+        )
+        response = self._call("read", urn, lambda stub: stub.Read(request))
+        secret_template = {**inputs, **outputs}
+        new_outputs = annotate_secrets(from_struct(response.properties), secret_template)
+        new_inputs = (
+            annotate_secrets(from_struct(response.inputs), secret_template) if response.HasField("inputs") else None
+        )
+        return ReadResult(response.id, new_outputs, new_inputs)

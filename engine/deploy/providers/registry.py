@@ -1,0 +1,56 @@
+"""Which provider runs a resource type (Pulumi: ``pkg/resource/deploy/providers/registry.go``).
+
+Dynamic resources (``pulumi-python:dynamic…``) go to the plugin pool — or, for a create that an
+interrupted deployment left pending, to the adopting pool, whose creates look their object up by
+name first; ``kubernetes:*`` resources go to the manifest renderer when ``--render-kubernetes`` set
+one. Any other type needs a provider plugin the embedded engine cannot run: ``unsupported_type_message``.
+"""
+
+from __future__ import annotations
+
+from aicompute.engine.deploy.providers.base import Provider, is_dynamic
+from aicompute.engine.deploy.providers.kubernetes import is_kubernetes
+from aicompute.engine.resource.urn import is_provider_type
+
+
+def unsupported_type_message(type_: str) -> str:
+    package = type_.split(":", 1)[0]
+    if is_provider_type(type_):
+        package = type_.removeprefix("pulumi:providers:")
+    message = (
+        f"resource type {type_!r} needs the Pulumi provider plugin {package!r}, which aicompute's embedded "
+        "engine cannot run (it runs Python dynamic resources only); deploy this program with the Pulumi CLI "
+        "(`pulumi preview` / `pulumi up`), which shares aicompute's state format"
+    )
+    if is_kubernetes(type_):
+        message += ", or render its Kubernetes objects as YAML manifests with `--render-kubernetes DIR`"
+    return message
+
+
+class ProviderRegistry:
+    """The providers of one run, routed by resource type."""
+
+    def __init__(
+        self, pool: Provider | None, *, kubernetes: Provider | None = None, adopting: Provider | None = None
+    ) -> None:
+        self.pool = pool
+        self.kubernetes = kubernetes
+        self.adopting = adopting
+
+    def renders(self, type_: str) -> bool:
+        """Whether ``type_`` is a Kubernetes resource rendered to manifests in this run."""
+        return self.kubernetes is not None and is_kubernetes(type_)
+
+    def supports(self, type_: str) -> bool:
+        return is_dynamic(type_) or self.renders(type_)
+
+    def for_type(self, type_: str = "") -> Provider:
+        if self.kubernetes is not None and is_kubernetes(type_):
+            return self.kubernetes
+        if self.pool is None:
+            raise RuntimeError("this run has no provider pool")
+        return self.pool
+
+    def adopting_for(self, type_: str) -> Provider | None:
+        """The provider that repeats an interrupted create of ``type_`` by adopting its object, if any."""
+        return self.adopting if self.adopting is not None and is_dynamic(type_) else None

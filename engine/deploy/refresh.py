@@ -1,0 +1,83 @@
+"""``refresh``: every managed dynamic resource read back through its provider; what it reports is
+recorded, what is gone is dropped (Pulumi: ``pkg/resource/deploy/step_generator.go``'s refresh steps).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import replace
+
+from aicompute.engine.deploy.providers.base import ProviderError, is_dynamic
+from aicompute.engine.deploy.run_context import RunContext, StepRecord
+from aicompute.engine.deploy.snapshot import SnapshotManager
+from aicompute.engine.deploy.step_executor import StepExecutor, name_of
+from aicompute.engine.deploy.step_plan import StepPlan, property_diff
+from aicompute.engine.resource.state import ResourceState
+from aicompute.engine.resource.wire_values import secret_keys
+
+
+class Refresh:
+    def __init__(self, context: RunContext, snapshots: SnapshotManager, executor: StepExecutor) -> None:
+        self.context = context
+        self.snapshots = snapshots
+        self.executor = executor
+
+    def run(self) -> None:
+        """Read every managed dynamic resource back: record what its provider reports, drop the gone.
+
+        Like ``pulumi refresh``, this also clears the pending operations of an interrupted run, but
+        for its creates: those have no id to read, and are kept so that the next update, which
+        repeats them, looks their objects up by name first (``pulumi refresh`` asks the same question
+        with ``--clear-pending-creates``/``--import-pending-creates``).
+        """
+        context, snapshots = self.context, self.snapshots
+        candidates = [r for r in snapshots.old_resources if r.custom and not r.delete and is_dynamic(r.type) and r.id]
+        if context.options.targets:
+            candidates = [r for r in candidates if r.urn in context.options.targets]
+        parallel = max(1, context.options.parallel)
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="refresh") as executor:
+            futures = [executor.submit(self.refresh_step, r) for r in candidates]
+            try:
+                wait(futures)
+            except KeyboardInterrupt:
+                context.interrupt()
+                for future in futures:
+                    future.cancel()
+        with snapshots.lock:
+            snapshots.previous_pending = [op for op in snapshots.previous_pending if op.type == "creating"]
+        snapshots.persist()
+
+    def refresh_step(self, resource: ResourceState) -> None:
+        context, urn = self.context, resource.urn
+        started = time.monotonic()
+        try:
+            with self.executor.slots:
+                result = self.executor.providers.for_type().read(
+                    urn, resource.type, name_of(urn), resource.id, resource.outputs, resource.inputs
+                )
+        except ProviderError as error:
+            message = f"refresh failed: {error.message}"
+            context.fail(urn, message)
+            context.record(
+                StepRecord("refresh", urn, resource.type, resource, resource, StepPlan("refresh"), True, message)
+            )
+            return
+        new: ResourceState | None
+        if not result.id:
+            new = None
+            plan = StepPlan("delete", property_diff(resource.outputs, {}))
+            self.snapshots.remove_old(resource, gone=True)
+        else:
+            aso = tuple(resource.additional_secret_outputs)
+            new = replace(
+                resource,
+                id=result.id,
+                outputs=secret_keys(result.outputs, aso),
+                inputs=result.inputs if result.inputs is not None else resource.inputs,
+            )
+            changes = property_diff(resource.outputs, new.outputs)
+            plan = StepPlan("update" if changes else "same", changes)
+            self.snapshots.replace_old(resource, new)
+        context.emit(plan.op, urn, resource.type, True, plan, resource, new, time.monotonic() - started, outputs=True)
+        context.record(StepRecord(plan.op, urn, resource.type, resource, new, plan))

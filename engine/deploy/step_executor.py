@@ -1,0 +1,159 @@
+"""Running a planned step against its provider (Pulumi: ``pkg/resource/deploy/step_executor.go`` and
+``step.go``'s ``Apply``): never a mutating call in a preview, every provider call recorded as a
+pending operation while it is in flight, the snapshot committed when it is done.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+from aicompute.engine.deploy.providers.base import ProviderError
+from aicompute.engine.deploy.providers.registry import ProviderRegistry, unsupported_type_message
+from aicompute.engine.deploy.registrations import Registration
+from aicompute.engine.deploy.run_context import RunContext, StepFailed, StepRecord
+from aicompute.engine.deploy.snapshot import SnapshotManager
+from aicompute.engine.deploy.step_plan import StepPlan
+from aicompute.engine.resource.state import ResourceState
+from aicompute.engine.resource.urn import parse_urn
+from aicompute.engine.resource.wire_values import secret_keys
+
+
+def name_of(urn: str) -> str:
+    return parse_urn(urn).name
+
+
+class StepExecutor:
+    """Applies the steps of one run: same, create, update, replace (either order), delete."""
+
+    def __init__(self, context: RunContext, snapshots: SnapshotManager, providers: ProviderRegistry) -> None:
+        self.context = context
+        self.snapshots = snapshots
+        self.providers = providers
+        self.slots = threading.BoundedSemaphore(max(1, context.options.parallel))
+        """Bounds the provider calls in flight to ``parallel``."""
+
+    def run(
+        self, plan: StepPlan, reg: Registration, new: ResourceState, old: ResourceState | None, diffed: bool
+    ) -> None:
+        """Apply ``plan`` and report it (events, record); ``diffed``: ``old`` was diffed against (it is
+        not the leftover of an interrupted delete-before-replace). A provider's failure: ``StepFailed``."""
+        context, urn = self.context, new.urn
+        context.emit(plan.op, urn, reg.type, False, plan, old, new)
+        started = time.monotonic()
+        try:
+            self.apply(plan, reg, new, old, old if diffed else None)
+        except ProviderError as error:
+            context.emit(plan.op, urn, reg.type, True, plan, old, new, time.monotonic() - started, error.message)
+            context.record(StepRecord(plan.op, urn, reg.type, old, new, plan, True, error.message))
+            raise StepFailed(urn, f"{plan.op} failed: {error.message}") from None
+        context.emit(plan.op, urn, reg.type, True, plan, old, new, time.monotonic() - started)
+        context.record(StepRecord(plan.op, urn, reg.type, old, new, plan))
+
+    def apply(
+        self,
+        plan: StepPlan,
+        reg: Registration,
+        new: ResourceState,
+        old: ResourceState | None,
+        old_for_diff: ResourceState | None,
+    ) -> None:
+        aso = tuple(reg.additional_secret_outputs)
+        if plan.op == "same":
+            assert old_for_diff is not None
+            new.id = old_for_diff.id
+            new.outputs = secret_keys(old_for_diff.outputs, aso)
+            self.snapshots.commit(new, old)
+        elif self.context.options.dry_run:
+            # Pulumi's preview: a create or replace has no id yet, and outputs are the inputs
+            # (every other output reads as unknown in the program).
+            new.id = "" if plan.op in ("create", "replace") else (old_for_diff.id if old_for_diff else "")
+            new.outputs = secret_keys(new.inputs, aso)
+            self.snapshots.commit(new, old)
+        elif plan.op == "create":
+            self.create(new, aso)
+            self.snapshots.commit(new, old)
+        elif plan.op == "update":
+            assert old_for_diff is not None
+            self._update(reg, new, old, old_for_diff, aso)
+        elif plan.op == "replace":
+            assert old_for_diff is not None
+            if plan.delete_before_replace:
+                self._replace_delete_first(reg, new, old_for_diff, aso)
+            else:
+                self._replace_create_first(reg, new, old_for_diff, aso)
+
+    def _update(
+        self,
+        reg: Registration,
+        new: ResourceState,
+        old: ResourceState | None,
+        old_for_diff: ResourceState,
+        aso: tuple[str, ...],
+    ) -> None:
+        new.id = old_for_diff.id
+        with self.snapshots.pending_operation("updating", old_for_diff):
+            outputs = self.providers.for_type(reg.type).update(
+                new.urn, new.type, reg.name, new.id, old_for_diff.outputs, new.inputs, old_for_diff.inputs
+            )
+        new.outputs = secret_keys(outputs, aso)
+        self.snapshots.commit(new, old)
+
+    def _replace_delete_first(
+        self, reg: Registration, new: ResourceState, old: ResourceState, aso: tuple[str, ...]
+    ) -> None:
+        self.delete(old, reg.retain_on_delete or old.retain_on_delete)
+        gone = replace(old, pending_replacement=True)
+        self.snapshots.replace_old(old, gone)
+        self.create(new, aso)
+        self.snapshots.commit(new, gone)
+
+    def _replace_create_first(
+        self, reg: Registration, new: ResourceState, old: ResourceState, aso: tuple[str, ...]
+    ) -> None:
+        self.create(new, aso)
+        if new.id == old.id:
+            # A repeated create adopted the very object it replaces (found under its name):
+            # recording it twice would delete it with the old half.
+            raise ProviderError(
+                "create",
+                new.urn,
+                f"the replacement found the object it replaces ({new.id}) under its name; give the "
+                "replacement another name, or replace delete-first (delete_before_replace)",
+            )
+        retain = reg.retain_on_delete or old.retain_on_delete
+        doomed = replace(old, delete=True, retain_on_delete=retain)
+        with self.snapshots.lock:
+            self.snapshots.swap_old(old, doomed)
+        self.snapshots.commit(new, None)
+
+    def create(self, new: ResourceState, aso: tuple[str, ...]) -> None:
+        provider = self.providers.for_type(new.type)
+        adopting = self.providers.adopting_for(new.type)
+        if adopting is not None and self.snapshots.create_was_pending(new.urn):
+            # The object may exist on the platform without being in the state: the provider looks
+            # it up by name before posting, and adopts it if it is there. Only here — an ordinary
+            # create that meets an object of its name (someone else's) must fail, not adopt it.
+            self.context.events.diag(
+                "info",
+                f"{new.urn}: the interrupted create is repeated; an object of the same name is adopted if it exists",
+                new.urn,
+            )
+            provider = adopting
+        with self.snapshots.pending_operation("creating", new):
+            new.id, outputs = provider.create(new.urn, new.type, name_of(new.urn), new.inputs)
+        new.outputs = secret_keys(outputs, aso)
+
+    def delete(self, resource: ResourceState, retain: bool) -> None:
+        """Delete ``resource``'s object (not its record), or only say so when it is retained."""
+        if retain:
+            message = f"retain_on_delete: {resource.urn} is left in place and only dropped from the state"
+            self.context.events.diag("info", message, resource.urn)
+            return
+        if not self.providers.supports(resource.type):
+            raise ProviderError("delete", resource.urn, unsupported_type_message(resource.type))
+        with self.snapshots.pending_operation("deleting", resource):
+            self.providers.for_type(resource.type).delete(
+                resource.urn, resource.type, name_of(resource.urn), resource.id, resource.outputs, resource.inputs
+            )

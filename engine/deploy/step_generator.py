@@ -1,0 +1,258 @@
+"""Registrations turned into steps (Pulumi: ``pkg/resource/deploy/step_generator.go``).
+
+Each RegisterResource the program sends is matched with the old state (by URN, else by alias),
+checked and diffed by its provider, and planned as same/create/update/replace with Pulumi's semantics
+(``step_plan``); the step executor then applies it. Steps run concurrently: each registration
+arrives on its own monitor thread, and the Pulumi SDK only sends a registration once the resources
+it depends on have answered, so dependency order holds; the executor's slots bound the steps in
+flight to ``parallel``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aicompute.engine.deploy.providers.base import ProviderError
+from aicompute.engine.deploy.providers.kubernetes import KUBERNETES_PACKAGE
+from aicompute.engine.deploy.providers.registry import ProviderRegistry, unsupported_type_message
+from aicompute.engine.deploy.registrations import RegisterResult, Registration
+from aicompute.engine.deploy.run_context import RunContext, StepFailed, StepRecord
+from aicompute.engine.deploy.snapshot import SnapshotManager
+from aicompute.engine.deploy.step_executor import StepExecutor
+from aicompute.engine.deploy.step_plan import StepPlan, plan_update, property_diff
+from aicompute.engine.resource.property_paths import apply_ignore_changes
+from aicompute.engine.resource.state import ResourceState, default_provider_resource
+from aicompute.engine.resource.urn import (
+    ROOT_STACK_TYPE,
+    default_provider_urn,
+    is_provider_type,
+    make_urn,
+    provider_reference,
+)
+from aicompute.engine.resource.wire_values import PropertyMap
+
+PYTHON_PACKAGE = "pulumi-python"
+
+
+class StepGenerator:
+    """Plans and starts the step of each registration of one program run."""
+
+    def __init__(
+        self,
+        project: str,
+        stack: str,
+        context: RunContext,
+        snapshots: SnapshotManager,
+        providers: ProviderRegistry,
+        executor: StepExecutor,
+    ) -> None:
+        self.project = project
+        self.stack = stack
+        self.context = context
+        self.snapshots = snapshots
+        self.providers = providers
+        self.executor = executor
+        self.root_urn = ""
+
+    def register_resource(self, reg: Registration) -> RegisterResult:
+        urn = make_urn(self.stack, self.project, reg.type, reg.name, reg.parent or None)
+        admitted = self.admit(urn, reg.aliases, reg.custom, [reg.parent, *reg.dependencies, *_property_deps(reg)])
+        if isinstance(admitted, RegisterResult):
+            return admitted
+        old = admitted
+        if reg.type == ROOT_STACK_TYPE and not reg.parent:
+            self.root_urn = urn
+        if not reg.custom:
+            return self._component(reg, urn, old)
+        refusal = self._refusal(reg, urn, old)
+        if refusal:
+            self.context.fail(urn, refusal)
+            return RegisterResult(urn, failed=True)
+        if self.context.options.targets and urn not in self.context.options.targets:
+            return self._untargeted(reg, urn, old)
+        with self.executor.slots:
+            try:
+                return self._custom(reg, urn, old, self._provider_reference(reg))
+            except StepFailed as failure:
+                self.context.fail(failure.urn, failure.message)
+                return RegisterResult(urn, failed=True)
+
+    def admit(
+        self, urn: str, aliases: tuple[str, ...], custom: bool, references: list[str]
+    ) -> ResourceState | RegisterResult | None:
+        """Record ``urn`` as registered and find its old state (by URN, else by alias); a
+        ``RegisterResult`` instead when the registration is refused."""
+        context, snapshots = self.context, self.snapshots
+        with snapshots.lock:
+            if urn in snapshots.registered:
+                context.fail(urn, f"duplicate resource URN {urn}: give the resource a unique name")
+                return RegisterResult(urn, failed=True)
+            snapshots.registered.add(urn)
+            old = snapshots.old(urn)
+            if old is None:
+                old = next((r for alias in aliases if (r := snapshots.old(alias)) is not None), None)
+                if old is not None:
+                    snapshots.registered.add(old.urn)
+                    snapshots.renamed[old.urn] = urn
+            if context.stopped and custom:
+                # As Pulumi: after a failed step (or an interrupt), no new step starts.
+                return RegisterResult(urn, failed=True)
+            missing = snapshots.missing_references(references)
+        if missing:
+            return self._refuse_missing(urn, missing)
+        return old
+
+    def _refusal(self, reg: Registration, urn: str, old: ResourceState | None) -> str:
+        """Why a custom resource cannot be registered at all (empty: it can)."""
+        if not self.providers.supports(reg.type):
+            return unsupported_type_message(reg.type)
+        if reg.import_id and old is None:
+            return (
+                f"the `import` resource option ({reg.import_id!r}) is not supported by aicompute's embedded engine; "
+                f"import the object with `aicompute import {reg.type} {reg.name} {reg.import_id}` and declare it "
+                "without the option (or adopt it read-only with `Resource.get`)"
+            )
+        return ""
+
+    def _provider_reference(self, reg: Registration) -> str:
+        if not self.providers.renders(reg.type):
+            return self.default_provider(PYTHON_PACKAGE)
+        if is_provider_type(reg.type):
+            return ""  # an explicit kubernetes provider: recorded, never run
+        return reg.provider or self.default_provider(KUBERNETES_PACKAGE)
+
+    def _refuse_missing(self, urn: str, missing: list[str]) -> RegisterResult:
+        """A registration that refers to resources the state does not have: after a failed step those
+        are resources that failed (the program goes on with unknowns; as Pulumi, nothing more is
+        recorded); otherwise resources left out by ``--target`` before they were ever created."""
+        if not self.context.stopped:
+            untargeted = [m for m in missing if m in self.snapshots.registered]
+            if untargeted:
+                self.context.fail(
+                    urn,
+                    f"{urn} depends on {', '.join(untargeted)}, which --target leaves out and which is not created "
+                    "yet: add it to the targets (--target URN)",
+                )
+            else:
+                self.context.fail(urn, f"{urn} refers to {', '.join(missing)}, which the stack does not have")
+        return RegisterResult(urn, failed=True)
+
+    def default_provider(self, package: str) -> str:
+        """The reference to a package's default provider, registering it in the new snapshot once."""
+        urn = default_provider_urn(self.stack, self.project, package)
+        snapshots = self.snapshots
+        with snapshots.lock:
+            existing = snapshots.new(urn)
+            if existing is None:
+                old = snapshots.old(urn)
+                if old is not None:
+                    snapshots.drop_old(old)
+                    existing = old
+                else:
+                    existing = default_provider_resource(self.stack, self.project, package)
+                if package == PYTHON_PACKAGE:
+                    config = dict(self.context.options.dynamic_provider_config)
+                    existing = replace(existing, inputs=config, outputs=dict(config))
+                snapshots.new_resources.append(existing)
+                snapshots.registered.add(urn)
+            return provider_reference(urn, existing.id)
+
+    # the steps ---------------------------------------------------------------------------------
+    def _component(self, reg: Registration, urn: str, old: ResourceState | None) -> RegisterResult:
+        new = _state_for(reg, urn, "")
+        new.inputs = dict(reg.inputs)
+        new.outputs = dict(old.outputs) if old else {}
+        plan = StepPlan("same" if old else "create")
+        self.snapshots.commit(new, old)
+        self.context.emit(plan.op, urn, reg.type, True, plan, old, new)
+        self.context.record(StepRecord(plan.op, urn, reg.type, old, new, plan))
+        return RegisterResult(urn, "", new.outputs)
+
+    def _untargeted(self, reg: Registration, urn: str, old: ResourceState | None) -> RegisterResult:
+        """Not in ``--target``: keep what the state has; a resource not yet created stays uncreated."""
+        if old is None:
+            return RegisterResult(urn, unknown=True)
+        with self.snapshots.lock:
+            self.snapshots.drop_old(old)
+            self.snapshots.new_resources.append(old)
+        self.context.record(StepRecord("same", urn, reg.type, old, old, StepPlan("same")))
+        return RegisterResult(urn, old.id, old.outputs)
+
+    def _custom(self, reg: Registration, urn: str, old: ResourceState | None, provider: str) -> RegisterResult:
+        # Deleted by an interrupted delete-before-replace: only the create is left to do.
+        old_for_diff = None if old is not None and old.pending_replacement else old
+        new = _state_for(reg, urn, provider)
+        new.inputs = self._check(reg, urn, old_for_diff)
+        plan = self._plan(reg, urn, new.inputs, old_for_diff)
+        if plan.op == "replace" and (reg.protect or (old is not None and old.protect)):
+            raise StepFailed(
+                urn,
+                f"unable to replace {urn}: it is protected. Remove `protect` from the resource in the program "
+                "and run the update again, or change the inputs that force a replacement "
+                f"({', '.join(plan.replace_reasons)})",
+            )
+        self.executor.run(plan, reg, new, old, diffed=old_for_diff is not None)
+        return RegisterResult(urn, new.id, new.outputs)
+
+    def _check(self, reg: Registration, urn: str, old: ResourceState | None) -> PropertyMap:
+        news = dict(reg.inputs)
+        if old is not None and reg.ignore_changes:
+            news = apply_ignore_changes(news, old.inputs, reg.ignore_changes)
+        provider = self.providers.for_type(reg.type)
+        try:
+            checked, failures = provider.check(urn, reg.type, reg.name, old.inputs if old else {}, news)
+        except ProviderError as error:
+            raise StepFailed(urn, f"check failed: {error.message}") from None
+        if failures:
+            reasons = "; ".join(
+                f.reason if f.reason.startswith(f.property) else f"{f.property}: {f.reason}" for f in failures
+            )
+            raise StepFailed(urn, f"{reg.type} {reg.name!r}: invalid inputs: {reasons}")
+        return checked
+
+    def _plan(self, reg: Registration, urn: str, checked: PropertyMap, old: ResourceState | None) -> StepPlan:
+        if old is None:
+            return StepPlan("create", property_diff({}, checked))
+        provider = self.providers.for_type(reg.type)
+        try:
+            diff = provider.diff(
+                urn, reg.type, reg.name, old.id, old.outputs, checked, old.inputs, list(reg.ignore_changes)
+            )
+        except ProviderError as error:
+            raise StepFailed(urn, f"diff failed: {error.message}") from None
+        return plan_update(old.inputs, checked, diff, reg.replace_on_changes, reg.delete_before_replace)
+
+    def register_outputs(self, urn: str, outputs: PropertyMap) -> None:
+        context, snapshots = self.context, self.snapshots
+        with snapshots.lock:
+            resource = snapshots.new(urn)
+            if resource is None and context.stopped:
+                return  # a component refused after a failed step (``_refuse_missing``)
+            if resource is None:
+                raise KeyError(f"RegisterResourceOutputs for {urn}, which was not registered")
+            if context.stopped and not context.options.dry_run:
+                # After a failed step the program carries on with unknowns in place of the failed
+                # resources' outputs; as Pulumi, keep the outputs the state had.
+                return
+            resource.outputs = dict(outputs)
+        snapshots.persist()
+
+
+def _property_deps(reg: Registration) -> list[str]:
+    return [u for us in reg.property_dependencies.values() for u in us]
+
+
+def _state_for(reg: Registration, urn: str, provider: str) -> ResourceState:
+    return ResourceState(
+        urn=urn,
+        type=reg.type,
+        custom=reg.custom,
+        parent=reg.parent,
+        provider=provider,
+        dependencies=list(dict.fromkeys(reg.dependencies)),
+        property_dependencies={k: list(v) for k, v in reg.property_dependencies.items() if v},
+        protect=reg.protect,
+        additional_secret_outputs=list(reg.additional_secret_outputs),
+        retain_on_delete=reg.retain_on_delete,
+        import_id=reg.import_id,
+    )

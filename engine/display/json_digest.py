@@ -1,0 +1,79 @@
+"""The ``--json`` digest, shaped like ``pulumi preview --json``'s (Pulumi: ``pkg/backend/display/json.go``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from aicompute.engine.deploy.operations import OperationResult
+from aicompute.engine.deploy.run_context import StepRecord
+from aicompute.engine.display.diff import displayed
+from aicompute.engine.resource.checkpoint_values import RedactingCrypter
+from aicompute.engine.resource.state import ResourceState
+from aicompute.engine.resource.urn import ROOT_STACK_TYPE
+
+
+def _state_json(state: ResourceState | None, show_secrets: bool) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    shown = replace(state, inputs=displayed(state.inputs, show_secrets), outputs=displayed(state.outputs, show_secrets))
+    return shown.to_json(RedactingCrypter())
+
+
+def step_json(record: StepRecord, *, show_secrets: bool = False) -> dict[str, Any]:
+    """One entry of ``steps`` in Pulumi's ``preview --json`` digest."""
+    step: dict[str, Any] = {"op": record.op, "urn": record.urn}
+    state = record.new or record.old
+    if state is not None and state.provider:
+        step["provider"] = state.provider
+    if record.old is not None:
+        step["oldState"] = _state_json(record.old, show_secrets)
+    if record.new is not None and record.op not in ("delete", "delete-replaced"):
+        step["newState"] = _state_json(record.new, show_secrets)
+    if record.plan.diff_reasons:
+        step["diffReasons"] = list(record.plan.diff_reasons)
+    if record.plan.replace_reasons:
+        step["replaceReasons"] = list(record.plan.replace_reasons)
+    if record.plan.detailed_diff and record.op != "create":
+        step["detailedDiff"] = {
+            path: {"kind": kind, "inputDiff": True} for path, kind in record.plan.detailed_diff.items()
+        }
+    if record.failed:
+        step["error"] = record.error
+    return step
+
+
+SHOW_SECRETS_KEY = "showSecrets"
+"""Set (true) in a ``--json`` digest made with ``--show-secrets``; absent otherwise."""
+
+
+def digest_json(result: OperationResult, *, show_secrets: bool = False) -> dict[str, Any]:
+    """The whole ``--json`` document: config, steps, duration (ns), changeSummary, diagnostics, outputs."""
+    records = [*result.refresh_records, *result.records]
+    diagnostics = [
+        {
+            **({"urn": d.urn} if d.urn else {}),
+            "prefix": f"{d.severity}: ",
+            "message": d.message + "\n",
+            "severity": d.severity,
+        }
+        for d in result.diagnostics
+        if d.severity != "debug"
+    ]
+    digest: dict[str, Any] = {
+        "config": result.config,
+        "steps": [
+            step_json(r, show_secrets=show_secrets)
+            for r in records
+            if not (r.op == "same" and r.type == ROOT_STACK_TYPE)
+        ],
+        "duration": int(result.duration * 1e9),
+        "changeSummary": result.summary,
+    }
+    if diagnostics:
+        digest["diagnostics"] = diagnostics
+    if result.kind == "update":
+        digest["outputs"] = displayed(result.outputs, show_secrets)
+    if show_secrets:
+        digest[SHOW_SECRETS_KEY] = True  # so that `aicompute report --from` can refuse it
+    return digest

@@ -1,0 +1,92 @@
+"""Display: values, --diff lines, the summary and the --json digest."""
+
+from __future__ import annotations
+
+import io
+
+from aicompute.engine.deploy.events import DiagnosticEvent, StepEvent
+from aicompute.engine.deploy.operations import OperationResult
+from aicompute.engine.deploy.run_context import StepRecord
+from aicompute.engine.deploy.step_plan import StepPlan
+from aicompute.engine.display.diff import diff_lines, format_value
+from aicompute.engine.display.json_digest import digest_json
+from aicompute.engine.display.progress import PlainRenderer, summary_lines
+from aicompute.engine.resource.checkpoint_values import UNKNOWN, secret
+from aicompute.engine.resource.state import ResourceState
+
+URN = "urn:pulumi:dev::proj::pulumi-python:dynamic/test:Thing::a"
+
+
+def test_format_value_shows_unknowns_and_secrets_unquoted() -> None:
+    assert format_value({"a": UNKNOWN, "b": "[secret]", "c": 1}) == '{"a": [unknown], "b": [secret], "c": 1}'
+
+
+def test_diff_lines_per_kind() -> None:
+    event = StepEvent(
+        op="replace",
+        urn=URN,
+        type="t",
+        done=True,
+        detailed_diff={"name": "update-replace", "tags.env": "add", "old": "delete"},
+        old_props={"name": "a", "old": 1, "tags": {}},
+        new_props={"name": "b", "tags": {"env": "dev"}},
+    )
+    assert diff_lines(event, indent="") == [
+        '~ name    : "a" => "b" (forces replacement)',
+        "- old     : 1",
+        '+ tags.env: "dev"',
+    ]
+
+
+def test_plain_renderer_lines() -> None:
+    out = io.StringIO()
+    render = PlainRenderer(out)
+    render(StepEvent(op="create", urn=URN, type="pulumi-python:dynamic/test:Thing", done=False, preview=False))
+    render(
+        StepEvent(op="create", urn=URN, type="pulumi-python:dynamic/test:Thing", done=True, preview=False, elapsed=1.25)
+    )
+    render(DiagnosticEvent("error", "boom\nsecond line", URN))
+    render(DiagnosticEvent("debug", "hidden"))
+    assert out.getvalue().splitlines() == [
+        " +  pulumi-python:dynamic/test:Thing a creating",
+        " +  pulumi-python:dynamic/test:Thing a created (1.2s)",
+        "    error: a: boom",
+        "      second line",
+    ]
+
+
+def _result(records: list[StepRecord], summary: dict[str, int], dry_run: bool) -> OperationResult:
+    return OperationResult(
+        kind="update",
+        dry_run=dry_run,
+        succeeded=True,
+        summary=summary,
+        records=records,
+        outputs={"pw": secret("hunter2"), "n": 2},
+        old_outputs={"n": 1, "gone": True},
+        diagnostics=[DiagnosticEvent("warning", "careful", URN)],
+        config={"proj:key": "v", "proj:secret": "[secret]"},
+        duration=1.5,
+    )
+
+
+def test_summary_lines_outputs_and_counts() -> None:
+    lines = summary_lines(_result([], {"create": 2, "replace": 1, "same": 3}, dry_run=True))
+    text = "\n".join(lines)
+    assert "  - gone: true" in text and "  ~ n   : 1 => 2" in text and "  + pw  : [secret]" in text
+    assert "    + 2 to create" in text and "    +- 1 to replace" in text and "    3 unchanged" in text
+    assert "hunter2" not in text
+
+
+def test_digest_json_is_shaped_like_pulumis() -> None:
+    old = ResourceState(URN, "t", True, id="a", inputs={"v": 1, "s": secret("x")}, outputs={"v": 1})
+    new = ResourceState(URN, "t", True, id="a", inputs={"v": 2, "s": secret("x")}, outputs={"v": 2})
+    record = StepRecord("update", URN, "t", old, new, StepPlan("update", {"v": "update"}))
+    digest = digest_json(_result([record], {"update": 1}, dry_run=True))
+    [step] = digest["steps"]
+    assert step["op"] == "update" and step["diffReasons"] == ["v"]
+    assert step["detailedDiff"] == {"v": {"kind": "update", "inputDiff": True}}
+    assert step["oldState"]["inputs"]["s"] == "[secret]" and step["newState"]["inputs"]["v"] == 2
+    assert digest["changeSummary"] == {"update": 1} and digest["duration"] == 1_500_000_000
+    assert digest["outputs"] == {"pw": "[secret]", "n": 2}
+    assert digest["diagnostics"][0]["severity"] == "warning"
