@@ -190,7 +190,7 @@ def run_wrk(url: str, lines: list[str], clients: int, duration: float, target: s
         out = done.stdout
     finally:
         os.unlink(file.name)
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     failed = int(errors.group(1)) if errors else 0

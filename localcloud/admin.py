@@ -5,15 +5,16 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel, Field
 
 from aicompute.localcloud.central.oauth import new_client
 from aicompute.localcloud.cloud import Cloud, get_cloud
 from aicompute.localcloud.faults import FaultRule
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.store import Project
 
-router = APIRouter(prefix="/_localcloud")
+router = InlineRouter(prefix="/_localcloud")
 
 
 @router.get("/health")

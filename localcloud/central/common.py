@@ -29,7 +29,6 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.routing import Match
 from starlette.types import Scope
@@ -43,6 +42,7 @@ from aicompute.localcloud.errors import (
     PlatformError,
     platform_for_path,
 )
+from aicompute.localcloud.inline import InlineRoute, InlineRouter
 from aicompute.localcloud.store import Project, Transaction
 
 JSON = dict[str, Any]
@@ -109,7 +109,7 @@ def family_for_path(path: str) -> Family:
 
 
 # routes ------------------------------------------------------------------------------------------
-class CentralRoute(APIRoute):
+class CentralRoute(InlineRoute):
     """A route that matches its path without regard to case (digest §4.2 item 3).
 
     The request's path is matched case-insensitively, then handed on in the route's own spelling,
@@ -129,7 +129,7 @@ class CentralRoute(APIRoute):
 
 
 def central_router() -> APIRouter:
-    return APIRouter(route_class=CentralRoute)
+    return InlineRouter(route_class=CentralRoute)
 
 
 # authentication ----------------------------------------------------------------------------------

@@ -10,8 +10,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import Body, Query, Response
 
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.modelarts.bodies import SERVICE_ERRORS, parse_body
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject
 from aicompute.localcloud.modelarts.paging import LimitQuery, OffsetQuery, OrderQuery
@@ -39,7 +40,7 @@ from aicompute.localcloud.modelarts.services import (
     service_view,
 )
 
-router = APIRouter()
+router = InlineRouter()
 
 SERVICE_PATH = "/v1/{project_id}/services/{service_id}"
 Status = Literal[

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import Body, Response
 
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.modelarts.bodies import SERVICE_ERRORS, parse_body
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject, Transaction, modelarts_error
 from aicompute.localcloud.modelarts.records import JSON, SERVICE_KIND
@@ -17,7 +18,7 @@ from aicompute.localcloud.modelarts.service_checks import invalid
 from aicompute.localcloud.modelarts.service_schemas import DeleteTagsRequest, TagsRequest, TmsTag, TmsTagForDelete
 from aicompute.localcloud.modelarts.services import require_service, save
 
-router = APIRouter()
+router = InlineRouter()
 
 MAX_RESOURCE_ID = 64
 
