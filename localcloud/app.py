@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.routing import BaseRoute
 
 from aicompute.localcloud import admin, iam, openapi
 from aicompute.localcloud.central import router as central_router
@@ -19,6 +18,7 @@ from aicompute.localcloud.faults import FaultMiddleware
 from aicompute.localcloud.hilens import router as hilens_router
 from aicompute.localcloud.inline import check_inline
 from aicompute.localcloud.modelarts import router as modelarts_router
+from aicompute.localcloud.routing import index_routes
 from aicompute.localcloud.settings import LocalCloudSettings
 
 
@@ -51,28 +51,6 @@ async def _one_worker_thread(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def _leaves(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
-    """The routes of included routers, depth first in inclusion order (the order they match in)."""
-    for route in routes:
-        included = getattr(route, "original_router", None)  # a router included in another
-        if included is None:
-            yield route
-        else:
-            yield from _leaves(included.routes)
-
-
-def _flatten_routes(app: FastAPI) -> None:
-    """Put every route at the app's top level, in the order it matched in.
-
-    FastAPI keeps an included router as one lazily resolved entry; a request then walks every
-    route of each router twice (to find the router, and again inside it), with scope bookkeeping
-    per route: about 2 ms per request for the last platform's routes (bench/localcloud_load.py). No
-    localcloud router is included with a prefix, dependencies or other options, so its routes are
-    the same routes at the top level.
-    """
-    app.router.routes[:] = list(_leaves(app.router.routes))
-
-
 def create_app(settings: LocalCloudSettings | None = None, cloud: Cloud | None = None) -> FastAPI:
     cloud = cloud or Cloud.from_settings(settings or LocalCloudSettings())
     app = FastAPI(
@@ -86,7 +64,7 @@ def create_app(settings: LocalCloudSettings | None = None, cloud: Cloud | None =
     app.include_router(modelarts_router)
     app.include_router(hilens_router)
     app.include_router(central_router)
-    _flatten_routes(app)
+    index_routes(app)
     app.add_middleware(FaultMiddleware, book=cloud.faults)
     openapi.install(app)
     check_inline(app)

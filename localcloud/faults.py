@@ -8,7 +8,9 @@ run and commit and then drops the response (the connection is cut mid-response, 
 cannot tell whether the change happened).
 
 The request log records every request but the admin API's (method, path, status, whether a fault
-fired) so tests can count API calls, e.g. "zero mutating calls".
+fired) so tests can count API calls, e.g. "zero mutating calls". It keeps the last
+``REQUEST_LOG_SIZE`` requests: a server under load for hours must not grow without bound, nor make
+every garbage collection walk millions of entries.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import random
 import re
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from aicompute.localcloud.errors import Platform, PlatformError, generic_error, platform_for_path
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+REQUEST_LOG_SIZE = 100_000
 CLIENT_CLOSED_REQUEST = 499
 
 
@@ -82,7 +86,7 @@ class ActiveFault:
         return {"id": self.id, "fired": self.fired, **self.rule.model_dump()}
 
 
-@dataclass
+@dataclass(slots=True)
 class LoggedRequest:
     seq: int
     time: float
@@ -94,7 +98,16 @@ class LoggedRequest:
     fault: Literal["status", "latency", "drop"] | None
 
     def describe(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        return {
+            "seq": self.seq,
+            "time": self.time,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "platform": self.platform,
+            "status": self.status,
+            "fault": self.fault,
+        }
 
 
 @dataclass
@@ -106,7 +119,7 @@ class FaultBook:
     """
 
     rules: list[ActiveFault] = field(default_factory=list)
-    log: list[LoggedRequest] = field(default_factory=list)
+    log: deque[LoggedRequest] = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_SIZE))
     _next_id: int = 1
     _last_seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -150,7 +163,11 @@ class FaultBook:
 
     def entries(self, since: int = 0) -> list[LoggedRequest]:
         with self._lock:
-            return [entry for entry in self.log if entry.seq > since]
+            if not self.log:
+                return []
+            # Sequence numbers are consecutive in the log: the first wanted entry is found directly.
+            skip = max(0, since - self.log[0].seq + 1)
+            return [self.log[i] for i in range(skip, len(self.log))]
 
     def clear_log(self) -> None:
         with self._lock:

@@ -22,6 +22,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from aicompute.localcloud.routing import app_routes
+
 
 def on_the_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """``endpoint`` itself when it is async, else an async wrapper that calls it on the loop."""
@@ -51,8 +53,8 @@ class InlineRouter(APIRouter):
 
 
 def check_inline(app: FastAPI) -> None:
-    """Fail when a route of ``app`` (its routes are flat, see ``app._flatten_routes``) would run its
-    endpoint in a worker thread: it was made by a plain ``APIRouter``."""
-    for route in app.router.routes:
+    """Fail when a route of ``app`` would run its endpoint in a worker thread: it was made by a plain
+    ``APIRouter``."""
+    for route in app_routes(app):
         if isinstance(route, APIRoute) and not inspect.iscoroutinefunction(route.endpoint):
             raise RuntimeError(f"{route.path} {sorted(route.methods or ())}: a sync endpoint outside an InlineRouter")

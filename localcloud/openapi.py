@@ -22,6 +22,7 @@ from aicompute.localcloud.central.common import Params
 from aicompute.localcloud.hilens.common import JsonBody as HiLensBody
 from aicompute.localcloud.modelarts.kube import JsonBody as ModelArtsBody
 from aicompute.localcloud.modelarts.kube import MergePatch
+from aicompute.localcloud.routing import app_routes
 
 JSON = dict[str, Any]
 
@@ -68,8 +69,8 @@ def _complete(operation: JSON, path: str, method: str, route: APIRoute) -> None:
 
 
 def build(app: FastAPI) -> JSON:
-    document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    for context in iter_route_contexts(app.routes):
+    document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app_routes(app))
+    for context in iter_route_contexts(app_routes(app)):
         route = context.original_route
         if not isinstance(route, APIRoute) or not route.include_in_schema:
             continue
