@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from aicompute.localcloud import admin, iam, openapi
+from aicompute.localcloud.admin_guard import AdminGuard
 from aicompute.localcloud.central import router as central_router
 from aicompute.localcloud.cloud import Cloud
 from aicompute.localcloud.errors import PlatformError, generic_error, platform_for_path
@@ -66,6 +67,7 @@ def create_app(settings: LocalCloudSettings | None = None, cloud: Cloud | None =
     app.include_router(central_router)
     index_routes(app)
     app.add_middleware(FaultMiddleware, book=cloud.faults)
+    app.add_middleware(AdminGuard, token=cloud.settings.admin_token)  # outermost: before anything runs
     openapi.install(app)
     check_inline(app)
     return app
