@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from aicompute.localcloud.central.common import Params
 from aicompute.localcloud.hilens.common import JsonBody as HiLensBody
+from aicompute.localcloud.modelarts.bodies import ClassicBody
 from aicompute.localcloud.modelarts.kube import JsonBody as ModelArtsBody
 from aicompute.localcloud.modelarts.kube import MergePatch
 from aicompute.localcloud.routing import app_routes
@@ -37,6 +38,7 @@ _ANY_OBJECT: JSON = {"schema": {"type": "object"}}
 # The dependencies that read a JSON body, and the media types each accepts.
 _BODY_READERS: dict[Callable[..., Any], tuple[str, ...]] = {
     _reader(ModelArtsBody): ("application/json",),
+    _reader(ClassicBody): ("application/json",),
     _reader(HiLensBody): ("application/json",),
     _reader(Params): ("application/json",),
     _reader(MergePatch): ("application/merge-patch+json", "application/json"),

@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
@@ -33,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.routing import Match
 from starlette.types import Scope
 
+from aicompute.localcloud import jsonbody
 from aicompute.localcloud.cloud import Cloud, get_cloud
 from aicompute.localcloud.errors import (
     CENTRAL_ACP,
@@ -172,8 +172,8 @@ def _query_value(value: str) -> Any:
     """A query value; one that reads as a JSON object or array (``pageRequest={...}``) is parsed."""
     if value[:1] in ("{", "["):
         try:
-            return json.loads(value)
-        except ValueError:
+            return jsonbody.loads(value)
+        except jsonbody.BodyError:
             return value
     return value
 
@@ -208,9 +208,9 @@ async def request_params(request: Request) -> JSON:
     raw = await request.body()
     if raw.strip():
         try:
-            body = json.loads(raw)
-        except ValueError as error:
-            raise family.error(BAD_REQUEST, f"the body is not valid JSON ({error})") from None
+            body = jsonbody.loads(raw)
+        except jsonbody.BodyError as error:
+            raise family.error(BAD_REQUEST, str(error)) from None
         if not isinstance(body, dict):
             raise family.error(BAD_REQUEST, "the body must be a JSON object")
         params.update(body)

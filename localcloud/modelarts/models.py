@@ -15,13 +15,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, Query
+from fastapi import Query
 
 from aicompute.localcloud.cloud import Cloud
 from aicompute.localcloud.directives import take_failure
 from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.lifecycle import step
-from aicompute.localcloud.modelarts.bodies import MODEL_ERRORS, parse_body
+from aicompute.localcloud.modelarts.bodies import MODEL_ERRORS, ClassicBody, parse_body
 from aicompute.localcloud.modelarts.common import (
     CloudDep,
     ModelArtsProject,
@@ -341,7 +341,7 @@ def delete_models(tx: Transaction, project_id: str, model_id: str, cascade: bool
 
 # routes ----------------------------------------------------------------------------------------
 @router.post("/v1/{project_id}/models")
-def create(project: ModelArtsProject, cloud: CloudDep, body: Annotated[Any, Body()]) -> JSON:
+def create(project: ModelArtsProject, cloud: CloudDep, body: ClassicBody) -> JSON:
     request = parse_body(CreateModelRequest, body, MODEL_ERRORS)
     with cloud.store.transaction() as tx:
         return {"model_id": create_model(cloud, tx, project, request)}

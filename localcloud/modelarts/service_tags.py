@@ -6,12 +6,10 @@ per-service tag read, digest §9), but the 9.3 list's ``tags`` filter and 9.16 d
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import Body, Response
+from fastapi import Response
 
 from aicompute.localcloud.inline import InlineRouter
-from aicompute.localcloud.modelarts.bodies import SERVICE_ERRORS, parse_body
+from aicompute.localcloud.modelarts.bodies import SERVICE_ERRORS, ClassicBody, parse_body
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject, Transaction, modelarts_error
 from aicompute.localcloud.modelarts.records import JSON, SERVICE_KIND
 from aicompute.localcloud.modelarts.service_checks import invalid
@@ -68,7 +66,7 @@ def list_tags(project: ModelArtsProject, cloud: CloudDep) -> JSON:
 
 
 @router.post("/v1/{project_id}/services/{resource_id}/tags/create", status_code=204)
-def create_tags(project: ModelArtsProject, cloud: CloudDep, resource_id: str, body: Annotated[Any, Body()]) -> Response:
+def create_tags(project: ModelArtsProject, cloud: CloudDep, resource_id: str, body: ClassicBody) -> Response:
     request = parse_body(TagsRequest, body, SERVICE_ERRORS)
     with cloud.store.transaction() as tx:
         service = _taggable(tx, project.project_id, resource_id)
@@ -78,7 +76,7 @@ def create_tags(project: ModelArtsProject, cloud: CloudDep, resource_id: str, bo
 
 
 @router.delete("/v1/{project_id}/services/{resource_id}/tags/delete", status_code=204)
-def delete_tags(project: ModelArtsProject, cloud: CloudDep, resource_id: str, body: Annotated[Any, Body()]) -> Response:
+def delete_tags(project: ModelArtsProject, cloud: CloudDep, resource_id: str, body: ClassicBody) -> Response:
     request = parse_body(DeleteTagsRequest, body, SERVICE_ERRORS)
     with cloud.store.transaction() as tx:
         service = _taggable(tx, project.project_id, resource_id)
