@@ -5,15 +5,17 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from aicompute.localcloud.central.oauth import new_client
 from aicompute.localcloud.cloud import Cloud, get_cloud
-from aicompute.localcloud.faults import FaultRule
+from aicompute.localcloud.faults import FaultRule, TooManyRules
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.store import Project
 
-router = APIRouter(prefix="/_localcloud")
+router = InlineRouter(prefix="/_localcloud")
 
 
 @router.get("/health")
@@ -72,8 +74,11 @@ def fail_next(body: FailNext, cloud: Cloud = Depends(get_cloud)) -> dict[str, st
 
 
 @router.post("/faults")
-def add_fault(rule: FaultRule, cloud: Cloud = Depends(get_cloud)) -> dict[str, Any]:
-    fault = cloud.faults.add(rule)
+def add_fault(rule: FaultRule, cloud: Cloud = Depends(get_cloud)) -> Any:
+    try:
+        fault = cloud.faults.add(rule)
+    except TooManyRules as error:
+        return JSONResponse({"error_msg": str(error)}, status_code=400)
     return fault.describe()
 
 

@@ -7,17 +7,21 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aicompute.localcloud import admin, iam, openapi
+from aicompute.localcloud.admin_guard import AdminGuard
 from aicompute.localcloud.central import router as central_router
 from aicompute.localcloud.cloud import Cloud
 from aicompute.localcloud.errors import PlatformError, generic_error, platform_for_path
 from aicompute.localcloud.faults import FaultMiddleware
 from aicompute.localcloud.hilens import router as hilens_router
-from aicompute.localcloud.inline import run_inline
+from aicompute.localcloud.inline import check_inline
 from aicompute.localcloud.modelarts import router as modelarts_router
+from aicompute.localcloud.routing import index_routes
 from aicompute.localcloud.settings import LocalCloudSettings
 
 
@@ -41,6 +45,17 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=400)
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's own 400 (a body its pydantic parameters could not read: the IAM token request, the
+    admin API) in the platform's shape on a platform's path; anything else as FastAPI answers it."""
+    assert isinstance(exc, StarletteHTTPException)
+    platform = platform_for_path(request.url.path)
+    if exc.status_code == 400 and platform is not None:
+        error = generic_error(platform, 400)
+        return JSONResponse(error.body, status_code=400)
+    return await http_exception_handler(request, exc)
+
+
 @asynccontextmanager
 async def _one_worker_thread(_: FastAPI) -> AsyncIterator[None]:
     """Sync handlers run on one worker thread, not anyio's default 40: each holds the store's lock
@@ -58,12 +73,15 @@ def create_app(settings: LocalCloudSettings | None = None, cloud: Cloud | None =
     app.state.cloud = cloud
     app.add_exception_handler(PlatformError, _platform_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(admin.router)
     app.include_router(iam.router)
     app.include_router(modelarts_router)
     app.include_router(hilens_router)
     app.include_router(central_router)
+    index_routes(app)
     app.add_middleware(FaultMiddleware, book=cloud.faults)
+    app.add_middleware(AdminGuard, token=cloud.settings.admin_token)  # outermost: before anything runs
     openapi.install(app)
-    run_inline(app)
+    check_inline(app)
     return app

@@ -8,7 +8,9 @@ run and commit and then drops the response (the connection is cut mid-response, 
 cannot tell whether the change happened).
 
 The request log records every request but the admin API's (method, path, status, whether a fault
-fired) so tests can count API calls, e.g. "zero mutating calls".
+fired) so tests can count API calls, e.g. "zero mutating calls". It keeps the last
+``REQUEST_LOG_SIZE`` requests: a server under load for hours must not grow without bound, nor make
+every garbage collection walk millions of entries.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import random
 import re
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,6 +32,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from aicompute.localcloud.errors import Platform, PlatformError, generic_error, platform_for_path
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+REQUEST_LOG_SIZE = 100_000
+# A rule's path regex is searched in every request's path: its size and the time it takes to compile
+# are bounded (a 10 MB pattern took 15 s to compile), and so is the number of rules.
+MAX_PATTERN_LENGTH = 1024
+MAX_COMPILE_SECONDS = 0.25
+MAX_RULES = 1000
+
+
+class TooManyRules(ValueError):
+    pass
+
+
 CLIENT_CLOSED_REQUEST = 499
 
 
@@ -37,7 +52,7 @@ class FaultRule(BaseModel):
 
     platform: str | None = Field(default=None, description="modelarts, iam, …; any when omitted")
     method: str | None = Field(default=None, description="HTTP method; any when omitted")
-    path: str = Field(default=".*", description="regex searched in the request path")
+    path: str = Field(default=".*", max_length=MAX_PATTERN_LENGTH, description="regex searched in the request path")
     status: int | None = Field(default=None, ge=400, le=599, description="answer with this status")
     error_code: str | None = None
     error_msg: str | None = None
@@ -50,10 +65,18 @@ class FaultRule(BaseModel):
     @field_validator("path")
     @classmethod
     def _valid_regex(cls, value: str) -> str:
+        started = time.perf_counter()
         try:
             re.compile(value)
         except re.error as error:  # not a ValueError: pydantic would let it through as a 500
             raise ValueError(f"invalid regex: {error}") from None
+        except (RecursionError, OverflowError, MemoryError) as error:
+            raise ValueError(f"regex too complex: {type(error).__name__}") from None
+        spent = time.perf_counter() - started
+        if spent > MAX_COMPILE_SECONDS:
+            raise ValueError(
+                f"regex too complex: {spent * 1000:.0f} ms to compile, over {MAX_COMPILE_SECONDS * 1000:.0f}"
+            )
         return value
 
     @field_validator("method")
@@ -67,6 +90,10 @@ class ActiveFault:
     id: int
     rule: FaultRule
     fired: int = 0
+    pattern: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pattern = re.compile(self.rule.path)
 
     def matches(self, platform: str | None, method: str, path: str) -> bool:
         rule = self.rule
@@ -76,13 +103,13 @@ class ActiveFault:
             return False
         if rule.method and rule.method != method:
             return False
-        return re.search(rule.path, path) is not None
+        return self.pattern.search(path) is not None
 
     def describe(self) -> dict[str, Any]:
         return {"id": self.id, "fired": self.fired, **self.rule.model_dump()}
 
 
-@dataclass
+@dataclass(slots=True)
 class LoggedRequest:
     seq: int
     time: float
@@ -94,7 +121,16 @@ class LoggedRequest:
     fault: Literal["status", "latency", "drop"] | None
 
     def describe(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        return {
+            "seq": self.seq,
+            "time": self.time,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "platform": self.platform,
+            "status": self.status,
+            "fault": self.fault,
+        }
 
 
 @dataclass
@@ -106,7 +142,7 @@ class FaultBook:
     """
 
     rules: list[ActiveFault] = field(default_factory=list)
-    log: list[LoggedRequest] = field(default_factory=list)
+    log: deque[LoggedRequest] = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_SIZE))
     _next_id: int = 1
     _last_seq: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -114,6 +150,8 @@ class FaultBook:
 
     def add(self, rule: FaultRule) -> ActiveFault:
         with self._lock:
+            if len(self.rules) >= MAX_RULES:
+                raise TooManyRules(f"at most {MAX_RULES} fault rules at a time: delete some first")
             fault = ActiveFault(id=self._next_id, rule=rule)
             self._next_id += 1
             self.rules.append(fault)
@@ -150,7 +188,11 @@ class FaultBook:
 
     def entries(self, since: int = 0) -> list[LoggedRequest]:
         with self._lock:
-            return [entry for entry in self.log if entry.seq > since]
+            if not self.log:
+                return []
+            # Sequence numbers are consecutive in the log: the first wanted entry is found directly.
+            skip = max(0, since - self.log[0].seq + 1)
+            return [self.log[i] for i in range(skip, len(self.log))]
 
     def clear_log(self) -> None:
         with self._lock:

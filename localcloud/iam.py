@@ -7,15 +7,16 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 from pydantic import BaseModel
 
 from aicompute.localcloud.auth import TOKEN_LIFETIME_SECONDS
 from aicompute.localcloud.cloud import Cloud, get_cloud
 from aicompute.localcloud.errors import IAM, PlatformError
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.store import Project
 
-router = APIRouter()
+router = InlineRouter()
 
 
 class _Named(BaseModel):

@@ -3,9 +3,10 @@
 FastAPI runs a ``def`` endpoint in a worker thread, and then validates its answer in another round
 trip to one. localcloud's handlers are short, never wait on I/O and serialise on the store's lock
 anyway, so those round trips are pure cost (two per request, the larger part of a simple read).
-``run_inline(app)`` gives each sync endpoint an ``async`` wrapper before the app serves its first
-request, when FastAPI builds the handlers of included routes. The wrapper keeps the endpoint's
-signature (``__wrapped__``), so parameters, dependencies and the OpenAPI document are unchanged.
+Every localcloud router is an ``InlineRouter``: its routes (``InlineRoute``) give a sync endpoint an
+``async`` wrapper when they are made, before FastAPI builds their handlers. The wrapper keeps the
+endpoint's signature (``__wrapped__``), so parameters, dependencies and the OpenAPI document are
+unchanged. ``check_inline(app)`` fails at start-up if any route still has a sync endpoint.
 
 No async code in localcloud holds a store transaction across an ``await`` (a handler running on the
 loop's thread could otherwise re-enter the store's re-entrant lock in the middle of it).
@@ -15,15 +16,20 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
+
+from aicompute.localcloud.routing import app_routes
 
 
-def _on_the_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+def on_the_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """``endpoint`` itself when it is async, else an async wrapper that calls it on the loop."""
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint
+
     @functools.wraps(endpoint)
     async def run(*args: Any, **kwargs: Any) -> Any:
         return endpoint(*args, **kwargs)
@@ -31,17 +37,24 @@ def _on_the_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _routes(routes: Iterable[BaseRoute]) -> Iterable[APIRoute]:
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        included = getattr(route, "original_router", None)  # a router included in another
-        if included is not None:
-            yield from _routes(included.routes)
+class InlineRoute(APIRoute):
+    """A route whose sync endpoint runs on the event loop."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, on_the_loop(endpoint), **kwargs)
 
 
-def run_inline(app: FastAPI) -> None:
-    """Wrap every sync endpoint of ``app`` (call before the first request: handlers are built then)."""
-    for route in _routes(app.router.routes):
-        if not inspect.iscoroutinefunction(route.endpoint):
-            route.endpoint = _on_the_loop(route.endpoint)
+class InlineRouter(APIRouter):
+    """An ``APIRouter`` whose routes are ``InlineRoute`` unless another route class is given."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("route_class", InlineRoute)
+        super().__init__(**kwargs)
+
+
+def check_inline(app: FastAPI) -> None:
+    """Fail when a route of ``app`` would run its endpoint in a worker thread: it was made by a plain
+    ``APIRouter``."""
+    for route in app_routes(app):
+        if isinstance(route, APIRoute) and not inspect.iscoroutinefunction(route.endpoint):
+            raise RuntimeError(f"{route.path} {sorted(route.methods or ())}: a sync endpoint outside an InlineRouter")

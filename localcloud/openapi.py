@@ -20,8 +20,10 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from aicompute.localcloud.central.common import Params
 from aicompute.localcloud.hilens.common import JsonBody as HiLensBody
+from aicompute.localcloud.modelarts.bodies import ClassicBody
 from aicompute.localcloud.modelarts.kube import JsonBody as ModelArtsBody
 from aicompute.localcloud.modelarts.kube import MergePatch
+from aicompute.localcloud.routing import app_routes
 
 JSON = dict[str, Any]
 
@@ -36,6 +38,7 @@ _ANY_OBJECT: JSON = {"schema": {"type": "object"}}
 # The dependencies that read a JSON body, and the media types each accepts.
 _BODY_READERS: dict[Callable[..., Any], tuple[str, ...]] = {
     _reader(ModelArtsBody): ("application/json",),
+    _reader(ClassicBody): ("application/json",),
     _reader(HiLensBody): ("application/json",),
     _reader(Params): ("application/json",),
     _reader(MergePatch): ("application/merge-patch+json", "application/json"),
@@ -68,8 +71,8 @@ def _complete(operation: JSON, path: str, method: str, route: APIRoute) -> None:
 
 
 def build(app: FastAPI) -> JSON:
-    document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-    for context in iter_route_contexts(app.routes):
+    document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app_routes(app))
+    for context in iter_route_contexts(app_routes(app)):
         route = context.original_route
         if not isinstance(route, APIRoute) or not route.include_in_schema:
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from pydantic import BaseModel, Field, model_validator
 
 from aicompute.localcloud.store import OAuthClient, Project
@@ -16,6 +18,17 @@ DEFAULT_DOMAIN = "localcloud"
 DEFAULT_CENTRAL_CLIENT_ID = "localcloud-central"
 DEFAULT_CENTRAL_CLIENT_SECRET = "localcloud-central-secret-do-not-use-in-production"
 DEFAULT_TOKEN_LIFETIME_SECONDS = 3600
+ADMIN_TOKEN_ENV = "LOCALCLOUD_ADMIN_TOKEN"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:  # a name other than localhost, or a wildcard address: reachable from elsewhere
+        return False
 
 
 class LocalCloudSettings(BaseModel):
@@ -36,11 +49,23 @@ class LocalCloudSettings(BaseModel):
     tls: bool = False
     tls_cert: str | None = None
     tls_key: str | None = None
+    # The admin API (/_localcloud/...) answers only requests with "Authorization: Bearer <token>"
+    # when a token is set; one is required to listen beyond loopback.
+    admin_token: str | None = Field(default=None, min_length=16)
 
     @model_validator(mode="after")
     def _tls_files_in_pairs(self) -> LocalCloudSettings:
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ValueError("tls_cert and tls_key are given together")
+        return self
+
+    @model_validator(mode="after")
+    def _admin_token_beyond_loopback(self) -> LocalCloudSettings:
+        if self.admin_token is None and not is_loopback(self.host):
+            raise ValueError(
+                f"listening on {self.host}, beyond loopback, needs an admin token for the admin API "
+                f"(/_localcloud/...): give --admin-token or set {ADMIN_TOKEN_ENV} (16 characters or more)"
+            )
         return self
 
     @property

@@ -30,9 +30,17 @@ def localcloud_serve(
     tls: bool = typer.Option(False, "--tls", help="Serve HTTPS with a self-signed certificate made at start."),
     tls_cert: str = typer.Option(None, help="Serve HTTPS with this PEM certificate (with --tls-key)."),
     tls_key: str = typer.Option(None, help="PEM private key of --tls-cert."),
+    admin_token: str = typer.Option(
+        None,
+        help="Token the admin API (/_localcloud/...) requires as 'Authorization: Bearer <token>'; "
+        "needed to listen beyond loopback.",
+        envvar="LOCALCLOUD_ADMIN_TOKEN",
+    ),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
 ) -> None:
     """Start localcloud; prints ``listening on http://HOST:PORT`` (``https://`` with TLS) first."""
+    from pydantic import ValidationError
+
     from aicompute.localcloud.server import serve
     from aicompute.localcloud.settings import LocalCloudSettings
 
@@ -46,15 +54,21 @@ def localcloud_serve(
         "central_client_id": client_id,
         "central_client_secret": client_secret,
         "token_lifetime_seconds": token_lifetime,
+        "admin_token": admin_token,
     }
-    settings = LocalCloudSettings(
-        host=host,
-        port=port,
-        db=db,
-        time_scale=time_scale,
-        tls=tls,
-        tls_cert=tls_cert,
-        tls_key=tls_key,
-        **{key: value for key, value in overrides.items() if value is not None},
-    )
+    try:
+        settings = LocalCloudSettings(
+            host=host,
+            port=port,
+            db=db,
+            time_scale=time_scale,
+            tls=tls,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            **{key: value for key, value in overrides.items() if value is not None},
+        )
+    except ValidationError as error:  # e.g. beyond loopback without an admin token: refuse to start
+        problems = "; ".join(str(item["msg"]).removeprefix("Value error, ") for item in error.errors())
+        typer.echo(f"localcloud: {problems}", err=True)
+        raise typer.Exit(2) from None
     serve(settings, log_level=log_level)

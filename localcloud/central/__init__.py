@@ -6,8 +6,6 @@ the bearer-token tenancy and the parameter handling they share.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from aicompute.localcloud.central import (
     algorithm_packages,
     algorithm_services,
@@ -20,8 +18,9 @@ from aicompute.localcloud.central import (
     registration,
     workloads,
 )
+from aicompute.localcloud.inline import InlineRouter
 
-router = APIRouter()
+router = InlineRouter()
 router.include_router(oauth.router)
 router.include_router(oauth.admin_router)
 router.include_router(registration.admin_router)

@@ -15,8 +15,10 @@ and an algorithm names no encapsulation file.
 The detail answers E.5's example spelling (``remote_uri``, ``algo_runtime``, ``stream_video_quota``
 …) and a descriptor may use either spelling. Pushing an ``id`` again with the same ``md5`` and
 ``url`` changes nothing; with others it is code 409. An encapsulation file that an algorithm names
-cannot be deleted (409). Deleting an algorithm requires its ``url`` (E.20), in the body or the
-query. Searches page with 1-based ``pageNumber``; the file search filters by a part of ``name``.
+cannot be deleted (409). Deleting an algorithm takes its ``id`` alone, as summary table E.7 (no
+body) and the example (only ``id``) have it; table E.20 marks ``url`` required, so a ``url`` given
+(in the body or the query) must be the one the algorithm was pushed with. Searches page with
+1-based ``pageNumber``; the file search filters by a part of ``name``.
 """
 
 from __future__ import annotations
@@ -91,10 +93,12 @@ class AlgoSearch(BaseModel):
 
 
 class AlgoDelete(BaseModel):
+    """E.20 marks ``url`` required, E.7 and the example send ``id`` alone: both forms are taken."""
+
     model_config = ConfigDict(extra="ignore")
 
     id: str = Field(min_length=1)
-    url: str = Field(min_length=1)
+    url: str | None = Field(default=None, min_length=1)
 
 
 # artefacts ---------------------------------------------------------------------------------------
@@ -311,7 +315,7 @@ def delete_algorithm(project: CentralProject, cloud: CloudDep, params: Params) -
     body = parse(AlgoDelete, params, CAP)
     with cloud.store.transaction() as tx:
         record = _get(tx, project.project_id, ALGO_PACKAGE_KIND, "algorithm", body.id)
-        if body.url != record["url"]:
+        if body.url is not None and body.url != record["url"]:
             raise CAP.error(BAD_REQUEST, f"url {body.url} is not the url algorithm {body.id} was pushed with")
         tx.delete(ALGO_PACKAGE_KIND, project.project_id, body.id)
     return CAP.ok({})

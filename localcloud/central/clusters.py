@@ -11,8 +11,9 @@ status} (A.15/A.16; the example prints a one-element array); list items are {met
 (A.21) and detail adds ``phase`` (A.25) in A.16's lower-case values. A failed cluster's detail also
 carries ``message`` with the reason (a localcloud extra). Names are unique among a tenant's
 clusters that are not deleted (code 409): the standard does not say, and a client that lost a
-create answer can then find its cluster by name. ``regionId`` is optional everywhere; a cluster
-created without one is in the project's region, and a request naming another region finds nothing.
+create answer can then find its cluster by name. ``regionId`` is optional everywhere; a request
+naming a region finds a cluster created in that region, and a cluster created without one (which is
+in the project's region) whatever region it names; a cluster created in another region it does not.
 
 The certificate interface (A.6) returns a kubeconfig's material: ``caCertData``,
 ``clientCertData`` and ``clientKeyData`` base64-encoded PEM, as kubeconfig's ``*-data`` fields
@@ -42,7 +43,14 @@ from aicompute.localcloud.central.common import (
     next_number,
     parse,
 )
-from aicompute.localcloud.central.kube import add_nodes, forget_cluster, get_cluster, inner_address, node_capacity
+from aicompute.localcloud.central.kube import (
+    add_nodes,
+    forget_cluster,
+    get_cluster,
+    in_region,
+    inner_address,
+    node_capacity,
+)
 from aicompute.localcloud.certificates import cluster_credentials
 from aicompute.localcloud.directives import arm_creation_failure, pop_failure
 from aicompute.localcloud.lifecycle import Lifecycle, running, step
@@ -172,6 +180,7 @@ def create_cluster(tx: Transaction, lifecycle: Lifecycle, project: Project, body
         "clusterCode": f"cluster-{number}",
         "name": body.name,
         "regionId": body.regionId or project.region,
+        "_regionGiven": bool(body.regionId),
         "spec": spec,
         "phase": "creating",
         "_number": number,
@@ -278,11 +287,7 @@ def list_all(project: CentralProject, cloud: CloudDep, params: Params) -> JSON:
     with cloud.store.transaction() as tx:
         clusters = tx.objects(CLUSTER_KIND, project.project_id)
     return CCP.ok(
-        [
-            _view(cluster)
-            for cluster in clusters
-            if cluster["phase"] != "deleted" and (not query.regionId or query.regionId == cluster["regionId"])
-        ]
+        [_view(cluster) for cluster in clusters if cluster["phase"] != "deleted" and in_region(cluster, query.regionId)]
     )
 
 

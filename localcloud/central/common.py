@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
@@ -29,11 +28,11 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 from starlette.routing import Match
 from starlette.types import Scope
 
+from aicompute.localcloud import jsonbody
 from aicompute.localcloud.cloud import Cloud, get_cloud
 from aicompute.localcloud.errors import (
     CENTRAL_ACP,
@@ -43,6 +42,7 @@ from aicompute.localcloud.errors import (
     PlatformError,
     platform_for_path,
 )
+from aicompute.localcloud.inline import InlineRoute, InlineRouter
 from aicompute.localcloud.store import Project, Transaction
 
 JSON = dict[str, Any]
@@ -109,7 +109,7 @@ def family_for_path(path: str) -> Family:
 
 
 # routes ------------------------------------------------------------------------------------------
-class CentralRoute(APIRoute):
+class CentralRoute(InlineRoute):
     """A route that matches its path without regard to case (digest §4.2 item 3).
 
     The request's path is matched case-insensitively, then handed on in the route's own spelling,
@@ -129,7 +129,7 @@ class CentralRoute(APIRoute):
 
 
 def central_router() -> APIRouter:
-    return APIRouter(route_class=CentralRoute)
+    return InlineRouter(route_class=CentralRoute)
 
 
 # authentication ----------------------------------------------------------------------------------
@@ -172,8 +172,8 @@ def _query_value(value: str) -> Any:
     """A query value; one that reads as a JSON object or array (``pageRequest={...}``) is parsed."""
     if value[:1] in ("{", "["):
         try:
-            return json.loads(value)
-        except ValueError:
+            return jsonbody.loads(value)
+        except jsonbody.BodyError:
             return value
     return value
 
@@ -208,9 +208,9 @@ async def request_params(request: Request) -> JSON:
     raw = await request.body()
     if raw.strip():
         try:
-            body = json.loads(raw)
-        except ValueError as error:
-            raise family.error(BAD_REQUEST, f"the body is not valid JSON ({error})") from None
+            body = jsonbody.loads(raw)
+        except jsonbody.BodyError as error:
+            raise family.error(BAD_REQUEST, str(error)) from None
         if not isinstance(body, dict):
             raise family.error(BAD_REQUEST, "the body must be a JSON object")
         params.update(body)

@@ -53,10 +53,19 @@ _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 # clusters ----------------------------------------------------------------------------------------
+def in_region(cluster: JSON, region_id: str | None) -> bool:
+    """Whether a request's ``regionId`` (optional everywhere) finds ``cluster``: none given, the
+    region the cluster was created in, or any region for a cluster created without one (it lives in
+    the platform's default region, which the standard does not name: a client may call it anything)."""
+    if not region_id or region_id == cluster["regionId"]:
+        return True
+    return not cluster.get("_regionGiven", True)
+
+
 def get_cluster(tx: Transaction, project_id: str, code: str, region_id: str | None = None) -> JSON:
     """The cluster, or the CCP's code 404 (also when ``regionId`` names another region)."""
     cluster = tx.get(CLUSTER_KIND, project_id, code)
-    if cluster is None or (region_id and region_id != cluster["regionId"]):
+    if cluster is None or not in_region(cluster, region_id):
         raise CCP.not_found("cluster", code)
     return cluster
 

@@ -24,12 +24,13 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from aicompute.localcloud.central.common import CloudDep
 from aicompute.localcloud.errors import OAUTH, PlatformError
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.store import OAuthClient, Transaction
 
 FORM = "application/x-www-form-urlencoded"
@@ -102,7 +103,7 @@ def _authenticate(tx: Transaction, request: Request, form: dict[str, str]) -> OA
     return client
 
 
-router = APIRouter()
+router = InlineRouter()
 _TOKEN_FORM = {
     "type": "object",
     "properties": {name: {"type": "string"} for name in ("grant_type", "client_id", "client_secret", "scope")},
@@ -129,7 +130,7 @@ async def issue_token(request: Request, cloud: CloudDep) -> JSONResponse:
     return JSONResponse(body, headers=NO_STORE)
 
 
-admin_router = APIRouter(prefix="/_localcloud/central")
+admin_router = InlineRouter(prefix="/_localcloud/central")
 
 
 class Rotation(BaseModel):

@@ -19,7 +19,6 @@ import ipaddress
 import time
 from typing import Any, Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.localcloud.central import cap_hosts
@@ -34,6 +33,7 @@ from aicompute.localcloud.central.common import (
     parse,
     public,
 )
+from aicompute.localcloud.inline import InlineRouter
 
 DEFAULT_EXPIRES_SECONDS = 60
 
@@ -120,7 +120,7 @@ def status(project: CentralProject, cloud: CloudDep) -> JSON:
         return ACP.ok(cap_hosts.status(tx, project.project_id))
 
 
-admin_router = APIRouter(prefix="/_localcloud/central")
+admin_router = InlineRouter(prefix="/_localcloud/central")
 
 
 @admin_router.get("/caps")

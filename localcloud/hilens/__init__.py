@@ -6,8 +6,6 @@ One module per resource kind, each with its backend and its routes.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from aicompute.localcloud.hilens import (
     activation,
     agent,
@@ -23,8 +21,9 @@ from aicompute.localcloud.hilens import (
     tasks,
     workspaces,
 )
+from aicompute.localcloud.inline import InlineRouter
 
-router = APIRouter()
+router = InlineRouter()
 router.include_router(agent.router)
 router.include_router(firmware.router)
 router.include_router(workspaces.router)

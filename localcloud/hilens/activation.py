@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from aicompute.localcloud.hilens.common import (
@@ -32,6 +31,7 @@ from aicompute.localcloud.hilens.common import (
     public,
 )
 from aicompute.localcloud.hilens.devices import get_device, save_device
+from aicompute.localcloud.inline import InlineRouter
 
 # (device_type, amount) of the running-service orders every project owns.
 ORDER_STOCK = (("lite_device", 10), ("small_device", 10), ("large_device_cpu", 5), ("large_device_gpu_npu", 5))
@@ -129,7 +129,7 @@ def deactivate(tx: Transaction, project_id: str, node_id: str) -> None:
 
 
 # routes ------------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.post("/v3/{project_id}/ai-mgr/nodes/{node_id}/activate")

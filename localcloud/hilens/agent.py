@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from aicompute.localcloud.directives import pop_failure
@@ -40,6 +39,7 @@ from aicompute.localcloud.hilens.devices import AGENT_CONNECT_STEP, device_detai
 from aicompute.localcloud.hilens.firmware import OFFLINE_CAUSE, end_upgrade
 from aicompute.localcloud.hilens.node_state import upgrading
 from aicompute.localcloud.hilens.rollout import settle_node
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.lifecycle import step
 
 KIB_PER_GIB = 1024 * 1024
@@ -134,7 +134,7 @@ def _auto_connected(tx: Transaction, project_id: str, args: dict[str, Any]) -> N
 
 
 # routes ------------------------------------------------------------------------------------------
-router = APIRouter(prefix="/_localcloud/hilens")
+router = InlineRouter(prefix="/_localcloud/hilens")
 
 
 @router.post("/devices/{device_id}/connect")

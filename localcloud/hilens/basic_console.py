@@ -12,8 +12,6 @@ import time
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
-
 from aicompute.localcloud.hilens.common import (
     ALARM_KIND,
     DEVICE_KIND,
@@ -25,6 +23,7 @@ from aicompute.localcloud.hilens.common import (
     page,
 )
 from aicompute.localcloud.hilens.node_state import device_state
+from aicompute.localcloud.inline import InlineRouter
 
 KIB_PER_GIB = 1024 * 1024
 
@@ -80,7 +79,7 @@ def raise_alarm(tx: Transaction, project_id: str, device: JSON, name: str, reaso
 
 
 # routes ------------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v2/{project_id}/device-manager/devices")

@@ -7,7 +7,6 @@ skill market have no project in their path and take ``HiLensCaller`` instead.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -19,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from aicompute.localcloud import jsonbody
 from aicompute.localcloud.auth import AuthCodes, authenticated_project
 from aicompute.localcloud.cloud import Cloud, get_cloud
 from aicompute.localcloud.errors import HILENS, HILENS_DEPLOYMENTS, PlatformError, platform_for_path
@@ -257,9 +257,9 @@ async def _json_body(request: Request) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
-    except ValueError as error:
-        raise bad_request(f"the body is not valid JSON ({error})") from None
+        return jsonbody.loads(raw)
+    except jsonbody.BodyError as error:
+        raise bad_request(str(error)) from None
 
 
 JsonBody = Annotated[Any, Depends(_json_body)]

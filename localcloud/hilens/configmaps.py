@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from aicompute.localcloud.hilens.common import (
@@ -41,6 +41,7 @@ from aicompute.localcloud.hilens.common import (
     tag_list,
 )
 from aicompute.localcloud.hilens.workspaces import require_workspace
+from aicompute.localcloud.inline import InlineRouter
 
 NAME = r"^[a-z][\u4e00-\u9fa5A-Za-z0-9_-]{2,62}[\u4e00-\u9fa5A-Za-z0-9_]$"
 SORTS = ("name", "created_at", "updated_at")
@@ -174,7 +175,7 @@ def _tagged(configmap: JSON, pairs: list[tuple[str, str | None]]) -> bool:
 
 
 # routes ------------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v3/{project_id}/ai-mgr/configmaps")

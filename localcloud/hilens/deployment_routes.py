@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import Header
 
 from aicompute.localcloud.hilens import deployments
 from aicompute.localcloud.hilens.common import (
@@ -34,9 +34,10 @@ from aicompute.localcloud.hilens.deployment_models import (
     DeploymentUpdate,
 )
 from aicompute.localcloud.hilens.instances import deployment_ids_on
+from aicompute.localcloud.inline import InlineRouter
 
 ExpiredTime = Annotated[str | None, Header(alias="X-Expired-Time")]
-router = APIRouter()
+router = InlineRouter()
 
 
 def _expires(value: str | None) -> int | None:

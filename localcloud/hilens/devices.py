@@ -24,7 +24,7 @@ import re
 import time
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from aicompute.localcloud.directives import arm_creation_failure
 from aicompute.localcloud.hilens import instances
@@ -64,6 +64,7 @@ from aicompute.localcloud.hilens.device_package import build_package
 from aicompute.localcloud.hilens.node_state import device_state, upgrading
 from aicompute.localcloud.hilens.rollout import settle, settle_node
 from aicompute.localcloud.hilens.workspaces import require_workspace
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.lifecycle import Lifecycle
 
 NAME_PATTERN = re.compile(r"^[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}$")
@@ -327,7 +328,7 @@ def list_devices(tx: Transaction, project_id: str, query: dict[str, Any]) -> lis
 
 
 # routes ----------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v3/{project_id}/ai-mgr/nodes")

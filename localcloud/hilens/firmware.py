@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import Header, Response
 
 from aicompute.localcloud.directives import take_failure
 from aicompute.localcloud.hilens.basic_console import raise_alarm
@@ -34,6 +34,7 @@ from aicompute.localcloud.hilens.common import (
 )
 from aicompute.localcloud.hilens.devices import get_device, save_device
 from aicompute.localcloud.hilens.node_state import device_state, upgrading
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.lifecycle import Lifecycle, step
 
 PROGRESS_STEP = "hilens.firmware.progressed"
@@ -174,7 +175,7 @@ def progress_view(device: JSON) -> JSON:
 
 
 # routes ------------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v3/ai-mgr/firmwares")

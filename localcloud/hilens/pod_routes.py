@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from aicompute.localcloud.hilens import instances
 from aicompute.localcloud.hilens.common import (
     DEFAULT_WORKSPACE_ID,
@@ -33,8 +31,9 @@ from aicompute.localcloud.hilens.common import (
 )
 from aicompute.localcloud.hilens.deployments import get_deployment
 from aicompute.localcloud.hilens.rollout import pod_view, settle
+from aicompute.localcloud.inline import InlineRouter
 
-router = APIRouter()
+router = InlineRouter()
 
 
 def _pod_of(tx: Transaction, project_id: str, deployment_id: str, pod_id: str) -> JSON:

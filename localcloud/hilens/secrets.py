@@ -21,7 +21,6 @@ import time
 from typing import Annotated, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from fastapi import APIRouter
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from aicompute.localcloud.hilens.common import (
@@ -51,6 +50,7 @@ from aicompute.localcloud.hilens.common import (
     tag_pairs,
 )
 from aicompute.localcloud.hilens.workspaces import require_workspace
+from aicompute.localcloud.inline import InlineRouter
 
 SORTS = ("name", "created_at", "updated_at")
 _FORBIDDEN_IN_VALUES = frozenset("^~#$%&<>()[]{}'\"\\")
@@ -173,7 +173,7 @@ def update_secret(tx: Transaction, project: Project, secret_id: str, request: Se
 
 
 # routes ------------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v3/{project_id}/ai-mgr/secrets")

@@ -15,7 +15,6 @@ import time
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from aicompute.localcloud.hilens.common import (
@@ -36,6 +35,7 @@ from aicompute.localcloud.hilens.common import (
     public,
     query_int,
 )
+from aicompute.localcloud.inline import InlineRouter
 
 DAY_MS = 24 * 3600 * 1000
 TRIAL_DAYS = {2: 30, 3: 365}  # charge_model 2: 30-day trial, 3: 365-day trial
@@ -281,7 +281,7 @@ def release_order(tx: Transaction, project_id: str, order_id: str, units: int) -
 
 
 # routes ------------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v1/skill-market/skills")

@@ -14,7 +14,7 @@ import re
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from aicompute.localcloud.hilens.common import (
@@ -35,6 +35,7 @@ from aicompute.localcloud.hilens.common import (
     not_found,
     parse,
 )
+from aicompute.localcloud.inline import InlineRouter
 
 MAX_TAGS = 20
 _KEY = re.compile(TAG_KEY)
@@ -111,7 +112,7 @@ def delete_tag(tx: Transaction, project_id: str, resource_type: str, resource_id
 
 
 # routes ------------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.post("/v3/{project_id}/tag-mgr/node-tags")

@@ -16,7 +16,6 @@ import time
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from aicompute.localcloud.hilens import instances
@@ -35,6 +34,7 @@ from aicompute.localcloud.hilens.common import (
 )
 from aicompute.localcloud.hilens.deployments import get_deployment
 from aicompute.localcloud.hilens.rollout import UNKNOWN, pod_status
+from aicompute.localcloud.inline import InlineRouter
 
 
 class _Open(BaseModel):
@@ -182,7 +182,7 @@ def _on_pod(pod: JSON, status: str) -> JSON:
 
 
 # routes ------------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v3/{project_id}/ai-mgr/deployments/{deployment_id}/tasks")

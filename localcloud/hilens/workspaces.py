@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from aicompute.localcloud.hilens.common import (
@@ -35,6 +34,7 @@ from aicompute.localcloud.hilens.common import (
     parse,
     public,
 )
+from aicompute.localcloud.inline import InlineRouter
 
 WORKSPACE_NAME = r"^[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}$"
 # What a workspace can hold, and how a refusal names it.
@@ -143,7 +143,7 @@ def list_workspaces(tx: Transaction, project: Project, iam_user_id: str | None) 
 
 
 # routes ----------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v3/{project_id}/ai-mgr/workspaces")

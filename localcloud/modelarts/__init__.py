@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.modelarts import (
     catalog,
     events,
@@ -21,7 +20,7 @@ from aicompute.localcloud.modelarts import (
     workspaces,
 )
 
-router = APIRouter()
+router = InlineRouter()
 # Literal paths before their {id} siblings: /models/ai-engine-runtimes before /models/{model_id}.
 router.include_router(model_runtimes.router)
 router.include_router(models.router)

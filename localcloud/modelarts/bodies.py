@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from aicompute.localcloud import jsonbody
 from aicompute.localcloud.modelarts.common import PlatformError, modelarts_error
 
 M = TypeVar("M", bound=BaseModel)
@@ -74,3 +76,18 @@ def parse_body(model: type[M], body: Any, family: ErrorFamily) -> M:
         return model.model_validate(body)
     except ValidationError as exc:
         raise _error_from(exc.errors()[0], family) from None
+
+
+async def classic_json_body(request: Request) -> Any:
+    """The JSON body of a classic ``/v1`` call (models, services, their tags): required; what cannot
+    be read is the family's generic 400 ``ModelArts.0104`` naming the problem."""
+    raw = await request.body()
+    if not raw.strip():
+        raise modelarts_error(400, "ModelArts.0104", "Parameter error. body: Field required")
+    try:
+        return jsonbody.loads(raw)
+    except jsonbody.BodyError as error:
+        raise modelarts_error(400, "ModelArts.0104", f"Parameter error. {error}") from None
+
+
+ClassicBody = Annotated[Any, Depends(classic_json_body)]

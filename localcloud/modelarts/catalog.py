@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter
-
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject, modelarts_error
 from aicompute.localcloud.modelarts.kube import (
     JSON,
@@ -283,7 +282,7 @@ def flavor_list(project: Project, selector: str | None, limit: int | None, token
 
 
 # routes ----------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v1/{project_id}/os-user-config")

@@ -11,8 +11,9 @@ import time
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject, Transaction, modelarts_error, rfc3339_now
 from aicompute.localcloud.modelarts.kube import (
     EVENT_KIND,
@@ -119,7 +120,7 @@ def _timestamp(name: str, raw: str | None) -> int | None:
 
 
 # routes ----------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v1/{project_id}/events")

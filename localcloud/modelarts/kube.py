@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import re
 import secrets
 import string
@@ -21,6 +20,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ValidationError
 
+from aicompute.localcloud import jsonbody
 from aicompute.localcloud.directives import FAIL_MARK, pop_failure, take_failure
 from aicompute.localcloud.modelarts.common import PlatformError, Transaction, modelarts_error
 
@@ -145,9 +145,9 @@ async def _read_json(request: Request) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
-    except ValueError as error:
-        raise bad_request(f"the body is not valid JSON ({error})") from None
+        return jsonbody.loads(raw)
+    except jsonbody.BodyError as error:
+        raise bad_request(str(error)) from None
 
 
 async def json_body(request: Request) -> Any:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import APIRouter
-
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject
 from aicompute.localcloud.modelarts.paging import LimitQuery, OffsetQuery, paginate
 from aicompute.localcloud.modelarts.records import JSON
 
-router = APIRouter()
+router = InlineRouter()
 
 NONE = {"type": "none"}
 CUDA_10_2 = {"type": "gpu", "cuda_version": "cuda 10.2"}

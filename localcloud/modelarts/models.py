@@ -15,12 +15,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import Query
 
 from aicompute.localcloud.cloud import Cloud
 from aicompute.localcloud.directives import take_failure
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.lifecycle import step
-from aicompute.localcloud.modelarts.bodies import MODEL_ERRORS, parse_body
+from aicompute.localcloud.modelarts.bodies import MODEL_ERRORS, ClassicBody, parse_body
 from aicompute.localcloud.modelarts.common import (
     CloudDep,
     ModelArtsProject,
@@ -35,7 +36,7 @@ from aicompute.localcloud.modelarts.records import JSON, MODEL_KIND, SERVICE_KIN
 from aicompute.localcloud.modelarts.tenancy import ownership, require_workspace
 from aicompute.localcloud.store import Project
 
-router = APIRouter()
+router = InlineRouter()
 
 PUBLISH_SECONDS = 10.0
 PUBLISHED_STEP = "modelarts.model.published"
@@ -43,6 +44,16 @@ PUBLISHED_STEP = "modelarts.model.published"
 MAX_CASCADE = 20
 HEALTH_KEYS = ("health", "readiness_health", "startup_health")
 RESTRAINTS = ("EXACT", "ATLEAST", "ATMOST")
+# Table 7-32, in its order: the 39 fields a model's GET answers, each null when it has no value
+# (description, cmd, schema_doc, image_address before publication, …) as the SDK's models expect.
+DETAIL_KEYS = (
+    "model_version", "source_job_version", "source_location", "source_job_id", "source_copy", "description",
+    "project", "workspace_id", "model_algorithm", "model_name", "tenant", "model_docs", "owner", "execution_code",
+    "schema_doc", "image_address", "output_params", "health", "runtime", "model_metrics", "source_type",
+    "model_type", "model_id", "dependencies", "model_size", "model_status", "apis", "model_source", "tunable",
+    "market_flag", "publishable_flag", "model_labels", "labels_map", "install_type", "config", "specification",
+    "input_params", "create_at", "cmd",
+)  # fmt: skip
 LIST_ITEM_KEYS = (
     "owner", "model_version", "model_type", "description", "project", "source_type", "model_id",
     "model_source", "install_type", "model_size", "workspace_id", "model_status", "market_flag",
@@ -330,7 +341,7 @@ def delete_models(tx: Transaction, project_id: str, model_id: str, cascade: bool
 
 # routes ----------------------------------------------------------------------------------------
 @router.post("/v1/{project_id}/models")
-def create(project: ModelArtsProject, cloud: CloudDep, body: Annotated[Any, Body()]) -> JSON:
+def create(project: ModelArtsProject, cloud: CloudDep, body: ClassicBody) -> JSON:
     request = parse_body(CreateModelRequest, body, MODEL_ERRORS)
     with cloud.store.transaction() as tx:
         return {"model_id": create_model(cloud, tx, project, request)}
@@ -362,10 +373,19 @@ def list_(
         return list_models(tx, project.project_id, filters, sort_by, order, offset, limit)
 
 
+def model_detail(model: JSON) -> JSON:
+    """The GET answer: every field of table 7-32 (null when unset), then what localcloud adds
+    (``error_msg`` of a failed model)."""
+    stored = public(model)
+    detail = {key: stored.get(key) for key in DETAIL_KEYS}
+    detail.update((key, value) for key, value in stored.items() if key not in detail)
+    return detail
+
+
 @router.get("/v1/{project_id}/models/{model_id}")
 def get(project: ModelArtsProject, cloud: CloudDep, model_id: str) -> JSON:
     with cloud.store.transaction() as tx:
-        return public(require_model(tx, project.project_id, model_id))
+        return model_detail(require_model(tx, project.project_id, model_id))
 
 
 @router.delete("/v1/{project_id}/models/{model_id}")

@@ -13,10 +13,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Literal
 
-from fastapi import APIRouter
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.localcloud.directives import arm_creation_failure
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.lifecycle import Lifecycle, step
 from aicompute.localcloud.modelarts.catalog import NETWORK_CIDRS, NETWORK_QUOTA
 from aicompute.localcloud.modelarts.common import (
@@ -335,7 +335,7 @@ def list_networks(tx: Transaction, project_id: str, selector: str | None, limit:
 
 
 # routes ----------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.post("/v1/{project_id}/networks")

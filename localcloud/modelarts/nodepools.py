@@ -14,10 +14,10 @@ from __future__ import annotations
 import copy
 from typing import Any, Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aicompute.localcloud.directives import arm_creation_failure
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.lifecycle import Lifecycle
 from aicompute.localcloud.modelarts import fleet
 from aicompute.localcloud.modelarts.catalog import check_azs, usable_flavor
@@ -259,7 +259,7 @@ def delete_nodepool(tx: Transaction, lifecycle: Lifecycle, project_id: str, pool
 
 
 # routes ----------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v2/{project_id}/pools/{pool_name}/nodepools")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.lifecycle import Lifecycle
 from aicompute.localcloud.modelarts import fleet
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject, Transaction
@@ -85,7 +85,7 @@ def reboot_nodes(tx: Transaction, lifecycle: Lifecycle, project_id: str, pool_na
 
 
 # routes ----------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v2/{project_id}/pools/{pool_name}/nodes")

@@ -1,6 +1,8 @@
-"""Offset/limit pagination and sorting for the classic ``/v1`` list APIs (models, services, events).
+"""Offset/limit pagination and sorting for the classic ``/v1`` list APIs (models, services, events,
+clusters, workspaces, pool tags).
 
-The seed calls ``offset`` "分页列表的起始页" (the start *page*) in 7.2, 9.3, 9.10 and 9.11, but
+The seed calls ``offset`` "分页列表的起始页" (the start *page*) in 7.2, 9.3, 9.10
+(clusters, table 9-91), 9.11, 13.6 (workspaces, table 13-24) and 15.1 (pool tags, table 15-2), but
 "偏移量" / "返回数据的起始偏移量" (an item *offset*) in 7.1 and 9.5 (digest §1, §10.6). Each route
 passes the reading its own table gives. The two agree for ``offset=0``, which is what most clients
 send; the environment variable ``LOCALCLOUD_MODELARTS_OFFSET=item`` makes the page-index endpoints

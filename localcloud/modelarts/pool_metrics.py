@@ -16,8 +16,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.modelarts import fleet
 from aicompute.localcloud.modelarts.catalog import Flavor
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject, Transaction, modelarts_error, rfc3339_now
@@ -257,7 +258,7 @@ def _check_int(name: str, value: str | None, maximum: int | None = None) -> int 
 
 
 # routes ----------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.get("/v2/{project_id}/metrics/runtime/pools")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import Header, Query
 
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.modelarts import fleet, pools
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject
 from aicompute.localcloud.modelarts.kube import JsonBody, LabelSelectorQuery, MergePatch, parse, public
 from aicompute.localcloud.modelarts.pool_models import PoolCreate
 
-router = APIRouter()
+router = InlineRouter()
 
 # "X-ModelArts-User-ID": the real external tenant, used for workspace authorisation (table 10-128).
 # Every caller of a localcloud project owns its workspaces, so it is accepted and not needed.

@@ -8,15 +8,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject
 from aicompute.localcloud.modelarts.paging import LimitQuery, OffsetQuery, OrderQuery, paginate, sort_items
 from aicompute.localcloud.modelarts.records import JSON
 from aicompute.localcloud.modelarts.tenancy import ownership
 from aicompute.localcloud.store import Project
 
-router = APIRouter()
+router = InlineRouter()
 
 NO_GPU = {"unit": "MB", "gpu": 0.0, "memory": 0}
 NO_NPU = {"unit": "MB", "npu": 0, "memory": 0}

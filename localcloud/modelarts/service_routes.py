@@ -8,11 +8,12 @@ Literal siblings of ``/services/{service_id}`` (``specifications``, ``tms/tags``
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import Query, Response
 
-from aicompute.localcloud.modelarts.bodies import SERVICE_ERRORS, parse_body
+from aicompute.localcloud.inline import InlineRouter
+from aicompute.localcloud.modelarts.bodies import SERVICE_ERRORS, ClassicBody, parse_body
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject
 from aicompute.localcloud.modelarts.paging import LimitQuery, OffsetQuery, OrderQuery
 from aicompute.localcloud.modelarts.records import JSON
@@ -39,7 +40,7 @@ from aicompute.localcloud.modelarts.services import (
     service_view,
 )
 
-router = APIRouter()
+router = InlineRouter()
 
 SERVICE_PATH = "/v1/{project_id}/services/{service_id}"
 Status = Literal[
@@ -53,7 +54,7 @@ def _request_id(response: Response) -> None:
 
 
 @router.post("/v1/{project_id}/services")
-def deploy(project: ModelArtsProject, cloud: CloudDep, body: Annotated[Any, Body()]) -> JSON:
+def deploy(project: ModelArtsProject, cloud: CloudDep, body: ClassicBody) -> JSON:
     request = parse_body(CreateServiceRequest, body, SERVICE_ERRORS)
     with cloud.store.transaction() as tx:
         return create_service(cloud, tx, project, request)
@@ -87,7 +88,7 @@ def get(project: ModelArtsProject, cloud: CloudDep, service_id: str) -> JSON:
 
 
 @router.put(SERVICE_PATH)
-def update(project: ModelArtsProject, cloud: CloudDep, service_id: str, body: Annotated[Any, Body()]) -> JSON:
+def update(project: ModelArtsProject, cloud: CloudDep, service_id: str, body: ClassicBody) -> JSON:
     request = parse_body(UpdateServiceRequest, body, SERVICE_ERRORS)
     with cloud.store.transaction() as tx:
         update_service(cloud, tx, project, service_id, request)
@@ -95,9 +96,7 @@ def update(project: ModelArtsProject, cloud: CloudDep, service_id: str, body: An
 
 
 @router.patch(SERVICE_PATH)
-def patch(
-    project: ModelArtsProject, cloud: CloudDep, service_id: str, response: Response, body: Annotated[Any, Body()]
-) -> JSON:
+def patch(project: ModelArtsProject, cloud: CloudDep, service_id: str, response: Response, body: ClassicBody) -> JSON:
     if not isinstance(body, list):
         raise SERVICE_ERRORS.invalid("body", type(body).__name__, "the body is an array of patch operations")
     _request_id(response)
@@ -107,7 +106,7 @@ def patch(
 
 @router.put(f"{SERVICE_PATH}/property")
 def update_single_property(
-    project: ModelArtsProject, cloud: CloudDep, service_id: str, response: Response, body: Annotated[Any, Body()]
+    project: ModelArtsProject, cloud: CloudDep, service_id: str, response: Response, body: ClassicBody
 ) -> JSON:
     request = parse_body(UpdatePropertyRequest, body, SERVICE_ERRORS)
     _request_id(response)
@@ -156,9 +155,7 @@ def logs(project: ModelArtsProject, cloud: CloudDep, service_id: str, update_tim
 
 
 @router.put(f"{SERVICE_PATH}/nodes/{{node_id}}/status")
-def node_status(
-    project: ModelArtsProject, cloud: CloudDep, service_id: str, node_id: str, body: Annotated[Any, Body()]
-) -> JSON:
+def node_status(project: ModelArtsProject, cloud: CloudDep, service_id: str, node_id: str, body: ClassicBody) -> JSON:
     request = parse_body(NodeStatusRequest, body, SERVICE_ERRORS)
     with cloud.store.transaction() as tx:
         set_node_status(tx, project.project_id, service_id, node_id, request.status)

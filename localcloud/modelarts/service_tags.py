@@ -6,18 +6,17 @@ per-service tag read, digest §9), but the 9.3 list's ``tags`` filter and 9.16 d
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from fastapi import Response
 
-from fastapi import APIRouter, Body, Response
-
-from aicompute.localcloud.modelarts.bodies import SERVICE_ERRORS, parse_body
+from aicompute.localcloud.inline import InlineRouter
+from aicompute.localcloud.modelarts.bodies import SERVICE_ERRORS, ClassicBody, parse_body
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject, Transaction, modelarts_error
 from aicompute.localcloud.modelarts.records import JSON, SERVICE_KIND
 from aicompute.localcloud.modelarts.service_checks import invalid
 from aicompute.localcloud.modelarts.service_schemas import DeleteTagsRequest, TagsRequest, TmsTag, TmsTagForDelete
 from aicompute.localcloud.modelarts.services import require_service, save
 
-router = APIRouter()
+router = InlineRouter()
 
 MAX_RESOURCE_ID = 64
 
@@ -67,7 +66,7 @@ def list_tags(project: ModelArtsProject, cloud: CloudDep) -> JSON:
 
 
 @router.post("/v1/{project_id}/services/{resource_id}/tags/create", status_code=204)
-def create_tags(project: ModelArtsProject, cloud: CloudDep, resource_id: str, body: Annotated[Any, Body()]) -> Response:
+def create_tags(project: ModelArtsProject, cloud: CloudDep, resource_id: str, body: ClassicBody) -> Response:
     request = parse_body(TagsRequest, body, SERVICE_ERRORS)
     with cloud.store.transaction() as tx:
         service = _taggable(tx, project.project_id, resource_id)
@@ -77,7 +76,7 @@ def create_tags(project: ModelArtsProject, cloud: CloudDep, resource_id: str, bo
 
 
 @router.delete("/v1/{project_id}/services/{resource_id}/tags/delete", status_code=204)
-def delete_tags(project: ModelArtsProject, cloud: CloudDep, resource_id: str, body: Annotated[Any, Body()]) -> Response:
+def delete_tags(project: ModelArtsProject, cloud: CloudDep, resource_id: str, body: ClassicBody) -> Response:
     request = parse_body(DeleteTagsRequest, body, SERVICE_ERRORS)
     with cloud.store.transaction() as tx:
         service = _taggable(tx, project.project_id, resource_id)

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import Header
 from fastapi.responses import JSONResponse, Response
 
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.modelarts import fleet
 from aicompute.localcloud.modelarts.common import CloudDep, ModelArtsProject, Transaction, modelarts_error
 from aicompute.localcloud.modelarts.kube import JSON, POOL_KIND
+from aicompute.localcloud.modelarts.paging import paginate
 from aicompute.localcloud.modelarts.pool_models import TMS_TAGS_ANNOTATION, parse_tms_tags
 
 COMPAT_HEADER = "X-LocalCloud-Compat"
@@ -43,7 +45,8 @@ def tags_of(pools: list[JSON]) -> list[JSON]:
 
 def project_tags(tx: Transaction, project_id: str, offset: int, limit: int) -> JSON:
     live = [pool for pool in tx.objects(POOL_KIND, project_id) if fleet.pool_phase(pool) != "Deleting"]
-    return {"tags": tags_of(live)[offset : offset + limit]}
+    # offset is the start page (table 15-2: "分页列表的起始页").
+    return {"tags": paginate(tags_of(live), offset, limit, offset_is_page=True)}
 
 
 def _non_negative(name: str, raw: str | None, default: int) -> int:
@@ -60,7 +63,7 @@ def _non_negative(name: str, raw: str | None, default: int) -> int:
 
 
 # routes ----------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 # Declared before any /pools/{pool_name}/... route so that "tags" is never taken for a pool name.

@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aicompute.localcloud.directives import take_failure
+from aicompute.localcloud.inline import InlineRouter
 from aicompute.localcloud.lifecycle import step
 from aicompute.localcloud.modelarts.common import (
     CloudDep,
@@ -34,6 +34,7 @@ from aicompute.localcloud.modelarts.kube import (
     parse,
     public,
 )
+from aicompute.localcloud.modelarts.paging import paginate
 from aicompute.localcloud.store import Project
 
 DEFAULT_WORKSPACE_ID = "0"
@@ -304,7 +305,7 @@ def list_workspaces(tx: Transaction, project: Project, query: WorkspaceQuery) ->
         and query.enterprise_project_id in (None, workspace["enterprise_project_id"])
     ]
     found.sort(key=lambda workspace: workspace[query.sort_by], reverse=query.order == "desc")
-    page = found[query.offset : query.offset + query.limit]
+    page = paginate(found, query.offset, query.limit, offset_is_page=True)
     return {
         "total_count": len(found),
         "count": len(page),
@@ -357,7 +358,7 @@ def update_quotas(tx: Transaction, project: Project, workspace_id: str, body: Qu
 
 
 # routes ----------------------------------------------------------------------------------------
-router = APIRouter()
+router = InlineRouter()
 
 
 @router.post("/v1/{project_id}/workspaces")
@@ -380,7 +381,7 @@ def list_all(
     filter_accessible: str | None = None,
 ) -> dict[str, Any]:
     # Every caller here owns all of the project's workspaces, so filter_accessible hides nothing;
-    # offset is an item offset (digest §8.6), as the SDK's pagers assume.
+    # offset is the start page (table 13-24: "分页列表的起始页"), as for models and services.
     given = {
         "offset": offset,
         "limit": limit,

@@ -74,8 +74,10 @@ class WorkspaceArgs(BaseModel):
 
 
 def workspace_ids(api: ModelArtsClient, limit: int) -> list[str]:
-    """The ids of every workspace but the default (``offset`` is an item offset, §13.6)."""
-    listed = offset_pages(partial(api.get, "v1", "workspaces"), "workspaces", limit, total="total_count")
+    """The ids of every workspace but the default (``offset`` is the start page, table 13-24)."""
+    listed = offset_pages(
+        partial(api.get, "v1", "workspaces"), "workspaces", limit, total="total_count", page_index=True
+    )
     return [str(w.get("id")) for w in listed if str(w.get("id")) != DEFAULT_WORKSPACE]
 
 

@@ -8,12 +8,24 @@ import threading
 import pytest
 from pydantic import ValidationError
 
+from aicompute.localcloud import faults
 from aicompute.localcloud.faults import FaultBook, FaultRule, LoggedRequest
 from aicompute.localcloud.server import bind
 
 
 def entry() -> LoggedRequest:
     return LoggedRequest(0, 0.0, "GET", "/v1/p/x", "", "modelarts", 200, None)
+
+
+def test_the_log_keeps_the_last_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(faults, "REQUEST_LOG_SIZE", 3)
+    book = FaultBook()
+    for _ in range(5):
+        book.record(entry())
+    assert [e.seq for e in book.entries()] == [3, 4, 5]
+    assert [e.seq for e in book.entries(since=1)] == [3, 4, 5]
+    assert [e.seq for e in book.entries(since=4)] == [5]
+    assert book.entries(since=5) == []
 
 
 def test_log_numbers_keep_growing_across_a_clear() -> None:

@@ -147,7 +147,7 @@ def test_an_algorithm_names_its_file(api: CentralApi) -> None:
     assert records == [{**detail, "relatedAlgoFilePackageid": "file-1"}]  # E.23's spelling too
 
     assert "is used by algorithm" in api.fails("DELETE", "/CAP/AlgoFilePackages/file-1", 409)
-    assert "url: Field required" in api.fails("DELETE", f"/CAP/AlgoPackages/{quote_id(algo_id)}", 400)
+    # E.20 marks url required, E.7 (no body) and the example (id only) do not: a url given must match.
     assert "is not the url" in api.fails(
         "DELETE", f"/CAP/AlgoPackages/{quote_id(algo_id)}", 400, params={"url": "http://elsewhere/"}
     )
@@ -159,6 +159,10 @@ def test_an_algorithm_names_its_file(api: CentralApi) -> None:
     api.ok("POST", "/CAP/AlgoPackages", json={"id": "orphan", "md5": orphan_md5, "url": orphan_url})
     orphan = wait_status(api, "/CAP/AlgoPackages/orphan", 2)
     assert orphan["message"] == "its algorithm encapsulation file file-404 does not exist"
+    api.ok("DELETE", "/CAP/AlgoPackages/orphan", json={"id": "orphan"})  # the example's id-only body
+    assert api.fails("GET", "/CAP/AlgoPackages/orphan", 404) == "algorithm orphan does not exist"
     api.ok("POST", "/CAP/AlgoPackages", json={"id": "http-only", "md5": "", "url": "http://127.0.0.1/algoPackages"})
     assert wait_status(api, "/CAP/AlgoPackages/http-only", 1)["relatedAlgoFilePackageId"] == ""
+    api.ok("DELETE", "/CAP/AlgoPackages/http-only")  # E.7: no body at all
+    assert api.fails("DELETE", "/CAP/AlgoPackages/http-only", 404) == "algorithm http-only does not exist"
     assert "id: Field required" in api.fails("POST", "/CAP/AlgoPackages", 400, json={"md5": "", "url": "x"})

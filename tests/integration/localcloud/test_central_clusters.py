@@ -77,6 +77,14 @@ def test_region_and_the_parameters_of_get_and_delete(api: CentralApi) -> None:
     assert [c["metadata"]["clusterCode"] for c in api.ok("GET", "/CCP/clusters", params={"regionId": region})] == [
         created
     ]
+    # ... and a later query naming any region finds it (no 404): it was created in no region of its
+    # own. One created in a region stays out of sight of queries naming another.
+    named = {"regionId": "cn-bj-d", "clusterCode": created}
+    assert api.ok("GET", f"/CCP/clusters/{created}", params={"regionId": "cn-bj-d"})["metadata"]["name"] == "no-region"
+    assert api.call("GET", f"/CCP/clusters/{created}/license", json=named)["code"] != "404"
+    assert api.ok("GET", "/CCP/cluster/nodes", json=named) == []
+    assert created in [c["metadata"]["clusterCode"] for c in api.ok("GET", "/CCP/clusters", json={"regionId": "x-1"})]
+    assert api.fails("GET", f"/CCP/clusters/{code}", 404, params={"regionId": region})
 
 
 def test_paths_are_matched_without_regard_to_case(api: CentralApi) -> None:

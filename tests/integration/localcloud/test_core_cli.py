@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import select
 import socket
@@ -31,13 +32,14 @@ def first_line(proc: subprocess.Popen[str], timeout: float = 20) -> str:
 
 
 @contextmanager
-def serving(tmp_path: Path, *args: str) -> Iterator[str]:
+def serving(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     with (tmp_path / "stderr.log").open("a") as stderr:
         proc = subprocess.Popen(
             [AICOMPUTE, "localcloud", "serve", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
+            env=env,
         )
         try:
             match = LISTENING.match(first_line(proc))
@@ -108,3 +110,30 @@ def test_an_unusable_db_fails_without_announcing_a_port(tmp_path: Path) -> None:
     )
     assert proc.returncode != 0
     assert "listening on" not in proc.stdout
+
+
+def test_beyond_loopback_it_refuses_to_start_without_an_admin_token() -> None:
+    proc = subprocess.run(
+        [AICOMPUTE, "localcloud", "serve", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={key: value for key, value in os.environ.items() if key != "LOCALCLOUD_ADMIN_TOKEN"},
+    )
+    assert proc.returncode == 2 and "listening on" not in proc.stdout
+    assert "beyond loopback, needs an admin token" in proc.stderr and "--admin-token" in proc.stderr
+
+
+def test_the_admin_token_from_the_environment_guards_the_admin_api(tmp_path: Path) -> None:
+    token = "cli-admin-token-0123456789"
+    with serving(tmp_path, env={**os.environ, "LOCALCLOUD_ADMIN_TOKEN": token}) as url:
+        assert httpx.get(f"{url}/_localcloud/health", timeout=10).status_code == 200
+        assert httpx.post(f"{url}/_localcloud/projects", json={}, timeout=10).status_code == 401
+        created = httpx.post(
+            f"{url}/_localcloud/projects", json={}, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert created.status_code == 200
+        project = created.json()
+        auth = AkSkAuth(project["access_key"], project["secret_key"])
+        listed = httpx.get(f"{url}/v1/{project['project_id']}/workspaces", auth=auth, timeout=10)
+        assert listed.status_code == 200  # the platforms authenticate as before

@@ -71,6 +71,48 @@ def wait_status(api: ModelArtsApi, model_id: str, *statuses: str) -> dict[str, A
     return model
 
 
+# Table 7-32: the 39 fields of a model's GET answer, in the seed's order.
+TABLE_7_32 = [
+    "model_version", "source_job_version", "source_location", "source_job_id", "source_copy", "description",
+    "project", "workspace_id", "model_algorithm", "model_name", "tenant", "model_docs", "owner", "execution_code",
+    "schema_doc", "image_address", "output_params", "health", "runtime", "model_metrics", "source_type",
+    "model_type", "model_id", "dependencies", "model_size", "model_status", "apis", "model_source", "tunable",
+    "market_flag", "publishable_flag", "model_labels", "labels_map", "install_type", "config", "specification",
+    "input_params", "create_at", "cmd",
+]  # fmt: skip
+
+
+def test_get_answers_every_field_of_table_7_32(api: ModelArtsApi) -> None:
+    minimal = {
+        "model_name": "bare",
+        "model_version": "0.0.1",
+        "model_type": "TensorFlow",
+        "source_location": "obs://b/m",
+    }
+    model_id = api.ok("POST", "/models", json=minimal)["model_id"]
+    publishing = api.ok("GET", f"/models/{model_id}")
+    assert len(TABLE_7_32) == 39 and list(publishing)[:39] == TABLE_7_32
+    # Never set, and without a documented default: null; the lists and flags have their values.
+    unset = ["source_job_version", "source_job_id", "source_copy", "description", "model_algorithm",
+             "execution_code", "schema_doc", "image_address", "health", "runtime", "model_metrics", "source_type",
+             "config", "cmd"]  # fmt: skip
+    assert {key: publishing[key] for key in unset} == dict.fromkeys(unset)
+    assert (publishing["model_docs"], publishing["input_params"], publishing["output_params"]) == ([], [], [])
+    assert (publishing["model_labels"], publishing["labels_map"], publishing["specification"]) == (
+        [],
+        {"labels": []},
+        {},
+    )
+    assert (publishing["tunable"], publishing["market_flag"], publishing["publishable_flag"]) == (False, False, False)
+    assert publishing["workspace_id"] == "0" and publishing["model_status"] == "publishing"
+    published = wait_status(api, model_id, "published")
+    assert list(published)[:39] == TABLE_7_32 and published["image_address"].endswith(f"{model_id}:0.0.1")
+    # source_copy's default, "true", is documented for Image models only.
+    image = {**minimal, "model_name": "image", "model_type": "Image", "source_location": "swr.example/org/img:1"}
+    image_id = api.ok("POST", "/models", json=image)["model_id"]
+    assert api.ok("GET", f"/models/{image_id}")["source_copy"] == "true"
+
+
 def test_create_publish_get_list_delete(api: ModelArtsApi) -> None:
     model_id = create(api, initial_config=INITIAL_CONFIG)
     assert api.ok("GET", f"/models/{model_id}")["model_status"] == "publishing"

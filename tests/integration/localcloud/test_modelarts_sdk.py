@@ -113,6 +113,9 @@ def test_sdk_workspace_crud(sdk: Any) -> None:
 
     listed = sdk.list_workspace(ListWorkspaceRequest(limit=10, offset=0, sort_by="name", order="asc"))
     assert [w.id for w in listed.workspaces] == ["0", created.id] and listed.total_count == 2
+    # The SDK's offset is the start page (table 13-24): page 1 of size 1 is the second workspace.
+    second = sdk.list_workspace(ListWorkspaceRequest(limit=1, offset=1, sort_by="name", order="asc"))
+    assert [w.id for w in second.workspaces] == [created.id] and (second.count, second.total_count) == (1, 2)
 
     assert sdk.delete_workspace(DeleteWorkspaceRequest(workspace_id=created.id)).workspace_id == created.id
     eventually(lambda: gone(lambda: sdk.show_workspace(ShowWorkspaceRequest(workspace_id=created.id)), 400), bool)

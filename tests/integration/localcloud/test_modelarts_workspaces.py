@@ -76,9 +76,13 @@ def test_list_filters_sorts_and_pages_with_offset_limit(api: ResourceApi) -> Non
         create(api, name, enterprise_project_id="eps-1" if name != "beta-ws" else "0")
     names = [w["name"] for w in api.get("v1/workspaces")["workspaces"]]
     assert names == ["gamma-ws", "default", "beta-ws", "alpha-ws"]  # sort_by=name, order=desc by default
+    # offset is the start page (table 13-24: "分页列表的起始页"), not an item offset.
     page = api.get("v1/workspaces", params={"sort_by": "name", "order": "asc", "offset": 1, "limit": 2})
-    assert [w["name"] for w in page["workspaces"]] == ["beta-ws", "default"]
+    assert [w["name"] for w in page["workspaces"]] == ["default", "gamma-ws"]
     assert (page["total_count"], page["count"]) == (4, 2)
+    last = api.get("v1/workspaces", params={"sort_by": "name", "order": "asc", "offset": 1, "limit": 3})
+    assert [w["name"] for w in last["workspaces"]] == ["gamma-ws"]
+    assert api.get("v1/workspaces", params={"offset": 2, "limit": 2})["workspaces"] == []
     fuzzy = api.get("v1/workspaces", params={"name": "MM"})
     assert [w["name"] for w in fuzzy["workspaces"]] == ["gamma-ws"]
     by_eps = api.get("v1/workspaces", params={"enterprise_project_id": "eps-1", "order": "asc"})
