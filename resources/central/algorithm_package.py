@@ -38,7 +38,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from aicompute.provider.central import CentralClient, segment
 from aicompute.provider.errors import NotFound
 from aicompute.provider.generic import Fields
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.central._base import CentralProvider, first, wait_gone
@@ -73,11 +74,15 @@ class FilePackage(BaseModel):
 class AlgorithmPackageArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: Url = Field(description="Where the platform fetches the algorithm.")
-    md5: Md5 = Field(description="MD5 of the algorithm package.")
-    package_id: PackageId | None = Field(default=None, description="Algorithm id; a UUID is generated when omitted.")
-    file_package: FilePackage | None = Field(default=None, description="An encapsulation file to push first.")
-    timeouts: Timeouts | None = None
+    url: Annotated[Url, CreateOnly()] = Field(description="Where the platform fetches the algorithm.")
+    md5: Annotated[Md5, CreateOnly(), WriteOnly()] = Field(description="MD5 of the algorithm package.")
+    package_id: Annotated[PackageId | None, CreateOnly()] = Field(
+        default=None, description="Algorithm id; a UUID is generated when omitted."
+    )
+    file_package: Annotated[FilePackage | None, CreateOnly()] = Field(
+        default=None, description="An encapsulation file to push first."
+    )
+    timeouts: TimeoutsInput = None
 
 
 def split_id(resource_id: str) -> tuple[str | None, str]:
@@ -118,11 +123,7 @@ def derived_id(url: str, md5: str) -> str:
 class AlgorithmPackageProvider(CentralProvider[AlgorithmPackageArgs]):
     kind = "central platform algorithm package"
     args_model = AlgorithmPackageArgs
-    fields = Fields(
-        create_only=frozenset({"url", "md5", "package_id", "file_package"}),
-        write_only=frozenset({"md5"}),
-        unique_key=frozenset({"package_id"}),  # a pushed id is taken until deleted
-    )
+    fields = Fields.of(AlgorithmPackageArgs, unique_key=frozenset({"package_id"}))  # a pushed id is taken until deleted
     default_timeouts = {"create": 1200, "update": 1200, "delete": 1200}
 
     def create_resource(self, api: CentralClient, args: AlgorithmPackageArgs, timeout: float) -> str:

@@ -22,7 +22,7 @@ API facts (digest ``tbax-central-compute.md`` §10 and §14.7):
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -31,7 +31,8 @@ from aicompute.provider.central import PAGE_SIZE, CentralClient, segment
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
 from aicompute.provider.http import reconcile_creates_requested
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.central._base import CentralProvider, first, wait_gone
@@ -69,11 +70,15 @@ def _reason(service: Mapping[str, Any]) -> str:
 class AlgorithmServiceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    algo_id: str = Field(min_length=1, description="The algorithm's id on the platform, e.g. MEGCITY:3843938347.")
-    gpu_type: str = Field(min_length=1, description="GPU type, e.g. 'NVidia A2'.")
-    replicas: int = Field(ge=1, description="Instances; a change replaces the service.")
-    envs: dict[str, str] = Field(default_factory=dict, description="Variables injected into the service.")
-    timeouts: Timeouts | None = None
+    algo_id: Annotated[str, CreateOnly()] = Field(
+        min_length=1, description="The algorithm's id on the platform, e.g. MEGCITY:3843938347."
+    )
+    gpu_type: Annotated[str, CreateOnly()] = Field(min_length=1, description="GPU type, e.g. 'NVidia A2'.")
+    replicas: Annotated[int, CreateOnly()] = Field(ge=1, description="Instances; a change replaces the service.")
+    envs: Annotated[dict[str, str], CreateOnly()] = Field(
+        default_factory=dict, description="Variables injected into the service."
+    )
+    timeouts: TimeoutsInput = None
 
     @field_validator("envs")
     @classmethod
@@ -89,10 +94,7 @@ class AlgorithmServiceArgs(BaseModel):
 class AlgorithmServiceProvider(CentralProvider[AlgorithmServiceArgs]):
     kind = "central platform algorithm service"
     args_model = AlgorithmServiceArgs
-    fields = Fields(
-        create_only=frozenset({"algo_id", "gpu_type", "replicas", "envs"}),
-        normalisers={"envs": parse_envs},
-    )
+    fields = Fields.of(AlgorithmServiceArgs, normalisers={"envs": parse_envs})
     default_timeouts = {"create": 1200, "update": 1200, "delete": 1200}
 
     def create_resource(self, api: CentralClient, args: AlgorithmServiceArgs, timeout: float) -> str:

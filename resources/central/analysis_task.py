@@ -30,7 +30,7 @@ API facts (digest ``tbax-central-compute.md`` §11 and §14.8):
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -39,7 +39,8 @@ from aicompute.provider.central import PAGE_SIZE, CentralClient, segment
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
 from aicompute.provider.http import reconcile_creates_requested
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.central._base import CentralProvider, first, wait_gone
@@ -111,16 +112,27 @@ class Stream(BaseModel):
     resolution: str = Field(min_length=1, description="Resolution code, e.g. PIXELS_200W.")
 
 
+UPDATE = "POST /CAP/AlgoTasks/{id}:pause (or :resume)"
+
+
 class AnalysisTaskArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    algo_service_id: str = Field(min_length=1, description="The algorithm service (AlgorithmService.id).")
-    restart_policy: Literal["NEVER", "ALWAYS"]
-    labels: dict[str, str] = Field(description="Task labels: algoCabinName and version are required.")
-    rules: list[Rule] = Field(min_length=1, description="Rule parameters (rulesParams); drift is not detected.")
-    stream: Stream = Field(description="The video stream; drift is not detected.")
-    paused: bool = Field(default=False, description="Desired run state: true pauses the task, false resumes it.")
-    timeouts: Timeouts | None = None
+    algo_service_id: Annotated[str, CreateOnly()] = Field(
+        min_length=1, description="The algorithm service (AlgorithmService.id)."
+    )
+    restart_policy: Annotated[Literal["NEVER", "ALWAYS"], CreateOnly()]
+    labels: Annotated[dict[str, str], CreateOnly()] = Field(
+        description="Task labels: algoCabinName and version are required."
+    )
+    rules: Annotated[list[Rule], CreateOnly(), WriteOnly()] = Field(
+        min_length=1, description="Rule parameters (rulesParams); drift is not detected."
+    )
+    stream: Annotated[Stream, CreateOnly(), WriteOnly()] = Field(description="The video stream; drift is not detected.")
+    paused: Annotated[bool, Updatable(via=UPDATE)] = Field(
+        default=False, description="Desired run state: true pauses the task, false resumes it."
+    )
+    timeouts: TimeoutsInput = None
 
     @field_validator("labels")
     @classmethod
@@ -186,12 +198,9 @@ def _task_id(streams: Any) -> str | None:
 class AnalysisTaskProvider(CentralProvider[AnalysisTaskArgs]):
     kind = "central platform analysis task"
     args_model = AnalysisTaskArgs
-    fields = Fields(
-        create_only=frozenset({"algo_service_id", "restart_policy", "labels", "rules", "stream"}),
-        updatable=frozenset({"paused"}),
-        write_only=frozenset({"rules", "stream"}),
-        unique_key=frozenset({"algo_service_id", "stream"}),  # one task per stream and service (G.9 upsert)
-    )
+    fields = Fields.of(
+        AnalysisTaskArgs, unique_key=frozenset({"algo_service_id", "stream"})
+    )  # one task per stream and service (G.9 upsert)
     default_timeouts = {"create": 600, "update": 600, "delete": 600}
 
     def create_resource(self, api: CentralClient, args: AnalysisTaskArgs, timeout: float) -> str:

@@ -33,7 +33,7 @@ import ipaddress
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import closing
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 import yaml
@@ -42,7 +42,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from aicompute.provider.central import CentralClient, as_list, segment
 from aicompute.provider.errors import NotFound
 from aicompute.provider.generic import Fields
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, SetLike, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.central._base import (
@@ -75,14 +76,18 @@ class ClusterNodeGroup(BaseModel):
 class ClusterArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, description="Cluster name.")
-    version: str = Field(description=f"Kubernetes version: {VERSION_RULE}.")
-    nodes: list[ClusterNodeGroup] = Field(
+    name: Annotated[str, CreateOnly()] = Field(min_length=1, description="Cluster name.")
+    version: Annotated[str, CreateOnly()] = Field(description=f"Kubernetes version: {VERSION_RULE}.")
+    nodes: Annotated[list[ClusterNodeGroup], CreateOnly(), SetLike()] = Field(
         min_length=1, description="Initial node groups; add more later with ClusterNodes."
     )
-    host_network: str | None = Field(default=None, description="Node network CIDR, e.g. 192.168.0.0/20.")
-    region_id: str | None = Field(default=None, min_length=1, description="Region id, e.g. cn-bj-d.")
-    timeouts: Timeouts | None = None
+    host_network: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="Node network CIDR, e.g. 192.168.0.0/20."
+    )
+    region_id: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Region id, e.g. cn-bj-d."
+    )
+    timeouts: TimeoutsInput = None
 
     @field_validator("version")
     @classmethod
@@ -216,13 +221,9 @@ def cluster_codes(api: CentralClient) -> list[str]:
 class ClusterProvider(CentralProvider[ClusterArgs]):
     kind = "central platform cluster"
     args_model = ClusterArgs
-    fields = Fields(
-        create_only=frozenset({"name", "version", "nodes", "host_network", "region_id"}),
-        set_like=frozenset({"nodes"}),
-        write_only=frozenset({"region_id"}),
-        normalisers={"host_network": _cidr},
-        unique_key=frozenset({"name"}),  # a second live cluster with the same name is refused (409)
-    )
+    fields = Fields.of(
+        ClusterArgs, normalisers={"host_network": _cidr}, unique_key=frozenset({"name"})
+    )  # a second live cluster with the same name is refused (409)
     default_timeouts = {"create": 1800, "update": 1800, "delete": 1800}
 
     def create_resource(self, api: CentralClient, args: ClusterArgs, timeout: float) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 from pulumi.dynamic import UpdateResult
@@ -35,7 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from aicompute.provider.central import CentralClient, as_list
 from aicompute.provider.errors import ApiError, NotFound
 from aicompute.provider.generic import Fields
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.central._base import (
@@ -50,14 +51,25 @@ from aicompute.resources.central._base import (
 _members: ContextVar[list[str] | None] = ContextVar("cluster_node_members", default=None)
 
 
+UPDATE = "POST /CCP/cluster/nodes (scale out) or DELETE /CCP/cluster/nodes (scale in)"
+
+
 class ClusterNodesArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    cluster_code: str = Field(min_length=1, description="The cluster's clusterCode (Cluster.id).")
-    node_resource: NodeResource = Field(description="The machine shape of every node of the group.")
-    count: int = Field(ge=1, description="Number of nodes; changing it adds or removes nodes in place.")
-    region_id: str | None = Field(default=None, min_length=1, description="Region id, e.g. cn-bj-d.")
-    timeouts: Timeouts | None = None
+    cluster_code: Annotated[str, CreateOnly()] = Field(
+        min_length=1, description="The cluster's clusterCode (Cluster.id)."
+    )
+    node_resource: Annotated[NodeResource, CreateOnly()] = Field(
+        description="The machine shape of every node of the group."
+    )
+    count: Annotated[int, Updatable(via=UPDATE)] = Field(
+        ge=1, description="Number of nodes; changing it adds or removes nodes in place."
+    )
+    region_id: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Region id, e.g. cn-bj-d."
+    )
+    timeouts: TimeoutsInput = None
 
 
 def split_id(resource_id: str) -> tuple[str, list[str]]:
@@ -81,11 +93,7 @@ def node_from_live(node: Mapping[str, Any]) -> dict[str, Any]:
 class ClusterNodesProvider(CentralProvider[ClusterNodesArgs]):
     kind = "central platform node group"
     args_model = ClusterNodesArgs
-    fields = Fields(
-        create_only=frozenset({"cluster_code", "node_resource", "region_id"}),
-        updatable=frozenset({"count"}),
-        write_only=frozenset({"region_id"}),
-    )
+    fields = Fields.of(ClusterNodesArgs)
     default_timeouts = {"create": 1200, "update": 1200, "delete": 1200}
 
     # The group's members come from the state; the resource id names only the first nodes.

@@ -41,7 +41,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from aicompute.provider.central import CentralClient, as_list, segment
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.central._base import CentralProvider, first, wait_gone
@@ -98,29 +99,46 @@ class WorkloadResources(BaseModel):
         return value
 
 
+UPDATE = "PUT /CCP/algoservice/workloads/{name}"
+
+
 class WorkloadArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    cluster_code: str = Field(min_length=1, description="The cluster's clusterCode (Cluster.id).")
-    name: WorkloadName = Field(description="Workload name; the platform may decorate it (see workload_name).")
-    image: str = Field(min_length=1, pattern=r"^\S+$", description="Container image address.")
-    replicas: int = Field(ge=0, description="Pods to run; changes in place.")
-    resources: WorkloadResources = Field(description="cpu (cores), memory (Gi) and xpu (cards) per pod.")
-    xpu_type: str | None = Field(
+    cluster_code: Annotated[str, CreateOnly()] = Field(
+        min_length=1, description="The cluster's clusterCode (Cluster.id)."
+    )
+    name: Annotated[WorkloadName, CreateOnly()] = Field(
+        description="Workload name; the platform may decorate it (see workload_name)."
+    )
+    image: Annotated[str, CreateOnly()] = Field(min_length=1, pattern=r"^\S+$", description="Container image address.")
+    replicas: Annotated[int, Updatable(via=UPDATE)] = Field(ge=0, description="Pods to run; changes in place.")
+    resources: Annotated[WorkloadResources, CreateOnly()] = Field(
+        description="cpu (cores), memory (Gi) and xpu (cards) per pod."
+    )
+    xpu_type: Annotated[str | None, CreateOnly()] = Field(
         default=None,
         min_length=1,
         description="Accelerator type (T/BAX part 5 appendix I, e.g. NVIDIA_T4): pods go to nodes labelled with it.",
     )
-    namespace: Namespace = "default"
-    labels: dict[str, str] | None = Field(default=None, description="Pod-template labels; default {app: <name>}.")
-    label_selector: dict[str, str] | None = Field(default=None, description="Selector; default: the labels.")
-    container_name: Namespace | None = Field(
+    namespace: Annotated[Namespace, CreateOnly()] = "default"
+    labels: Annotated[dict[str, str] | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, description="Pod-template labels; default {app: <name>}."
+    )
+    label_selector: Annotated[dict[str, str] | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, description="Selector; default: the labels."
+    )
+    container_name: Annotated[Namespace | None, CreateOnly(), WriteOnly()] = Field(
         default=None,
         description="Container name (an RFC 1123 label); default: the name, lower-cased, '_' and '.' as '-'.",
     )
-    command: str | None = Field(default=None, min_length=1, description="Start command; default the ENTRYPOINT.")
-    args: str | None = Field(default=None, min_length=1, description="Its arguments; default the image's CMD.")
-    timeouts: Timeouts | None = None
+    command: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Start command; default the ENTRYPOINT."
+    )
+    args: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Its arguments; default the image's CMD."
+    )
+    timeouts: TimeoutsInput = None
 
     _labels = field_validator("labels", "label_selector")(check_labels)
 
@@ -178,26 +196,9 @@ def _is_up(pod: Mapping[str, Any]) -> bool:
 class WorkloadProvider(CentralProvider[WorkloadArgs]):
     kind = "central platform workload"
     args_model = WorkloadArgs
-    fields = Fields(
-        create_only=frozenset(
-            {
-                "cluster_code",
-                "namespace",
-                "name",
-                "image",
-                "resources",
-                "xpu_type",
-                "labels",
-                "label_selector",
-                "container_name",
-                "command",
-                "args",
-            }
-        ),
-        updatable=frozenset({"replicas"}),
-        write_only=frozenset({"labels", "label_selector", "container_name", "command", "args"}),
-        unique_key=frozenset({"cluster_code", "namespace", "name"}),  # one name per namespace (409)
-    )
+    fields = Fields.of(
+        WorkloadArgs, unique_key=frozenset({"cluster_code", "namespace", "name"})
+    )  # one name per namespace (409)
     default_timeouts = {"create": 600, "update": 600, "delete": 600}
 
     def create_resource(self, api: CentralClient, args: WorkloadArgs, timeout: float) -> str:

@@ -22,7 +22,8 @@ import pulumi
 from pydantic import AfterValidator, ConfigDict, Field
 
 from aicompute.provider.generic import Fields
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, Updatable
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.hilens._base import PLATFORMS, EntriesArgs, EntriesProvider, Platform, Tags, as_pairs, matching
 
@@ -51,17 +52,26 @@ def _entries(data: dict[str, str]) -> dict[str, str]:
 ConfigData = Annotated[dict[str, str], AfterValidator(_entries)]
 
 
+UPDATE = "PUT /v3/{project_id}/ai-mgr/configmaps/{id} (the whole object)"
+
+
 class ConfigMapArgs(EntriesArgs):
     model_config = ConfigDict(extra="forbid")
 
-    name: ConfigMapName = Field(description=NAME_RULE)
-    data: ConfigData = Field(description="Keys to values, at least one entry.")
-    description: str = Field(default="", max_length=255)
-    tags: Tags = Field(default_factory=dict)
-    type: str | None = Field(default=None, min_length=1, description="The API's 'type' (its meaning is undocumented).")
-    workspace_id: str | None = Field(default=None, min_length=1, description="Create-only; default workspace.")
-    provider: Platform = Field(default="hilens", description="The platform: hilens or ief. Create-only.")
-    timeouts: Timeouts | None = None
+    name: Annotated[ConfigMapName, CreateOnly()] = Field(description=NAME_RULE)
+    data: Annotated[ConfigData, Updatable(via=UPDATE)] = Field(description="Keys to values, at least one entry.")
+    description: Annotated[str, Updatable(via=UPDATE)] = Field(default="", max_length=255)
+    tags: Annotated[Tags, Updatable(via=UPDATE)] = Field(default_factory=dict)
+    type: Annotated[str | None, Updatable(via=UPDATE)] = Field(
+        default=None, min_length=1, description="The API's 'type' (its meaning is undocumented)."
+    )
+    workspace_id: Annotated[str | None, CreateOnly()] = Field(
+        default=None, min_length=1, description="Create-only; default workspace."
+    )
+    provider: Annotated[Platform, CreateOnly()] = Field(
+        default="hilens", description="The platform: hilens or ief. Create-only."
+    )
+    timeouts: TimeoutsInput = None
 
 
 class ConfigMapProvider(EntriesProvider[ConfigMapArgs]):
@@ -70,12 +80,7 @@ class ConfigMapProvider(EntriesProvider[ConfigMapArgs]):
     collection, envelope, entries = "configmaps", "configmap", "configs"
     list_limit = 1000  # §5.4.1: 1~1000
     list_platforms = PLATFORMS  # the list shows one platform's configmaps, hilens when not given
-    fields = Fields(
-        create_only=frozenset({"name", "workspace_id", "provider"}),
-        updatable=frozenset({"data", "description", "tags", "type"}),
-        normalisers={"data": as_pairs, "tags": as_pairs},
-        unique_key=frozenset({"name"}),
-    )
+    fields = Fields.of(ConfigMapArgs, normalisers={"data": as_pairs, "tags": as_pairs}, unique_key=frozenset({"name"}))
     default_timeouts = {"create": 300, "update": 300, "delete": 300}
 
     def extra_fields(self, args: ConfigMapArgs) -> dict[str, Any]:

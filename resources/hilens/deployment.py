@@ -37,7 +37,6 @@ from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import DiffResult
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -52,7 +51,8 @@ from pydantic import (
 from aicompute.provider.errors import WaitFailed
 from aicompute.provider.generic import Fields, is_unknown, prune, restrict
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, ReplaceWhen, SetLike, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.hilens._base import (
@@ -343,25 +343,53 @@ DeploymentTags = Annotated[
 ]
 
 
+def _removes_devices(old: Any, new: Any) -> bool:
+    """Whether ``node_ids`` loses a device: the API can only add devices, so that replaces."""
+    if not isinstance(old, list) or not isinstance(new, list):
+        return False
+    removed = set(old) - set(new)
+    return len(removed) > sum(map(is_unknown, new))  # each unknown new id may be one of the removed
+
+
+TAG_CALLS = "POST/DELETE /v3/{project_id}/deployments/{id}/tags"
+
+PUT_DESCRIPTION = "PUT /v3/{project_id}/ai-mgr/deployments/{id}"
+
+PUT_TEMPLATE = "PUT /v3/{project_id}/ai-mgr/deployments/{id} (PATCH when only one app's version or variables change)"
+
+PUT_NODES = "PUT /v3/{project_id}/ai-mgr/deployments/{id}/nodes (adds devices)"
+
+
 class DeploymentArgs(_Strict):
-    name: AppName = Field(description=f"{NAME_RULE}; unique per provider.")
-    source: Literal["hlm", "aig", "userdefined", "skill"] = Field(
+    name: Annotated[AppName, CreateOnly()] = Field(description=f"{NAME_RULE}; unique per provider.")
+    source: Annotated[Literal["hlm", "aig", "userdefined", "skill"], CreateOnly()] = Field(
         description="hlm (HiLens market), aig (AI Gallery), userdefined, or skill (digest §10.18)."
     )
-    apps: Annotated[list[App], AfterValidator(_distinct_names)] = Field(min_length=1)
-    configs: PodConfig
-    node_ids: list[str] | None = Field(default=None, min_length=1, description="Target device ids.")
-    cluster_id: str | None = Field(
+    apps: Annotated[list[App], AfterValidator(_distinct_names), Updatable(via=PUT_TEMPLATE)] = Field(min_length=1)
+    configs: Annotated[PodConfig, Updatable(via=PUT_TEMPLATE)]
+    node_ids: Annotated[
+        list[str] | None,
+        Updatable(via=PUT_NODES),
+        SetLike(),
+        ReplaceWhen(_removes_devices, "a device leaves node_ids: the API can only add devices"),
+    ] = Field(default=None, min_length=1, description="Target device ids.")
+    cluster_id: Annotated[str | None, CreateOnly()] = Field(
         default=None, min_length=1, validate_default=True, description="Target cluster (instead of node_ids)."
     )
-    replicas: int = Field(default=1, ge=1, le=MAX_REPLICAS)
-    affinity: Affinity | None = Field(default=None, description="Never returned: drift cannot be seen.")
-    description: Description = ""
-    tags: DeploymentTags = Field(default_factory=dict)
-    provider: Platform = "hilens"
-    license_quota: int | None = Field(default=None, ge=1, description="Create-only; never returned.")
-    svc_order_id: str | None = Field(default=None, min_length=1, description="Create-only; never returned.")
-    timeouts: Timeouts | None = None
+    replicas: Annotated[int, Updatable(via=PUT_TEMPLATE)] = Field(default=1, ge=1, le=MAX_REPLICAS)
+    affinity: Annotated[Affinity | None, Updatable(via=PUT_TEMPLATE), WriteOnly()] = Field(
+        default=None, description="Never returned: drift cannot be seen."
+    )
+    description: Annotated[Description, Updatable(via=PUT_DESCRIPTION)] = ""
+    tags: Annotated[DeploymentTags, Updatable(via=TAG_CALLS)] = Field(default_factory=dict)
+    provider: Annotated[Platform, CreateOnly()] = "hilens"
+    license_quota: Annotated[int | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, ge=1, description="Create-only; never returned."
+    )
+    svc_order_id: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Create-only; never returned."
+    )
+    timeouts: TimeoutsInput = None
 
     @field_validator("node_ids")
     @classmethod
@@ -453,29 +481,10 @@ def _patch_body(live: Mapping[str, Any], new: DeploymentArgs) -> dict[str, Any] 
 class DeploymentProvider(HiLensProvider[DeploymentArgs]):
     kind = "HiLens deployment"
     args_model = DeploymentArgs
-    fields = Fields(
-        create_only=CREATE_ONLY,
-        updatable=TEMPLATE_FIELDS | {"description", "tags", "node_ids"},
-        set_like=frozenset({"node_ids"}),
-        write_only=frozenset({"affinity", "license_quota", "svc_order_id"}),
-        normalisers={"tags": as_pairs, "apps": _normalise_apps},
-        unique_key=frozenset({"name"}),
+    fields = Fields.of(
+        DeploymentArgs, normalisers={"tags": as_pairs, "apps": _normalise_apps}, unique_key=frozenset({"name"})
     )
     default_timeouts = {"create": 1200, "update": 1200, "delete": 1200}
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Removing a device from ``node_ids`` replaces: the API can only add devices."""
-        result = super().diff(_id, olds, news)
-        old_nodes, new_nodes = olds.get("node_ids"), news.get("node_ids")
-        if not isinstance(old_nodes, list) or not isinstance(new_nodes, list):
-            return result
-        removed = set(old_nodes) - set(new_nodes)
-        if len(removed) <= sum(map(is_unknown, new_nodes)):
-            return result  # nothing removed, or each may be one of the ids not known yet
-        replaces = sorted({*(result.replaces or []), "node_ids"})
-        return DiffResult(
-            changes=True, replaces=replaces, delete_before_replace=self.fields.deletes_first(frozenset(replaces))
-        )
 
     # hooks -------------------------------------------------------------------------------------
     def create_resource(self, api: HiLensClient, args: DeploymentArgs, timeout: float) -> str:

@@ -43,7 +43,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, SetLike, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.hilens._base import (
@@ -102,27 +103,50 @@ class Activation(BaseModel):
         return self.model_dump(exclude={"active"}, exclude_none=True)
 
 
+START_STOP = "POST /v3/{project_id}/ai-mgr/nodes/{id}/action/{start|stop}"
+
+ACTIVATE = "POST /v3/{project_id}/ai-mgr/nodes/{id}/activate (or /deactivate)"
+
+TAG_CALLS = "POST/DELETE /v3/{project_id}/nodes/{id}/tags"
+
+PUT_NODE = "PUT /v3/{project_id}/ai-mgr/nodes/{id}"
+
+UPGRADE = "PUT /v3/{project_id}/node-manager/node/{id}/firmware/{firmware_id}"
+
+
 class DeviceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: DeviceName = Field(description=NAME_RULE)
-    provider: Platform = Field(default="hilens", description="The platform managing it: hilens or ief.")
-    workspace_id: str | None = Field(default=None, min_length=1, description="Create-only; never returned.")
-    iam_user_id: str | None = Field(default=None, min_length=1, description="Register for this sub-account.")
-    description: Description = ""
-    tags: Tags = Field(default_factory=dict)
-    log_configs: list[LogConfig] = Field(default_factory=list)
-    enable_gpu: bool = False
-    enable_npu: bool = False
-    npu_type: Literal["D310", "D910"] | None = None
-    event_validity_period: int | None = Field(default=None, ge=1, description="Minutes.")
-    enabled: bool = Field(default=True, description="false stops (disables) the device.")
-    wait_for_state: Literal["RUNNING"] | None = Field(
+    name: Annotated[DeviceName, CreateOnly()] = Field(description=NAME_RULE)
+    provider: Annotated[Platform, CreateOnly()] = Field(
+        default="hilens", description="The platform managing it: hilens or ief."
+    )
+    workspace_id: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Create-only; never returned."
+    )
+    iam_user_id: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Register for this sub-account."
+    )
+    description: Annotated[Description, Updatable(via=PUT_NODE)] = ""
+    tags: Annotated[Tags, Updatable(via=TAG_CALLS)] = Field(default_factory=dict)
+    log_configs: Annotated[list[LogConfig], Updatable(via=PUT_NODE), SetLike()] = Field(default_factory=list)
+    enable_gpu: Annotated[bool, Updatable(via=PUT_NODE)] = False
+    enable_npu: Annotated[bool, Updatable(via=PUT_NODE)] = False
+    npu_type: Annotated[Literal["D310", "D910"] | None, Updatable(via=PUT_NODE)] = None
+    event_validity_period: Annotated[int | None, Updatable(via=PUT_NODE)] = Field(
+        default=None, ge=1, description="Minutes."
+    )
+    enabled: Annotated[bool, Updatable(via=START_STOP)] = Field(
+        default=True, description="false stops (disables) the device."
+    )
+    wait_for_state: Annotated[Literal["RUNNING"] | None, Updatable(via=""), WriteOnly()] = Field(
         default=None, description="Wait for the device to come online (RUNNING) on create and update."
     )
-    activation: Activation | None = None
-    firmware_version: FirmwareVersion | None = Field(default=None, description="Upgrade to this version.")
-    timeouts: Timeouts | None = None
+    activation: Annotated[Activation | None, Updatable(via=ACTIVATE)] = None
+    firmware_version: Annotated[FirmwareVersion | None, Updatable(via=UPGRADE)] = Field(
+        default=None, description="Upgrade to this version."
+    )
+    timeouts: TimeoutsInput = None
 
     @field_validator("log_configs")
     @classmethod
@@ -161,27 +185,7 @@ def _left(deadline: float) -> float:
 class DeviceProvider(HiLensProvider[DeviceArgs]):
     kind = "HiLens device"
     args_model = DeviceArgs
-    fields = Fields(
-        create_only=frozenset({"name", "provider", "workspace_id", "iam_user_id"}),
-        updatable=frozenset(
-            {
-                "description",
-                "tags",
-                "log_configs",
-                "enable_gpu",
-                "enable_npu",
-                "npu_type",
-                "event_validity_period",
-                "enabled",
-                "activation",
-                "firmware_version",
-                "wait_for_state",
-            }
-        ),
-        set_like=frozenset({"log_configs"}),
-        write_only=frozenset({"workspace_id", "iam_user_id", "wait_for_state"}),
-        normalisers={"tags": as_pairs},
-    )
+    fields = Fields.of(DeviceArgs, normalisers={"tags": as_pairs})
     default_timeouts = {"create": 600, "update": 1800, "delete": 600}
 
     def __init__(self) -> None:

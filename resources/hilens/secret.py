@@ -33,7 +33,9 @@ from pulumi.dynamic import ReadResult
 from pydantic import AfterValidator, ConfigDict, Field
 
 from aicompute.provider.generic import Fields
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, Updatable
+from aicompute.provider.schema import Secret as SecretValue
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.hilens._base import (
     Description,
@@ -82,16 +84,25 @@ SecretTags = Annotated[
 ]
 
 
+UPDATE = "PUT /v3/{project_id}/ai-mgr/secrets/{id} (the whole object)"
+
+
 class SecretArgs(EntriesArgs):
     model_config = ConfigDict(extra="forbid")
 
-    name: SecretName = Field(description=NAME_RULE)
-    data: SecretData = Field(description=f"Keys to secret values; 1-{MAX_ENTRIES} entries. A Pulumi secret.")
-    description: Description = ""
-    tags: SecretTags = Field(default_factory=dict)
-    workspace_id: str | None = Field(default=None, min_length=1, description="Create-only; default workspace.")
-    provider: Platform = Field(default="hilens", description="The platform: hilens or ief. Create-only.")
-    timeouts: Timeouts | None = None
+    name: Annotated[SecretName, CreateOnly()] = Field(description=NAME_RULE)
+    data: Annotated[SecretData, Updatable(via=UPDATE), SecretValue()] = Field(
+        description=f"Keys to secret values; 1-{MAX_ENTRIES} entries. A Pulumi secret."
+    )
+    description: Annotated[Description, Updatable(via=UPDATE)] = ""
+    tags: Annotated[SecretTags, Updatable(via=UPDATE)] = Field(default_factory=dict)
+    workspace_id: Annotated[str | None, CreateOnly()] = Field(
+        default=None, min_length=1, description="Create-only; default workspace."
+    )
+    provider: Annotated[Platform, CreateOnly()] = Field(
+        default="hilens", description="The platform: hilens or ief. Create-only."
+    )
+    timeouts: TimeoutsInput = None
 
 
 UNREADABLE = "(unreadable: not written by this stack)"
@@ -109,13 +120,7 @@ class SecretProvider(EntriesProvider[SecretArgs]):
     collection, envelope, entries = "secrets", "secret", "secrets"
     list_limit = 100  # §5.6.1: 1~100
     list_platforms = (None,)  # without provider the list shows both platforms' secrets
-    fields = Fields(
-        create_only=frozenset({"name", "workspace_id", "provider"}),
-        updatable=frozenset({"data", "description", "tags"}),
-        normalisers={"data": as_pairs, "tags": as_pairs},
-        unique_key=frozenset({"name"}),
-        secret=frozenset({"data"}),
-    )
+    fields = Fields.of(SecretArgs, normalisers={"data": as_pairs, "tags": as_pairs}, unique_key=frozenset({"name"}))
     default_timeouts = {"create": 300, "update": 300, "delete": 300}
 
     def extra_live(self, live: Mapping[str, Any]) -> dict[str, Any]:

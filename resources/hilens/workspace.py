@@ -23,7 +23,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from aicompute.provider.generic import Fields
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, Updatable
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.hilens._base import DEFAULT_WORKSPACE, HiLensProvider, list_workspaces, matching, present
@@ -33,14 +34,25 @@ NAME_RULE = "1-64 characters: letters, digits, Chinese, '-' and '_'"
 WorkspaceName = Annotated[str, AfterValidator(matching(r"[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}", NAME_RULE))]
 
 
+UPDATE = "PUT /v3/{project_id}/ai-mgr/workspaces/{id}"
+
+
 class WorkspaceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: WorkspaceName = Field(description=f"{NAME_RULE}; unique; 'default' is the built-in workspace.")
-    description: str = Field(default="", max_length=255, description="The only field that can change in place.")
-    enterprise_project_id: str = Field(default="0", min_length=1, description="Create-only; '0' is default.")
-    enterprise_project_name: str = Field(default="default", min_length=1, description="Create-only.")
-    timeouts: Timeouts | None = None
+    name: Annotated[WorkspaceName, CreateOnly()] = Field(
+        description=f"{NAME_RULE}; unique; 'default' is the built-in workspace."
+    )
+    description: Annotated[str, Updatable(via=UPDATE)] = Field(
+        default="", max_length=255, description="The only field that can change in place."
+    )
+    enterprise_project_id: Annotated[str, CreateOnly()] = Field(
+        default="0", min_length=1, description="Create-only; '0' is default."
+    )
+    enterprise_project_name: Annotated[str, CreateOnly()] = Field(
+        default="default", min_length=1, description="Create-only."
+    )
+    timeouts: TimeoutsInput = None
 
     @field_validator("name")
     @classmethod
@@ -77,11 +89,7 @@ def _live(workspace: Mapping[str, Any], resource_id: str) -> dict[str, Any]:
 class WorkspaceProvider(HiLensProvider[WorkspaceArgs]):
     kind = "HiLens workspace"
     args_model = WorkspaceArgs
-    fields = Fields(
-        create_only=frozenset({"name", "enterprise_project_id", "enterprise_project_name"}),
-        updatable=frozenset({"description"}),
-        unique_key=frozenset({"name"}),
-    )
+    fields = Fields.of(WorkspaceArgs, unique_key=frozenset({"name"}))
     default_timeouts = {"create": 600, "update": 600, "delete": 600}
 
     def create_resource(self, api: HiLensClient, args: WorkspaceArgs, timeout: float) -> str:

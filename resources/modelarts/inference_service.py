@@ -40,13 +40,14 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import DiffResult, ReadResult
+from pulumi.dynamic import ReadResult
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from aicompute.provider.generic import Fields, prune, restrict
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.paging import offset_pages
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, ReplaceWhen, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
@@ -272,38 +273,79 @@ class ServiceSecret(BaseModel):
     mount_path: str = Field(min_length=1)
 
 
+def _one_way_change(old: Any, new: Any) -> bool:
+    """A change the API forbids once enabled: LTS channels, or turning websocket_upgrade off."""
+    if not isinstance(old, Mapping) or not isinstance(new, Mapping):
+        return False
+    if old.get("websocket_upgrade") is True and new.get("websocket_upgrade") is False:
+        return True
+    old_channels, new_channels = old.get("log_report_channels"), new.get("log_report_channels")
+    if old_channels and new_channels is not None:
+        return bool(restrict(old_channels, prune(new_channels)) != prune(new_channels))
+    return False
+
+
+PUT_CONFIG = "PUT /v1/{project_id}/services/{id} (config)"
+
+PUT_STATUS = "PUT /v1/{project_id}/services/{id} (status: start or stop)"
+
+
 class InferenceServiceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    service_name: Name = Field(description="1-64 characters: letters, Chinese, digits, '-' and '_'.")
-    infer_type: InferType = Field(description="real-time, batch or edge.")
-    workspace_id: str = Field(default="0", min_length=1, description="Workspace id; '0' is the default.")
-    pool_name: str | None = Field(default=None, description="Dedicated resource pool id (wins over cluster_id).")
-    cluster_id: str | None = Field(default=None, description="Legacy dedicated pool id, or the edge pool id.")
-    vpc_id: str | None = Field(default=None, description="Custom VPC; cannot change once set.")
-    subnet_network_id: str | None = Field(
+    service_name: Annotated[Name, CreateOnly()] = Field(
+        description="1-64 characters: letters, Chinese, digits, '-' and '_'."
+    )
+    infer_type: Annotated[InferType, CreateOnly()] = Field(description="real-time, batch or edge.")
+    workspace_id: Annotated[str, CreateOnly()] = Field(
+        default="0", min_length=1, description="Workspace id; '0' is the default."
+    )
+    pool_name: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="Dedicated resource pool id (wins over cluster_id)."
+    )
+    cluster_id: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="Legacy dedicated pool id, or the edge pool id."
+    )
+    vpc_id: Annotated[str | None, CreateOnly()] = Field(default=None, description="Custom VPC; cannot change once set.")
+    subnet_network_id: Annotated[str | None, CreateOnly()] = Field(
         default=None, validate_default=True, description="The subnet's network id; required with vpc_id."
     )
-    security_group_id: str | None = Field(
+    security_group_id: Annotated[str | None, CreateOnly()] = Field(
         default=None, validate_default=True, description="Must allow TCP 8080 from 0.0.0.0/0; required with vpc_id."
     )
-    description: Description | None = Field(default=None, description='Up to 100 characters, none of ! < > + = & ".')
-    config: list[ServiceConfig] = Field(min_length=1, description="One entry per deployed model.")
-    schedule: list[Schedule] | None = Field(default=None, description="real-time only: auto-stop.")
-    additional_properties: ServiceAdditionalProperties | None = None
-    load_balancer_policy: Literal["ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP"] | None = Field(
-        default=None, description="real-time only."
+    description: Annotated[Description | None, Updatable(via=PUT_CONFIG)] = Field(
+        default=None, description='Up to 100 characters, none of ! < > + = & ".'
     )
-    priority: int | None = Field(default=None, ge=1, le=3, description="Preemption priority 1-3; real-time and batch.")
-    service_secrets: list[ServiceSecret] | None = Field(default=None, description="(tag:hcs) secrets; write-only.")
-    status: DesiredStatus = Field(
+    config: Annotated[list[ServiceConfig], Updatable(via=PUT_CONFIG)] = Field(
+        min_length=1, description="One entry per deployed model."
+    )
+    schedule: Annotated[list[Schedule] | None, Updatable(via=PUT_CONFIG)] = Field(
+        default=None, description="real-time only: auto-stop."
+    )
+    additional_properties: Annotated[
+        ServiceAdditionalProperties | None,
+        Updatable(via=PUT_CONFIG),
+        ReplaceWhen(
+            _one_way_change, "LTS log channels change, or websocket_upgrade is turned off: the API forbids both"
+        ),
+    ] = None
+    load_balancer_policy: Annotated[
+        Literal["ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP"] | None, Updatable(via=PUT_CONFIG)
+    ] = Field(default=None, description="real-time only.")
+    priority: Annotated[int | None, Updatable(via=PUT_CONFIG)] = Field(
+        default=None, ge=1, le=3, description="Preemption priority 1-3; real-time and batch."
+    )
+    service_secrets: Annotated[list[ServiceSecret] | None, Updatable(via=PUT_CONFIG), WriteOnly()] = Field(
+        default=None, description="(tag:hcs) secrets; write-only."
+    )
+    status: Annotated[DesiredStatus, Updatable(via=PUT_STATUS)] = Field(
         default="running",
         description=(
             "Desired run state, running or stopped; a service that stopped on its own (a schedule's "
             "auto-stop, a failure) is started again by the next update while this is running."
         ),
     )
-    timeouts: Timeouts | None = None
+    timeouts: TimeoutsInput = None
 
     @field_validator("subnet_network_id", "security_group_id")
     @classmethod
@@ -430,10 +472,8 @@ def _error(service: dict[str, Any]) -> str:
 class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
     kind = "ModelArts inference service"
     args_model = InferenceServiceArgs
-    fields = Fields(
-        create_only=frozenset(CREATE_ONLY),
-        updatable=PUT_FIELDS | {"status"},
-        write_only=frozenset({"service_secrets"}),
+    fields = Fields.of(
+        InferenceServiceArgs,
         normalisers={"config": _normalise_config, "status": _desired},
         unique_key=frozenset({"service_name"}),
     )
@@ -446,15 +486,6 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         if "status" in props:
             props = {**props, "status": _run_state(props["status"])}
         return super().parse_lenient(props)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = super().diff(_id, olds, news)
-        if _one_way_change(olds.get("additional_properties"), news.get("additional_properties")):
-            replaces = sorted({*(result.replaces or []), "additional_properties"})
-            return DiffResult(
-                changes=True, replaces=replaces, delete_before_replace=self.fields.deletes_first(frozenset(replaces))
-            )
-        return result
 
     def reconcile_live(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         """GET never returns ``deploy_timeout_in_seconds``: keep the program's value, per model."""
@@ -711,18 +742,6 @@ def _config_applied(service: dict[str, Any], new: InferenceServiceArgs) -> bool:
 def _returned(entry: ServiceConfig) -> dict[str, Any]:
     """A config entry as the GET will show it once applied (``deploy_timeout_in_seconds`` is never shown)."""
     return _config_entry(prune(entry.model_dump(mode="json", exclude_none=True, exclude={"deploy_timeout_in_seconds"})))
-
-
-def _one_way_change(old: Any, new: Any) -> bool:
-    """A change the API forbids once enabled: LTS channels, or turning websocket_upgrade off."""
-    if not isinstance(old, Mapping) or not isinstance(new, Mapping):
-        return False
-    if old.get("websocket_upgrade") is True and new.get("websocket_upgrade") is False:
-        return True
-    old_channels, new_channels = old.get("log_report_channels"), new.get("log_report_channels")
-    if old_channels and new_channels is not None:
-        return bool(restrict(old_channels, prune(new_channels)) != prune(new_channels))
-    return False
 
 
 class InferenceService(DynamicResource, module="modelarts", name="InferenceService"):

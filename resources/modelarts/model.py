@@ -39,7 +39,8 @@ from aicompute.provider.errors import ApiError, NotFound
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import NOT_FOUND_CODES, ModelArtsClient
 from aicompute.provider.paging import offset_pages
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, SetLike, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
@@ -237,46 +238,64 @@ def _model_type(value: Any) -> Any:
 class ModelArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    model_name: Name = Field(description="1-64 characters: letters, Chinese, digits, '-' and '_'.")
-    model_version: Version = Field(
+    model_name: Annotated[Name, CreateOnly()] = Field(
+        description="1-64 characters: letters, Chinese, digits, '-' and '_'."
+    )
+    model_version: Annotated[Version, CreateOnly()] = Field(
         description="N.N.N, each N 0-99 without a leading zero (1.0.0; not 01.01.01).",
     )
-    model_type: ModelType = Field(description="TensorFlow, Image, PyTorch, Template or MindSpore.")
-    source_location: str | None = Field(
+    model_type: Annotated[ModelType, CreateOnly()] = Field(
+        description="TensorFlow, Image, PyTorch, Template or MindSpore."
+    )
+    source_location: Annotated[str | None, CreateOnly()] = Field(
         default=None,
         min_length=1,
         validate_default=True,
         description="OBS path of the model, or the SWR image address for Image; required unless Template.",
     )
-    template: ModelTemplate | None = Field(
+    template: Annotated[ModelTemplate | None, CreateOnly(), WriteOnly()] = Field(
         default=None, validate_default=True, description="Required exactly when model_type is Template."
     )
-    source_copy: bool | None = Field(default=None, description="Image only: copy the image (default true).")
-    initial_config: dict[str, Any] | None = Field(
+    source_copy: Annotated[bool | None, CreateOnly()] = Field(
+        default=None, description="Image only: copy the image (default true)."
+    )
+    initial_config: Annotated[dict[str, Any] | None, CreateOnly()] = Field(
         default=None, description="config.json: an object or its JSON text (apis, dependencies, health, …)."
     )
-    execution_code: str | None = Field(default=None, description="OBS path of customize_service.py.")
-    source_job_id: str | None = Field(default=None, description="Training job the model came from.")
-    source_job_version: str | None = None
-    input_params: list[InferParam] | None = None
-    output_params: list[InferParam] | None = None
-    description: Description | None = Field(default=None, description="1-100 characters without & ! \" ' < > =.")
-    runtime: str | None = Field(default=None, description="A runtime of the model_type (GET ai-engine-runtimes).")
-    model_metrics: dict[str, Any] | None = Field(
+    execution_code: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="OBS path of customize_service.py."
+    )
+    source_job_id: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="Training job the model came from."
+    )
+    source_job_version: Annotated[str | None, CreateOnly()] = None
+    input_params: Annotated[list[InferParam] | None, CreateOnly()] = None
+    output_params: Annotated[list[InferParam] | None, CreateOnly()] = None
+    description: Annotated[Description | None, CreateOnly()] = Field(
+        default=None, description="1-100 characters without & ! \" ' < > =."
+    )
+    runtime: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="A runtime of the model_type (GET ai-engine-runtimes)."
+    )
+    model_metrics: Annotated[dict[str, Any] | None, CreateOnly()] = Field(
         default=None, description='Accuracy metrics, e.g. {"f1": 0.52}; an object or its JSON text.'
     )
-    source_type: Literal["auto"] | None = Field(default=None, description="Only 'auto' (ExeML models).")
-    dependencies: list[Dependency] | None = None
-    workspace_id: str = Field(default="0", min_length=1, description="Workspace id; '0' is the default.")
-    model_algorithm: str | None = Field(default=None, description="e.g. object_detection.")
-    apis: list[ModelApi] | None = None
-    install_type: list[InstallType] | None = Field(
+    source_type: Annotated[Literal["auto"] | None, CreateOnly()] = Field(
+        default=None, description="Only 'auto' (ExeML models)."
+    )
+    dependencies: Annotated[list[Dependency] | None, CreateOnly()] = None
+    workspace_id: Annotated[str, CreateOnly()] = Field(
+        default="0", min_length=1, description="Workspace id; '0' is the default."
+    )
+    model_algorithm: Annotated[str | None, CreateOnly()] = Field(default=None, description="e.g. object_detection.")
+    apis: Annotated[list[ModelApi] | None, CreateOnly()] = None
+    install_type: Annotated[list[InstallType] | None, CreateOnly(), SetLike()] = Field(
         default=None, min_length=1, description="Where it may deploy; default all of real-time, edge, batch."
     )
-    model_docs: list[GuideDoc] | None = Field(default=None, max_length=3)
-    cmd: str | None = Field(default=None, description="Image start command.")
-    deployment_constraints: DeploymentConstraints | None = None
-    timeouts: Timeouts | None = None
+    model_docs: Annotated[list[GuideDoc] | None, CreateOnly()] = Field(default=None, max_length=3)
+    cmd: Annotated[str | None, CreateOnly()] = Field(default=None, description="Image start command.")
+    deployment_constraints: Annotated[DeploymentConstraints | None, CreateOnly(), WriteOnly()] = None
+    timeouts: TimeoutsInput = None
 
     _canonical_type = field_validator("model_type", mode="before")(_model_type)
     _realtime = field_validator("install_type", mode="before")(_install_types)
@@ -343,10 +362,8 @@ def _failure_reason(model: dict[str, Any]) -> str:
 class ModelProvider(ModelArtsProvider[ModelArgs]):
     kind = "ModelArts model"
     args_model = ModelArgs
-    fields = Fields(
-        create_only=CREATE_FIELDS,
-        set_like=frozenset({"install_type"}),
-        write_only=frozenset({"template", "deployment_constraints"}),
+    fields = Fields.of(
+        ModelArgs,
         normalisers={
             "initial_config": _json_value,
             "model_metrics": _json_value,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.paging import continue_pages
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, SetLike, Updatable
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
@@ -41,17 +42,24 @@ class PeerConnection(BaseModel):
     default_gateway: bool | None = Field(default=None, description="Route through this peer by default.")
 
 
+UPDATE = "PATCH /v1/{project_id}/networks/{id} (merge patch)"
+
+
 class NetworkArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: DisplayName = Field(
+    name: Annotated[DisplayName, CreateOnly()] = Field(
         description="4-32 characters [a-z0-9-], starting with a letter and ending with a letter or digit."
     )
-    cidr: str = Field(description="Within 172.16.0.0/12 or 192.168.0.0/16, prefix length up to /24.")
-    workspace_id: str = Field(default="0", min_length=1, description="Workspace id; '0' is the default.")
-    description: str = Field(default="", max_length=512, pattern=r"^[^!<>=&\"']*$")
-    peer_connections: list[PeerConnection] = Field(default_factory=list)
-    timeouts: Timeouts | None = None
+    cidr: Annotated[str, CreateOnly()] = Field(
+        description="Within 172.16.0.0/12 or 192.168.0.0/16, prefix length up to /24."
+    )
+    workspace_id: Annotated[str, CreateOnly()] = Field(
+        default="0", min_length=1, description="Workspace id; '0' is the default."
+    )
+    description: Annotated[str, Updatable(via=UPDATE)] = Field(default="", max_length=512, pattern=r"^[^!<>=&\"']*$")
+    peer_connections: Annotated[list[PeerConnection], Updatable(via=UPDATE), SetLike()] = Field(default_factory=list)
+    timeouts: TimeoutsInput = None
 
     @field_validator("cidr")
     @classmethod
@@ -116,12 +124,9 @@ def _live(network: dict[str, Any]) -> dict[str, Any]:
 class NetworkProvider(ModelArtsProvider[NetworkArgs]):
     kind = "ModelArts network"
     args_model = NetworkArgs
-    fields = Fields(
-        create_only=frozenset({"name", "cidr", "workspace_id"}),
-        updatable=frozenset({"description", "peer_connections"}),
-        set_like=frozenset({"peer_connections"}),
-        unique_key=frozenset({"name"}),  # a second live network with the same display name is a 409
-    )
+    fields = Fields.of(
+        NetworkArgs, unique_key=frozenset({"name"})
+    )  # a second live network with the same display name is a 409
     default_timeouts = {"create": 1200, "update": 1200, "delete": 1200}
 
     def create_resource(self, api: ModelArtsClient, args: NetworkArgs, timeout: float) -> str:

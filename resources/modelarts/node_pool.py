@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, SetLike, Updatable
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
@@ -115,39 +116,56 @@ class CreatingStep(BaseModel):
     type: Literal["rack"] | None = None
 
 
+UPDATE = "PATCH /v2/{project_id}/pools/{pool}/nodepools/{name} (merge patch)"
+
+
 class NodePoolArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    pool_name: str = Field(
+    pool_name: Annotated[str, CreateOnly()] = Field(
         min_length=1, pattern=r"^[^/]+$", description="The ResourcePool's id (its generated metadata.name)."
     )
-    name: str = Field(
+    name: Annotated[str, CreateOnly()] = Field(
         min_length=1,
         max_length=64,
         pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$",
         description="Node-pool name, unique in the pool: letters, digits, '.' and '-', starting and ending with a "
         "letter or digit (undocumented rule, as localcloud applies it).",
     )
-    flavor: str = Field(description=FLAVOR_RULE)
-    count: int = Field(ge=1, description="Guaranteed node count (at least 1).")
-    max_count: int | None = Field(default=None, description="Elastic count; equals count in a physical pool.")
-    azs: list[AzCount] | None = Field(default=None, description="Per-AZ node counts adding up to count.")
-    taints: list[Taint] | None = None
-    labels: dict[str, str] | None = Field(default=None, description="Kubernetes labels of the nodes.")
-    tags: list[Tag] | None = None
-    network: NodeNetwork | None = Field(default=None, description="Node network; a change replaces.")
-    extend_params: dict[str, str] | None = Field(default=None, description="e.g. {'dockerBaseSize': '100'}.")
-    creating_step: CreatingStep | None = None
-    billing_mode: BillingModeInput = None
-    period_type: PeriodType | None = Field(
+    flavor: Annotated[str, CreateOnly()] = Field(description=FLAVOR_RULE)
+    count: Annotated[int, Updatable(via=UPDATE)] = Field(ge=1, description="Guaranteed node count (at least 1).")
+    max_count: Annotated[int | None, Updatable(via=UPDATE)] = Field(
+        default=None, description="Elastic count; equals count in a physical pool."
+    )
+    azs: Annotated[list[AzCount] | None, Updatable(via=UPDATE), SetLike()] = Field(
+        default=None, description="Per-AZ node counts adding up to count."
+    )
+    taints: Annotated[list[Taint] | None, Updatable(via=UPDATE), SetLike()] = None
+    labels: Annotated[dict[str, str] | None, Updatable(via=UPDATE)] = Field(
+        default=None, description="Kubernetes labels of the nodes."
+    )
+    tags: Annotated[list[Tag] | None, Updatable(via=UPDATE), SetLike()] = None
+    network: Annotated[NodeNetwork | None, CreateOnly()] = Field(
+        default=None, description="Node network; a change replaces."
+    )
+    extend_params: Annotated[dict[str, str] | None, Updatable(via=UPDATE)] = Field(
+        default=None, description="e.g. {'dockerBaseSize': '100'}."
+    )
+    creating_step: Annotated[CreatingStep | None, Updatable(via=UPDATE)] = None
+    billing_mode: Annotated[BillingModeInput, CreateOnly()] = None
+    period_type: Annotated[PeriodType | None, CreateOnly()] = Field(
         default=None, validate_default=True, description="Prepaid period unit: month, year or hour."
     )
-    period_num: PeriodNumInput = None
-    auto_renew: bool | None = Field(default=None, description="Renew prepaid nodes automatically.")
-    promotion_info: str | None = Field(default=None, description="Discount chosen on the operations platform.")
-    service_console_url: ServiceConsoleUrlInput = None
-    order_id: str | None = Field(default=None, min_length=1, description="Order id (prepaid).")
-    timeouts: Timeouts | None = None
+    period_num: Annotated[PeriodNumInput, CreateOnly()] = None
+    auto_renew: Annotated[bool | None, CreateOnly()] = Field(
+        default=None, description="Renew prepaid nodes automatically."
+    )
+    promotion_info: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="Discount chosen on the operations platform."
+    )
+    service_console_url: Annotated[ServiceConsoleUrlInput, CreateOnly()] = None
+    order_id: Annotated[str | None, CreateOnly()] = Field(default=None, min_length=1, description="Order id (prepaid).")
+    timeouts: TimeoutsInput = None
 
     _flavor_format = field_validator("flavor")(flavor_format)
     _max_equals_count = field_validator("max_count")(max_equals_count("a physical pool"))
@@ -322,28 +340,9 @@ def _by_node_pool(nodes: list[dict[str, Any]]) -> dict[str, list[str]]:
 class NodePoolProvider(ModelArtsProvider[NodePoolArgs]):
     kind = "ModelArts node pool"
     args_model = NodePoolArgs
-    fields = Fields(
-        create_only=frozenset(
-            {
-                "pool_name",
-                "name",
-                "flavor",
-                "network",
-                "billing_mode",
-                "period_type",
-                "period_num",
-                "auto_renew",
-                "promotion_info",
-                "service_console_url",
-                "order_id",
-            }
-        ),
-        updatable=frozenset(
-            {"count", "max_count", "azs", "taints", "labels", "tags", "extend_params", "creating_step"}
-        ),
-        set_like=frozenset({"azs", "taints", "tags"}),
-        unique_key=frozenset({"pool_name", "name"}),  # a node-pool name is unique in its pool
-    )
+    fields = Fields.of(
+        NodePoolArgs, unique_key=frozenset({"pool_name", "name"})
+    )  # a node-pool name is unique in its pool
     # 90 minutes: the pool's figure for the same node provisioning (peers §1.2, §2.1).
     default_timeouts = {"create": 5400, "update": 5400, "delete": 5400}
 

@@ -30,15 +30,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import DiffResult
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.provider.generic import Fields, contains_unknown
 from aicompute.provider.modelarts import ModelArtsClient
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, ReplaceWhen, SetLike, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
@@ -130,41 +130,76 @@ class Driver(BaseModel):
     )
 
 
+def _extend_params_changed(olds: Any, news: Any) -> bool:
+    """Whether an entry's extendParams differ: they cannot be patched (§10.17), so this replaces."""
+    if not isinstance(olds, list) or not isinstance(news, list) or contains_unknown(news):
+        return False
+    old_params = {e.get("flavor"): e.get("extend_params") or {} for e in olds if isinstance(e, dict)}
+    for entry in news:
+        if not isinstance(entry, dict) or entry.get("extend_params") is None:
+            continue
+        if old_params.get(entry.get("flavor"), {}) != (entry.get("extend_params") or {}):
+            return True
+    return False
+
+
+UPDATE = "PATCH /v2/{project_id}/pools/{id} (merge patch)"
+
+
 class ResourcePoolArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: DisplayName = Field(
+    name: Annotated[DisplayName, CreateOnly()] = Field(
         description="Display name: 4-32 characters [a-z0-9-], starting with a letter, ending with a letter or digit."
     )
-    network_id: str = Field(min_length=1, description="The Network's id (its metadata.name).")
-    scope: list[Scope] = Field(min_length=1, description="Job types: Train, Infer, Notebook (at least one).")
-    resources: list[PoolResource] = Field(min_length=1, description="Flavors and node counts.")
-    workspace_id: str = Field(default="0", min_length=1, description="Workspace id; '0' is the default workspace.")
-    type: Literal["Dedicate"] = Field(default="Dedicate", description="Dedicate (physical pool), the only type.")
-    node_prefix: str | None = Field(
+    network_id: Annotated[str, CreateOnly()] = Field(min_length=1, description="The Network's id (its metadata.name).")
+    scope: Annotated[list[Scope], Updatable(via=UPDATE), SetLike()] = Field(
+        min_length=1, description="Job types: Train, Infer, Notebook (at least one)."
+    )
+    resources: Annotated[
+        list[PoolResource],
+        Updatable(via=UPDATE),
+        SetLike(),
+        ReplaceWhen(_extend_params_changed, "an entry's extend_params changes: they cannot be patched (§10.17)"),
+    ] = Field(min_length=1, description="Flavors and node counts.")
+    workspace_id: Annotated[str, CreateOnly()] = Field(
+        default="0", min_length=1, description="Workspace id; '0' is the default workspace."
+    )
+    type: Annotated[Literal["Dedicate"], CreateOnly()] = Field(
+        default="Dedicate", description="Dedicate (physical pool), the only type."
+    )
+    node_prefix: Annotated[str | None, CreateOnly()] = Field(
         default=None,
         pattern=r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$",
         description="Custom node-name prefix (undocumented rule, as localcloud applies it): 1-20 characters "
         "[a-z0-9-], starting with a letter, ending with a letter or digit.",
     )
-    description: str = Field(default="", description='Free text without !<>=&".')
-    job_flavors: list[str] = Field(default_factory=list, description="Job flavor names the pool supports.")
-    driver: Driver | None = None
-    billing_mode: BillingModeInput = None
-    period_type: Literal["month", "year"] | None = Field(
+    description: Annotated[str, Updatable(via=UPDATE)] = Field(default="", description='Free text without !<>=&".')
+    job_flavors: Annotated[list[str], Updatable(via=UPDATE), SetLike()] = Field(
+        default_factory=list, description="Job flavor names the pool supports."
+    )
+    driver: Annotated[Driver | None, Updatable(via=UPDATE)] = None
+    billing_mode: Annotated[BillingModeInput, CreateOnly()] = None
+    period_type: Annotated[Literal["month", "year"] | None, CreateOnly()] = Field(
         default=None, validate_default=True, description="Prepaid period unit."
     )
-    period_num: PeriodNumInput = None
-    auto_renew: bool | None = Field(default=None, description="Renew a prepaid pool automatically.")
-    auto_pay: bool | None = Field(default=None, description="Pay a prepaid order automatically.")
-    promotion_info: str | None = Field(default=None, description="Discount chosen in CBC.")
-    service_console_url: ServiceConsoleUrlInput = None
-    order_id: str | None = Field(default=None, min_length=1, description="Order id (prepaid create or change).")
-    wait_for_scopes: bool | None = Field(
+    period_num: Annotated[PeriodNumInput, CreateOnly()] = None
+    auto_renew: Annotated[bool | None, CreateOnly()] = Field(
+        default=None, description="Renew a prepaid pool automatically."
+    )
+    auto_pay: Annotated[bool | None, CreateOnly()] = Field(
+        default=None, description="Pay a prepaid order automatically."
+    )
+    promotion_info: Annotated[str | None, CreateOnly()] = Field(default=None, description="Discount chosen in CBC.")
+    service_console_url: Annotated[ServiceConsoleUrlInput, CreateOnly()] = None
+    order_id: Annotated[str | None, Updatable(via=UPDATE)] = Field(
+        default=None, min_length=1, description="Order id (prepaid create or change)."
+    )
+    wait_for_scopes: Annotated[bool | None, Updatable(via=""), WriteOnly()] = Field(
         default=None,
         description="Also wait until every job type is Enabled/Disabled after create and scope changes (unset: true).",
     )
-    timeouts: Timeouts | None = None
+    timeouts: TimeoutsInput = None
 
     @field_validator("scope")
     @classmethod
@@ -274,19 +309,6 @@ def _sort_azs(entries: Any) -> Any:
     return result
 
 
-def _extend_params_changed(olds: Any, news: Any) -> bool:
-    """Whether an entry's extendParams differ: they cannot be patched (§10.17), so this replaces."""
-    if not isinstance(olds, list) or not isinstance(news, list) or contains_unknown(news):
-        return False
-    old_params = {e.get("flavor"): e.get("extend_params") or {} for e in olds if isinstance(e, dict)}
-    for entry in news:
-        if not isinstance(entry, dict) or entry.get("extend_params") is None:
-            continue
-        if old_params.get(entry.get("flavor"), {}) != (entry.get("extend_params") or {}):
-            return True
-    return False
-
-
 def _phase(pool: Mapping[str, Any]) -> str:
     return str((pool.get("status") or {}).get("phase") or "")
 
@@ -372,31 +394,9 @@ def _live(pool: Mapping[str, Any], node_pools: list[dict[str, Any]], nodes: list
 class ResourcePoolProvider(ModelArtsProvider[ResourcePoolArgs]):
     kind = "ModelArts resource pool"
     args_model = ResourcePoolArgs
-    fields = Fields(
-        create_only=frozenset(
-            {
-                "name",
-                "workspace_id",
-                "node_prefix",
-                "type",
-                "network_id",
-                "billing_mode",
-                "period_type",
-                "period_num",
-                "auto_renew",
-                "auto_pay",
-                "promotion_info",
-                "service_console_url",
-            }
-        ),
-        updatable=frozenset(
-            {"description", "order_id", "scope", "resources", "job_flavors", "driver", "wait_for_scopes"}
-        ),
-        set_like=frozenset({"scope", "resources", "job_flavors"}),
-        write_only=frozenset({"wait_for_scopes"}),
-        normalisers={"resources": _sort_azs},
-        unique_key=frozenset({"name"}),  # the display name is unique in the project
-    )
+    fields = Fields.of(
+        ResourcePoolArgs, normalisers={"resources": _sort_azs}, unique_key=frozenset({"name"})
+    )  # the display name is unique in the project
     # terraform-provider-huaweicloud: 90 minutes for create, update and delete (peers §1.2).
     default_timeouts = {"create": 5400, "update": 5400, "delete": 5400}
 
@@ -515,15 +515,6 @@ class ResourcePoolProvider(ModelArtsProvider[ResourcePoolArgs]):
             api.settings,
             timeout,
         )
-
-    # Pulumi's diff: extendParams cannot be patched ----------------------------------------------
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = super().diff(_id, olds, news)
-        if not _extend_params_changed(olds.get("resources"), news.get("resources")):
-            return result
-        changed = self.changed_keys(olds, news) | {"resources"}
-        replaces = sorted(set(result.replaces or []) | {"resources"})
-        return DiffResult(changes=True, replaces=replaces, delete_before_replace=self.fields.deletes_first(changed))
 
     # helpers -----------------------------------------------------------------------------------
     def _desired_entries(self, api: ModelArtsClient, pool_id: str, new: ResourcePoolArgs) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import partial
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -19,7 +19,8 @@ from aicompute.provider.errors import WaitFailed
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.paging import offset_pages
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, SetLike, Updatable
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
@@ -48,20 +49,27 @@ def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
 
 
+UPDATE = "PUT /v1/{project_id}/workspaces/{id}"
+
+
 class WorkspaceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(
+    name: Annotated[str, Updatable(via=UPDATE)] = Field(
         min_length=4,
         max_length=64,
         pattern=r"^[\w\-\u4e00-\u9fa5]+$",
         description="4-64 characters: letters, digits, Chinese, '-' and '_'; 'default' is reserved.",
     )
-    description: str = Field(default="", max_length=256)
-    auth_type: AuthType = Field(default="PUBLIC", description="PUBLIC, PRIVATE or INTERNAL (any case).")
-    grants: list[Grant] = Field(default_factory=list, description="Users of an INTERNAL workspace.")
-    enterprise_project_id: str | None = Field(default=None, description="Create-only.")
-    timeouts: Timeouts | None = None
+    description: Annotated[str, Updatable(via=UPDATE)] = Field(default="", max_length=256)
+    auth_type: Annotated[AuthType, Updatable(via=UPDATE)] = Field(
+        default="PUBLIC", description="PUBLIC, PRIVATE or INTERNAL (any case)."
+    )
+    grants: Annotated[list[Grant], Updatable(via=UPDATE), SetLike()] = Field(
+        default_factory=list, description="Users of an INTERNAL workspace."
+    )
+    enterprise_project_id: Annotated[str | None, CreateOnly()] = Field(default=None, description="Create-only.")
+    timeouts: TimeoutsInput = None
 
     @field_validator("name")
     @classmethod
@@ -82,12 +90,7 @@ def workspace_ids(api: ModelArtsClient, limit: int) -> list[str]:
 class WorkspaceProvider(ModelArtsProvider[WorkspaceArgs]):
     kind = "ModelArts workspace"
     args_model = WorkspaceArgs
-    fields = Fields(
-        create_only=frozenset({"enterprise_project_id"}),
-        updatable=frozenset({"name", "description", "auth_type", "grants"}),
-        set_like=frozenset({"grants"}),
-        normalisers={"auth_type": _upper},
-    )
+    fields = Fields.of(WorkspaceArgs, normalisers={"auth_type": _upper})
     default_timeouts = {"create": 600, "update": 600, "delete": 600}
 
     def create_resource(self, api: ModelArtsClient, args: WorkspaceArgs, timeout: float) -> str:
