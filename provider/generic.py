@@ -396,14 +396,17 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         try:
             return wait_for(waiter, api.settings, timeout)
         except WaitError as failure:
-            try:
-                self.delete_resource(api, resource_id, None, self.default_timeouts["delete"])
-                aftermath = f"the unfinished {self.kind} {resource_id} was deleted"
-            except NotFound:
-                aftermath = f"the unfinished {self.kind} {resource_id} is gone"
-            except (ApiError, WaitError) as error:
-                aftermath = f"deleting the unfinished {self.kind} {resource_id} also failed: {error}"
-            raise failure.with_aftermath(aftermath) from None
+            raise failure.with_aftermath(self.delete_unfinished(api, resource_id)) from None
+
+    def delete_unfinished(self, api: ApiT, resource_id: str) -> str:
+        """Delete an object whose create did not complete, and say how that went (for the error)."""
+        try:
+            self.delete_resource(api, resource_id, None, self.default_timeouts["delete"])
+            return f"the unfinished {self.kind} {resource_id} was deleted"
+        except NotFound:
+            return f"the unfinished {self.kind} {resource_id} is gone"
+        except (ApiError, WaitError) as error:
+            return f"deleting the unfinished {self.kind} {resource_id} also failed: {error}"
 
     list_page_limit: int | None = None
     """A page size below the platform's largest, for list calls (None: the largest; tests lower it

@@ -43,7 +43,7 @@ from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.central._base import CentralProvider, first, wait_gone
-from aicompute.resources.modelarts._rules import matching
+from aicompute.resources.rules import matching
 
 PACKAGES = "/CAP/AlgoPackages"
 FILE_PACKAGES = "/CAP/AlgoFilePackages"

@@ -47,7 +47,7 @@ from aicompute.provider.waiters import Waiter, wait_for
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.central._base import CentralProvider, first, wait_gone
 from aicompute.resources.central.cluster import cluster_codes
-from aicompute.resources.modelarts._rules import matching
+from aicompute.resources.rules import matching
 
 WORKLOADS = "/CCP/algoservice/workloads"
 PODS = "/CCP/algoservice/pods"

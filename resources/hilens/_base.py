@@ -20,7 +20,7 @@ from pulumi.dynamic import ReadResult
 from pydantic import AfterValidator, BaseModel
 
 from aicompute.provider.config import ProviderSettings
-from aicompute.provider.errors import ApiError, NotFound, WaitError
+from aicompute.provider.errors import ApiError, WaitError
 from aicompute.provider.generic import GenericProvider
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
 from aicompute.provider.paging import offset_pages
@@ -44,18 +44,6 @@ def _description(value: str) -> str:
 
 
 Description = Annotated[str, AfterValidator(_description)]
-
-
-def matching(pattern: str, rule: str) -> Callable[[str], str]:
-    """A check that a string matches ``pattern`` in full, stating ``rule`` (and the value) if not."""
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if compiled.fullmatch(value) is None:
-            raise ValueError(f"{value!r} breaks the rule: {rule}")
-        return value
-
-    return check
 
 
 def tag_map(key_pattern: str, value_pattern: str, rule: str, limit: int = 20) -> AfterValidator:
@@ -153,13 +141,7 @@ class HiLensProvider(GenericProvider[ArgsT, HiLensClient], Generic[ArgsT]):
         try:
             step()
         except (ApiError, WaitError) as error:
-            try:
-                self.delete_resource(api, resource_id, None, self.default_timeouts["delete"])
-                aftermath = f"the unfinished {self.kind} {resource_id} was deleted"
-            except NotFound:
-                aftermath = f"the unfinished {self.kind} {resource_id} is gone"
-            except (ApiError, WaitError) as undo:
-                aftermath = f"deleting the unfinished {self.kind} {resource_id} also failed: {undo}"
+            aftermath = self.delete_unfinished(api, resource_id)
             if isinstance(error, WaitError):
                 raise error.with_aftermath(aftermath) from None
             raise ApiError(

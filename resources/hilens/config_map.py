@@ -25,14 +25,13 @@ from aicompute.provider.generic import Fields
 from aicompute.provider.schema import CreateOnly, Updatable
 from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.resources.base import DynamicResource
-from aicompute.resources.hilens._base import PLATFORMS, EntriesArgs, EntriesProvider, Platform, Tags, as_pairs, matching
+from aicompute.resources.hilens._base import PLATFORMS, EntriesArgs, EntriesProvider, Platform, Tags, as_pairs
+from aicompute.resources.rules import matching
 
 NAME_RULE = (
     "4-64 characters: letters, digits, Chinese, '_' and '-', starting with a lowercase letter, not ending with '-'"
 )
-ConfigMapName = Annotated[
-    str, AfterValidator(matching(r"[a-z][\u4e00-\u9fa5A-Za-z0-9_-]{2,62}[\u4e00-\u9fa5A-Za-z0-9_]", NAME_RULE))
-]
+ConfigMapName = Annotated[str, matching(r"[a-z][\u4e00-\u9fa5A-Za-z0-9_-]{2,62}[\u4e00-\u9fa5A-Za-z0-9_]", NAME_RULE)]
 MAX_VALUE = 10000
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,63}")
 KEY_RULE = "1-63 characters: letters, digits, '-' and '_'"

@@ -53,7 +53,7 @@ from aicompute.provider.generic import Fields, is_unknown, prune, restrict
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
 from aicompute.provider.schema import CreateOnly, ReplaceWhen, SetLike, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
-from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
+from aicompute.provider.waiters import Waiter, time_left, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.hilens._base import (
     Description,
@@ -61,7 +61,6 @@ from aicompute.resources.hilens._base import (
     Platform,
     as_pairs,
     list_items,
-    matching,
     platform_of,
     tag_list,
     tag_map,
@@ -70,13 +69,12 @@ from aicompute.resources.hilens.config_map import KEY_RULE as CONFIG_KEY_RULE
 from aicompute.resources.hilens.config_map import ConfigMapName
 from aicompute.resources.hilens.secret import KEY_RULE as SECRET_KEY_RULE
 from aicompute.resources.hilens.secret import SecretName
+from aicompute.resources.rules import matching
 
 NAME_RULE = "1-32 characters: lowercase letters, digits and '-', starting and ending with a letter or digit"
 NAME_PATTERN = r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?"
-AppName = Annotated[str, AfterValidator(matching(NAME_PATTERN, NAME_RULE))]
-VersionText = Annotated[
-    str, AfterValidator(matching(r"[A-Za-z0-9_.-]{1,128}", "1-128 letters, digits, '_', '.' and '-'"))
-]
+AppName = Annotated[str, matching(NAME_PATTERN, NAME_RULE)]
+VersionText = Annotated[str, matching(r"[A-Za-z0-9_.-]{1,128}", "1-128 letters, digits, '_', '.' and '-'")]
 TAG_TYPE = "deployment"
 MAX_REPLICAS = 99  # "小于100"
 # args, command and probe commands may not contain these (seed tables 5-95, 5-103).
@@ -158,14 +156,12 @@ class ResRequest(_Strict):
 
 class ConfigMapKeyRef(_Strict):
     name: ConfigMapName = Field(description="The ConfigMap's name.")
-    key: Annotated[str, AfterValidator(matching(r"[A-Za-z0-9_-]{1,63}", CONFIG_KEY_RULE))] = Field(
-        description="The entry's key."
-    )
+    key: Annotated[str, matching(r"[A-Za-z0-9_-]{1,63}", CONFIG_KEY_RULE)] = Field(description="The entry's key.")
 
 
 class SecretKeyRef(_Strict):
     name: SecretName = Field(description="The Secret's name.")
-    key: Annotated[str, AfterValidator(matching(r"[A-Za-z-][A-Za-z0-9._-]{0,62}", SECRET_KEY_RULE))] = Field(
+    key: Annotated[str, matching(r"[A-Za-z-][A-Za-z0-9._-]{0,62}", SECRET_KEY_RULE)] = Field(
         description="The entry's key."
     )
 
@@ -435,10 +431,6 @@ def _normalise_apps(apps: Any) -> Any:
     return result
 
 
-def _left(deadline: float) -> float:
-    return max(deadline - time.monotonic(), 0.001)
-
-
 def _apps_body(apps: list[App]) -> list[dict[str, Any]]:
     return [app.model_dump(exclude_none=True) for app in apps]
 
@@ -582,7 +574,7 @@ class DeploymentProvider(HiLensProvider[DeploymentArgs]):
         if "tags" in changed:
             api.set_tags(TAG_TYPE, resource_id, api.tags(TAG_TYPE, resource_id), new.tags)
         if rolls_out:
-            wait_for(self._running(api, resource_id, new), api.settings, _left(deadline))
+            wait_for(self._running(api, resource_id, new), api.settings, time_left(deadline))
 
     def delete_resource(self, api: HiLensClient, resource_id: str, args: DeploymentArgs | None, timeout: float) -> None:
         params = {"provider": args.provider} if args is not None else None

@@ -38,14 +38,14 @@ from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
 from aicompute.provider.schema import CreateOnly, SetLike, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
-from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
+from aicompute.provider.waiters import Waiter, time_left, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.hilens._base import (
     Description,
@@ -55,20 +55,18 @@ from aicompute.resources.hilens._base import (
     as_pairs,
     list_items,
     list_workspaces,
-    matching,
     platform_of,
     present,
     tag_list,
 )
+from aicompute.resources.rules import matching
 
 log = logging.getLogger("aicompute.resources.hilens")
 
 NAME_RULE = "1-64 characters: letters, digits, Chinese, '_' and '-'"
-DeviceName = Annotated[str, AfterValidator(matching(r"[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}", NAME_RULE))]
+DeviceName = Annotated[str, matching(r"[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}", NAME_RULE)]
 VERSION_RULE = "X.Y.Z, each part a number of up to 3 digits without leading zeros"
-FirmwareVersion = Annotated[
-    str, AfterValidator(matching(r"(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})", VERSION_RULE))
-]
+FirmwareVersion = Annotated[str, matching(r"(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})", VERSION_RULE)]
 TAG_TYPE = "node"  # the tag API's resource type for devices (seed §5.7.1 example)
 ONLINE = "RUNNING"
 # While waiting for the agent: not connected yet, briefly lost, or upgrading.
@@ -178,10 +176,6 @@ def _state(device: Mapping[str, Any]) -> str:
     return str(device.get("state") or "")
 
 
-def _left(deadline: float) -> float:
-    return max(deadline - time.monotonic(), 0.001)
-
-
 class DeviceProvider(HiLensProvider[DeviceArgs]):
     kind = "HiLens device"
     args_model = DeviceArgs
@@ -260,7 +254,7 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
                 if args.wait_for_state == ONLINE
                 else present(f"device {node_id}", lambda: api.get_or_none(f"ai-mgr/nodes/{node_id}"))
             )
-            self.wait_created(api, node_id, waiter, _left(deadline))
+            self.wait_created(api, node_id, waiter, time_left(deadline))
             if args.firmware_version is not None:
                 version = args.firmware_version
                 self.undo_create(api, node_id, lambda: self._upgrade(api, node_id, version, deadline))
@@ -325,7 +319,7 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
         if changed & {"enabled", "activation"}:
             self._settle_switches(api, resource_id, old, new, deadline)
         if new.wait_for_state == ONLINE and changed & {"wait_for_state", "enabled", "firmware_version"}:
-            wait_for(self._online(api, resource_id), api.settings, _left(deadline))
+            wait_for(self._online(api, resource_id), api.settings, time_left(deadline))
         if "firmware_version" in changed and new.firmware_version is not None:
             self._upgrade(api, resource_id, new.firmware_version, deadline)
 
@@ -355,7 +349,7 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
             )
             waiter = self._watch(api, node_id)
             waiter.done = lambda device: (_state(device) == "STOPPED") != new.enabled
-            wait_for(waiter, api.settings, _left(deadline))
+            wait_for(waiter, api.settings, time_left(deadline))
         if new.activation is None:
             return
         active = live.get("active_status") == "ACTIVATED"
@@ -370,7 +364,7 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
         wanted = "ACTIVATED" if new.activation.active else "INACTIVE"
         waiter = self._watch(api, node_id)
         waiter.done = lambda device: device.get("active_status") == wanted
-        wait_for(waiter, api.settings, _left(deadline))
+        wait_for(waiter, api.settings, time_left(deadline))
 
     def _upgrade(self, api: HiLensClient, node_id: str, version: str, deadline: float) -> None:
         """Upgrade to ``version`` unless the device runs it, and wait until the upgrade finishes."""
@@ -389,10 +383,10 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
             reason=lambda p: str(p.get("cause") or "the upgrade failed"),
             done=lambda p: str(p.get("version") or version) == version,
         )
-        wait_for(progress, api.settings, _left(deadline))
+        wait_for(progress, api.settings, time_left(deadline))
         waiter = self._online(api, node_id)
         waiter.done = lambda d: d.get("firmware_version") == version
-        wait_for(waiter, api.settings, _left(deadline))
+        wait_for(waiter, api.settings, time_left(deadline))
 
     def _firmware_id(self, api: HiLensClient, device: Mapping[str, Any], version: str) -> str:
         """The catalogue id of the firmware of ``version`` for this device's type and architecture."""

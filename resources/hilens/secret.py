@@ -43,12 +43,12 @@ from aicompute.resources.hilens._base import (
     EntriesProvider,
     Platform,
     as_pairs,
-    matching,
     tag_map,
 )
+from aicompute.resources.rules import matching
 
 NAME_RULE = "4-64 characters: lowercase letters, digits and '-', starting with a letter, not ending with '-'"
-SecretName = Annotated[str, AfterValidator(matching(r"[a-z][a-z0-9-]{2,62}[a-z0-9]", NAME_RULE))]
+SecretName = Annotated[str, matching(r"[a-z][a-z0-9-]{2,62}[a-z0-9]", NAME_RULE)]
 MAX_ENTRIES = 100
 MAX_VALUE = 20480
 # Seed table 5-389: keys start with a letter or '-'; values must avoid these characters.

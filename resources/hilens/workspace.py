@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any
 
 import pulumi
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.provider.generic import Fields
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
@@ -27,11 +27,12 @@ from aicompute.provider.schema import CreateOnly, Updatable
 from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import wait_until_gone
 from aicompute.resources.base import DynamicResource
-from aicompute.resources.hilens._base import DEFAULT_WORKSPACE, HiLensProvider, list_workspaces, matching, present
+from aicompute.resources.hilens._base import DEFAULT_WORKSPACE, HiLensProvider, list_workspaces, present
+from aicompute.resources.rules import matching
 
 # The API states no rule for workspace names; the device-name rule (seed table 5-11) is used.
 NAME_RULE = "1-64 characters: letters, digits, Chinese, '-' and '_'"
-WorkspaceName = Annotated[str, AfterValidator(matching(r"[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}", NAME_RULE))]
+WorkspaceName = Annotated[str, matching(r"[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}", NAME_RULE)]
 
 
 UPDATE = "PUT /v3/{project_id}/ai-mgr/workspaces/{id}"

@@ -48,10 +48,11 @@ from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.paging import offset_pages
 from aicompute.provider.schema import CreateOnly, ReplaceWhen, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
-from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
+from aicompute.provider.waiters import Waiter, time_left, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
-from aicompute.resources.modelarts._rules import Name, matching
+from aicompute.resources.modelarts._rules import Name
+from aicompute.resources.rules import matching
 
 InferType = Literal["real-time", "batch", "edge"]
 DesiredStatus = Literal["running", "stopped"]
@@ -519,7 +520,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
             return str(api.send_once("POST", api.path("v1", "services"), json=body)["service_id"])
 
         service_id = api.create_reconciled(post, lambda: self._find(api, args))
-        self.wait_created(api, service_id, self._up(api, service_id), _left(deadline))
+        self.wait_created(api, service_id, self._up(api, service_id), time_left(deadline))
         if args.status == "stopped":
             self._set_status(api, service_id, "stopped", deadline)
         return service_id
@@ -578,7 +579,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         # Stopping comes before a config change (a stopped service stores it without a rollout);
         # starting comes after it (the start deploys the new config once).
         deadline = time.monotonic() + timeout
-        live = wait_for(self._settled(api, resource_id), api.settings, _left(deadline))
+        live = wait_for(self._settled(api, resource_id), api.settings, time_left(deadline))
         if "status" in changed and new.status == "stopped":
             live = self._set_status(api, resource_id, "stopped", deadline)
         put_fields = changed & PUT_FIELDS
@@ -625,22 +626,22 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
             waiter.failure = {"failed", "deleting"}
             waiter.reason = _error
             waiter.done = lambda service: _config_applied(service, new)
-        return wait_for(waiter, api.settings, _left(deadline))
+        return wait_for(waiter, api.settings, time_left(deadline))
 
     def _set_status(
         self, api: ModelArtsClient, service_id: str, status: DesiredStatus, deadline: float
     ) -> dict[str, Any]:
         """PUT {status} unless the settled service is already there, then wait for the new state."""
-        live = wait_for(self._settled(api, service_id), api.settings, _left(deadline))
+        live = wait_for(self._settled(api, service_id), api.settings, time_left(deadline))
         if _desired(_status(live)) == status:
             return live
         api.request("PUT", api.path("v1", f"services/{service_id}"), json={"status": status})
         if status == "stopped":
             waiter = self._waiter(api, service_id, {"stopped"}, UP | STARTING | STOPPING, {"failed"}, _error)
-            return wait_for(waiter, api.settings, _left(deadline))
+            return wait_for(waiter, api.settings, time_left(deadline))
         waiter = self._up(api, service_id)
         waiter.pending = {*STARTING, "stopped"}
-        return wait_for(waiter, api.settings, _left(deadline))
+        return wait_for(waiter, api.settings, time_left(deadline))
 
     def _find(self, api: ModelArtsClient, args: InferenceServiceArgs) -> str | None:
         listing = api.get(
@@ -679,11 +680,6 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         """Not deploying or stopping, so the API accepts an update (ModelArts.3519)."""
         settled = {"running", "concerning", "finished", "stopped", "failed", "pending", "waiting"}
         return self._waiter(api, service_id, settled, BUSY, {"deleting"}, lambda _: "the service is being deleted")
-
-
-def _left(deadline: float) -> float:
-    """Seconds until the operation's deadline (a tiny positive value once it has passed)."""
-    return max(deadline - time.monotonic(), 0.001)
 
 
 def _config_body(args: InferenceServiceArgs) -> list[dict[str, Any]]:

@@ -44,7 +44,8 @@ from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_until_gone
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.modelarts._base import ModelArtsProvider
-from aicompute.resources.modelarts._rules import Name, matching
+from aicompute.resources.modelarts._rules import Name
+from aicompute.resources.rules import matching
 
 ModelType = Literal["TensorFlow", "Image", "PyTorch", "Template", "MindSpore"]
 InstallType = Literal["real-time", "edge", "batch"]
