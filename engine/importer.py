@@ -21,9 +21,10 @@ from typing import Any
 from pulumi.dynamic import Resource, ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 
+from aicompute.provider.generic import PROVIDER_KEY as PROVIDER_KEY
+
 PLATFORMS = ("modelarts", "hilens", "central")
 PACKAGE = "aicompute.resources"
-PROVIDER_KEY = "__provider"
 
 
 class UnknownResourceType(LookupError):

@@ -19,9 +19,9 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 
 from aicompute.engine.properties import UNKNOWN, is_secret, mask_secrets, secret, unwrap_secrets
+from aicompute.provider.generic import PROVIDER_KEY as PROVIDER_KEY
 
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-PROVIDER_KEY = "__provider"
 
 PropertyMap = dict[str, Any]
 
