@@ -272,6 +272,10 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
     """Pulumi's provider methods implemented once, from a resource's declaration and hooks."""
 
     args_model: ClassVar[type[BaseModel]]
+    outputs_model: ClassVar[type[BaseModel] | None] = None
+    """The outputs the platform computes besides the inputs, declared with markers like the inputs."""
+    summary: ClassVar[str] = ""
+    """What the resource is and what its id is: the program-side class's docstring and the docs' lead."""
     fields: ClassVar[Fields]
     default_timeouts: ClassVar[dict[Operation, float]] = {"create": 1800, "update": 1800, "delete": 1800}
     kind: ClassVar[str] = "resource"
