@@ -133,6 +133,10 @@ class Fields:
             unique_key=unique_key,
         )
 
+    def inputs_via(self, call: str) -> frozenset[str]:
+        """The updatable inputs whose change the platform call ``call`` makes."""
+        return frozenset(key for key, via in self.calls.items() if via == call)
+
     def calls_for(self, changed: frozenset[str]) -> list[str]:
         """The platform calls an in-place change of these inputs makes, in declaration order."""
         found = [self.calls.get(key, "") for key in self.calls if key in changed]
@@ -519,7 +523,9 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         new = self.parse_valid(news)
         old = self.parse_lenient(olds) or new
-        changed = self.changed_keys(olds, news) - self.fields.local
+        # Only what the field table declares updatable is changed in place (a create-only change
+        # replaced the object instead; a local one needs no call).
+        changed = (self.changed_keys(olds, news) - self.fields.local) & self.fields.updatable
         with redacting(secret_values(self.fields.secret, news, olds)), self.client() as api:
             if changed:
                 self.update_resource(api, id_, old, new, changed, self.timeout(new, "update"))

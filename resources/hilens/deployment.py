@@ -84,8 +84,6 @@ FORBIDDEN_IN_COMMANDS = "^#~$%&*<>()'\"[]{}"
 RUNNING = "RUNNING"
 ROLLING = frozenset({"CREATING", "STARTING", "UNFREEZE"})
 FAILED = frozenset({"CREATE_FAILED", "START_FAILED"})
-CREATE_ONLY = frozenset({"name", "source", "provider", "cluster_id", "license_quota", "svc_order_id"})
-TEMPLATE_FIELDS = frozenset({"replicas", "configs", "apps", "affinity"})
 
 
 class _Strict(BaseModel):
@@ -566,9 +564,10 @@ class DeploymentProvider(HiLensProvider[DeploymentArgs]):
         path = api.path(f"ai-mgr/deployments/{resource_id}")
         params = {"provider": new.provider}
         rolls_out = template_put = False
-        if changed & TEMPLATE_FIELDS:
+        template = changed & self.fields.inputs_via(PUT_TEMPLATE)
+        if template:
             live = api.get(f"ai-mgr/deployments/{resource_id}")
-            patch = _patch_body(live, new) if changed & TEMPLATE_FIELDS == {"apps"} else None
+            patch = _patch_body(live, new) if template == {"apps"} else None
             if patch is not None:
                 api.request("PATCH", path, json=patch)
             else:

@@ -344,7 +344,7 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
         timeout: float,
     ) -> None:
         deadline = time.monotonic() + timeout
-        put_fields = changed & PUT_FIELDS
+        put_fields = changed & self.fields.inputs_via(PUT_NODE)
         if put_fields:
             body = new.model_dump(include=set(put_fields - {"log_configs"}), exclude_none=True)
             if "log_configs" in put_fields:
@@ -473,7 +473,6 @@ def _upgrade_status(progress: Mapping[str, Any]) -> str:
     return "" if status is None else str(status)
 
 
-PUT_FIELDS = frozenset({"description", "log_configs", "enable_gpu", "enable_npu", "npu_type", "event_validity_period"})
 OUTPUT_KEYS = (
     "active_status",
     "active_content",

@@ -76,30 +76,7 @@ STOPPING = frozenset({"stopping"})
 BUSY = frozenset({"deploying", "stopping"})  # no config or status update until they end (3519)
 SCALABLE = frozenset({"running", "concerning"})  # PUT /property preconditions (real-time)
 
-# Not in the PUT body: a change replaces (module docstring).
-CREATE_ONLY = (
-    "service_name",
-    "infer_type",
-    "workspace_id",
-    "pool_name",
-    "cluster_id",
-    "vpc_id",
-    "subnet_network_id",
-    "security_group_id",
-)
-PUT_FIELDS = frozenset(
-    {
-        "description",
-        "config",
-        "schedule",
-        "additional_properties",
-        "load_balancer_policy",
-        "priority",
-        "service_secrets",
-    }
-)
-# Inputs GET returns as they were sent (config is cut down and service_secrets never returned).
-ECHOED_AS_SENT = (*CREATE_ONLY, "description", "schedule", "additional_properties", "load_balancer_policy", "priority")
+ECHOED_AS_SENT = ("description", "schedule", "additional_properties", "load_balancer_policy", "priority")
 CONFIG_OUTPUT_KEYS = (
     "model_id",
     "model_name",
@@ -563,7 +540,11 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         live = api.get_or_none("v1", f"services/{resource_id}")
         if live is None:
             return None
-        echoed = {key: live[key] for key in ECHOED_AS_SENT if live.get(key) not in (None, "")}
+        echoed = {
+            key: live[key]
+            for key in (*sorted(self.fields.create_only), *ECHOED_AS_SENT)
+            if live.get(key) not in (None, "")
+        }
         if echoed.get("additional_properties") == {}:
             echoed.pop("additional_properties")
         if "workspace_id" in echoed:
@@ -616,7 +597,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         live = wait_for(self._settled(api, resource_id), api.settings, time_left(deadline))
         if "status" in changed and new.status == "stopped":
             live = self._set_status(api, resource_id, "stopped", deadline)
-        put_fields = changed & PUT_FIELDS
+        put_fields = changed & self.fields.inputs_via(PUT_CONFIG)
         if put_fields:
             live = self._update_config(api, resource_id, live, new, put_fields, deadline)
         if "status" in changed and new.status == "running":

@@ -363,7 +363,6 @@ class ModelOutputs(BaseModel):
     create_at: int
 
 
-CREATE_FIELDS = frozenset(ModelArgs.model_fields) - {"timeouts"}
 LIST_LIMIT = 1000  # §7.2: the default page size; offset is a page index
 
 
@@ -419,7 +418,7 @@ class ModelProvider(ModelArtsProvider[ModelArgs]):
         live = api.get_or_none("v1", f"models/{resource_id}")
         if live is None:
             return None
-        echoed = {key: live[key] for key in CREATE_FIELDS if live.get(key) is not None}
+        echoed = {key: live[key] for key in self.fields.create_only if live.get(key) is not None}
         if live.get("config") not in (None, "", {}):
             echoed["initial_config"] = _json_object(live["config"])
         for key, as_input in _ECHO_AS_INPUT.items():
