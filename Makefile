@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit test-slow clean generate
+.PHONY: demo test lint typecheck unit test-slow clean generate docs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ typecheck: $(STAMP)
 # (tests/unit/test_codegen.py fails when the checked-in code is stale).
 generate: $(STAMP)
 	$(PY) -m aicompute.resources._codegen
+
+# The documentation site: reference pages generated from the schemas (docs/reference/, not checked
+# in), then mkdocs-material with warnings as errors. CI calls it; the site lands in build/site.
+docs: $(STAMP)
+	rm -rf docs/reference
+	$(PY) docs/gen_reference.py docs/reference
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest -q -n 2 -m "not slow"

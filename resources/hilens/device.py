@@ -102,7 +102,7 @@ class Activation(BaseModel):
         return self.model_dump(exclude={"active"}, exclude_none=True)
 
 
-START_STOP = "POST /v3/{project_id}/ai-mgr/nodes/{id}/action/{start|stop}"
+START_STOP = "POST /v3/{project_id}/ai-mgr/nodes/{id}/action/start (or /stop)"
 
 ACTIVATE = "POST /v3/{project_id}/ai-mgr/nodes/{id}/activate (or /deactivate)"
 
