@@ -16,6 +16,7 @@ import importlib
 import re
 import subprocess
 import sys
+import textwrap
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -101,7 +102,7 @@ def render_class(platform: str, provider: type[GenericProvider[Any, Any]], names
     outputs = schema_of(provider.outputs_model) if provider.outputs_model is not None else {}
     lines = [
         f'class {resource}(DynamicResource, module="{platform}", name="{resource}"):',
-        f'    """{provider.summary}"""',
+        f'    """{textwrap.fill(provider.summary, width=112, subsequent_indent="    ")}"""',
         "",
         f"    _provider_class = {provider.__name__}",
         f"    _outputs, _secret_outputs = output_names({provider.__name__})",

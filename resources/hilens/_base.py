@@ -17,13 +17,14 @@ from functools import partial
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pulumi.dynamic import ReadResult
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, Field
 
 from aicompute.provider.config import ProviderSettings
 from aicompute.provider.errors import ApiError, WaitError
 from aicompute.provider.generic import GenericProvider
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
 from aicompute.provider.paging import offset_pages
+from aicompute.provider.schema import CreateOnly, ServerDefault
 from aicompute.provider.waiters import Waiter, wait_until_gone
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
@@ -156,11 +157,16 @@ def as_pairs(value: Any) -> Any:
 
 
 class EntriesArgs(BaseModel):
-    """What a configmap's and a secret's Args have in common."""
+    """What a configmap's and a secret's Args have in common: ``provider`` and ``workspace_id`` are
+    declared here; the others, whose rules differ, by each (pydantic keeps this order)."""
 
     name: str
-    provider: Platform
-    workspace_id: str | None
+    provider: Annotated[Platform, CreateOnly()] = Field(
+        default="hilens", description="The platform: hilens or ief. Create-only."
+    )
+    workspace_id: Annotated[str | None, ServerDefault("the default workspace"), CreateOnly()] = Field(
+        default=None, min_length=1, description="Create-only; default workspace."
+    )
     description: str
     data: dict[str, str]
     tags: dict[str, str]

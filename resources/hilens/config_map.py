@@ -22,10 +22,10 @@ import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from aicompute.provider.generic import Fields
-from aicompute.provider.schema import CreateOnly, ServerDefault, Updatable
+from aicompute.provider.schema import CreateOnly, Updatable
 from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.resources.base import DynamicResource, output_names
-from aicompute.resources.hilens._base import PLATFORMS, EntriesArgs, EntriesProvider, Platform, Tags, as_pairs
+from aicompute.resources.hilens._base import PLATFORMS, EntriesArgs, EntriesProvider, Tags, as_pairs
 from aicompute.resources.inputs import TimeoutsDict
 from aicompute.resources.rules import matching
 
@@ -64,12 +64,6 @@ class ConfigMapArgs(EntriesArgs):
     tags: Annotated[Tags, Updatable(via=UPDATE)] = Field(default_factory=dict)
     type: Annotated[str | None, Updatable(via=UPDATE)] = Field(
         default=None, min_length=1, description="The API's 'type' (its meaning is undocumented)."
-    )
-    workspace_id: Annotated[str | None, ServerDefault("the default workspace"), CreateOnly()] = Field(
-        default=None, min_length=1, description="Create-only; default workspace."
-    )
-    provider: Annotated[Platform, CreateOnly()] = Field(
-        default="hilens", description="The platform: hilens or ief. Create-only."
     )
     timeouts: TimeoutsInput = None
 

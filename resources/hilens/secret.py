@@ -33,7 +33,7 @@ from pulumi.dynamic import ReadResult
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from aicompute.provider.generic import Fields
-from aicompute.provider.schema import CreateOnly, ServerDefault, Updatable
+from aicompute.provider.schema import CreateOnly, Updatable
 from aicompute.provider.schema import Secret as SecretValue
 from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.resources.base import DynamicResource, output_names
@@ -41,7 +41,6 @@ from aicompute.resources.hilens._base import (
     Description,
     EntriesArgs,
     EntriesProvider,
-    Platform,
     as_pairs,
     tag_map,
 )
@@ -97,12 +96,6 @@ class SecretArgs(EntriesArgs):
     )
     description: Annotated[Description, Updatable(via=UPDATE)] = ""
     tags: Annotated[SecretTags, Updatable(via=UPDATE)] = Field(default_factory=dict)
-    workspace_id: Annotated[str | None, ServerDefault("the default workspace"), CreateOnly()] = Field(
-        default=None, min_length=1, description="Create-only; default workspace."
-    )
-    provider: Annotated[Platform, CreateOnly()] = Field(
-        default="hilens", description="The platform: hilens or ief. Create-only."
-    )
     timeouts: TimeoutsInput = None
 
 
