@@ -129,6 +129,8 @@ def input_rows(specs: Mapping[str, FieldSpec], render: Types, fields: Any) -> li
         if spec.info.description:
             notes.append(spec.info.description)
         notes += constraints(spec.info)
+        if spec.api_path is not None:
+            notes.append(f"API field: `{spec.api_path}`")
         if spec.name in fields.set_like:
             notes.append("compared without order")
         if spec.has(WriteOnly):

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.paging import continue_pages
-from aicompute.provider.schema import CreateOnly, SetLike, Updatable
+from aicompute.provider.schema import ApiPath, CreateOnly, SetLike, Updatable
 from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource, output_names
@@ -49,16 +49,18 @@ UPDATE = "PATCH /v1/{project_id}/networks/{id} (merge patch)"
 class NetworkArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[DisplayName, CreateOnly()] = Field(
+    name: Annotated[DisplayName, ApiPath('metadata.labels["os.modelarts/name"]'), CreateOnly()] = Field(
         description="4-32 characters [a-z0-9-], starting with a letter and ending with a letter or digit."
     )
-    cidr: Annotated[str, CreateOnly()] = Field(
+    cidr: Annotated[str, ApiPath("spec.cidr"), CreateOnly()] = Field(
         description="Within 172.16.0.0/12 or 192.168.0.0/16, prefix length up to /24."
     )
-    workspace_id: Annotated[str, CreateOnly()] = Field(
+    workspace_id: Annotated[str, ApiPath('metadata.labels["os.modelarts/workspace.id"]'), CreateOnly()] = Field(
         default="0", min_length=1, description="Workspace id; '0' is the default."
     )
-    description: Annotated[str, Updatable(via=UPDATE)] = Field(default="", max_length=512, pattern=r"^[^!<>=&\"']*$")
+    description: Annotated[str, ApiPath('metadata.annotations["os.modelarts/description"]'), Updatable(via=UPDATE)] = (
+        Field(default="", max_length=512, pattern=r"^[^!<>=&\"']*$")
+    )
     peer_connections: Annotated[list[PeerConnection], Updatable(via=UPDATE), SetLike()] = Field(default_factory=list)
     timeouts: TimeoutsInput = None
 

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.provider.generic import Fields, contains_unknown
 from aicompute.provider.modelarts import ModelArtsClient
-from aicompute.provider.schema import CreateOnly, ReplaceWhen, SetLike, Updatable, WriteOnly
+from aicompute.provider.schema import ApiPath, CreateOnly, ReplaceWhen, SetLike, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource, output_names
@@ -150,11 +150,13 @@ UPDATE = "PATCH /v2/{project_id}/pools/{id} (merge patch)"
 class ResourcePoolArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[DisplayName, CreateOnly()] = Field(
+    name: Annotated[DisplayName, ApiPath('metadata.labels["os.modelarts/name"]'), CreateOnly()] = Field(
         description="Display name: 4-32 characters [a-z0-9-], starting with a letter, ending with a letter or digit."
     )
-    network_id: Annotated[str, CreateOnly()] = Field(min_length=1, description="The Network's id (its metadata.name).")
-    scope: Annotated[list[Scope], Updatable(via=UPDATE), SetLike()] = Field(
+    network_id: Annotated[str, ApiPath("spec.network.name"), CreateOnly()] = Field(
+        min_length=1, description="The Network's id (its metadata.name)."
+    )
+    scope: Annotated[list[Scope], ApiPath("spec.scope"), Updatable(via=UPDATE), SetLike()] = Field(
         min_length=1, description="Job types: Train, Infer, Notebook (at least one)."
     )
     resources: Annotated[
@@ -163,10 +165,10 @@ class ResourcePoolArgs(BaseModel):
         SetLike(),
         ReplaceWhen(_extend_params_changed, "an entry's extend_params changes: they cannot be patched (§10.17)"),
     ] = Field(min_length=1, description="Flavors and node counts.")
-    workspace_id: Annotated[str, CreateOnly()] = Field(
+    workspace_id: Annotated[str, ApiPath('metadata.labels["os.modelarts/workspace.id"]'), CreateOnly()] = Field(
         default="0", min_length=1, description="Workspace id; '0' is the default workspace."
     )
-    type: Annotated[Literal["Dedicate"], CreateOnly()] = Field(
+    type: Annotated[Literal["Dedicate"], ApiPath("spec.type"), CreateOnly()] = Field(
         default="Dedicate", description="Dedicate (physical pool), the only type."
     )
     node_prefix: Annotated[str | None, CreateOnly()] = Field(
@@ -175,8 +177,10 @@ class ResourcePoolArgs(BaseModel):
         description="Custom node-name prefix (undocumented rule, as localcloud applies it): 1-20 characters "
         "[a-z0-9-], starting with a letter, ending with a letter or digit.",
     )
-    description: Annotated[str, Updatable(via=UPDATE)] = Field(default="", description='Free text without !<>=&".')
-    job_flavors: Annotated[list[str], Updatable(via=UPDATE), SetLike()] = Field(
+    description: Annotated[str, ApiPath('metadata.annotations["os.modelarts/description"]'), Updatable(via=UPDATE)] = (
+        Field(default="", description='Free text without !<>=&".')
+    )
+    job_flavors: Annotated[list[str], ApiPath("spec.jobFlavors"), Updatable(via=UPDATE), SetLike()] = Field(
         default_factory=list, description="Job flavor names the pool supports."
     )
     driver: Annotated[Driver | None, Updatable(via=UPDATE)] = None
