@@ -211,24 +211,16 @@ from aicompute.resources.base import DynamicResource, output_names
 
 def tidy(path: Path, text: str) -> str:
     """``text`` as ruff leaves it: imports sorted, merged and only those used; formatted."""
-    ruff = [sys.executable, "-m", "ruff"]
-    name = ["--stdin-filename", str(path)]
-    fixed = subprocess.run(
-        [*ruff, "check", "--quiet", "--fix-only", "--select", "I,F401", *name, "-"],
-        input=text,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=HERE.parent,
-    ).stdout
-    return subprocess.run(
-        [*ruff, "format", "--quiet", *name, "-"],
-        input=fixed,
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=HERE.parent,
-    ).stdout
+    for command in (["check", "--quiet", "--fix-only", "--select", "I,F401"], ["format", "--quiet"]):
+        text = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--stdin-filename", str(path), "-"],
+            input=text,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=HERE.parent,
+        ).stdout
+    return text
 
 
 def main(argv: list[str]) -> int:
