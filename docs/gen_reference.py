@@ -137,7 +137,7 @@ def input_rows(specs: Mapping[str, FieldSpec], render: Types, fields: Any) -> li
             notes.append("write-only: the API never returns it, so drift is not seen")
         if spec.name in fields.secret:
             notes.append("**secret**")
-        server: ServerDefault | None = spec.marker(ServerDefault)
+        server = spec.marker(ServerDefault)
         if server is not None:
             notes.append(f"left out: {server.note or 'the platform picks it'}")
         rule = fields.replace_rules.get(spec.name)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -90,6 +90,8 @@ class ReplaceWhen:
     reason: str
 
 
+M = TypeVar("M")
+
 CLASSES = (CreateOnly, Updatable, Local)
 """The markers that classify an input; each input carries exactly one."""
 
@@ -106,7 +108,7 @@ class FieldSpec:
     info: FieldInfo
     markers: tuple[Any, ...]
 
-    def marker(self, kind: type[Any]) -> Any | None:
+    def marker(self, kind: type[M]) -> M | None:
         return next((m for m in self.markers if isinstance(m, kind)), None)
 
     def has(self, kind: type[Any]) -> bool:
@@ -122,8 +124,7 @@ class FieldSpec:
 
     @property
     def updatable(self) -> Updatable | None:
-        marker: Updatable | None = self.marker(Updatable)
-        return marker
+        return self.marker(Updatable)
 
     @property
     def local(self) -> bool:
@@ -131,7 +132,7 @@ class FieldSpec:
 
     @property
     def api_path(self) -> str | None:
-        marker: ApiPath | None = self.marker(ApiPath)
+        marker = self.marker(ApiPath)
         return marker.path if marker else None
 
 
