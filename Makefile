@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit test-slow clean pulumi
+.PHONY: demo test lint typecheck unit test-slow clean generate docs pulumi
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,21 @@ typecheck: $(STAMP)
 	ln -s $(CURDIR)/aicompute/*.py $(CURDIR)/aicompute/py.typed $(TYPECHECK_TREE)/aicompute/
 	for part in provider resources stacks engine localcloud; do ln -s $(CURDIR)/$$part $(TYPECHECK_TREE)/aicompute/$$part; done
 	cd $(TYPECHECK_TREE) && $(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml -p aicompute
+	# the examples too, one program at a time (each is a __main__): the resource classes' typing at work
+	cd $(TYPECHECK_TREE) && for program in $(CURDIR)/examples/demo.py $(CURDIR)/examples/*/__main__.py $(CURDIR)/examples/*/*/__main__.py; do \
+		$(CURDIR)/$(VENV)/bin/mypy --config-file $(CURDIR)/pyproject.toml --no-error-summary $$program || exit 1; done
+
+# The program-side resource classes and resources/inputs.py are generated from the schemas
+# (tests/unit/test_codegen.py fails when the checked-in code is stale).
+generate: $(STAMP)
+	$(PY) -m aicompute.resources._codegen
+
+# The documentation site: reference pages generated from the schemas (docs/reference/, not checked
+# in), then mkdocs-material with warnings as errors. CI calls it; the site lands in build/site.
+docs: $(STAMP)
+	rm -rf docs/reference
+	$(PY) docs/gen_reference.py docs/reference
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest -q -n 2 -m "not slow"

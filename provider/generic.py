@@ -1,9 +1,10 @@
 """The generic dynamic provider every aicompute resource is built from.
 
-A resource declares its inputs once — a pydantic ``Args`` model plus a ``Fields`` declaration of
-which inputs are create-only (a change replaces), updatable (a change calls the API), set-like
-(order ignored), write-only (never returned by the API), and how to normalise values the server
-rewrites — and implements four small hooks against its platform client:
+A resource declares its inputs once — a pydantic ``Args`` model whose fields carry the markers of
+``provider/schema.py``: create-only (a change replaces), updatable and through which call, local,
+set-like (order ignored), write-only (never returned by the API), secret, and declared replace
+rules; ``Fields.of(Args, normalisers=…)`` derives the field table from them and adds how to
+normalise values the server rewrites — and implements four small hooks against its platform client:
 
 * ``create_resource(api, args, timeout) -> id`` (including the wait until ready),
 * ``read_resource(api, id) -> outputs | None`` (None: the object is gone),
@@ -16,7 +17,7 @@ From that, this class implements Pulumi's check / diff / create / read / update 
   Values unknown during preview are not judged.
 * **diff** compares the old outputs with the new inputs, restricted at every depth to what the
   program sets (the server may add fields), after normalisation, ignoring order in set-like lists;
-  create-only changes are replaces.
+  create-only changes are replaces, and so are the changes a field's ``ReplaceWhen`` rule names.
 * **read** returns ``ReadResult(id, outputs, inputs)`` so refresh-then-preview is exact; a gone
   object reads as an empty id.
 * **secret** inputs (``Fields.secret``) never appear in a check failure or in the text of an error
@@ -52,6 +53,16 @@ from pydantic import BaseModel, ValidationError
 from aicompute.provider.config import ProviderSettings
 from aicompute.provider.errors import ApiError, NotFound, WaitError
 from aicompute.provider.http import ApiClient
+from aicompute.provider.schema import (
+    ReplaceWhen,
+    SchemaError,
+    Secret,
+    SetLike,
+    WriteOnly,
+    classification_problems,
+    replace_rules,
+    schema_of,
+)
 from aicompute.provider.timeouts import Operation, Timeouts
 from aicompute.provider.waiters import Waiter, wait_for
 
@@ -67,7 +78,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Fields:
-    """How each input of a resource behaves across its lifecycle."""
+    """How each input of a resource behaves across its lifecycle: derived from the Args model's field
+    markers by ``Fields.of`` (constructing it by hand is for tests and small fakes)."""
 
     create_only: frozenset[str] = frozenset()
     updatable: frozenset[str] = frozenset()
@@ -83,6 +95,52 @@ class Fields:
     secret: frozenset[str] = frozenset()
     """Inputs whose values are secrets (the resource also lists them as secret outputs). Their values
     are redacted from check failures and from the errors create and update raise."""
+    local: frozenset[str] = LOCAL_INPUTS
+    """Inputs that steer aicompute itself and never reach a platform API (a change alone calls nothing)."""
+    calls: Mapping[str, str] = field(default_factory=dict)
+    """The platform call that makes an in-place change of each updatable input ("": none)."""
+    replace_rules: Mapping[str, ReplaceWhen] = field(default_factory=dict)
+    """Declared rules: a change of an updatable input the platform cannot make in place replaces."""
+
+    @classmethod
+    def of(
+        cls,
+        model: type[BaseModel],
+        *,
+        normalisers: Mapping[str, Callable[[Any], Any]] | None = None,
+        delete_before_replace: bool = False,
+        unique_key: frozenset[str] = frozenset(),
+    ) -> Fields:
+        """The field table of an Args model whose fields carry ``provider.schema`` markers.
+
+        Raises ``SchemaError`` when an input is unclassified or classified more than once."""
+        problems = classification_problems(model)
+        if problems:
+            raise SchemaError("; ".join(problems))
+        specs = schema_of(model).values()
+        updatable = {spec.name: spec.updatable for spec in specs if spec.updatable is not None}
+        return cls(
+            create_only=frozenset(spec.name for spec in specs if spec.create_only),
+            updatable=frozenset(updatable),
+            set_like=frozenset(spec.name for spec in specs if spec.has(SetLike)),
+            write_only=frozenset(spec.name for spec in specs if spec.has(WriteOnly)),
+            secret=frozenset(spec.name for spec in specs if spec.has(Secret)),
+            local=frozenset(spec.name for spec in specs if spec.local),
+            calls={name: marker.via for name, marker in updatable.items()},
+            replace_rules=replace_rules(model),
+            normalisers=dict(normalisers or {}),
+            delete_before_replace=delete_before_replace,
+            unique_key=unique_key,
+        )
+
+    def inputs_via(self, call: str) -> frozenset[str]:
+        """The updatable inputs whose change the platform call ``call`` makes."""
+        return frozenset(key for key, via in self.calls.items() if via == call)
+
+    def calls_for(self, changed: frozenset[str]) -> list[str]:
+        """The platform calls an in-place change of these inputs makes, in declaration order."""
+        found = [self.calls.get(key, "") for key in self.calls if key in changed]
+        return list(dict.fromkeys(call for call in found if call))
 
     def deletes_first(self, changed: frozenset[str]) -> bool:
         """Whether a replace with these changed inputs must delete the old object before creating."""
@@ -218,6 +276,10 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
     """Pulumi's provider methods implemented once, from a resource's declaration and hooks."""
 
     args_model: ClassVar[type[BaseModel]]
+    outputs_model: ClassVar[type[BaseModel] | None] = None
+    """The outputs the platform computes besides the inputs, declared with markers like the inputs."""
+    summary: ClassVar[str] = ""
+    """What the resource is and what its id is: the program-side class's docstring and the docs' lead."""
     fields: ClassVar[Fields]
     default_timeouts: ClassVar[dict[Operation, float]] = {"create": 1800, "update": 1800, "delete": 1800}
     kind: ClassVar[str] = "resource"
@@ -342,14 +404,17 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         try:
             return wait_for(waiter, api.settings, timeout)
         except WaitError as failure:
-            try:
-                self.delete_resource(api, resource_id, None, self.default_timeouts["delete"])
-                aftermath = f"the unfinished {self.kind} {resource_id} was deleted"
-            except NotFound:
-                aftermath = f"the unfinished {self.kind} {resource_id} is gone"
-            except (ApiError, WaitError) as error:
-                aftermath = f"deleting the unfinished {self.kind} {resource_id} also failed: {error}"
-            raise failure.with_aftermath(aftermath) from None
+            raise failure.with_aftermath(self.delete_unfinished(api, resource_id)) from None
+
+    def delete_unfinished(self, api: ApiT, resource_id: str) -> str:
+        """Delete an object whose create did not complete, and say how that went (for the error)."""
+        try:
+            self.delete_resource(api, resource_id, None, self.default_timeouts["delete"])
+            return f"the unfinished {self.kind} {resource_id} was deleted"
+        except NotFound:
+            return f"the unfinished {self.kind} {resource_id} is gone"
+        except (ApiError, WaitError) as error:
+            return f"deleting the unfinished {self.kind} {resource_id} also failed: {error}"
 
     list_page_limit: int | None = None
     """A page size below the platform's largest, for list calls (None: the largest; tests lower it
@@ -411,12 +476,17 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         return CheckResult({**self.dump(args), PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = self.changed_keys(olds, news)
-        replaces = sorted(changed & self.fields.create_only)
+        """Create-only changes replace; so does a change a declared ``ReplaceWhen`` rule names."""
+        changed = set(self.changed_keys(olds, news))
+        replaces = changed & self.fields.create_only
+        for key, rule in self.fields.replace_rules.items():
+            if rule.rule(olds.get(key), news.get(key)):
+                changed.add(key)
+                replaces.add(key)
         return DiffResult(
             changes=bool(changed),
-            replaces=replaces,
-            delete_before_replace=bool(replaces) and self.fields.deletes_first(changed),
+            replaces=sorted(replaces),
+            delete_before_replace=bool(replaces) and self.fields.deletes_first(frozenset(changed)),
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -440,7 +510,7 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         outs = {**old_inputs, **live}
         inputs: dict[str, Any] = {}
         for key in self.input_names():
-            if key in LOCAL_INPUTS or key in self.fields.write_only or key not in live:
+            if key in self.fields.local or key in self.fields.write_only or key not in live:
                 if old_inputs.get(key) is not None:
                     inputs[key] = old_inputs[key]
                 continue
@@ -453,7 +523,9 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         new = self.parse_valid(news)
         old = self.parse_lenient(olds) or new
-        changed = self.changed_keys(olds, news) - LOCAL_INPUTS
+        # Only what the field table declares updatable is changed in place (a create-only change
+        # replaced the object instead; a local one needs no call).
+        changed = (self.changed_keys(olds, news) - self.fields.local) & self.fields.updatable
         with redacting(secret_values(self.fields.secret, news, olds)), self.client() as api:
             if changed:
                 self.update_resource(api, id_, old, new, changed, self.timeout(new, "update"))

@@ -8,9 +8,11 @@ them), so deadlines are inputs. Values are seconds or Go-style durations: ``"90m
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
+
+from aicompute.provider.schema import Local
 
 _DURATION = re.compile(r"^(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?$")
 
@@ -50,3 +52,7 @@ class Timeouts(BaseModel):
     def seconds(self, operation: Operation, default: float) -> float:
         value = getattr(self, operation)
         return default if value is None else parse_duration(value)
+
+
+TimeoutsInput = Annotated[Timeouts | None, Local()]
+"""The ``timeouts`` input as every resource's Args declares it: local to aicompute, never sent."""

@@ -84,3 +84,9 @@ def wait_until_gone(
         if remaining <= 0:
             raise WaitTimeout(what, "deleted", timeout, state(current))
         time.sleep(min(next_sleep(), remaining))
+
+
+def time_left(deadline: float) -> float:
+    """Seconds until an operation's ``time.monotonic()`` deadline (a tiny positive value once it has
+    passed, so that a wait still looks once and reports what it saw)."""
+    return max(deadline - time.monotonic(), 0.001)

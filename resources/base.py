@@ -26,6 +26,8 @@ from typing import Any, ClassVar
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
+from aicompute.provider.schema import Secret, schema_of
+
 
 class DynamicResource(Resource):
     """Base of every aicompute resource class."""
@@ -56,6 +58,14 @@ class DynamicResource(Resource):
         with _sdk_pickler_restored():
             Resource.__init__(instance, cls._provider_class(), resource_name, seeded, opts)
         return instance
+
+
+def output_names(provider: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A resource's output names — its inputs, then what the platform computes — and the secret ones,
+    from its provider's ``args_model`` and ``outputs_model``."""
+    models = [model for model in (provider.args_model, provider.outputs_model) if model is not None]
+    specs = [spec for model in models for spec in schema_of(model).values()]
+    return tuple(spec.name for spec in specs), tuple(spec.name for spec in specs if spec.has(Secret))
 
 
 @contextmanager

@@ -1,4 +1,3 @@
-# ruff: noqa: F401  (the TYPE_CHECKING imports are the public names, loaded lazily by __getattr__)
 """Reusable stack components composed from aicompute's resources (``aicompute:stacks:<Name>``).
 
 Names are loaded on first use, so importing one component does not import every platform.
@@ -64,7 +63,28 @@ _MODULES = {
     "StreamSpec": "video_analytics_pipeline",
 }
 
-__all__ = sorted(_MODULES)
+__all__ = [  # a literal list: type checkers take the names it lists as the package's exports
+    "CentralComputeCluster",
+    "CentralComputeClusterArgs",
+    "EdgeFleet",
+    "EdgeFleetArgs",
+    "EngineSpec",
+    "InferenceEndpoint",
+    "InferenceEndpointArgs",
+    "ModelSpec",
+    "NetworkSpec",
+    "NodeGroupSpec",
+    "NodePoolSpec",
+    "PoolSpec",
+    "SecretSpec",
+    "ServiceSpec",
+    "StreamSpec",
+    "TaskSpec",
+    "TrainingPlatform",
+    "TrainingPlatformArgs",
+    "VideoAnalyticsPipeline",
+    "VideoAnalyticsPipelineArgs",
+]
 
 
 def __getattr__(name: str) -> Any:

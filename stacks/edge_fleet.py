@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, cast
 
 import pulumi
-from pydantic import AfterValidator, BaseModel, Field, TypeAdapter, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, TypeAdapter, ValidationInfo, field_validator
 
 from aicompute.resources.hilens import (
     ConfigMap,
@@ -36,12 +36,13 @@ from aicompute.resources.hilens import (
     Workspace,
     WorkspaceArgs,
 )
-from aicompute.resources.hilens._base import Description, Platform, matching
+from aicompute.resources.hilens._base import Description, Platform
 from aicompute.resources.hilens.secret import SecretData, SecretName, SecretTags
+from aicompute.resources.rules import matching
 from aicompute.stacks._component import Component, ComponentArgs, OutputOr, validate_args
 
 KEY_RULE = "1-64 characters: letters, digits, '_' and '-'"
-FleetKey = Annotated[str, AfterValidator(matching(r"[A-Za-z0-9_-]{1,64}", KEY_RULE))]
+FleetKey = Annotated[str, matching(r"[A-Za-z0-9_-]{1,64}", KEY_RULE)]
 IN_WORKSPACE = ("workspace_id", "provider")
 TARGETS = ("node_ids", "cluster_id", "provider")
 _SECRET_DATA = TypeAdapter(SecretData)

@@ -41,12 +41,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from aicompute.provider.central import CentralClient, as_list, segment
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, ServerDefault, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for
-from aicompute.resources.base import DynamicResource
+from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.central._base import CentralProvider, first, wait_gone
 from aicompute.resources.central.cluster import cluster_codes
-from aicompute.resources.modelarts._rules import matching
+from aicompute.resources.inputs import TimeoutsDict, WorkloadResourcesDict
+from aicompute.resources.rules import matching
 
 WORKLOADS = "/CCP/algoservice/workloads"
 PODS = "/CCP/algoservice/pods"
@@ -98,29 +100,51 @@ class WorkloadResources(BaseModel):
         return value
 
 
+UPDATE = "PUT /CCP/algoservice/workloads/{name}"
+
+
 class WorkloadArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    cluster_code: str = Field(min_length=1, description="The cluster's clusterCode (Cluster.id).")
-    name: WorkloadName = Field(description="Workload name; the platform may decorate it (see workload_name).")
-    image: str = Field(min_length=1, pattern=r"^\S+$", description="Container image address.")
-    replicas: int = Field(ge=0, description="Pods to run; changes in place.")
-    resources: WorkloadResources = Field(description="cpu (cores), memory (Gi) and xpu (cards) per pod.")
-    xpu_type: str | None = Field(
+    cluster_code: Annotated[str, CreateOnly()] = Field(
+        min_length=1, description="The cluster's clusterCode (Cluster.id)."
+    )
+    name: Annotated[WorkloadName, CreateOnly()] = Field(
+        description="Workload name; the platform may decorate it (see workload_name)."
+    )
+    image: Annotated[str, CreateOnly()] = Field(min_length=1, pattern=r"^\S+$", description="Container image address.")
+    replicas: Annotated[int, Updatable(via=UPDATE)] = Field(ge=0, description="Pods to run; changes in place.")
+    resources: Annotated[WorkloadResources, CreateOnly()] = Field(
+        description="cpu (cores), memory (Gi) and xpu (cards) per pod."
+    )
+    xpu_type: Annotated[str | None, CreateOnly()] = Field(
         default=None,
         min_length=1,
         description="Accelerator type (T/BAX part 5 appendix I, e.g. NVIDIA_T4): pods go to nodes labelled with it.",
     )
-    namespace: Namespace = "default"
-    labels: dict[str, str] | None = Field(default=None, description="Pod-template labels; default {app: <name>}.")
-    label_selector: dict[str, str] | None = Field(default=None, description="Selector; default: the labels.")
-    container_name: Namespace | None = Field(
+    namespace: Annotated[Namespace, CreateOnly()] = "default"
+    labels: Annotated[dict[str, str] | None, ServerDefault("{app: <name>}"), CreateOnly(), WriteOnly()] = Field(
+        default=None, description="Pod-template labels; default {app: <name>}."
+    )
+    label_selector: Annotated[dict[str, str] | None, ServerDefault("the labels"), CreateOnly(), WriteOnly()] = Field(
+        default=None, description="Selector; default: the labels."
+    )
+    container_name: Annotated[
+        Namespace | None,
+        ServerDefault("the workload's name, lower-cased, with '_' and '.' as '-'"),
+        CreateOnly(),
+        WriteOnly(),
+    ] = Field(
         default=None,
         description="Container name (an RFC 1123 label); default: the name, lower-cased, '_' and '.' as '-'.",
     )
-    command: str | None = Field(default=None, min_length=1, description="Start command; default the ENTRYPOINT.")
-    args: str | None = Field(default=None, min_length=1, description="Its arguments; default the image's CMD.")
-    timeouts: Timeouts | None = None
+    command: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Start command; default the ENTRYPOINT."
+    )
+    args: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Its arguments; default the image's CMD."
+    )
+    timeouts: TimeoutsInput = None
 
     _labels = field_validator("labels", "label_selector")(check_labels)
 
@@ -141,6 +165,18 @@ class WorkloadArgs(BaseModel):
         if self.resources.xpu > 0 and not self.xpu_type:
             raise ValueError("xpu_type is required when resources.xpu is above zero (which cards to schedule on)")
         return self
+
+
+class WorkloadOutputs(BaseModel):
+    """What a central platform workload reports besides its inputs."""
+
+    workload_name: str = Field(description="The name the platform gave the workload (may differ from ``name``).")
+    status: str | None
+    created_date: str | None
+    cpu_type: str | None
+    xpu_memory: float | None
+    ready_replicas: int
+    pods: list[dict[str, Any]]
 
 
 def split_id(resource_id: str) -> tuple[str, str, str]:
@@ -178,26 +214,11 @@ def _is_up(pod: Mapping[str, Any]) -> bool:
 class WorkloadProvider(CentralProvider[WorkloadArgs]):
     kind = "central platform workload"
     args_model = WorkloadArgs
-    fields = Fields(
-        create_only=frozenset(
-            {
-                "cluster_code",
-                "namespace",
-                "name",
-                "image",
-                "resources",
-                "xpu_type",
-                "labels",
-                "label_selector",
-                "container_name",
-                "command",
-                "args",
-            }
-        ),
-        updatable=frozenset({"replicas"}),
-        write_only=frozenset({"labels", "label_selector", "container_name", "command", "args"}),
-        unique_key=frozenset({"cluster_code", "namespace", "name"}),  # one name per namespace (409)
-    )
+    outputs_model = WorkloadOutputs
+    summary = "An algorithm engine (a Deployment) on a cluster; the id is ``<clusterCode>/<namespace>/<workloadName>``."
+    fields = Fields.of(
+        WorkloadArgs, unique_key=frozenset({"cluster_code", "namespace", "name"})
+    )  # one name per namespace (409)
     default_timeouts = {"create": 600, "update": 600, "delete": 600}
 
     def create_resource(self, api: CentralClient, args: WorkloadArgs, timeout: float) -> str:
@@ -387,20 +408,12 @@ class WorkloadProvider(CentralProvider[WorkloadArgs]):
         )
 
 
+# --- generated by `make generate` from WorkloadProvider: do not edit below this line ---
 class Workload(DynamicResource, module="central", name="Workload"):
     """An algorithm engine (a Deployment) on a cluster; the id is ``<clusterCode>/<namespace>/<workloadName>``."""
 
     _provider_class = WorkloadProvider
-    _outputs = (
-        *WorkloadArgs.model_fields,
-        "workload_name",
-        "status",
-        "created_date",
-        "cpu_type",
-        "xpu_memory",
-        "ready_replicas",
-        "pods",
-    )
+    _outputs, _secret_outputs = output_names(WorkloadProvider)
 
     cluster_code: pulumi.Output[str]
     name: pulumi.Output[str]
@@ -414,8 +427,8 @@ class Workload(DynamicResource, module="central", name="Workload"):
     container_name: pulumi.Output[str]
     command: pulumi.Output[str | None]
     args: pulumi.Output[str | None]
+    timeouts: pulumi.Output[dict[str, Any] | None]
     workload_name: pulumi.Output[str]
-    """The name the platform gave the workload (may differ from ``name``)."""
     status: pulumi.Output[str | None]
     created_date: pulumi.Output[str | None]
     cpu_type: pulumi.Output[str | None]
@@ -431,33 +444,33 @@ class Workload(DynamicResource, module="central", name="Workload"):
         name: pulumi.Input[str],
         image: pulumi.Input[str],
         replicas: pulumi.Input[int],
-        resources: pulumi.Input[dict[str, Any]],
+        resources: pulumi.Input[WorkloadResourcesDict],
         xpu_type: pulumi.Input[str] | None = None,
         namespace: pulumi.Input[str] | None = None,
-        labels: pulumi.Input[dict[str, str]] | None = None,
-        label_selector: pulumi.Input[dict[str, str]] | None = None,
+        labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        label_selector: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
         container_name: pulumi.Input[str] | None = None,
         command: pulumi.Input[str] | None = None,
         args: pulumi.Input[str] | None = None,
-        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        timeouts: pulumi.Input[TimeoutsDict] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "cluster_code": cluster_code,
-                "name": name,
-                "image": image,
-                "replicas": replicas,
-                "resources": resources,
-                "xpu_type": xpu_type,
-                "namespace": namespace,
-                "labels": labels,
-                "label_selector": label_selector,
-                "container_name": container_name,
-                "command": command,
-                "args": args,
-                "timeouts": timeouts,
-            },
-            opts,
-        )
+        props: dict[str, Any] = {
+            "cluster_code": cluster_code,
+            "name": name,
+            "image": image,
+            "replicas": replicas,
+            "resources": resources,
+            "xpu_type": xpu_type,
+            "namespace": namespace,
+            "labels": labels,
+            "label_selector": label_selector,
+            "container_name": container_name,
+            "command": command,
+            "args": args,
+            "timeouts": timeouts,
+        }
+        super().__init__(resource_name, props, opts)
+
+
+# --- end of generated code ---

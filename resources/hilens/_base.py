@@ -17,13 +17,14 @@ from functools import partial
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pulumi.dynamic import ReadResult
-from pydantic import AfterValidator, BaseModel
+from pydantic import AfterValidator, BaseModel, Field
 
 from aicompute.provider.config import ProviderSettings
-from aicompute.provider.errors import ApiError, NotFound, WaitError
+from aicompute.provider.errors import ApiError, WaitError
 from aicompute.provider.generic import GenericProvider
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
 from aicompute.provider.paging import offset_pages
+from aicompute.provider.schema import CreateOnly, ServerDefault
 from aicompute.provider.waiters import Waiter, wait_until_gone
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
@@ -44,18 +45,6 @@ def _description(value: str) -> str:
 
 
 Description = Annotated[str, AfterValidator(_description)]
-
-
-def matching(pattern: str, rule: str) -> Callable[[str], str]:
-    """A check that a string matches ``pattern`` in full, stating ``rule`` (and the value) if not."""
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if compiled.fullmatch(value) is None:
-            raise ValueError(f"{value!r} breaks the rule: {rule}")
-        return value
-
-    return check
 
 
 def tag_map(key_pattern: str, value_pattern: str, rule: str, limit: int = 20) -> AfterValidator:
@@ -153,13 +142,7 @@ class HiLensProvider(GenericProvider[ArgsT, HiLensClient], Generic[ArgsT]):
         try:
             step()
         except (ApiError, WaitError) as error:
-            try:
-                self.delete_resource(api, resource_id, None, self.default_timeouts["delete"])
-                aftermath = f"the unfinished {self.kind} {resource_id} was deleted"
-            except NotFound:
-                aftermath = f"the unfinished {self.kind} {resource_id} is gone"
-            except (ApiError, WaitError) as undo:
-                aftermath = f"deleting the unfinished {self.kind} {resource_id} also failed: {undo}"
+            aftermath = self.delete_unfinished(api, resource_id)
             if isinstance(error, WaitError):
                 raise error.with_aftermath(aftermath) from None
             raise ApiError(
@@ -174,11 +157,16 @@ def as_pairs(value: Any) -> Any:
 
 
 class EntriesArgs(BaseModel):
-    """What a configmap's and a secret's Args have in common."""
+    """What a configmap's and a secret's Args have in common: ``provider`` and ``workspace_id`` are
+    declared here; the others, whose rules differ, by each (pydantic keeps this order)."""
 
     name: str
-    provider: Platform
-    workspace_id: str | None
+    provider: Annotated[Platform, CreateOnly()] = Field(
+        default="hilens", description="The platform: hilens or ief. Create-only."
+    )
+    workspace_id: Annotated[str | None, ServerDefault("the default workspace"), CreateOnly()] = Field(
+        default=None, min_length=1, description="Create-only; default workspace."
+    )
     description: str
     data: dict[str, str]
     tags: dict[str, str]

@@ -33,11 +33,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import DiffResult
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -52,16 +51,16 @@ from pydantic import (
 from aicompute.provider.errors import WaitFailed
 from aicompute.provider.generic import Fields, is_unknown, prune, restrict
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
-from aicompute.provider.timeouts import Timeouts
-from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
-from aicompute.resources.base import DynamicResource
+from aicompute.provider.schema import CreateOnly, ReplaceWhen, SetLike, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.waiters import Waiter, time_left, wait_for, wait_until_gone
+from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.hilens._base import (
     Description,
     HiLensProvider,
     Platform,
     as_pairs,
     list_items,
-    matching,
     platform_of,
     tag_list,
     tag_map,
@@ -70,13 +69,13 @@ from aicompute.resources.hilens.config_map import KEY_RULE as CONFIG_KEY_RULE
 from aicompute.resources.hilens.config_map import ConfigMapName
 from aicompute.resources.hilens.secret import KEY_RULE as SECRET_KEY_RULE
 from aicompute.resources.hilens.secret import SecretName
+from aicompute.resources.inputs import AffinityDict, AppDict, PodConfigDict, TimeoutsDict
+from aicompute.resources.rules import matching
 
 NAME_RULE = "1-32 characters: lowercase letters, digits and '-', starting and ending with a letter or digit"
 NAME_PATTERN = r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?"
-AppName = Annotated[str, AfterValidator(matching(NAME_PATTERN, NAME_RULE))]
-VersionText = Annotated[
-    str, AfterValidator(matching(r"[A-Za-z0-9_.-]{1,128}", "1-128 letters, digits, '_', '.' and '-'"))
-]
+AppName = Annotated[str, matching(NAME_PATTERN, NAME_RULE)]
+VersionText = Annotated[str, matching(r"[A-Za-z0-9_.-]{1,128}", "1-128 letters, digits, '_', '.' and '-'")]
 TAG_TYPE = "deployment"
 MAX_REPLICAS = 99  # "小于100"
 # args, command and probe commands may not contain these (seed tables 5-95, 5-103).
@@ -85,8 +84,6 @@ FORBIDDEN_IN_COMMANDS = "^#~$%&*<>()'\"[]{}"
 RUNNING = "RUNNING"
 ROLLING = frozenset({"CREATING", "STARTING", "UNFREEZE"})
 FAILED = frozenset({"CREATE_FAILED", "START_FAILED"})
-CREATE_ONLY = frozenset({"name", "source", "provider", "cluster_id", "license_quota", "svc_order_id"})
-TEMPLATE_FIELDS = frozenset({"replicas", "configs", "apps", "affinity"})
 
 
 class _Strict(BaseModel):
@@ -158,14 +155,12 @@ class ResRequest(_Strict):
 
 class ConfigMapKeyRef(_Strict):
     name: ConfigMapName = Field(description="The ConfigMap's name.")
-    key: Annotated[str, AfterValidator(matching(r"[A-Za-z0-9_-]{1,63}", CONFIG_KEY_RULE))] = Field(
-        description="The entry's key."
-    )
+    key: Annotated[str, matching(r"[A-Za-z0-9_-]{1,63}", CONFIG_KEY_RULE)] = Field(description="The entry's key.")
 
 
 class SecretKeyRef(_Strict):
     name: SecretName = Field(description="The Secret's name.")
-    key: Annotated[str, AfterValidator(matching(r"[A-Za-z-][A-Za-z0-9._-]{0,62}", SECRET_KEY_RULE))] = Field(
+    key: Annotated[str, matching(r"[A-Za-z-][A-Za-z0-9._-]{0,62}", SECRET_KEY_RULE)] = Field(
         description="The entry's key."
     )
 
@@ -343,25 +338,53 @@ DeploymentTags = Annotated[
 ]
 
 
+def _removes_devices(old: Any, new: Any) -> bool:
+    """Whether ``node_ids`` loses a device: the API can only add devices, so that replaces."""
+    if not isinstance(old, list) or not isinstance(new, list):
+        return False
+    removed = set(old) - set(new)
+    return len(removed) > sum(map(is_unknown, new))  # each unknown new id may be one of the removed
+
+
+TAG_CALLS = "POST/DELETE /v3/{project_id}/deployments/{id}/tags"
+
+PUT_DESCRIPTION = "PUT /v3/{project_id}/ai-mgr/deployments/{id}"
+
+PUT_TEMPLATE = "PUT /v3/{project_id}/ai-mgr/deployments/{id} (PATCH when only one app's version or variables change)"
+
+PUT_NODES = "PUT /v3/{project_id}/ai-mgr/deployments/{id}/nodes (adds devices)"
+
+
 class DeploymentArgs(_Strict):
-    name: AppName = Field(description=f"{NAME_RULE}; unique per provider.")
-    source: Literal["hlm", "aig", "userdefined", "skill"] = Field(
+    name: Annotated[AppName, CreateOnly()] = Field(description=f"{NAME_RULE}; unique per provider.")
+    source: Annotated[Literal["hlm", "aig", "userdefined", "skill"], CreateOnly()] = Field(
         description="hlm (HiLens market), aig (AI Gallery), userdefined, or skill (digest §10.18)."
     )
-    apps: Annotated[list[App], AfterValidator(_distinct_names)] = Field(min_length=1)
-    configs: PodConfig
-    node_ids: list[str] | None = Field(default=None, min_length=1, description="Target device ids.")
-    cluster_id: str | None = Field(
+    apps: Annotated[list[App], AfterValidator(_distinct_names), Updatable(via=PUT_TEMPLATE)] = Field(min_length=1)
+    configs: Annotated[PodConfig, Updatable(via=PUT_TEMPLATE)]
+    node_ids: Annotated[
+        list[str] | None,
+        Updatable(via=PUT_NODES),
+        SetLike(),
+        ReplaceWhen(_removes_devices, "a device leaves node_ids: the API can only add devices"),
+    ] = Field(default=None, min_length=1, description="Target device ids.")
+    cluster_id: Annotated[str | None, CreateOnly()] = Field(
         default=None, min_length=1, validate_default=True, description="Target cluster (instead of node_ids)."
     )
-    replicas: int = Field(default=1, ge=1, le=MAX_REPLICAS)
-    affinity: Affinity | None = Field(default=None, description="Never returned: drift cannot be seen.")
-    description: Description = ""
-    tags: DeploymentTags = Field(default_factory=dict)
-    provider: Platform = "hilens"
-    license_quota: int | None = Field(default=None, ge=1, description="Create-only; never returned.")
-    svc_order_id: str | None = Field(default=None, min_length=1, description="Create-only; never returned.")
-    timeouts: Timeouts | None = None
+    replicas: Annotated[int, Updatable(via=PUT_TEMPLATE)] = Field(default=1, ge=1, le=MAX_REPLICAS)
+    affinity: Annotated[Affinity | None, Updatable(via=PUT_TEMPLATE), WriteOnly()] = Field(
+        default=None, description="Never returned: drift cannot be seen."
+    )
+    description: Annotated[Description, Updatable(via=PUT_DESCRIPTION)] = ""
+    tags: Annotated[DeploymentTags, Updatable(via=TAG_CALLS)] = Field(default_factory=dict)
+    provider: Annotated[Platform, CreateOnly()] = "hilens"
+    license_quota: Annotated[int | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, ge=1, description="Create-only; never returned."
+    )
+    svc_order_id: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Create-only; never returned."
+    )
+    timeouts: TimeoutsInput = None
 
     @field_validator("node_ids")
     @classmethod
@@ -376,6 +399,20 @@ class DeploymentArgs(_Strict):
         if "node_ids" in info.data and (info.data["node_ids"] is None) == (value is None):
             raise ValueError("give exactly one of node_ids and cluster_id")
         return value
+
+
+class DeploymentOutputs(BaseModel):
+    """What a HiLens deployment reports besides its inputs."""
+
+    state: str = Field(description="CREATING, RUNNING, CREATE_FAILED, … (seed table 5-110).")
+    reason: str | None
+    ready_replicas: int
+    node_num: int
+    result: list[dict[str, Any]]
+    api_version: str | None
+    project_id: str
+    created_at: str
+    updated_at: str
 
 
 def _state(deployment: Mapping[str, Any]) -> str:
@@ -405,10 +442,6 @@ def _normalise_apps(apps: Any) -> Any:
             app = {**app, **{k: _by_name(app[k]) for k in ("envs", "msgs") if isinstance(app.get(k), list)}}
         result.append(app)
     return result
-
-
-def _left(deadline: float) -> float:
-    return max(deadline - time.monotonic(), 0.001)
 
 
 def _apps_body(apps: list[App]) -> list[dict[str, Any]]:
@@ -453,29 +486,12 @@ def _patch_body(live: Mapping[str, Any], new: DeploymentArgs) -> dict[str, Any] 
 class DeploymentProvider(HiLensProvider[DeploymentArgs]):
     kind = "HiLens deployment"
     args_model = DeploymentArgs
-    fields = Fields(
-        create_only=CREATE_ONLY,
-        updatable=TEMPLATE_FIELDS | {"description", "tags", "node_ids"},
-        set_like=frozenset({"node_ids"}),
-        write_only=frozenset({"affinity", "license_quota", "svc_order_id"}),
-        normalisers={"tags": as_pairs, "apps": _normalise_apps},
-        unique_key=frozenset({"name"}),
+    outputs_model = DeploymentOutputs
+    summary = "A HiLens application deployment; its id is the deployment id (``hilens-…``)."
+    fields = Fields.of(
+        DeploymentArgs, normalisers={"tags": as_pairs, "apps": _normalise_apps}, unique_key=frozenset({"name"})
     )
     default_timeouts = {"create": 1200, "update": 1200, "delete": 1200}
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Removing a device from ``node_ids`` replaces: the API can only add devices."""
-        result = super().diff(_id, olds, news)
-        old_nodes, new_nodes = olds.get("node_ids"), news.get("node_ids")
-        if not isinstance(old_nodes, list) or not isinstance(new_nodes, list):
-            return result
-        removed = set(old_nodes) - set(new_nodes)
-        if len(removed) <= sum(map(is_unknown, new_nodes)):
-            return result  # nothing removed, or each may be one of the ids not known yet
-        replaces = sorted({*(result.replaces or []), "node_ids"})
-        return DiffResult(
-            changes=True, replaces=replaces, delete_before_replace=self.fields.deletes_first(frozenset(replaces))
-        )
 
     # hooks -------------------------------------------------------------------------------------
     def create_resource(self, api: HiLensClient, args: DeploymentArgs, timeout: float) -> str:
@@ -548,9 +564,10 @@ class DeploymentProvider(HiLensProvider[DeploymentArgs]):
         path = api.path(f"ai-mgr/deployments/{resource_id}")
         params = {"provider": new.provider}
         rolls_out = template_put = False
-        if changed & TEMPLATE_FIELDS:
+        template = changed & self.fields.inputs_via(PUT_TEMPLATE)
+        if template:
             live = api.get(f"ai-mgr/deployments/{resource_id}")
-            patch = _patch_body(live, new) if changed & TEMPLATE_FIELDS == {"apps"} else None
+            patch = _patch_body(live, new) if template == {"apps"} else None
             if patch is not None:
                 api.request("PATCH", path, json=patch)
             else:
@@ -573,7 +590,7 @@ class DeploymentProvider(HiLensProvider[DeploymentArgs]):
         if "tags" in changed:
             api.set_tags(TAG_TYPE, resource_id, api.tags(TAG_TYPE, resource_id), new.tags)
         if rolls_out:
-            wait_for(self._running(api, resource_id, new), api.settings, _left(deadline))
+            wait_for(self._running(api, resource_id, new), api.settings, time_left(deadline))
 
     def delete_resource(self, api: HiLensClient, resource_id: str, args: DeploymentArgs | None, timeout: float) -> None:
         params = {"provider": args.provider} if args is not None else None
@@ -629,14 +646,15 @@ OUTPUTS = (
 )
 
 
+# --- generated by `make generate` from DeploymentProvider: do not edit below this line ---
 class Deployment(DynamicResource, module="hilens", name="Deployment"):
     """A HiLens application deployment; its id is the deployment id (``hilens-…``)."""
 
     _provider_class = DeploymentProvider
-    _outputs = (*DeploymentArgs.model_fields, *OUTPUTS)
+    _outputs, _secret_outputs = output_names(DeploymentProvider)
 
     name: pulumi.Output[str]
-    source: pulumi.Output[str]
+    source: pulumi.Output[Literal["hlm", "aig", "userdefined", "skill"]]
     apps: pulumi.Output[list[dict[str, Any]]]
     configs: pulumi.Output[dict[str, Any]]
     node_ids: pulumi.Output[list[str] | None]
@@ -645,11 +663,11 @@ class Deployment(DynamicResource, module="hilens", name="Deployment"):
     affinity: pulumi.Output[dict[str, Any] | None]
     description: pulumi.Output[str]
     tags: pulumi.Output[dict[str, str]]
-    provider: pulumi.Output[str]
+    provider: pulumi.Output[Literal["hilens", "ief"]]
     license_quota: pulumi.Output[int | None]
     svc_order_id: pulumi.Output[str | None]
+    timeouts: pulumi.Output[dict[str, Any] | None]
     state: pulumi.Output[str]
-    """CREATING, RUNNING, CREATE_FAILED, … (seed table 5-110)."""
     reason: pulumi.Output[str | None]
     ready_replicas: pulumi.Output[int]
     node_num: pulumi.Output[int]
@@ -664,41 +682,41 @@ class Deployment(DynamicResource, module="hilens", name="Deployment"):
         resource_name: str,
         *,
         name: pulumi.Input[str],
-        source: pulumi.Input[str],
-        apps: pulumi.Input[list[Any]],
-        configs: pulumi.Input[dict[str, Any]],
-        node_ids: pulumi.Input[list[pulumi.Input[str]]] | None = None,
+        source: pulumi.Input[Literal["hlm", "aig", "userdefined", "skill"]],
+        apps: pulumi.Input[Sequence[pulumi.Input[AppDict]]],
+        configs: pulumi.Input[PodConfigDict],
+        node_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
         cluster_id: pulumi.Input[str] | None = None,
         replicas: pulumi.Input[int] | None = None,
-        affinity: pulumi.Input[dict[str, Any]] | None = None,
+        affinity: pulumi.Input[AffinityDict] | None = None,
         description: pulumi.Input[str] | None = None,
-        tags: pulumi.Input[dict[str, str]] | None = None,
-        provider: pulumi.Input[str] | None = None,
+        tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        provider: pulumi.Input[Literal["hilens", "ief"]] | None = None,
         license_quota: pulumi.Input[int] | None = None,
         svc_order_id: pulumi.Input[str] | None = None,
-        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        timeouts: pulumi.Input[TimeoutsDict] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "source": source,
-                "apps": apps,
-                "configs": configs,
-                "node_ids": node_ids,
-                "cluster_id": cluster_id,
-                "replicas": replicas,
-                "affinity": affinity,
-                "description": description,
-                "tags": tags,
-                "provider": provider,
-                "license_quota": license_quota,
-                "svc_order_id": svc_order_id,
-                "timeouts": timeouts,
-            },
-            opts,
-        )
+        props: dict[str, Any] = {
+            "name": name,
+            "source": source,
+            "apps": apps,
+            "configs": configs,
+            "node_ids": node_ids,
+            "cluster_id": cluster_id,
+            "replicas": replicas,
+            "affinity": affinity,
+            "description": description,
+            "tags": tags,
+            "provider": provider,
+            "license_quota": license_quota,
+            "svc_order_id": svc_order_id,
+            "timeouts": timeouts,
+        }
+        super().__init__(resource_name, props, opts)
+
+
+# --- end of generated code ---
 
 
 __all__ = [

@@ -33,19 +33,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
-from aicompute.provider.timeouts import Timeouts
-from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
-from aicompute.resources.base import DynamicResource
+from aicompute.provider.schema import CreateOnly, Secret, SetLike, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.waiters import Waiter, time_left, wait_for, wait_until_gone
+from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.hilens._base import (
     Description,
     HiLensProvider,
@@ -54,20 +55,19 @@ from aicompute.resources.hilens._base import (
     as_pairs,
     list_items,
     list_workspaces,
-    matching,
     platform_of,
     present,
     tag_list,
 )
+from aicompute.resources.inputs import ActivationDict, LogConfigDict, TimeoutsDict
+from aicompute.resources.rules import matching
 
 log = logging.getLogger("aicompute.resources.hilens")
 
 NAME_RULE = "1-64 characters: letters, digits, Chinese, '_' and '-'"
-DeviceName = Annotated[str, AfterValidator(matching(r"[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}", NAME_RULE))]
+DeviceName = Annotated[str, matching(r"[\u4e00-\u9fa5A-Za-z0-9_-]{1,64}", NAME_RULE)]
 VERSION_RULE = "X.Y.Z, each part a number of up to 3 digits without leading zeros"
-FirmwareVersion = Annotated[
-    str, AfterValidator(matching(r"(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})", VERSION_RULE))
-]
+FirmwareVersion = Annotated[str, matching(r"(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})", VERSION_RULE)]
 TAG_TYPE = "node"  # the tag API's resource type for devices (seed §5.7.1 example)
 ONLINE = "RUNNING"
 # While waiting for the agent: not connected yet, briefly lost, or upgrading.
@@ -102,27 +102,50 @@ class Activation(BaseModel):
         return self.model_dump(exclude={"active"}, exclude_none=True)
 
 
+START_STOP = "POST /v3/{project_id}/ai-mgr/nodes/{id}/action/start (or /stop)"
+
+ACTIVATE = "POST /v3/{project_id}/ai-mgr/nodes/{id}/activate (or /deactivate)"
+
+TAG_CALLS = "POST/DELETE /v3/{project_id}/nodes/{id}/tags"
+
+PUT_NODE = "PUT /v3/{project_id}/ai-mgr/nodes/{id}"
+
+UPGRADE = "PUT /v3/{project_id}/node-manager/node/{id}/firmware/{firmware_id}"
+
+
 class DeviceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: DeviceName = Field(description=NAME_RULE)
-    provider: Platform = Field(default="hilens", description="The platform managing it: hilens or ief.")
-    workspace_id: str | None = Field(default=None, min_length=1, description="Create-only; never returned.")
-    iam_user_id: str | None = Field(default=None, min_length=1, description="Register for this sub-account.")
-    description: Description = ""
-    tags: Tags = Field(default_factory=dict)
-    log_configs: list[LogConfig] = Field(default_factory=list)
-    enable_gpu: bool = False
-    enable_npu: bool = False
-    npu_type: Literal["D310", "D910"] | None = None
-    event_validity_period: int | None = Field(default=None, ge=1, description="Minutes.")
-    enabled: bool = Field(default=True, description="false stops (disables) the device.")
-    wait_for_state: Literal["RUNNING"] | None = Field(
+    name: Annotated[DeviceName, CreateOnly()] = Field(description=NAME_RULE)
+    provider: Annotated[Platform, CreateOnly()] = Field(
+        default="hilens", description="The platform managing it: hilens or ief."
+    )
+    workspace_id: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Create-only; never returned."
+    )
+    iam_user_id: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
+        default=None, min_length=1, description="Register for this sub-account."
+    )
+    description: Annotated[Description, Updatable(via=PUT_NODE)] = ""
+    tags: Annotated[Tags, Updatable(via=TAG_CALLS)] = Field(default_factory=dict)
+    log_configs: Annotated[list[LogConfig], Updatable(via=PUT_NODE), SetLike()] = Field(default_factory=list)
+    enable_gpu: Annotated[bool, Updatable(via=PUT_NODE)] = False
+    enable_npu: Annotated[bool, Updatable(via=PUT_NODE)] = False
+    npu_type: Annotated[Literal["D310", "D910"] | None, Updatable(via=PUT_NODE)] = None
+    event_validity_period: Annotated[int | None, Updatable(via=PUT_NODE)] = Field(
+        default=None, ge=1, description="Minutes."
+    )
+    enabled: Annotated[bool, Updatable(via=START_STOP)] = Field(
+        default=True, description="false stops (disables) the device."
+    )
+    wait_for_state: Annotated[Literal["RUNNING"] | None, Updatable(via=""), WriteOnly()] = Field(
         default=None, description="Wait for the device to come online (RUNNING) on create and update."
     )
-    activation: Activation | None = None
-    firmware_version: FirmwareVersion | None = Field(default=None, description="Upgrade to this version.")
-    timeouts: Timeouts | None = None
+    activation: Annotated[Activation | None, Updatable(via=ACTIVATE)] = None
+    firmware_version: Annotated[FirmwareVersion | None, Updatable(via=UPGRADE)] = Field(
+        default=None, description="Upgrade to this version."
+    )
+    timeouts: TimeoutsInput = None
 
     @field_validator("log_configs")
     @classmethod
@@ -150,38 +173,49 @@ class DeviceArgs(BaseModel):
         return value
 
 
+class DeviceOutputs(BaseModel):
+    """What a HiLens device reports besides its inputs."""
+
+    package: Annotated[str | None, Secret()] = Field(
+        description="The one-time registration package (base64 .tar.gz for the edge agent); a secret."
+    )
+    state: str = Field(description="UNCONNECTED, RUNNING, FAIL, STOPPED, UPGRADING or FREEZE.")
+    firmware_status: str | None
+    active_status: str
+    active_content: list[str]
+    firmware_name: str | None
+    upgrade_firmware_version: str | None
+    firmware_upgrade_record: list[dict[str, Any]] | None
+    type: str | None
+    arch: str | None
+    memory: int
+    cpu: int
+    gpu_num: int
+    npu_num: int
+    os_name: str | None
+    os_type: str | None
+    os_version: str | None
+    host_ips: list[str]
+    enable_container: bool
+    npu_info: dict[str, Any]
+    user_name: str | None
+    cluster_id: str | None
+    cluster_node_state: str | None
+    cluster_node_type: str | None
+    created_at: str
+    updated_at: str
+
+
 def _state(device: Mapping[str, Any]) -> str:
     return str(device.get("state") or "")
-
-
-def _left(deadline: float) -> float:
-    return max(deadline - time.monotonic(), 0.001)
 
 
 class DeviceProvider(HiLensProvider[DeviceArgs]):
     kind = "HiLens device"
     args_model = DeviceArgs
-    fields = Fields(
-        create_only=frozenset({"name", "provider", "workspace_id", "iam_user_id"}),
-        updatable=frozenset(
-            {
-                "description",
-                "tags",
-                "log_configs",
-                "enable_gpu",
-                "enable_npu",
-                "npu_type",
-                "event_validity_period",
-                "enabled",
-                "activation",
-                "firmware_version",
-                "wait_for_state",
-            }
-        ),
-        set_like=frozenset({"log_configs"}),
-        write_only=frozenset({"workspace_id", "iam_user_id", "wait_for_state"}),
-        normalisers={"tags": as_pairs},
-    )
+    outputs_model = DeviceOutputs
+    summary = "A HiLens edge device; its id is the node id (``hilens-…``)."
+    fields = Fields.of(DeviceArgs, normalisers={"tags": as_pairs})
     default_timeouts = {"create": 600, "update": 1800, "delete": 600}
 
     def __init__(self) -> None:
@@ -256,7 +290,7 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
                 if args.wait_for_state == ONLINE
                 else present(f"device {node_id}", lambda: api.get_or_none(f"ai-mgr/nodes/{node_id}"))
             )
-            self.wait_created(api, node_id, waiter, _left(deadline))
+            self.wait_created(api, node_id, waiter, time_left(deadline))
             if args.firmware_version is not None:
                 version = args.firmware_version
                 self.undo_create(api, node_id, lambda: self._upgrade(api, node_id, version, deadline))
@@ -310,7 +344,7 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
         timeout: float,
     ) -> None:
         deadline = time.monotonic() + timeout
-        put_fields = changed & PUT_FIELDS
+        put_fields = changed & self.fields.inputs_via(PUT_NODE)
         if put_fields:
             body = new.model_dump(include=set(put_fields - {"log_configs"}), exclude_none=True)
             if "log_configs" in put_fields:
@@ -321,7 +355,7 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
         if changed & {"enabled", "activation"}:
             self._settle_switches(api, resource_id, old, new, deadline)
         if new.wait_for_state == ONLINE and changed & {"wait_for_state", "enabled", "firmware_version"}:
-            wait_for(self._online(api, resource_id), api.settings, _left(deadline))
+            wait_for(self._online(api, resource_id), api.settings, time_left(deadline))
         if "firmware_version" in changed and new.firmware_version is not None:
             self._upgrade(api, resource_id, new.firmware_version, deadline)
 
@@ -351,7 +385,7 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
             )
             waiter = self._watch(api, node_id)
             waiter.done = lambda device: (_state(device) == "STOPPED") != new.enabled
-            wait_for(waiter, api.settings, _left(deadline))
+            wait_for(waiter, api.settings, time_left(deadline))
         if new.activation is None:
             return
         active = live.get("active_status") == "ACTIVATED"
@@ -366,7 +400,7 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
         wanted = "ACTIVATED" if new.activation.active else "INACTIVE"
         waiter = self._watch(api, node_id)
         waiter.done = lambda device: device.get("active_status") == wanted
-        wait_for(waiter, api.settings, _left(deadline))
+        wait_for(waiter, api.settings, time_left(deadline))
 
     def _upgrade(self, api: HiLensClient, node_id: str, version: str, deadline: float) -> None:
         """Upgrade to ``version`` unless the device runs it, and wait until the upgrade finishes."""
@@ -385,10 +419,10 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
             reason=lambda p: str(p.get("cause") or "the upgrade failed"),
             done=lambda p: str(p.get("version") or version) == version,
         )
-        wait_for(progress, api.settings, _left(deadline))
+        wait_for(progress, api.settings, time_left(deadline))
         waiter = self._online(api, node_id)
         waiter.done = lambda d: d.get("firmware_version") == version
-        wait_for(waiter, api.settings, _left(deadline))
+        wait_for(waiter, api.settings, time_left(deadline))
 
     def _firmware_id(self, api: HiLensClient, device: Mapping[str, Any], version: str) -> str:
         """The catalogue id of the firmware of ``version`` for this device's type and architecture."""
@@ -439,7 +473,6 @@ def _upgrade_status(progress: Mapping[str, Any]) -> str:
     return "" if status is None else str(status)
 
 
-PUT_FIELDS = frozenset({"description", "log_configs", "enable_gpu", "enable_npu", "npu_type", "event_validity_period"})
 OUTPUT_KEYS = (
     "active_status",
     "active_content",
@@ -467,15 +500,15 @@ OUTPUT_KEYS = (
 )
 
 
+# --- generated by `make generate` from DeviceProvider: do not edit below this line ---
 class Device(DynamicResource, module="hilens", name="Device"):
     """A HiLens edge device; its id is the node id (``hilens-…``)."""
 
     _provider_class = DeviceProvider
-    _outputs = (*DeviceArgs.model_fields, "package", "state", "firmware_status", *OUTPUT_KEYS)
-    _secret_outputs = ("package",)
+    _outputs, _secret_outputs = output_names(DeviceProvider)
 
     name: pulumi.Output[str]
-    provider: pulumi.Output[str]
+    provider: pulumi.Output[Literal["hilens", "ief"]]
     workspace_id: pulumi.Output[str | None]
     iam_user_id: pulumi.Output[str | None]
     description: pulumi.Output[str]
@@ -483,16 +516,15 @@ class Device(DynamicResource, module="hilens", name="Device"):
     log_configs: pulumi.Output[list[dict[str, Any]]]
     enable_gpu: pulumi.Output[bool]
     enable_npu: pulumi.Output[bool]
-    npu_type: pulumi.Output[str | None]
+    npu_type: pulumi.Output[Literal["D310", "D910"] | None]
     event_validity_period: pulumi.Output[int | None]
     enabled: pulumi.Output[bool]
+    wait_for_state: pulumi.Output[Literal["RUNNING"] | None]
     activation: pulumi.Output[dict[str, Any] | None]
     firmware_version: pulumi.Output[str | None]
-    wait_for_state: pulumi.Output[str | None]
+    timeouts: pulumi.Output[dict[str, Any] | None]
     package: pulumi.Output[str | None]
-    """The one-time registration package (base64 .tar.gz for the edge agent); a secret."""
     state: pulumi.Output[str]
-    """UNCONNECTED, RUNNING, FAIL, STOPPED, UPGRADING or FREEZE."""
     firmware_status: pulumi.Output[str | None]
     active_status: pulumi.Output[str]
     active_content: pulumi.Output[list[str]]
@@ -523,45 +555,45 @@ class Device(DynamicResource, module="hilens", name="Device"):
         resource_name: str,
         *,
         name: pulumi.Input[str],
-        provider: pulumi.Input[str] | None = None,
+        provider: pulumi.Input[Literal["hilens", "ief"]] | None = None,
         workspace_id: pulumi.Input[str] | None = None,
         iam_user_id: pulumi.Input[str] | None = None,
         description: pulumi.Input[str] | None = None,
-        tags: pulumi.Input[dict[str, str]] | None = None,
-        log_configs: pulumi.Input[list[Any]] | None = None,
+        tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        log_configs: pulumi.Input[Sequence[pulumi.Input[LogConfigDict]]] | None = None,
         enable_gpu: pulumi.Input[bool] | None = None,
         enable_npu: pulumi.Input[bool] | None = None,
-        npu_type: pulumi.Input[str] | None = None,
+        npu_type: pulumi.Input[Literal["D310", "D910"]] | None = None,
         event_validity_period: pulumi.Input[int] | None = None,
         enabled: pulumi.Input[bool] | None = None,
-        activation: pulumi.Input[dict[str, Any]] | None = None,
+        wait_for_state: pulumi.Input[Literal["RUNNING"]] | None = None,
+        activation: pulumi.Input[ActivationDict] | None = None,
         firmware_version: pulumi.Input[str] | None = None,
-        wait_for_state: pulumi.Input[str] | None = None,
-        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        timeouts: pulumi.Input[TimeoutsDict] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "provider": provider,
-                "workspace_id": workspace_id,
-                "iam_user_id": iam_user_id,
-                "description": description,
-                "tags": tags,
-                "log_configs": log_configs,
-                "enable_gpu": enable_gpu,
-                "enable_npu": enable_npu,
-                "npu_type": npu_type,
-                "event_validity_period": event_validity_period,
-                "enabled": enabled,
-                "activation": activation,
-                "firmware_version": firmware_version,
-                "wait_for_state": wait_for_state,
-                "timeouts": timeouts,
-            },
-            opts,
-        )
+        props: dict[str, Any] = {
+            "name": name,
+            "provider": provider,
+            "workspace_id": workspace_id,
+            "iam_user_id": iam_user_id,
+            "description": description,
+            "tags": tags,
+            "log_configs": log_configs,
+            "enable_gpu": enable_gpu,
+            "enable_npu": enable_npu,
+            "npu_type": npu_type,
+            "event_validity_period": event_validity_period,
+            "enabled": enabled,
+            "wait_for_state": wait_for_state,
+            "activation": activation,
+            "firmware_version": firmware_version,
+            "timeouts": timeouts,
+        }
+        super().__init__(resource_name, props, opts)
+
+
+# --- end of generated code ---
 
 
 __all__ = ["Activation", "Device", "DeviceArgs", "DeviceProvider", "LogConfig"]

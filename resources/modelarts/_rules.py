@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
+
+from aicompute.resources.rules import matching
 
 # Network and resource-pool display names: 4-32 characters [a-z0-9-], starting with a letter and
 # ending with a letter or digit (each Args field states the rule in its own description).
@@ -14,18 +15,5 @@ DisplayName = Annotated[str, Field(min_length=4, max_length=32, pattern=r"^[a-z]
 # Model and service names (seed tables 7-18 and 9-22): 1-64 letters, Chinese, digits, '-' and '_'.
 NAME_RULE = "1-64 characters: letters, Chinese, digits, '-' and '_'"
 NAME_PATTERN = r"[A-Za-z0-9_\-\u4e00-\u9fa5]{1,64}"
-
-
-def matching(pattern: str, rule: str) -> AfterValidator:
-    """A validator that accepts strings matching ``pattern`` in full and otherwise states ``rule``."""
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if compiled.fullmatch(value) is None:
-            raise ValueError(f"{value!r} breaks the rule: {rule}")
-        return value
-
-    return AfterValidator(check)
-
 
 Name = Annotated[str, matching(NAME_PATTERN, NAME_RULE)]

@@ -35,22 +35,31 @@ API facts (seed 002 §9.1–9.9, digest ``modelarts-services-api.md`` §2 and §
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import DiffResult, ReadResult
+from pulumi.dynamic import ReadResult
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from aicompute.provider.generic import Fields, prune, restrict
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.paging import offset_pages
-from aicompute.provider.timeouts import Timeouts
-from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
-from aicompute.resources.base import DynamicResource
+from aicompute.provider.schema import CreateOnly, ReplaceWhen, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.waiters import Waiter, time_left, wait_for, wait_until_gone
+from aicompute.resources.base import DynamicResource, output_names
+from aicompute.resources.inputs import (
+    ScheduleDict,
+    ServiceAdditionalPropertiesDict,
+    ServiceConfigDict,
+    ServiceSecretDict,
+    TimeoutsDict,
+)
 from aicompute.resources.modelarts._base import ModelArtsProvider
-from aicompute.resources.modelarts._rules import Name, matching
+from aicompute.resources.modelarts._rules import Name
+from aicompute.resources.rules import matching
 
 InferType = Literal["real-time", "batch", "edge"]
 DesiredStatus = Literal["running", "stopped"]
@@ -67,30 +76,7 @@ STOPPING = frozenset({"stopping"})
 BUSY = frozenset({"deploying", "stopping"})  # no config or status update until they end (3519)
 SCALABLE = frozenset({"running", "concerning"})  # PUT /property preconditions (real-time)
 
-# Not in the PUT body: a change replaces (module docstring).
-CREATE_ONLY = (
-    "service_name",
-    "infer_type",
-    "workspace_id",
-    "pool_name",
-    "cluster_id",
-    "vpc_id",
-    "subnet_network_id",
-    "security_group_id",
-)
-PUT_FIELDS = frozenset(
-    {
-        "description",
-        "config",
-        "schedule",
-        "additional_properties",
-        "load_balancer_policy",
-        "priority",
-        "service_secrets",
-    }
-)
-# Inputs GET returns as they were sent (config is cut down and service_secrets never returned).
-ECHOED_AS_SENT = (*CREATE_ONLY, "description", "schedule", "additional_properties", "load_balancer_policy", "priority")
+ECHOED_AS_SENT = ("description", "schedule", "additional_properties", "load_balancer_policy", "priority")
 CONFIG_OUTPUT_KEYS = (
     "model_id",
     "model_name",
@@ -272,38 +258,79 @@ class ServiceSecret(BaseModel):
     mount_path: str = Field(min_length=1)
 
 
+def _one_way_change(old: Any, new: Any) -> bool:
+    """A change the API forbids once enabled: LTS channels, or turning websocket_upgrade off."""
+    if not isinstance(old, Mapping) or not isinstance(new, Mapping):
+        return False
+    if old.get("websocket_upgrade") is True and new.get("websocket_upgrade") is False:
+        return True
+    old_channels, new_channels = old.get("log_report_channels"), new.get("log_report_channels")
+    if old_channels and new_channels is not None:
+        return bool(restrict(old_channels, prune(new_channels)) != prune(new_channels))
+    return False
+
+
+PUT_CONFIG = "PUT /v1/{project_id}/services/{id} (config)"
+
+PUT_STATUS = "PUT /v1/{project_id}/services/{id} (status: start or stop)"
+
+
 class InferenceServiceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    service_name: Name = Field(description="1-64 characters: letters, Chinese, digits, '-' and '_'.")
-    infer_type: InferType = Field(description="real-time, batch or edge.")
-    workspace_id: str = Field(default="0", min_length=1, description="Workspace id; '0' is the default.")
-    pool_name: str | None = Field(default=None, description="Dedicated resource pool id (wins over cluster_id).")
-    cluster_id: str | None = Field(default=None, description="Legacy dedicated pool id, or the edge pool id.")
-    vpc_id: str | None = Field(default=None, description="Custom VPC; cannot change once set.")
-    subnet_network_id: str | None = Field(
+    service_name: Annotated[Name, CreateOnly()] = Field(
+        description="1-64 characters: letters, Chinese, digits, '-' and '_'."
+    )
+    infer_type: Annotated[InferType, CreateOnly()] = Field(description="real-time, batch or edge.")
+    workspace_id: Annotated[str, CreateOnly()] = Field(
+        default="0", min_length=1, description="Workspace id; '0' is the default."
+    )
+    pool_name: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="Dedicated resource pool id (wins over cluster_id)."
+    )
+    cluster_id: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="Legacy dedicated pool id, or the edge pool id."
+    )
+    vpc_id: Annotated[str | None, CreateOnly()] = Field(default=None, description="Custom VPC; cannot change once set.")
+    subnet_network_id: Annotated[str | None, CreateOnly()] = Field(
         default=None, validate_default=True, description="The subnet's network id; required with vpc_id."
     )
-    security_group_id: str | None = Field(
+    security_group_id: Annotated[str | None, CreateOnly()] = Field(
         default=None, validate_default=True, description="Must allow TCP 8080 from 0.0.0.0/0; required with vpc_id."
     )
-    description: Description | None = Field(default=None, description='Up to 100 characters, none of ! < > + = & ".')
-    config: list[ServiceConfig] = Field(min_length=1, description="One entry per deployed model.")
-    schedule: list[Schedule] | None = Field(default=None, description="real-time only: auto-stop.")
-    additional_properties: ServiceAdditionalProperties | None = None
-    load_balancer_policy: Literal["ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP"] | None = Field(
-        default=None, description="real-time only."
+    description: Annotated[Description | None, Updatable(via=PUT_CONFIG)] = Field(
+        default=None, description='Up to 100 characters, none of ! < > + = & ".'
     )
-    priority: int | None = Field(default=None, ge=1, le=3, description="Preemption priority 1-3; real-time and batch.")
-    service_secrets: list[ServiceSecret] | None = Field(default=None, description="(tag:hcs) secrets; write-only.")
-    status: DesiredStatus = Field(
+    config: Annotated[list[ServiceConfig], Updatable(via=PUT_CONFIG)] = Field(
+        min_length=1, description="One entry per deployed model."
+    )
+    schedule: Annotated[list[Schedule] | None, Updatable(via=PUT_CONFIG)] = Field(
+        default=None, description="real-time only: auto-stop."
+    )
+    additional_properties: Annotated[
+        ServiceAdditionalProperties | None,
+        Updatable(via=PUT_CONFIG),
+        ReplaceWhen(
+            _one_way_change, "LTS log channels change, or websocket_upgrade is turned off: the API forbids both"
+        ),
+    ] = None
+    load_balancer_policy: Annotated[
+        Literal["ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP"] | None, Updatable(via=PUT_CONFIG)
+    ] = Field(default=None, description="real-time only.")
+    priority: Annotated[int | None, Updatable(via=PUT_CONFIG)] = Field(
+        default=None, ge=1, le=3, description="Preemption priority 1-3; real-time and batch."
+    )
+    service_secrets: Annotated[list[ServiceSecret] | None, Updatable(via=PUT_CONFIG), WriteOnly()] = Field(
+        default=None, description="(tag:hcs) secrets; write-only."
+    )
+    status: Annotated[DesiredStatus, Updatable(via=PUT_STATUS)] = Field(
         default="running",
         description=(
             "Desired run state, running or stopped; a service that stopped on its own (a schedule's "
             "auto-stop, a failure) is started again by the next update while this is running."
         ),
     )
-    timeouts: Timeouts | None = None
+    timeouts: TimeoutsInput = None
 
     @field_validator("subnet_network_id", "security_group_id")
     @classmethod
@@ -358,6 +385,31 @@ class InferenceServiceArgs(BaseModel):
         if value is not None and info.data.get("infer_type") == "edge":
             raise ValueError("only for real-time and batch services")
         return value
+
+
+class InferenceServiceOutputs(BaseModel):
+    """What a ModelArts inference service reports besides its inputs."""
+
+    config_status: list[dict[str, Any]]
+    service_id: str
+    progress: int | None
+    error_msg: str | None
+    access_address: str | None
+    bind_access_addresses: str | None
+    invocation_times: int | None
+    failed_times: int | None
+    is_shared: bool | None
+    shared_count: int | None
+    is_free: bool | None
+    debug_url: str | None
+    due_time: int | None
+    publish_at: int | None
+    update_time: int | None
+    transition_at: int | None
+    operation_time: int | None
+    owner: str | None
+    tenant: str | None
+    project: str | None
 
 
 def _desired(state: Any) -> Any:
@@ -430,10 +482,10 @@ def _error(service: dict[str, Any]) -> str:
 class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
     kind = "ModelArts inference service"
     args_model = InferenceServiceArgs
-    fields = Fields(
-        create_only=frozenset(CREATE_ONLY),
-        updatable=PUT_FIELDS | {"status"},
-        write_only=frozenset({"service_secrets"}),
+    outputs_model = InferenceServiceOutputs
+    summary = "A ModelArts inference service; its id is the ``service_id``."
+    fields = Fields.of(
+        InferenceServiceArgs,
         normalisers={"config": _normalise_config, "status": _desired},
         unique_key=frozenset({"service_name"}),
     )
@@ -446,15 +498,6 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         if "status" in props:
             props = {**props, "status": _run_state(props["status"])}
         return super().parse_lenient(props)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = super().diff(_id, olds, news)
-        if _one_way_change(olds.get("additional_properties"), news.get("additional_properties")):
-            replaces = sorted({*(result.replaces or []), "additional_properties"})
-            return DiffResult(
-                changes=True, replaces=replaces, delete_before_replace=self.fields.deletes_first(frozenset(replaces))
-            )
-        return result
 
     def reconcile_live(self, live: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
         """GET never returns ``deploy_timeout_in_seconds``: keep the program's value, per model."""
@@ -488,7 +531,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
             return str(api.send_once("POST", api.path("v1", "services"), json=body)["service_id"])
 
         service_id = api.create_reconciled(post, lambda: self._find(api, args))
-        self.wait_created(api, service_id, self._up(api, service_id), _left(deadline))
+        self.wait_created(api, service_id, self._up(api, service_id), time_left(deadline))
         if args.status == "stopped":
             self._set_status(api, service_id, "stopped", deadline)
         return service_id
@@ -497,7 +540,11 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         live = api.get_or_none("v1", f"services/{resource_id}")
         if live is None:
             return None
-        echoed = {key: live[key] for key in ECHOED_AS_SENT if live.get(key) not in (None, "")}
+        echoed = {
+            key: live[key]
+            for key in (*sorted(self.fields.create_only), *ECHOED_AS_SENT)
+            if live.get(key) not in (None, "")
+        }
         if echoed.get("additional_properties") == {}:
             echoed.pop("additional_properties")
         if "workspace_id" in echoed:
@@ -547,10 +594,10 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         # Stopping comes before a config change (a stopped service stores it without a rollout);
         # starting comes after it (the start deploys the new config once).
         deadline = time.monotonic() + timeout
-        live = wait_for(self._settled(api, resource_id), api.settings, _left(deadline))
+        live = wait_for(self._settled(api, resource_id), api.settings, time_left(deadline))
         if "status" in changed and new.status == "stopped":
             live = self._set_status(api, resource_id, "stopped", deadline)
-        put_fields = changed & PUT_FIELDS
+        put_fields = changed & self.fields.inputs_via(PUT_CONFIG)
         if put_fields:
             live = self._update_config(api, resource_id, live, new, put_fields, deadline)
         if "status" in changed and new.status == "running":
@@ -594,22 +641,22 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
             waiter.failure = {"failed", "deleting"}
             waiter.reason = _error
             waiter.done = lambda service: _config_applied(service, new)
-        return wait_for(waiter, api.settings, _left(deadline))
+        return wait_for(waiter, api.settings, time_left(deadline))
 
     def _set_status(
         self, api: ModelArtsClient, service_id: str, status: DesiredStatus, deadline: float
     ) -> dict[str, Any]:
         """PUT {status} unless the settled service is already there, then wait for the new state."""
-        live = wait_for(self._settled(api, service_id), api.settings, _left(deadline))
+        live = wait_for(self._settled(api, service_id), api.settings, time_left(deadline))
         if _desired(_status(live)) == status:
             return live
         api.request("PUT", api.path("v1", f"services/{service_id}"), json={"status": status})
         if status == "stopped":
             waiter = self._waiter(api, service_id, {"stopped"}, UP | STARTING | STOPPING, {"failed"}, _error)
-            return wait_for(waiter, api.settings, _left(deadline))
+            return wait_for(waiter, api.settings, time_left(deadline))
         waiter = self._up(api, service_id)
         waiter.pending = {*STARTING, "stopped"}
-        return wait_for(waiter, api.settings, _left(deadline))
+        return wait_for(waiter, api.settings, time_left(deadline))
 
     def _find(self, api: ModelArtsClient, args: InferenceServiceArgs) -> str | None:
         listing = api.get(
@@ -648,11 +695,6 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         """Not deploying or stopping, so the API accepts an update (ModelArts.3519)."""
         settled = {"running", "concerning", "finished", "stopped", "failed", "pending", "waiting"}
         return self._waiter(api, service_id, settled, BUSY, {"deleting"}, lambda _: "the service is being deleted")
-
-
-def _left(deadline: float) -> float:
-    """Seconds until the operation's deadline (a tiny positive value once it has passed)."""
-    return max(deadline - time.monotonic(), 0.001)
 
 
 def _config_body(args: InferenceServiceArgs) -> list[dict[str, Any]]:
@@ -713,48 +755,15 @@ def _returned(entry: ServiceConfig) -> dict[str, Any]:
     return _config_entry(prune(entry.model_dump(mode="json", exclude_none=True, exclude={"deploy_timeout_in_seconds"})))
 
 
-def _one_way_change(old: Any, new: Any) -> bool:
-    """A change the API forbids once enabled: LTS channels, or turning websocket_upgrade off."""
-    if not isinstance(old, Mapping) or not isinstance(new, Mapping):
-        return False
-    if old.get("websocket_upgrade") is True and new.get("websocket_upgrade") is False:
-        return True
-    old_channels, new_channels = old.get("log_report_channels"), new.get("log_report_channels")
-    if old_channels and new_channels is not None:
-        return bool(restrict(old_channels, prune(new_channels)) != prune(new_channels))
-    return False
-
-
+# --- generated by `make generate` from InferenceServiceProvider: do not edit below this line ---
 class InferenceService(DynamicResource, module="modelarts", name="InferenceService"):
     """A ModelArts inference service; its id is the ``service_id``."""
 
     _provider_class = InferenceServiceProvider
-    _outputs = (
-        *InferenceServiceArgs.model_fields,
-        "config_status",
-        "service_id",
-        "progress",
-        "error_msg",
-        "access_address",
-        "bind_access_addresses",
-        "invocation_times",
-        "failed_times",
-        "is_shared",
-        "shared_count",
-        "is_free",
-        "debug_url",
-        "due_time",
-        "publish_at",
-        "update_time",
-        "transition_at",
-        "operation_time",
-        "owner",
-        "tenant",
-        "project",
-    )
+    _outputs, _secret_outputs = output_names(InferenceServiceProvider)
 
     service_name: pulumi.Output[str]
-    infer_type: pulumi.Output[str]
+    infer_type: pulumi.Output[Literal["real-time", "batch", "edge"]]
     workspace_id: pulumi.Output[str]
     pool_name: pulumi.Output[str | None]
     cluster_id: pulumi.Output[str | None]
@@ -765,11 +774,11 @@ class InferenceService(DynamicResource, module="modelarts", name="InferenceServi
     config: pulumi.Output[list[dict[str, Any]]]
     schedule: pulumi.Output[list[dict[str, Any]] | None]
     additional_properties: pulumi.Output[dict[str, Any] | None]
-    load_balancer_policy: pulumi.Output[str | None]
+    load_balancer_policy: pulumi.Output[Literal["ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP"] | None]
     priority: pulumi.Output[int | None]
-    service_secrets: pulumi.Output[list[dict[str, str]] | None]
-    status: pulumi.Output[str]
-    """The live state (deploying, running, concerning, failed, stopped, finished, stopping, …)."""
+    service_secrets: pulumi.Output[list[dict[str, Any]] | None]
+    status: pulumi.Output[Literal["running", "stopped"]]
+    timeouts: pulumi.Output[dict[str, Any] | None]
     config_status: pulumi.Output[list[dict[str, Any]]]
     service_id: pulumi.Output[str]
     progress: pulumi.Output[int | None]
@@ -796,8 +805,8 @@ class InferenceService(DynamicResource, module="modelarts", name="InferenceServi
         resource_name: str,
         *,
         service_name: pulumi.Input[str],
-        infer_type: pulumi.Input[str],
-        config: pulumi.Input[list[Any]],
+        infer_type: pulumi.Input[Literal["real-time", "batch", "edge"]],
+        config: pulumi.Input[Sequence[pulumi.Input[ServiceConfigDict]]],
         workspace_id: pulumi.Input[str] | None = None,
         pool_name: pulumi.Input[str] | None = None,
         cluster_id: pulumi.Input[str] | None = None,
@@ -805,38 +814,38 @@ class InferenceService(DynamicResource, module="modelarts", name="InferenceServi
         subnet_network_id: pulumi.Input[str] | None = None,
         security_group_id: pulumi.Input[str] | None = None,
         description: pulumi.Input[str] | None = None,
-        schedule: pulumi.Input[list[Any]] | None = None,
-        additional_properties: pulumi.Input[dict[str, Any]] | None = None,
-        load_balancer_policy: pulumi.Input[str] | None = None,
+        schedule: pulumi.Input[Sequence[pulumi.Input[ScheduleDict]]] | None = None,
+        additional_properties: pulumi.Input[ServiceAdditionalPropertiesDict] | None = None,
+        load_balancer_policy: pulumi.Input[Literal["ROUND_ROBIN", "LEAST_CONNECTIONS", "SOURCE_IP"]] | None = None,
         priority: pulumi.Input[int] | None = None,
-        service_secrets: pulumi.Input[list[Any]] | None = None,
-        status: pulumi.Input[str] | None = None,
-        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        service_secrets: pulumi.Input[Sequence[pulumi.Input[ServiceSecretDict]]] | None = None,
+        status: pulumi.Input[Literal["running", "stopped"]] | None = None,
+        timeouts: pulumi.Input[TimeoutsDict] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "service_name": service_name,
-                "infer_type": infer_type,
-                "config": config,
-                "workspace_id": workspace_id,
-                "pool_name": pool_name,
-                "cluster_id": cluster_id,
-                "vpc_id": vpc_id,
-                "subnet_network_id": subnet_network_id,
-                "security_group_id": security_group_id,
-                "description": description,
-                "schedule": schedule,
-                "additional_properties": additional_properties,
-                "load_balancer_policy": load_balancer_policy,
-                "priority": priority,
-                "service_secrets": service_secrets,
-                "status": status,
-                "timeouts": timeouts,
-            },
-            opts,
-        )
+        props: dict[str, Any] = {
+            "service_name": service_name,
+            "infer_type": infer_type,
+            "workspace_id": workspace_id,
+            "pool_name": pool_name,
+            "cluster_id": cluster_id,
+            "vpc_id": vpc_id,
+            "subnet_network_id": subnet_network_id,
+            "security_group_id": security_group_id,
+            "description": description,
+            "config": config,
+            "schedule": schedule,
+            "additional_properties": additional_properties,
+            "load_balancer_policy": load_balancer_policy,
+            "priority": priority,
+            "service_secrets": service_secrets,
+            "status": status,
+            "timeouts": timeouts,
+        }
+        super().__init__(resource_name, props, opts)
+
+
+# --- end of generated code ---
 
 
 __all__ = [

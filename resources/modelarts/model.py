@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Annotated, Any, Literal
 
@@ -39,11 +39,22 @@ from aicompute.provider.errors import ApiError, NotFound
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import NOT_FOUND_CODES, ModelArtsClient
 from aicompute.provider.paging import offset_pages
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, SetLike, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_until_gone
-from aicompute.resources.base import DynamicResource
+from aicompute.resources.base import DynamicResource, output_names
+from aicompute.resources.inputs import (
+    DependencyDict,
+    DeploymentConstraintsDict,
+    GuideDocDict,
+    InferParamDict,
+    ModelApiDict,
+    ModelTemplateDict,
+    TimeoutsDict,
+)
 from aicompute.resources.modelarts._base import ModelArtsProvider
-from aicompute.resources.modelarts._rules import Name, matching
+from aicompute.resources.modelarts._rules import Name
+from aicompute.resources.rules import matching
 
 ModelType = Literal["TensorFlow", "Image", "PyTorch", "Template", "MindSpore"]
 InstallType = Literal["real-time", "edge", "batch"]
@@ -237,46 +248,64 @@ def _model_type(value: Any) -> Any:
 class ModelArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    model_name: Name = Field(description="1-64 characters: letters, Chinese, digits, '-' and '_'.")
-    model_version: Version = Field(
+    model_name: Annotated[Name, CreateOnly()] = Field(
+        description="1-64 characters: letters, Chinese, digits, '-' and '_'."
+    )
+    model_version: Annotated[Version, CreateOnly()] = Field(
         description="N.N.N, each N 0-99 without a leading zero (1.0.0; not 01.01.01).",
     )
-    model_type: ModelType = Field(description="TensorFlow, Image, PyTorch, Template or MindSpore.")
-    source_location: str | None = Field(
+    model_type: Annotated[ModelType, CreateOnly()] = Field(
+        description="TensorFlow, Image, PyTorch, Template or MindSpore."
+    )
+    source_location: Annotated[str | None, CreateOnly()] = Field(
         default=None,
         min_length=1,
         validate_default=True,
         description="OBS path of the model, or the SWR image address for Image; required unless Template.",
     )
-    template: ModelTemplate | None = Field(
+    template: Annotated[ModelTemplate | None, CreateOnly(), WriteOnly()] = Field(
         default=None, validate_default=True, description="Required exactly when model_type is Template."
     )
-    source_copy: bool | None = Field(default=None, description="Image only: copy the image (default true).")
-    initial_config: dict[str, Any] | None = Field(
+    source_copy: Annotated[bool | None, CreateOnly()] = Field(
+        default=None, description="Image only: copy the image (default true)."
+    )
+    initial_config: Annotated[dict[str, Any] | None, CreateOnly()] = Field(
         default=None, description="config.json: an object or its JSON text (apis, dependencies, health, …)."
     )
-    execution_code: str | None = Field(default=None, description="OBS path of customize_service.py.")
-    source_job_id: str | None = Field(default=None, description="Training job the model came from.")
-    source_job_version: str | None = None
-    input_params: list[InferParam] | None = None
-    output_params: list[InferParam] | None = None
-    description: Description | None = Field(default=None, description="1-100 characters without & ! \" ' < > =.")
-    runtime: str | None = Field(default=None, description="A runtime of the model_type (GET ai-engine-runtimes).")
-    model_metrics: dict[str, Any] | None = Field(
+    execution_code: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="OBS path of customize_service.py."
+    )
+    source_job_id: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="Training job the model came from."
+    )
+    source_job_version: Annotated[str | None, CreateOnly()] = None
+    input_params: Annotated[list[InferParam] | None, CreateOnly()] = None
+    output_params: Annotated[list[InferParam] | None, CreateOnly()] = None
+    description: Annotated[Description | None, CreateOnly()] = Field(
+        default=None, description="1-100 characters without & ! \" ' < > =."
+    )
+    runtime: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="A runtime of the model_type (GET ai-engine-runtimes)."
+    )
+    model_metrics: Annotated[dict[str, Any] | None, CreateOnly()] = Field(
         default=None, description='Accuracy metrics, e.g. {"f1": 0.52}; an object or its JSON text.'
     )
-    source_type: Literal["auto"] | None = Field(default=None, description="Only 'auto' (ExeML models).")
-    dependencies: list[Dependency] | None = None
-    workspace_id: str = Field(default="0", min_length=1, description="Workspace id; '0' is the default.")
-    model_algorithm: str | None = Field(default=None, description="e.g. object_detection.")
-    apis: list[ModelApi] | None = None
-    install_type: list[InstallType] | None = Field(
+    source_type: Annotated[Literal["auto"] | None, CreateOnly()] = Field(
+        default=None, description="Only 'auto' (ExeML models)."
+    )
+    dependencies: Annotated[list[Dependency] | None, CreateOnly()] = None
+    workspace_id: Annotated[str, CreateOnly()] = Field(
+        default="0", min_length=1, description="Workspace id; '0' is the default."
+    )
+    model_algorithm: Annotated[str | None, CreateOnly()] = Field(default=None, description="e.g. object_detection.")
+    apis: Annotated[list[ModelApi] | None, CreateOnly()] = None
+    install_type: Annotated[list[InstallType] | None, CreateOnly(), SetLike()] = Field(
         default=None, min_length=1, description="Where it may deploy; default all of real-time, edge, batch."
     )
-    model_docs: list[GuideDoc] | None = Field(default=None, max_length=3)
-    cmd: str | None = Field(default=None, description="Image start command.")
-    deployment_constraints: DeploymentConstraints | None = None
-    timeouts: Timeouts | None = None
+    model_docs: Annotated[list[GuideDoc] | None, CreateOnly()] = Field(default=None, max_length=3)
+    cmd: Annotated[str | None, CreateOnly()] = Field(default=None, description="Image start command.")
+    deployment_constraints: Annotated[DeploymentConstraints | None, CreateOnly(), WriteOnly()] = None
+    timeouts: TimeoutsInput = None
 
     _canonical_type = field_validator("model_type", mode="before")(_model_type)
     _realtime = field_validator("install_type", mode="before")(_install_types)
@@ -316,7 +345,24 @@ class ModelArgs(BaseModel):
         return value
 
 
-CREATE_FIELDS = frozenset(ModelArgs.model_fields) - {"timeouts"}
+class ModelOutputs(BaseModel):
+    """What a ModelArts model reports besides its inputs."""
+
+    model_id: str
+    model_status: str
+    model_size: int | None
+    model_source: str | None
+    image_address: str | None
+    schema_doc: str | None
+    specification: dict[str, Any]
+    health: dict[str, Any]
+    tunable: bool | None
+    owner: str | None
+    tenant: str | None
+    project: str | None
+    create_at: int
+
+
 LIST_LIMIT = 1000  # §7.2: the default page size; offset is a page index
 
 
@@ -343,10 +389,10 @@ def _failure_reason(model: dict[str, Any]) -> str:
 class ModelProvider(ModelArtsProvider[ModelArgs]):
     kind = "ModelArts model"
     args_model = ModelArgs
-    fields = Fields(
-        create_only=CREATE_FIELDS,
-        set_like=frozenset({"install_type"}),
-        write_only=frozenset({"template", "deployment_constraints"}),
+    outputs_model = ModelOutputs
+    summary = "A ModelArts model (AI application); its id is the ``model_id``. Any change replaces it."
+    fields = Fields.of(
+        ModelArgs,
         normalisers={
             "initial_config": _json_value,
             "model_metrics": _json_value,
@@ -372,7 +418,7 @@ class ModelProvider(ModelArtsProvider[ModelArgs]):
         live = api.get_or_none("v1", f"models/{resource_id}")
         if live is None:
             return None
-        echoed = {key: live[key] for key in CREATE_FIELDS if live.get(key) is not None}
+        echoed = {key: live[key] for key in self.fields.create_only if live.get(key) is not None}
         if live.get("config") not in (None, "", {}):
             echoed["initial_config"] = _json_object(live["config"])
         for key, as_input in _ECHO_AS_INPUT.items():
@@ -470,30 +516,16 @@ def _create_body(args: ModelArgs) -> dict[str, Any]:
     return body
 
 
+# --- generated by `make generate` from ModelProvider: do not edit below this line ---
 class Model(DynamicResource, module="modelarts", name="Model"):
     """A ModelArts model (AI application); its id is the ``model_id``. Any change replaces it."""
 
     _provider_class = ModelProvider
-    _outputs = (
-        *ModelArgs.model_fields,
-        "model_id",
-        "model_status",
-        "model_size",
-        "model_source",
-        "image_address",
-        "schema_doc",
-        "specification",
-        "health",
-        "tunable",
-        "owner",
-        "tenant",
-        "project",
-        "create_at",
-    )
+    _outputs, _secret_outputs = output_names(ModelProvider)
 
     model_name: pulumi.Output[str]
     model_version: pulumi.Output[str]
-    model_type: pulumi.Output[str]
+    model_type: pulumi.Output[Literal["TensorFlow", "Image", "PyTorch", "Template", "MindSpore"]]
     source_location: pulumi.Output[str | None]
     template: pulumi.Output[dict[str, Any] | None]
     source_copy: pulumi.Output[bool | None]
@@ -506,15 +538,16 @@ class Model(DynamicResource, module="modelarts", name="Model"):
     description: pulumi.Output[str | None]
     runtime: pulumi.Output[str | None]
     model_metrics: pulumi.Output[dict[str, Any] | None]
-    source_type: pulumi.Output[str | None]
+    source_type: pulumi.Output[Literal["auto"] | None]
     dependencies: pulumi.Output[list[dict[str, Any]] | None]
     workspace_id: pulumi.Output[str]
     model_algorithm: pulumi.Output[str | None]
     apis: pulumi.Output[list[dict[str, Any]] | None]
-    install_type: pulumi.Output[list[str] | None]
-    model_docs: pulumi.Output[list[dict[str, str]] | None]
+    install_type: pulumi.Output[list[Literal["real-time", "edge", "batch"]] | None]
+    model_docs: pulumi.Output[list[dict[str, Any]] | None]
     cmd: pulumi.Output[str | None]
     deployment_constraints: pulumi.Output[dict[str, Any] | None]
+    timeouts: pulumi.Output[dict[str, Any] | None]
     model_id: pulumi.Output[str]
     model_status: pulumi.Output[str]
     model_size: pulumi.Output[int | None]
@@ -535,62 +568,62 @@ class Model(DynamicResource, module="modelarts", name="Model"):
         *,
         model_name: pulumi.Input[str],
         model_version: pulumi.Input[str],
-        model_type: pulumi.Input[str],
+        model_type: pulumi.Input[Literal["TensorFlow", "Image", "PyTorch", "Template", "MindSpore"]],
         source_location: pulumi.Input[str] | None = None,
-        template: pulumi.Input[dict[str, Any]] | None = None,
+        template: pulumi.Input[ModelTemplateDict] | None = None,
         source_copy: pulumi.Input[bool] | None = None,
-        initial_config: pulumi.Input[dict[str, Any] | str] | None = None,
+        initial_config: pulumi.Input[Mapping[str, pulumi.Input[Any]]] | None = None,
         execution_code: pulumi.Input[str] | None = None,
         source_job_id: pulumi.Input[str] | None = None,
         source_job_version: pulumi.Input[str] | None = None,
-        input_params: pulumi.Input[list[Any]] | None = None,
-        output_params: pulumi.Input[list[Any]] | None = None,
+        input_params: pulumi.Input[Sequence[pulumi.Input[InferParamDict]]] | None = None,
+        output_params: pulumi.Input[Sequence[pulumi.Input[InferParamDict]]] | None = None,
         description: pulumi.Input[str] | None = None,
         runtime: pulumi.Input[str] | None = None,
-        model_metrics: pulumi.Input[dict[str, Any] | str] | None = None,
-        source_type: pulumi.Input[str] | None = None,
-        dependencies: pulumi.Input[list[Any]] | None = None,
+        model_metrics: pulumi.Input[Mapping[str, pulumi.Input[Any]]] | None = None,
+        source_type: pulumi.Input[Literal["auto"]] | None = None,
+        dependencies: pulumi.Input[Sequence[pulumi.Input[DependencyDict]]] | None = None,
         workspace_id: pulumi.Input[str] | None = None,
         model_algorithm: pulumi.Input[str] | None = None,
-        apis: pulumi.Input[list[Any]] | None = None,
-        install_type: pulumi.Input[list[str]] | None = None,
-        model_docs: pulumi.Input[list[Any]] | None = None,
+        apis: pulumi.Input[Sequence[pulumi.Input[ModelApiDict]]] | None = None,
+        install_type: pulumi.Input[Sequence[pulumi.Input[Literal["real-time", "edge", "batch"]]]] | None = None,
+        model_docs: pulumi.Input[Sequence[pulumi.Input[GuideDocDict]]] | None = None,
         cmd: pulumi.Input[str] | None = None,
-        deployment_constraints: pulumi.Input[dict[str, Any]] | None = None,
-        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        deployment_constraints: pulumi.Input[DeploymentConstraintsDict] | None = None,
+        timeouts: pulumi.Input[TimeoutsDict] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "model_name": model_name,
-                "model_version": model_version,
-                "model_type": model_type,
-                "source_location": source_location,
-                "template": template,
-                "source_copy": source_copy,
-                "initial_config": initial_config,
-                "execution_code": execution_code,
-                "source_job_id": source_job_id,
-                "source_job_version": source_job_version,
-                "input_params": input_params,
-                "output_params": output_params,
-                "description": description,
-                "runtime": runtime,
-                "model_metrics": model_metrics,
-                "source_type": source_type,
-                "dependencies": dependencies,
-                "workspace_id": workspace_id,
-                "model_algorithm": model_algorithm,
-                "apis": apis,
-                "install_type": install_type,
-                "model_docs": model_docs,
-                "cmd": cmd,
-                "deployment_constraints": deployment_constraints,
-                "timeouts": timeouts,
-            },
-            opts,
-        )
+        props: dict[str, Any] = {
+            "model_name": model_name,
+            "model_version": model_version,
+            "model_type": model_type,
+            "source_location": source_location,
+            "template": template,
+            "source_copy": source_copy,
+            "initial_config": initial_config,
+            "execution_code": execution_code,
+            "source_job_id": source_job_id,
+            "source_job_version": source_job_version,
+            "input_params": input_params,
+            "output_params": output_params,
+            "description": description,
+            "runtime": runtime,
+            "model_metrics": model_metrics,
+            "source_type": source_type,
+            "dependencies": dependencies,
+            "workspace_id": workspace_id,
+            "model_algorithm": model_algorithm,
+            "apis": apis,
+            "install_type": install_type,
+            "model_docs": model_docs,
+            "cmd": cmd,
+            "deployment_constraints": deployment_constraints,
+            "timeouts": timeouts,
+        }
+        super().__init__(resource_name, props, opts)
+
+
+# --- end of generated code ---
 
 
 __all__ = [

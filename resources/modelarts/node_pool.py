@@ -24,17 +24,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Annotated, Any, Literal
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import CreateOnly, ServerDefault, SetLike, Updatable
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
-from aicompute.resources.base import DynamicResource
+from aicompute.resources.base import DynamicResource, output_names
+from aicompute.resources.inputs import AzCountDict, CreatingStepDict, NodeNetworkDict, TagDict, TaintDict, TimeoutsDict
 from aicompute.resources.modelarts._base import ModelArtsProvider
 from aicompute.resources.modelarts._pools import (
     BUCKETS,
@@ -115,39 +117,56 @@ class CreatingStep(BaseModel):
     type: Literal["rack"] | None = None
 
 
+UPDATE = "PATCH /v2/{project_id}/pools/{pool}/nodepools/{name} (merge patch)"
+
+
 class NodePoolArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    pool_name: str = Field(
+    pool_name: Annotated[str, CreateOnly()] = Field(
         min_length=1, pattern=r"^[^/]+$", description="The ResourcePool's id (its generated metadata.name)."
     )
-    name: str = Field(
+    name: Annotated[str, CreateOnly()] = Field(
         min_length=1,
         max_length=64,
         pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$",
         description="Node-pool name, unique in the pool: letters, digits, '.' and '-', starting and ending with a "
         "letter or digit (undocumented rule, as localcloud applies it).",
     )
-    flavor: str = Field(description=FLAVOR_RULE)
-    count: int = Field(ge=1, description="Guaranteed node count (at least 1).")
-    max_count: int | None = Field(default=None, description="Elastic count; equals count in a physical pool.")
-    azs: list[AzCount] | None = Field(default=None, description="Per-AZ node counts adding up to count.")
-    taints: list[Taint] | None = None
-    labels: dict[str, str] | None = Field(default=None, description="Kubernetes labels of the nodes.")
-    tags: list[Tag] | None = None
-    network: NodeNetwork | None = Field(default=None, description="Node network; a change replaces.")
-    extend_params: dict[str, str] | None = Field(default=None, description="e.g. {'dockerBaseSize': '100'}.")
-    creating_step: CreatingStep | None = None
-    billing_mode: BillingModeInput = None
-    period_type: PeriodType | None = Field(
+    flavor: Annotated[str, CreateOnly()] = Field(description=FLAVOR_RULE)
+    count: Annotated[int, Updatable(via=UPDATE)] = Field(ge=1, description="Guaranteed node count (at least 1).")
+    max_count: Annotated[int | None, ServerDefault("count"), Updatable(via=UPDATE)] = Field(
+        default=None, description="Elastic count; equals count in a physical pool."
+    )
+    azs: Annotated[list[AzCount] | None, Updatable(via=UPDATE), SetLike()] = Field(
+        default=None, description="Per-AZ node counts adding up to count."
+    )
+    taints: Annotated[list[Taint] | None, ServerDefault("the platform's"), Updatable(via=UPDATE), SetLike()] = None
+    labels: Annotated[dict[str, str] | None, ServerDefault("the platform's"), Updatable(via=UPDATE)] = Field(
+        default=None, description="Kubernetes labels of the nodes."
+    )
+    tags: Annotated[list[Tag] | None, ServerDefault("the platform's"), Updatable(via=UPDATE), SetLike()] = None
+    network: Annotated[NodeNetwork | None, CreateOnly()] = Field(
+        default=None, description="Node network; a change replaces."
+    )
+    extend_params: Annotated[dict[str, str] | None, ServerDefault("the platform's"), Updatable(via=UPDATE)] = Field(
+        default=None, description="e.g. {'dockerBaseSize': '100'}."
+    )
+    creating_step: Annotated[CreatingStep | None, Updatable(via=UPDATE)] = None
+    billing_mode: Annotated[BillingModeInput, CreateOnly()] = None
+    period_type: Annotated[PeriodType | None, CreateOnly()] = Field(
         default=None, validate_default=True, description="Prepaid period unit: month, year or hour."
     )
-    period_num: PeriodNumInput = None
-    auto_renew: bool | None = Field(default=None, description="Renew prepaid nodes automatically.")
-    promotion_info: str | None = Field(default=None, description="Discount chosen on the operations platform.")
-    service_console_url: ServiceConsoleUrlInput = None
-    order_id: str | None = Field(default=None, min_length=1, description="Order id (prepaid).")
-    timeouts: Timeouts | None = None
+    period_num: Annotated[PeriodNumInput, CreateOnly()] = None
+    auto_renew: Annotated[bool | None, CreateOnly()] = Field(
+        default=None, description="Renew prepaid nodes automatically."
+    )
+    promotion_info: Annotated[str | None, CreateOnly()] = Field(
+        default=None, description="Discount chosen on the operations platform."
+    )
+    service_console_url: Annotated[ServiceConsoleUrlInput, CreateOnly()] = None
+    order_id: Annotated[str | None, CreateOnly()] = Field(default=None, min_length=1, description="Order id (prepaid).")
+    timeouts: TimeoutsInput = None
 
     _flavor_format = field_validator("flavor")(flavor_format)
     _max_equals_count = field_validator("max_count")(max_equals_count("a physical pool"))
@@ -180,6 +199,14 @@ class NodePoolArgs(BaseModel):
         return value
 
     _prepaid_only = field_validator("period_type", "period_num")(prepaid_only)
+
+
+class NodePoolOutputs(BaseModel):
+    """What a ModelArts node pool reports besides its inputs."""
+
+    status: str
+    resource_status: dict[str, dict[str, Any] | None]
+    nodes: list[str]
 
 
 def split_id(resource_id: str) -> tuple[str, str]:
@@ -322,28 +349,11 @@ def _by_node_pool(nodes: list[dict[str, Any]]) -> dict[str, list[str]]:
 class NodePoolProvider(ModelArtsProvider[NodePoolArgs]):
     kind = "ModelArts node pool"
     args_model = NodePoolArgs
-    fields = Fields(
-        create_only=frozenset(
-            {
-                "pool_name",
-                "name",
-                "flavor",
-                "network",
-                "billing_mode",
-                "period_type",
-                "period_num",
-                "auto_renew",
-                "promotion_info",
-                "service_console_url",
-                "order_id",
-            }
-        ),
-        updatable=frozenset(
-            {"count", "max_count", "azs", "taints", "labels", "tags", "extend_params", "creating_step"}
-        ),
-        set_like=frozenset({"azs", "taints", "tags"}),
-        unique_key=frozenset({"pool_name", "name"}),  # a node-pool name is unique in its pool
-    )
+    outputs_model = NodePoolOutputs
+    summary = "A node pool of a ModelArts resource pool; its id is ``<pool_name>/<name>``."
+    fields = Fields.of(
+        NodePoolArgs, unique_key=frozenset({"pool_name", "name"})
+    )  # a node-pool name is unique in its pool
     # 90 minutes: the pool's figure for the same node provisioning (peers §1.2, §2.1).
     default_timeouts = {"create": 5400, "update": 5400, "delete": 5400}
 
@@ -443,11 +453,12 @@ class NodePoolProvider(ModelArtsProvider[NodePoolArgs]):
         return f"{abnormal} node(s) abnormal" + (f"; the pool says: {message}" if message else "")
 
 
+# --- generated by `make generate` from NodePoolProvider: do not edit below this line ---
 class NodePool(DynamicResource, module="modelarts", name="NodePool"):
     """A node pool of a ModelArts resource pool; its id is ``<pool_name>/<name>``."""
 
     _provider_class = NodePoolProvider
-    _outputs = (*NodePoolArgs.model_fields, "status", "resource_status", "nodes")
+    _outputs, _secret_outputs = output_names(NodePoolProvider)
 
     pool_name: pulumi.Output[str]
     name: pulumi.Output[str]
@@ -457,17 +468,18 @@ class NodePool(DynamicResource, module="modelarts", name="NodePool"):
     azs: pulumi.Output[list[dict[str, Any]] | None]
     taints: pulumi.Output[list[dict[str, Any]]]
     labels: pulumi.Output[dict[str, str]]
-    tags: pulumi.Output[list[dict[str, str]]]
+    tags: pulumi.Output[list[dict[str, Any]]]
     network: pulumi.Output[dict[str, Any] | None]
     extend_params: pulumi.Output[dict[str, str]]
     creating_step: pulumi.Output[dict[str, Any] | None]
-    billing_mode: pulumi.Output[str | None]
-    period_type: pulumi.Output[str | None]
+    billing_mode: pulumi.Output[Literal["on_demand", "prepaid"] | None]
+    period_type: pulumi.Output[Literal["month", "year", "hour"] | None]
     period_num: pulumi.Output[int | None]
     auto_renew: pulumi.Output[bool | None]
     promotion_info: pulumi.Output[str | None]
     service_console_url: pulumi.Output[str | None]
     order_id: pulumi.Output[str | None]
+    timeouts: pulumi.Output[dict[str, Any] | None]
     status: pulumi.Output[str]
     resource_status: pulumi.Output[dict[str, dict[str, Any] | None]]
     nodes: pulumi.Output[list[str]]
@@ -481,49 +493,49 @@ class NodePool(DynamicResource, module="modelarts", name="NodePool"):
         flavor: pulumi.Input[str],
         count: pulumi.Input[int],
         max_count: pulumi.Input[int] | None = None,
-        azs: pulumi.Input[list[Any]] | None = None,
-        taints: pulumi.Input[list[Any]] | None = None,
-        labels: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
-        tags: pulumi.Input[list[Any]] | None = None,
-        network: pulumi.Input[dict[str, Any]] | None = None,
-        extend_params: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None,
-        creating_step: pulumi.Input[dict[str, Any]] | None = None,
-        billing_mode: pulumi.Input[str] | None = None,
-        period_type: pulumi.Input[str] | None = None,
+        azs: pulumi.Input[Sequence[pulumi.Input[AzCountDict]]] | None = None,
+        taints: pulumi.Input[Sequence[pulumi.Input[TaintDict]]] | None = None,
+        labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        tags: pulumi.Input[Sequence[pulumi.Input[TagDict]]] | None = None,
+        network: pulumi.Input[NodeNetworkDict] | None = None,
+        extend_params: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        creating_step: pulumi.Input[CreatingStepDict] | None = None,
+        billing_mode: pulumi.Input[Literal["on_demand", "prepaid"]] | None = None,
+        period_type: pulumi.Input[Literal["month", "year", "hour"]] | None = None,
         period_num: pulumi.Input[int] | None = None,
         auto_renew: pulumi.Input[bool] | None = None,
         promotion_info: pulumi.Input[str] | None = None,
         service_console_url: pulumi.Input[str] | None = None,
         order_id: pulumi.Input[str] | None = None,
-        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        timeouts: pulumi.Input[TimeoutsDict] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "pool_name": pool_name,
-                "name": name,
-                "flavor": flavor,
-                "count": count,
-                "max_count": max_count,
-                "azs": azs,
-                "taints": taints,
-                "labels": labels,
-                "tags": tags,
-                "network": network,
-                "extend_params": extend_params,
-                "creating_step": creating_step,
-                "billing_mode": billing_mode,
-                "period_type": period_type,
-                "period_num": period_num,
-                "auto_renew": auto_renew,
-                "promotion_info": promotion_info,
-                "service_console_url": service_console_url,
-                "order_id": order_id,
-                "timeouts": timeouts,
-            },
-            opts,
-        )
+        props: dict[str, Any] = {
+            "pool_name": pool_name,
+            "name": name,
+            "flavor": flavor,
+            "count": count,
+            "max_count": max_count,
+            "azs": azs,
+            "taints": taints,
+            "labels": labels,
+            "tags": tags,
+            "network": network,
+            "extend_params": extend_params,
+            "creating_step": creating_step,
+            "billing_mode": billing_mode,
+            "period_type": period_type,
+            "period_num": period_num,
+            "auto_renew": auto_renew,
+            "promotion_info": promotion_info,
+            "service_console_url": service_console_url,
+            "order_id": order_id,
+            "timeouts": timeouts,
+        }
+        super().__init__(resource_name, props, opts)
+
+
+# --- end of generated code ---
 
 
 __all__ = ["CreatingStep", "NodeNetwork", "NodePool", "NodePoolArgs", "NodePoolProvider", "Tag", "Taint"]

@@ -29,18 +29,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Annotated, Any, Literal
 
 import pulumi
-from pulumi.dynamic import DiffResult
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aicompute.provider.generic import Fields, contains_unknown
 from aicompute.provider.modelarts import ModelArtsClient
-from aicompute.provider.timeouts import Timeouts
+from aicompute.provider.schema import ApiPath, CreateOnly, ReplaceWhen, SetLike, Updatable, WriteOnly
+from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
-from aicompute.resources.base import DynamicResource
+from aicompute.resources.base import DynamicResource, output_names
+from aicompute.resources.inputs import DriverDict, PoolResourceDict, TimeoutsDict
 from aicompute.resources.modelarts._base import ModelArtsProvider
 from aicompute.resources.modelarts._pools import (
     FLAVOR_RULE,
@@ -130,41 +131,80 @@ class Driver(BaseModel):
     )
 
 
+def _extend_params_changed(olds: Any, news: Any) -> bool:
+    """Whether an entry's extendParams differ: they cannot be patched (§10.17), so this replaces."""
+    if not isinstance(olds, list) or not isinstance(news, list) or contains_unknown(news):
+        return False
+    old_params = {e.get("flavor"): e.get("extend_params") or {} for e in olds if isinstance(e, dict)}
+    for entry in news:
+        if not isinstance(entry, dict) or entry.get("extend_params") is None:
+            continue
+        if old_params.get(entry.get("flavor"), {}) != (entry.get("extend_params") or {}):
+            return True
+    return False
+
+
+UPDATE = "PATCH /v2/{project_id}/pools/{id} (merge patch)"
+
+
 class ResourcePoolArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: DisplayName = Field(
+    name: Annotated[DisplayName, ApiPath('metadata.labels["os.modelarts/name"]'), CreateOnly()] = Field(
         description="Display name: 4-32 characters [a-z0-9-], starting with a letter, ending with a letter or digit."
     )
-    network_id: str = Field(min_length=1, description="The Network's id (its metadata.name).")
-    scope: list[Scope] = Field(min_length=1, description="Job types: Train, Infer, Notebook (at least one).")
-    resources: list[PoolResource] = Field(min_length=1, description="Flavors and node counts.")
-    workspace_id: str = Field(default="0", min_length=1, description="Workspace id; '0' is the default workspace.")
-    type: Literal["Dedicate"] = Field(default="Dedicate", description="Dedicate (physical pool), the only type.")
-    node_prefix: str | None = Field(
+    network_id: Annotated[str, ApiPath("spec.network.name"), CreateOnly()] = Field(
+        min_length=1, description="The Network's id (its metadata.name)."
+    )
+    scope: Annotated[list[Scope], ApiPath("spec.scope"), Updatable(via=UPDATE), SetLike()] = Field(
+        min_length=1, description="Job types: Train, Infer, Notebook (at least one)."
+    )
+    resources: Annotated[
+        list[PoolResource],
+        Updatable(via=UPDATE),
+        SetLike(),
+        ReplaceWhen(_extend_params_changed, "an entry's extend_params changes: they cannot be patched (§10.17)"),
+    ] = Field(min_length=1, description="Flavors and node counts.")
+    workspace_id: Annotated[str, ApiPath('metadata.labels["os.modelarts/workspace.id"]'), CreateOnly()] = Field(
+        default="0", min_length=1, description="Workspace id; '0' is the default workspace."
+    )
+    type: Annotated[Literal["Dedicate"], ApiPath("spec.type"), CreateOnly()] = Field(
+        default="Dedicate", description="Dedicate (physical pool), the only type."
+    )
+    node_prefix: Annotated[str | None, CreateOnly()] = Field(
         default=None,
         pattern=r"^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$",
         description="Custom node-name prefix (undocumented rule, as localcloud applies it): 1-20 characters "
         "[a-z0-9-], starting with a letter, ending with a letter or digit.",
     )
-    description: str = Field(default="", description='Free text without !<>=&".')
-    job_flavors: list[str] = Field(default_factory=list, description="Job flavor names the pool supports.")
-    driver: Driver | None = None
-    billing_mode: BillingModeInput = None
-    period_type: Literal["month", "year"] | None = Field(
+    description: Annotated[str, ApiPath('metadata.annotations["os.modelarts/description"]'), Updatable(via=UPDATE)] = (
+        Field(default="", description='Free text without !<>=&".')
+    )
+    job_flavors: Annotated[list[str], ApiPath("spec.jobFlavors"), Updatable(via=UPDATE), SetLike()] = Field(
+        default_factory=list, description="Job flavor names the pool supports."
+    )
+    driver: Annotated[Driver | None, Updatable(via=UPDATE)] = None
+    billing_mode: Annotated[BillingModeInput, CreateOnly()] = None
+    period_type: Annotated[Literal["month", "year"] | None, CreateOnly()] = Field(
         default=None, validate_default=True, description="Prepaid period unit."
     )
-    period_num: PeriodNumInput = None
-    auto_renew: bool | None = Field(default=None, description="Renew a prepaid pool automatically.")
-    auto_pay: bool | None = Field(default=None, description="Pay a prepaid order automatically.")
-    promotion_info: str | None = Field(default=None, description="Discount chosen in CBC.")
-    service_console_url: ServiceConsoleUrlInput = None
-    order_id: str | None = Field(default=None, min_length=1, description="Order id (prepaid create or change).")
-    wait_for_scopes: bool | None = Field(
+    period_num: Annotated[PeriodNumInput, CreateOnly()] = None
+    auto_renew: Annotated[bool | None, CreateOnly()] = Field(
+        default=None, description="Renew a prepaid pool automatically."
+    )
+    auto_pay: Annotated[bool | None, CreateOnly()] = Field(
+        default=None, description="Pay a prepaid order automatically."
+    )
+    promotion_info: Annotated[str | None, CreateOnly()] = Field(default=None, description="Discount chosen in CBC.")
+    service_console_url: Annotated[ServiceConsoleUrlInput, CreateOnly()] = None
+    order_id: Annotated[str | None, Updatable(via=UPDATE)] = Field(
+        default=None, min_length=1, description="Order id (prepaid create or change)."
+    )
+    wait_for_scopes: Annotated[bool | None, Updatable(via=""), WriteOnly()] = Field(
         default=None,
         description="Also wait until every job type is Enabled/Disabled after create and scope changes (unset: true).",
     )
-    timeouts: Timeouts | None = None
+    timeouts: TimeoutsInput = None
 
     @field_validator("scope")
     @classmethod
@@ -201,6 +241,23 @@ class ResourcePoolArgs(BaseModel):
         if found:
             raise ValueError(f"must not contain {' '.join(found)} (any of {FORBIDDEN_IN_DESCRIPTION})")
         return value
+
+
+class ResourcePoolOutputs(BaseModel):
+    """What a ModelArts resource pool reports besides its inputs."""
+
+    status: str
+    message: str
+    resource_id: str | None
+    tenant_domain_id: str | None
+    created_at: str
+    root: str | None
+    control_mode: int | None
+    resource_status: dict[str, list[dict[str, Any]]]
+    scope_status: dict[str, str]
+    driver_status: dict[str, dict[str, Any]]
+    node_pools: list[str]
+    nodes: list[str]
 
 
 # API <-> inputs --------------------------------------------------------------------------------
@@ -272,19 +329,6 @@ def _sort_azs(entries: Any) -> Any:
             entry = {**entry, "azs": sorted(entry["azs"], key=lambda az: str(az.get("az")))}
         result.append(entry)
     return result
-
-
-def _extend_params_changed(olds: Any, news: Any) -> bool:
-    """Whether an entry's extendParams differ: they cannot be patched (§10.17), so this replaces."""
-    if not isinstance(olds, list) or not isinstance(news, list) or contains_unknown(news):
-        return False
-    old_params = {e.get("flavor"): e.get("extend_params") or {} for e in olds if isinstance(e, dict)}
-    for entry in news:
-        if not isinstance(entry, dict) or entry.get("extend_params") is None:
-            continue
-        if old_params.get(entry.get("flavor"), {}) != (entry.get("extend_params") or {}):
-            return True
-    return False
 
 
 def _phase(pool: Mapping[str, Any]) -> str:
@@ -372,31 +416,11 @@ def _live(pool: Mapping[str, Any], node_pools: list[dict[str, Any]], nodes: list
 class ResourcePoolProvider(ModelArtsProvider[ResourcePoolArgs]):
     kind = "ModelArts resource pool"
     args_model = ResourcePoolArgs
-    fields = Fields(
-        create_only=frozenset(
-            {
-                "name",
-                "workspace_id",
-                "node_prefix",
-                "type",
-                "network_id",
-                "billing_mode",
-                "period_type",
-                "period_num",
-                "auto_renew",
-                "auto_pay",
-                "promotion_info",
-                "service_console_url",
-            }
-        ),
-        updatable=frozenset(
-            {"description", "order_id", "scope", "resources", "job_flavors", "driver", "wait_for_scopes"}
-        ),
-        set_like=frozenset({"scope", "resources", "job_flavors"}),
-        write_only=frozenset({"wait_for_scopes"}),
-        normalisers={"resources": _sort_azs},
-        unique_key=frozenset({"name"}),  # the display name is unique in the project
-    )
+    outputs_model = ResourcePoolOutputs
+    summary = "A ModelArts dedicated resource pool; its id is the generated ``metadata.name``."
+    fields = Fields.of(
+        ResourcePoolArgs, normalisers={"resources": _sort_azs}, unique_key=frozenset({"name"})
+    )  # the display name is unique in the project
     # terraform-provider-huaweicloud: 90 minutes for create, update and delete (peers §1.2).
     default_timeouts = {"create": 5400, "update": 5400, "delete": 5400}
 
@@ -516,15 +540,6 @@ class ResourcePoolProvider(ModelArtsProvider[ResourcePoolArgs]):
             timeout,
         )
 
-    # Pulumi's diff: extendParams cannot be patched ----------------------------------------------
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        result = super().diff(_id, olds, news)
-        if not _extend_params_changed(olds.get("resources"), news.get("resources")):
-            return result
-        changed = self.changed_keys(olds, news) | {"resources"}
-        replaces = sorted(set(result.replaces or []) | {"resources"})
-        return DiffResult(changes=True, replaces=replaces, delete_before_replace=self.fields.deletes_first(changed))
-
     # helpers -----------------------------------------------------------------------------------
     def _desired_entries(self, api: ModelArtsClient, pool_id: str, new: ResourcePoolArgs) -> list[dict[str, Any]]:
         """The whole ``spec.resources`` to send, in the pool's current order.
@@ -580,38 +595,25 @@ class ResourcePoolProvider(ModelArtsProvider[ResourcePoolArgs]):
         )
 
 
+# --- generated by `make generate` from ResourcePoolProvider: do not edit below this line ---
 class ResourcePool(DynamicResource, module="modelarts", name="ResourcePool"):
     """A ModelArts dedicated resource pool; its id is the generated ``metadata.name``."""
 
     _provider_class = ResourcePoolProvider
-    _outputs = (
-        *ResourcePoolArgs.model_fields,
-        "status",
-        "message",
-        "resource_id",
-        "tenant_domain_id",
-        "created_at",
-        "root",
-        "control_mode",
-        "resource_status",
-        "scope_status",
-        "driver_status",
-        "node_pools",
-        "nodes",
-    )
+    _outputs, _secret_outputs = output_names(ResourcePoolProvider)
 
     name: pulumi.Output[str]
     network_id: pulumi.Output[str]
-    scope: pulumi.Output[list[str]]
+    scope: pulumi.Output[list[Literal["Train", "Infer", "Notebook"]]]
     resources: pulumi.Output[list[dict[str, Any]]]
     workspace_id: pulumi.Output[str]
-    type: pulumi.Output[str]
+    type: pulumi.Output[Literal["Dedicate"]]
     node_prefix: pulumi.Output[str | None]
     description: pulumi.Output[str]
     job_flavors: pulumi.Output[list[str]]
     driver: pulumi.Output[dict[str, Any] | None]
-    billing_mode: pulumi.Output[str | None]
-    period_type: pulumi.Output[str | None]
+    billing_mode: pulumi.Output[Literal["on_demand", "prepaid"] | None]
+    period_type: pulumi.Output[Literal["month", "year"] | None]
     period_num: pulumi.Output[int | None]
     auto_renew: pulumi.Output[bool | None]
     auto_pay: pulumi.Output[bool | None]
@@ -619,6 +621,7 @@ class ResourcePool(DynamicResource, module="modelarts", name="ResourcePool"):
     service_console_url: pulumi.Output[str | None]
     order_id: pulumi.Output[str | None]
     wait_for_scopes: pulumi.Output[bool | None]
+    timeouts: pulumi.Output[dict[str, Any] | None]
     status: pulumi.Output[str]
     message: pulumi.Output[str]
     resource_id: pulumi.Output[str | None]
@@ -638,16 +641,16 @@ class ResourcePool(DynamicResource, module="modelarts", name="ResourcePool"):
         *,
         name: pulumi.Input[str],
         network_id: pulumi.Input[str],
-        scope: pulumi.Input[list[pulumi.Input[str]]],
-        resources: pulumi.Input[list[Any]],
+        scope: pulumi.Input[Sequence[pulumi.Input[Literal["Train", "Infer", "Notebook"]]]],
+        resources: pulumi.Input[Sequence[pulumi.Input[PoolResourceDict]]],
         workspace_id: pulumi.Input[str] | None = None,
-        type: pulumi.Input[str] | None = None,
+        type: pulumi.Input[Literal["Dedicate"]] | None = None,
         node_prefix: pulumi.Input[str] | None = None,
         description: pulumi.Input[str] | None = None,
-        job_flavors: pulumi.Input[list[pulumi.Input[str]]] | None = None,
-        driver: pulumi.Input[dict[str, Any]] | None = None,
-        billing_mode: pulumi.Input[str] | None = None,
-        period_type: pulumi.Input[str] | None = None,
+        job_flavors: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None,
+        driver: pulumi.Input[DriverDict] | None = None,
+        billing_mode: pulumi.Input[Literal["on_demand", "prepaid"]] | None = None,
+        period_type: pulumi.Input[Literal["month", "year"]] | None = None,
         period_num: pulumi.Input[int] | None = None,
         auto_renew: pulumi.Input[bool] | None = None,
         auto_pay: pulumi.Input[bool] | None = None,
@@ -655,35 +658,35 @@ class ResourcePool(DynamicResource, module="modelarts", name="ResourcePool"):
         service_console_url: pulumi.Input[str] | None = None,
         order_id: pulumi.Input[str] | None = None,
         wait_for_scopes: pulumi.Input[bool] | None = None,
-        timeouts: pulumi.Input[dict[str, Any]] | None = None,
+        timeouts: pulumi.Input[TimeoutsDict] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(
-            resource_name,
-            {
-                "name": name,
-                "network_id": network_id,
-                "scope": scope,
-                "resources": resources,
-                "workspace_id": workspace_id,
-                "type": type,
-                "node_prefix": node_prefix,
-                "description": description,
-                "job_flavors": job_flavors,
-                "driver": driver,
-                "billing_mode": billing_mode,
-                "period_type": period_type,
-                "period_num": period_num,
-                "auto_renew": auto_renew,
-                "auto_pay": auto_pay,
-                "promotion_info": promotion_info,
-                "service_console_url": service_console_url,
-                "order_id": order_id,
-                "wait_for_scopes": wait_for_scopes,
-                "timeouts": timeouts,
-            },
-            opts,
-        )
+        props: dict[str, Any] = {
+            "name": name,
+            "network_id": network_id,
+            "scope": scope,
+            "resources": resources,
+            "workspace_id": workspace_id,
+            "type": type,
+            "node_prefix": node_prefix,
+            "description": description,
+            "job_flavors": job_flavors,
+            "driver": driver,
+            "billing_mode": billing_mode,
+            "period_type": period_type,
+            "period_num": period_num,
+            "auto_renew": auto_renew,
+            "auto_pay": auto_pay,
+            "promotion_info": promotion_info,
+            "service_console_url": service_console_url,
+            "order_id": order_id,
+            "wait_for_scopes": wait_for_scopes,
+            "timeouts": timeouts,
+        }
+        super().__init__(resource_name, props, opts)
+
+
+# --- end of generated code ---
 
 
 __all__ = ["Driver", "PoolResource", "ResourcePool", "ResourcePoolArgs", "ResourcePoolProvider"]
