@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.central import central_api
 from tests.support.engine_cli import EXAMPLES, EngineCli
+from tests.support.examples import provider_env
 from tests.support.inventory import live_objects
 from tests.support.localcloud import Credentials, LocalCloudProcess
 
@@ -21,15 +22,7 @@ REFERENCE = "organization/multi-stack-platform/dev"
 
 def stack(tmp_path: Path, folder: str, localcloud: LocalCloudProcess, project: Credentials) -> EngineCli:
     """One of the two projects, sharing the state backend (``tmp_path/state``) with the other."""
-    env = {
-        "AICOMPUTE_ENDPOINT": localcloud.url,
-        "HW_PROJECT_ID": project.project_id,
-        "HW_ACCESS_KEY": project.access_key,
-        "HW_SECRET_KEY": project.secret_key,
-        "AICOMPUTE_CENTRAL_CLIENT_ID": project.central_client_id,
-        "AICOMPUTE_CENTRAL_CLIENT_SECRET": project.central_client_secret,
-        "AICOMPUTE_POLL_INTERVAL": "0.02",
-    }
+    env = provider_env(localcloud, project)
     cli = EngineCli(tmp_path, f"multi-stack/{folder}", source=EXAMPLES, env=env)
     cli.init()
     return cli

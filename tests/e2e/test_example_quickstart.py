@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from tests.support.engine_cli import EXAMPLES, EngineCli
+from tests.support.examples import provider_env
 from tests.support.inventory import live_objects
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import last_seq, mutating_calls
@@ -16,15 +17,7 @@ TOKEN = "edge-token-7f3c9a"  # a value the state, the outputs and the logs must 
 
 def quickstart(tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials) -> EngineCli:
     """The example as a user runs it: provider settings from the environment, the token a secret."""
-    env = {
-        "AICOMPUTE_ENDPOINT": localcloud.url,
-        "HW_PROJECT_ID": project.project_id,
-        "HW_ACCESS_KEY": project.access_key,
-        "HW_SECRET_KEY": project.secret_key,
-        "AICOMPUTE_CENTRAL_CLIENT_ID": project.central_client_id,
-        "AICOMPUTE_CENTRAL_CLIENT_SECRET": project.central_client_secret,
-        "AICOMPUTE_POLL_INTERVAL": "0.02",
-    }
+    env = provider_env(localcloud, project)
     cli = EngineCli(tmp_path, "quickstart", source=EXAMPLES, env=env)
     cli.init()
     cli.set_secret("quickstart:apiToken", TOKEN)
