@@ -57,10 +57,18 @@ class EngineCli:
             **(env or {}),
         }
 
-    def run(self, *args: str, expect: int | None = 0, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        """``aicompute ARGS`` in the project (``--stack`` added for the stack commands)."""
+    def run(
+        self, *args: str, expect: int | None = 0, timeout: float = 120, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``aicompute ARGS`` in the project (``--stack`` added for the stack commands), ``stdin`` its input."""
         result = subprocess.run(
-            self.command(*args), cwd=self.project_dir, env=self.env, capture_output=True, text=True, timeout=timeout
+            self.command(*args),
+            input=stdin,
+            cwd=self.project_dir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if expect is not None:
             assert result.returncode == expect, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"

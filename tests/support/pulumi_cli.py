@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -90,10 +89,4 @@ class PulumiCli(EngineCli):
 
     def set_secret(self, key: str, value: str, stack: str | None = None) -> None:
         """``pulumi config set --secret`` (the value passed on stdin, so it is in no process list)."""
-        self.run_input(value, "config", "set", "--secret", key, "--stack", stack or self.stack)
-
-    def run_input(self, text: str, *args: str) -> None:
-        result = subprocess.run(
-            self.command(*args), input=text, cwd=self.project_dir, env=self.env, capture_output=True, text=True
-        )
-        assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+        self.run("config", "set", "--secret", key, "--stack", stack or self.stack, stdin=value)
