@@ -98,7 +98,8 @@ class Builtins:
             external=True,
             parent=read.parent,
             provider=provider,
-            inputs=result.inputs if result.inputs is not None else dict(read.inputs),
+            # As Pulumi's ReadStep: the inputs are the ones the program gave; the read fills in the outputs.
+            inputs=dict(read.inputs),
             outputs=secret_keys(result.outputs, read.additional_secret_outputs),
             dependencies=list(read.dependencies),
             additional_secret_outputs=list(read.additional_secret_outputs),

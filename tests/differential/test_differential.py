@@ -57,10 +57,10 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "delete_before_replace": "dependents whose inputs come from a delete-before-replace resource are not replaced",
     "failing_program_outputs": "a failed run drops the stack outputs it did not re-export; Pulumi keeps them",
     "import_resource": "the import resource option is refused by the embedded engine (aicompute import instead)",
-    "resource_get": "a read resource records the inputs the provider read, not the ones the program gave",
     "replace_on_changes": "intended: aicompute honours replace_on_changes for dynamic resources; the Pulumi CLI "
     "cannot, since the SDK's dynamic provider server reports no changed property names",
     "stack_reference": "destroy shows a StackReference as delete; Pulumi shows discard (a read is forgotten)",
+    "resource_get": "destroy shows a read resource as delete; Pulumi shows discard (a read is forgotten)",
 }
 
 
