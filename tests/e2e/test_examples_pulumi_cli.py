@@ -21,7 +21,8 @@ import pytest
 
 from tests.support.central import central_writes
 from tests.support.engine_cli import EXAMPLES
-from tests.support.examples import edge_agent, everything, provider_env
+from tests.support.examples import edge_agent, provider_env
+from tests.support.inventory import everything
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import last_seq
 from tests.support.pulumi_cli import PulumiCli

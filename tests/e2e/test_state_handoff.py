@@ -17,7 +17,8 @@ import pytest
 
 from tests.support.central import central_writes
 from tests.support.engine_cli import EXAMPLES, EngineCli
-from tests.support.examples import everything, provider_env
+from tests.support.examples import provider_env
+from tests.support.inventory import everything
 from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import last_seq
 from tests.support.pulumi_cli import PulumiCli

@@ -36,6 +36,22 @@ def live_objects(localcloud: LocalCloudProcess, project: Credentials) -> dict[st
     }
 
 
+def everything(localcloud: LocalCloudProcess, project: Credentials) -> dict[str, list[str]]:
+    """``live_objects`` plus the kinds it stands in for by their container, and the ModelArts models
+    and services and the central platform's packages, services and tasks: every object the project
+    holds, by kind, only the kinds that hold some."""
+    found: dict[str, list[str]] = dict(live_objects(localcloud, project))
+    with SignedApi(localcloud, project) as api:
+        found["modelarts models"] = [m["model_name"] for m in _json(api, "v1/models").get("models", [])]
+        found["modelarts services"] = [s["service_name"] for s in _json(api, "v1/services").get("services", [])]
+        found["hilens deployments"] = [d["name"] for d in _json(api, "v3/ai-mgr/deployments").get("deployments", [])]
+    with closing(central_api(localcloud, project)) as central:
+        found["central packages"] = [p["id"] for p in central.search("/CAP/AlgoPackages:search")]
+        found["central services"] = [s["id"] for s in central.search("/CAP/AlgoServices:search")]
+        found["central tasks"] = [t["taskInfo"]["id"] for t in central.search("/CAP/AlgoTasks:search")]
+    return {kind: sorted(names) for kind, names in found.items() if names}
+
+
 def _json(api: SignedApi, path: str) -> dict[str, Any]:
     response = api.request("GET", path)
     response.raise_for_status()
