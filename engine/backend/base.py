@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from aicompute.engine.backend.lock import LockHolder
 from aicompute.engine.backend.project import Project
 from aicompute.engine.resource.state import Deployment
 from aicompute.engine.secrets.passphrase import Crypter
@@ -143,6 +144,10 @@ class Backend(Protocol):
     def remove_stack(self, ref: StackRef, *, force: bool = False, remove_backups: bool = False) -> None: ...
 
     def lock(self, ref: StackRef) -> BackendLock: ...
+
+    def lock_holders(self, ref: StackRef) -> list[LockHolder]: ...
+
+    def cancel(self, ref: StackRef) -> list[LockHolder]: ...
 
     def read_checkpoint(self, ref: StackRef) -> dict[str, Any]: ...
 

@@ -42,7 +42,11 @@ from aicompute.engine.backend.base import (
     UpdateInfo,
     resolve_backend_url,
 )
+from aicompute.engine.backend.lock import LockHolder
+from aicompute.engine.backend.object_lock import lock_keys, read_holder
 from aicompute.engine.backend.project import Project
+from aicompute.engine.backend.s3 import S3Storage
+from aicompute.engine.backend.s3_url import S3_SCHEME
 from aicompute.engine.backend.storage import LocalStorage, Storage
 from aicompute.engine.resource.checkpoint_values import RedactingCrypter
 from aicompute.engine.resource.schema import validate_deployment
@@ -62,9 +66,10 @@ def backend_root(url: str) -> Path:
     if not url.startswith(FILE_SCHEME):
         scheme = url.split("://", 1)[0] if "://" in url else url
         raise BackendError(
-            f"backend {url!r} is not supported: aicompute's embedded engine uses only file:// backends "
-            f"(got {scheme!r}). Use the Pulumi CLI for the Pulumi Cloud or s3/azblob/gs backends, "
-            f"or point --backend-url at a directory, e.g. file://~ or file:///path/to/state."
+            f"backend {url!r} is not supported: aicompute's embedded engine uses file:// and s3:// backends "
+            f"(got {scheme!r}). Use the Pulumi CLI for the Pulumi Cloud or azblob/gs backends, "
+            f"or point --backend-url at a directory (file://~, file:///path/to/state) or a bucket "
+            f"(s3://bucket?region=…)."
         )
     location = url[len(FILE_SCHEME) :].split("?", 1)[0]
     if not location:
@@ -74,7 +79,10 @@ def backend_root(url: str) -> Path:
 
 def open_backend(cli_url: str | None = None, project: Project | None = None) -> Backend:
     """The backend ``resolve_backend_url`` chooses, by its URL's scheme."""
-    return FileBackend(resolve_backend_url(cli_url, project))
+    url = resolve_backend_url(cli_url, project)
+    if url.startswith(S3_SCHEME):
+        return DiyBackend(url, S3Storage.from_url(url))
+    return FileBackend(url)
 
 
 def _dump_json(document: Any) -> str:
@@ -205,7 +213,21 @@ class DiyBackend:
 
     def lock(self, ref: StackRef) -> BackendLock:
         """The stack's lock, acquired by ``with``; ``StackLocked`` names the other holder."""
-        return self.storage.lock(self.lock_prefix(ref), f"'{ref.fully_qualified_name}'")
+        return self.storage.lock(self.lock_prefix(ref), ref.fully_qualified_name)
+
+    def lock_holders(self, ref: StackRef) -> list[LockHolder]:
+        """Who holds the stack's lock now (the lock files or objects there are)."""
+        prefix = self.lock_prefix(ref)
+        return [read_holder(self.storage, key) for key in lock_keys(self.storage, prefix)]
+
+    def cancel(self, ref: StackRef) -> list[LockHolder]:
+        """Remove every lock of the stack (``pulumi cancel`` on a diy backend); the holders removed."""
+        prefix = self.lock_prefix(ref)
+        holders = []
+        for key in lock_keys(self.storage, prefix):
+            holders.append(read_holder(self.storage, key))
+            self.storage.delete(key)
+        return holders
 
     # state --------------------------------------------------------------------------------------
     def read_checkpoint(self, ref: StackRef) -> dict[str, Any]:

@@ -31,7 +31,8 @@ class StackLocked(Exception):
 
 @dataclass(frozen=True)
 class LockHolder:
-    path: Path
+    location: str
+    """The lock file's path, or the lock object's URL."""
     pid: int
     username: str
     hostname: str
@@ -40,12 +41,21 @@ class LockHolder:
     @classmethod
     def read(cls, path: Path) -> LockHolder:
         try:
-            doc: Any = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        return cls.parse(str(path), data)
+
+    @classmethod
+    def parse(cls, location: str, data: bytes) -> LockHolder:
+        """The holder a lock file's bytes name (``?`` for what they lack: a torn or foreign file)."""
+        try:
+            doc: Any = json.loads(data.decode("utf-8"))
+        except ValueError:
             doc = {}
         doc = doc if isinstance(doc, dict) else {}
         return cls(
-            path=path,
+            location=location,
             pid=int(doc.get("pid") or 0),
             username=str(doc.get("username", "?")),
             hostname=str(doc.get("hostname", "?")),
@@ -53,13 +63,13 @@ class LockHolder:
         )
 
     def describe(self) -> str:
-        return f"{self.path}: created by {self.username}@{self.hostname} (pid {self.pid}) at {self.timestamp}"
+        return f"{self.location}: created by {self.username}@{self.hostname} (pid {self.pid}) at {self.timestamp}"
 
     def is_stale(self) -> bool:
         """Held by a process of this host that no longer exists, or whose pid a later process took."""
         if self.hostname != socket.gethostname() or self.pid <= 0:
             return False
-        return not _process_alive(self.pid) or _started_after(self.pid, self.timestamp)
+        return not process_alive(self.pid) or _started_after(self.pid, self.timestamp)
 
 
 def _started_after(pid: int, timestamp: str) -> bool:
@@ -84,7 +94,7 @@ def _process_start(pid: int) -> float:
     return boot + ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -94,7 +104,7 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _lock_content() -> str:
+def lock_content() -> str:
     return json.dumps(
         {
             "pid": os.getpid(),
@@ -117,7 +127,7 @@ class StackLock:
 
     def acquire(self) -> StackLock:
         self._refuse_if_held_by_others()
-        atomic_write(self.path, _lock_content())
+        atomic_write(self.path, lock_content())
         self._held = True
         try:
             self._refuse_if_held_by_others()
@@ -138,7 +148,7 @@ class StackLock:
         for holder in holders:
             if holder.is_stale():
                 with contextlib.suppress(FileNotFoundError):
-                    holder.path.unlink()
+                    Path(holder.location).unlink()
                 self.notices.append(f"removed a stale lock (its process is gone): {holder.describe()}")
             else:
                 live.append(holder)

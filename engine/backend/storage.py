@@ -54,8 +54,9 @@ class Storage(Protocol):
         """Delete every object under ``prefix``."""
         ...
 
-    def lock(self, prefix: str, label: str) -> BackendLock:
-        """The lock whose holders are recorded under ``prefix`` (acquired by ``with``)."""
+    def lock(self, prefix: str, stack: str) -> BackendLock:
+        """The lock of the stack ``stack`` (its fully qualified name), its holders recorded under
+        ``prefix`` (acquired by ``with``)."""
         ...
 
 
@@ -111,5 +112,5 @@ class LocalStorage:
     def delete_tree(self, prefix: str) -> None:
         shutil.rmtree(self.path(prefix), ignore_errors=True)
 
-    def lock(self, prefix: str, label: str) -> StackLock:
-        return StackLock(self.path(prefix), label)
+    def lock(self, prefix: str, stack: str) -> StackLock:
+        return StackLock(self.path(prefix), f"'{stack}'")

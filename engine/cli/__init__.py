@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from aicompute import __version__
+from aicompute.engine.cli.cancel import register as register_cancel_command
 from aicompute.engine.cli.config import register as register_config_commands
 from aicompute.engine.cli.deploy import register as register_deploy_commands
 from aicompute.engine.cli.drift import register as register_drift_command
@@ -17,6 +18,7 @@ register_localcloud_commands(app)
 register_stack_commands(app)
 register_config_commands(app)
 register_deploy_commands(app)
+register_cancel_command(app)
 register_drift_command(app)
 register_report_command(app)
 

@@ -48,7 +48,8 @@ from aicompute.engine.secrets.passphrase import (
 StackOption = Annotated[str | None, typer.Option("--stack", "-s", help="The stack (default: the selected one).")]
 CwdOption = Annotated[Path | None, typer.Option("--cwd", "-C", help="Run as if started in this directory.")]
 BackendOption = Annotated[
-    str | None, typer.Option("--backend-url", help="State backend (file:// only; default file://~).")
+    str | None,
+    typer.Option("--backend-url", help="State backend: file://DIR or s3://BUCKET[/PREFIX]?… (default file://~)."),
 ]
 NonInteractiveOption = Annotated[bool, typer.Option("--non-interactive", help="Never prompt.")]
 ShowSecretsOption = Annotated[bool, typer.Option("--show-secrets", help="Print secret values in plaintext.")]
