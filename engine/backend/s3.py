@@ -237,8 +237,9 @@ def describe_error(error: Exception, where: S3Location, url: str, action: str) -
         return f"cannot {action} {url}: the bucket {where.bucket!r} does not exist at {endpoint}; create it first"
     if code in CREDENTIAL_CODES:
         return (
-            f"cannot {action} {url}: {endpoint} refused the request ({code}: wrong credentials or no permission); check AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY (or OBS_ACCESS_KEY_ID and OBS_SECRET_ACCESS_KEY) and the bucket's policy"
+            f"cannot {action} {url}: {endpoint} refused the request ({code}: wrong credentials or no permission); "
+            "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or OBS_ACCESS_KEY_ID and OBS_SECRET_ACCESS_KEY) "
+            "and the bucket's policy"
         )
     if isinstance(error, BotoCoreError) and not code:
         return f"cannot {action} {url}: {error}"

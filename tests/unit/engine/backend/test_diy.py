@@ -22,7 +22,7 @@ from aicompute.engine.backend.base import (
     UpdateInfo,
     resolve_backend_url,
 )
-from aicompute.engine.backend.diy import FileBackend, backend_root
+from aicompute.engine.backend.diy import FileBackend, backend_root, open_backend
 from aicompute.engine.backend.lock import StackLocked
 from aicompute.engine.backend.project import load_project
 from aicompute.engine.backend.workspace import current_stack, select_stack, workspace_file
@@ -79,10 +79,10 @@ def test_file_urls_name_directories(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert backend_root("file://relative") == (tmp_path / "relative").resolve()
 
 
-@pytest.mark.parametrize("url", ["https://api.pulumi.com", "s3://bucket", "gs://b", "azblob://c", "/plain/path"])
+@pytest.mark.parametrize("url", ["https://api.pulumi.com", "gs://b", "azblob://c", "/plain/path"])
 def test_other_backends_are_refused_suggesting_the_pulumi_cli(url: str) -> None:
-    with pytest.raises(BackendError, match=r"only file:// backends.*Pulumi CLI"):
-        FileBackend(url)
+    with pytest.raises(BackendError, match=r"file:// and s3:// backends.*Pulumi CLI"):
+        open_backend(url)
 
 
 def test_stack_names(tmp_path: Path) -> None:
