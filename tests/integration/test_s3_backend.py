@@ -105,9 +105,8 @@ def test_a_step_costs_three_requests_and_one_checkpoint_upload(
         backend.save_deployment(REF, deployment(secrets, step=step, blob="x" * 1000 * step), secrets)
         cost = storage.stats.since(before)
         size = len(credentials.get(".pulumi/stacks/demo/dev.json"))
-        print(
-            f"step {step}: {cost.requests} requests, {cost.bytes_sent} bytes sent ({size}-byte checkpoint), {cost.bytes_received} received"
-        )
+        sent, received = cost.bytes_sent, cost.bytes_received
+        print(f"step {step}: {cost.requests} requests, {sent} bytes sent ({size}-byte checkpoint), {received} received")
         assert (cost.requests, cost.bytes_sent, cost.bytes_received) == (3, size, 0)
 
 
