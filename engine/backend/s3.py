@@ -151,8 +151,11 @@ class S3Storage:
             try:
                 self.client.head_object(Bucket=self.where.bucket, Key=self.key(key))
             except Exception as error:
-                if _code(error) in MISSING_KEY_CODES:
+                code = _code(error)
+                if code in MISSING_KEY_CODES:
                     return False
+                if code == "403":  # a HEAD's answer has no body: a GET says why (SignatureDoesNotMatch, …)
+                    self.client.get_object(Bucket=self.where.bucket, Key=self.key(key), Range="bytes=0-0")
                 raise
         return True
 

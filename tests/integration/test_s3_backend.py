@@ -56,7 +56,7 @@ def test_pulumis_object_layout_with_a_bak_and_history(credentials: S3Bucket, sec
     first = credentials.get("team-a/.pulumi/stacks/demo/dev.json")
     backend.save_deployment(REF, deployment(secrets, n=2, token=secret("t0p")), secrets)
     backend.record_update(REF, UpdateInfo("update", 1, 2, "succeeded"))
-    keys = credentials.keys()
+    keys = credentials.object_keys()
     assert {
         "team-a/.pulumi/meta.yaml",
         "team-a/.pulumi/stacks/demo/dev.json",
@@ -85,7 +85,7 @@ def test_remove_stack_keeps_a_bak_and_drops_history(credentials: S3Bucket, secre
     backend.create_stack(REF)
     backend.record_update(REF, UpdateInfo("update", 1, 2, "succeeded"))
     backend.remove_stack(REF)
-    keys = credentials.keys(".pulumi/")
+    keys = credentials.object_keys(".pulumi/")
     assert ".pulumi/stacks/demo/dev.json.bak" in keys and ".pulumi/stacks/demo/dev.json" not in keys
     assert not [k for k in keys if "/history/" in k]
     assert not backend.exists(REF)
@@ -140,13 +140,13 @@ def test_a_lock_left_by_a_dead_process_is_reported_not_broken(credentials: S3Buc
     assert [(h.username, h.timestamp) for h in removed] == [("ci", "2026-12-07T10:00:00Z")]
     with backend.lock(REF) as lock:
         assert lock.notices == []
-    assert credentials.keys(".pulumi/locks/") == []
+    assert credentials.object_keys(".pulumi/locks/") == []
 
 
 def test_wrong_credentials_are_a_clear_error_and_write_nothing(
     s3_bucket: S3Bucket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = s3_bucket.keys()
+    before = s3_bucket.object_keys()
     for env in ({"AWS_SECRET_ACCESS_KEY": "not-the-secret"}, {"AWS_ACCESS_KEY_ID": "AKIANOTAKEY000000000"}):
         for name, value in s3_bucket.env(**env).items():
             monkeypatch.setenv(name, value)
@@ -155,7 +155,7 @@ def test_wrong_credentials_are_a_clear_error_and_write_nothing(
         message = str(refused.value)
         assert "refused the request" in message and "AWS_SECRET_ACCESS_KEY" in message
         assert s3_bucket.secret_key not in message and "not-the-secret" not in message
-    assert s3_bucket.keys() == before
+    assert s3_bucket.object_keys() == before
 
 
 def test_a_bucket_that_does_not_exist_is_named(credentials: S3Bucket) -> None:

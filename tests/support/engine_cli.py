@@ -25,7 +25,8 @@ from tests.support.localcloud import Credentials, LocalCloudProcess
 PROJECTS = Path(__file__).resolve().parents[1] / "e2e" / "projects"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PASSPHRASE = "correct horse battery staple"
-STACK_COMMANDS = ("preview", "up", "refresh", "destroy", "import", "stack", "config")
+STACK_COMMANDS = ("preview", "up", "refresh", "destroy", "import", "stack", "config", "cancel")
+STACKLESS = (("stack", "init"), ("stack", "ls"))
 
 
 class EngineCli:
@@ -76,7 +77,7 @@ class EngineCli:
 
     def command(self, *args: str) -> list[str]:
         command = [sys.executable, "-m", "aicompute.engine", *args]
-        if args and args[0] in STACK_COMMANDS and "--stack" not in args and args[:2] != ("stack", "init"):
+        if args and args[0] in STACK_COMMANDS and "--stack" not in args and args[:2] not in STACKLESS:
             command += ["--stack", self.stack]
         return command
 

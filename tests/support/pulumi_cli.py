@@ -25,7 +25,7 @@ TOOLS_BIN = REPO / ".tools" / "pulumi" / "bin"
 REQUIRE_ENV = "AICOMPUTE_REQUIRE_PULUMI"
 MISSING = "the Pulumi CLI is not built: run `make pulumi` (it needs Go and the Go module proxy)"
 # Commands that act on one stack: `--stack` is added (as EngineCli does for aicompute).
-STACK_COMMANDS = ("preview", "up", "refresh", "destroy", "import", "config", "stack")
+STACK_COMMANDS = ("preview", "up", "refresh", "destroy", "import", "config", "stack", "cancel")
 STACKLESS = (("stack", "init"), ("stack", "ls"), ("stack", "select"))
 
 

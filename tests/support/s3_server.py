@@ -25,7 +25,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.pulumi_cli import REQUIRE_ENV
+from tests.support.engine_cli import EngineCli
+from tests.support.pulumi_cli import REQUIRE_ENV, PulumiCli
 
 MISSING = "moto's S3 server is not installed: install the dev extra (make .venv/.installed-dev)"
 SETUP_CALLS = 3  # create_user, create_access_key, put_user_policy: unsigned, before auth applies
@@ -66,7 +67,9 @@ class S3Bucket:
     def pulumi_url(self, prefix: str = "") -> str:
         """The same backend in the parameters the pinned Pulumi release accepts."""
         path = f"/{prefix}" if prefix else ""
-        return f"s3://{self.name}{path}?endpoint={self.endpoint}&use_path_style=true&region={REGION}"
+        query = f"endpoint={self.endpoint}&use_path_style=true&region={REGION}"
+        # moto's responses carry no checksum: without this the SDK warns on every read
+        return f"s3://{self.name}{path}?{query}&response_checksum_validation=when_required"
 
     def env(self, **overrides: str) -> dict[str, str]:
         return {"AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key, **overrides}
@@ -74,7 +77,7 @@ class S3Bucket:
     def client(self) -> Any:
         return _client(self.endpoint, self.access_key, self.secret_key)
 
-    def keys(self, prefix: str = "") -> list[str]:
+    def object_keys(self, prefix: str = "") -> list[str]:
         """Every object key in the bucket under ``prefix``."""
         pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix=prefix)
         return sorted(entry["Key"] for page in pages for entry in page.get("Contents") or [])
@@ -156,3 +159,25 @@ class S3Server:
             self.proc = None
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
+
+
+def on_bucket(cli: EngineCli, bucket: S3Bucket, prefix: str = "") -> EngineCli:
+    """Point a CLI (``aicompute``, or ``pulumi`` through ``PulumiCli``) at the bucket, with its credentials."""
+    cli.env.update(bucket.env())
+    if isinstance(cli, PulumiCli):
+        cli.env["PULUMI_BACKEND_URL"] = bucket.pulumi_url(prefix)
+    else:
+        cli.env["AICOMPUTE_BACKEND_URL"] = bucket.url(prefix)
+    return cli
+
+
+def bucket_state(bucket: S3Bucket, project: str, stack: str = "dev", prefix: str = "") -> dict[str, Any]:
+    """The stack's checkpoint as it is in the bucket."""
+    document: dict[str, Any] = json.loads(bucket.get(f"{prefix}.pulumi/stacks/{project}/{stack}.json"))
+    return document
+
+
+def bucket_resources(bucket: S3Bucket, project: str, stack: str = "dev") -> dict[str, dict[str, Any]]:
+    """The checkpoint's resources by name (the last URN part)."""
+    latest = bucket_state(bucket, project, stack)["checkpoint"].get("latest") or {}
+    return {r["urn"].rsplit("::", 1)[1]: r for r in latest.get("resources", [])}
