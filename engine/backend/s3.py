@@ -23,6 +23,7 @@ from aicompute.engine.backend.base import BackendError
 from aicompute.engine.backend.object_lock import ObjectStackLock
 from aicompute.engine.backend.s3_url import S3Location, parse_s3_url
 
+AWS_CREDENTIAL_ENVS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 OBS_CREDENTIAL_ENVS = ("OBS_ACCESS_KEY_ID", "OBS_SECRET_ACCESS_KEY", "OBS_SECURITY_TOKEN")
 DEFAULT_REGION = "us-east-1"
 DELETE_BATCH = 1000
@@ -63,11 +64,12 @@ def credential_source(location: S3Location, environ: Mapping[str, str]) -> dict[
     """The session arguments that pick the credentials (see the module docstring)."""
     if location.profile:
         return {"profile_name": location.profile}
-    if environ.get("AWS_ACCESS_KEY_ID") or not environ.get("OBS_ACCESS_KEY_ID"):
-        return {}
-    key, secret, token = (environ.get(name, "") for name in OBS_CREDENTIAL_ENVS)
-    chosen = {"aws_access_key_id": key, "aws_secret_access_key": secret}
-    return {**chosen, "aws_session_token": token} if token else chosen
+    for names in (AWS_CREDENTIAL_ENVS, OBS_CREDENTIAL_ENVS):
+        key, secret, token = (environ.get(name, "") for name in names)
+        if key:
+            chosen = {"aws_access_key_id": key, "aws_secret_access_key": secret}
+            return {**chosen, "aws_session_token": token} if token else chosen
+    return {}
 
 
 def _client_config(location: S3Location) -> Any:

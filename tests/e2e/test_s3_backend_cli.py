@@ -6,6 +6,7 @@ once from two processes, a run SIGKILLed mid-``up``, wrong credentials and a mis
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import time
@@ -13,8 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from aicompute.engine.backend.base import StackRef
+from aicompute.engine.backend.diy import DiyBackend
+from aicompute.engine.backend.s3 import S3Storage
+from aicompute.engine.backend.s3_url import parse_s3_url
 from tests.reliability.stack import kill_group
 from tests.support.engine_cli import FileState
+from tests.support.pulumi_cli import PulumiCli
 from tests.support.s3_server import S3Bucket, bucket_resources, bucket_state, on_bucket
 
 PROJECT = "filestate"
@@ -137,3 +143,42 @@ def test_wrong_credentials_and_a_missing_bucket_are_clear_errors_that_write_noth
     cli.env["AICOMPUTE_BACKEND_URL"] = s3_bucket.url().replace(s3_bucket.name, "no-such-bucket-4e1f", 1)
     missing = cli.run("stack", "ls", expect=1)
     assert "the bucket 'no-such-bucket-4e1f' does not exist" in missing.stderr
+
+
+@pytest.mark.slow
+def test_a_stack_on_a_bucket_moves_between_pulumi_and_aicompute_and_each_honours_the_others_lock(
+    tmp_path: Path, s3_bucket: S3Bucket, pulumi_bin: Path
+) -> None:
+    aicompute = on_bucket(FileState(tmp_path), s3_bucket)
+    pulumi = on_bucket(PulumiCli(tmp_path, PROJECT, pulumi_bin), s3_bucket)  # the same project copy
+    aicompute.spec({"name": "a", "value": "1"}, {"name": "b", "value": "2", "secret": True})
+    pulumi.init(**{"filestate:spec": str(aicompute.spec_file), "filestate:dir": str(aicompute.objects)})
+
+    pulumi.run("up", "--yes", "--skip-preview", timeout=300)
+    aicompute.run("preview", "--expect-no-changes")
+    aicompute.spec({"name": "a", "value": "changed by aicompute"}, {"name": "b", "value": "2", "secret": True})
+    aicompute.run("up", "--yes", "--skip-preview")
+    pulumi.run("preview", "--expect-no-changes", timeout=300)
+    exported = json.loads(pulumi.run("stack", "export").stdout)["deployment"]["resources"]
+    assert exported == bucket_state(s3_bucket, PROJECT)["checkpoint"]["latest"]["resources"]
+    assert json.loads((aicompute.objects / "a.json").read_text())["value"] == "changed by aicompute"
+
+    # Pulumi's lock object stops aicompute, naming Pulumi's process.
+    aicompute.spec({"name": "a", "value": "3", "sleep": 20}, {"name": "b", "value": "2", "secret": True})
+    running = pulumi.popen("up", "--yes", "--skip-preview")
+    wait_for_lock(s3_bucket, running)
+    refused = aicompute.run("up", "--yes", "--skip-preview", expect=1)
+    assert f"(pid {running.pid})" in refused.stderr and "is currently locked" in refused.stderr
+    output, errors = running.communicate(timeout=600)
+    assert running.returncode == 0, output + errors
+
+    # aicompute's lock object stops Pulumi.
+    storage = S3Storage(parse_s3_url(s3_bucket.url()), s3_bucket.env())
+    with DiyBackend(s3_bucket.url(), storage).lock(StackRef(PROJECT, "dev")):
+        locked = pulumi.run("up", "--yes", "--skip-preview", expect=1, timeout=300)
+    assert f"(pid {os.getpid()})" in locked.stdout + locked.stderr
+
+    aicompute.run("destroy", "--yes")
+    assert "0" in pulumi.run("stack", "ls").stdout.splitlines()[1]
+    pulumi.run("stack", "rm", "--yes")
+    assert s3_bucket.object_keys(".pulumi/stacks/filestate/") == [".pulumi/stacks/filestate/dev.json.bak"]

@@ -64,7 +64,8 @@ def test_what_is_refused(url: str, message: str) -> None:
 def test_credentials_come_from_aws_variables_then_obs_ones() -> None:
     plain = S3Location(bucket="b")
     obs = {"OBS_ACCESS_KEY_ID": "ok", "OBS_SECRET_ACCESS_KEY": "os"}
-    assert credential_source(plain, {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s", **obs}) == {}
+    aws = {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s"}
+    assert credential_source(plain, {**aws, **obs}) == {"aws_access_key_id": "a", "aws_secret_access_key": "s"}
     assert credential_source(plain, obs) == {"aws_access_key_id": "ok", "aws_secret_access_key": "os"}
     assert credential_source(plain, {**obs, "OBS_SECURITY_TOKEN": "t"})["aws_session_token"] == "t"
     assert credential_source(plain, {}) == {}
