@@ -110,7 +110,13 @@ class EngineCli:
             self.set_config(name, **config)
 
     def init_for_localcloud(
-        self, localcloud: LocalCloudProcess, project: Credentials, stack: str | None = None, **config: str
+        self,
+        localcloud: LocalCloudProcess,
+        project: Credentials,
+        stack: str | None = None,
+        *,
+        via_cli: bool = False,
+        **config: str,
     ) -> None:
         """A new stack whose provider settings point every platform at ``project`` on ``localcloud``
         (the secret key and the central client secret as secrets), with a fast poll interval;
@@ -122,7 +128,7 @@ class EngineCli:
             "aicompute:centralClientId": project.central_client_id,
             "aicompute:pollInterval": "0.02",
         }
-        self.init(stack, **{**settings, **config})
+        self.init(stack, via_cli=via_cli, **{**settings, **config})
         self.set_secret("aicompute:secretKey", project.secret_key, stack)
         self.set_secret("aicompute:centralClientSecret", project.central_client_secret, stack)
 
