@@ -49,7 +49,7 @@ StackOption = Annotated[str | None, typer.Option("--stack", "-s", help="The stac
 CwdOption = Annotated[Path | None, typer.Option("--cwd", "-C", help="Run as if started in this directory.")]
 BackendOption = Annotated[
     str | None,
-    typer.Option("--backend-url", help="State backend: file://DIR or s3://BUCKET[/PREFIX]?… (default file://~)."),
+    typer.Option("--backend-url", help="State backend: file://DIR or s3://BUCKET/PREFIX?… (default file://~)."),
 ]
 NonInteractiveOption = Annotated[bool, typer.Option("--non-interactive", help="Never prompt.")]
 ShowSecretsOption = Annotated[bool, typer.Option("--show-secrets", help="Print secret values in plaintext.")]
