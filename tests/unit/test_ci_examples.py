@@ -93,7 +93,7 @@ def test_every_aicompute_flag_used_exists() -> None:
             used.setdefault(name, set()).update(flags)
     assert set(used) >= {"preview", "report", "drift", "version"}
     assert used["report"] >= {"--from", "--stack", "--output", "--max-chars", "--title"}
-    assert used["drift"] >= {"--json", "--markdown", "--unmanaged", "--stack"}
+    assert used["drift"] >= {"--json", "--markdown", "--unmanaged", "--stack", "--all-stacks"}
     for name, flags in used.items():
         if name not in commands:
             assert name == "drift", f"aicompute {name} is not a command"
@@ -142,6 +142,22 @@ def test_the_drift_jobs_act_on_each_exit_code() -> None:
     assert {"if": '$CI_PIPELINE_SOURCE == "schedule"'} in gitlab["aicompute-drift"]["rules"]
     drift = "\n".join(gitlab["aicompute-drift"]["script"])
     assert 'gitlab_upsert.py" issue' in drift and 'gitlab_upsert.py" close' in drift and "exit 2" in drift
+
+
+def test_the_jobs_use_the_state_bucket_directly_with_no_sync_step() -> None:
+    """Every job reads the shared s3:// backend itself (the one `pulumi` uses too): no copy of the
+    state is synced in or out around a run, and aicompute is installed with its s3 extra."""
+    gitlab = _load(GITLAB / "aicompute.gitlab-ci.yml")
+    environments = [job["env"] for path in WORKFLOWS for job in _load(path)["jobs"].values()]
+    environments.append(gitlab["variables"])
+    for env in environments:
+        assert env["AICOMPUTE_BACKEND_URL"].startswith("s3://") and "endpoint=" in env["AICOMPUTE_BACKEND_URL"]
+        assert env["AICOMPUTE_PACKAGE"].endswith("[s3]")
+        assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= set(env)
+    for name, script in _all_scripts():
+        assert "s3 sync" not in script and "aws s3" not in script and "file://" not in script, name
+    drift = "\n".join(step.get("run", "") for step in _load(GITHUB / "aicompute-drift.yml")["jobs"]["drift"]["steps"])
+    assert "aicompute drift --all-stacks" in drift
 
 
 # the GitLab helper against a fake GitLab API -----------------------------------------------------
