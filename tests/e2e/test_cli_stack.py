@@ -207,13 +207,22 @@ def test_rm_refuses_a_stack_with_resources_unless_forced(workspace: Path) -> Non
     assert "No stacks" in run("stack", "ls").stdout
 
 
-def test_backend_url_option_and_unsupported_backends(workspace: Path, tmp_path: Path) -> None:
+def test_backend_url_option_and_unsupported_backends(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     other = tmp_path / "other-state"
     run("stack", "init", "dev", "--backend-url", f"file://{other}")
     assert (other / ".pulumi" / "stacks" / "demo" / "dev.json").is_file()
     assert "No stacks" in run("stack", "ls").stdout
-    refused = run("stack", "ls", "--backend-url", "s3://bucket/state", code=1)
-    assert "only file:// backends" in refused.stderr and "Pulumi CLI" in refused.stderr
+    refused = run("stack", "ls", "--backend-url", "gs://bucket/state", code=1)
+    assert "file:// and s3:// backends" in refused.stderr and "Pulumi CLI" in refused.stderr
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "OBS_ACCESS_KEY_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    no_credentials = run("stack", "ls", "--backend-url", "s3://bucket/state?endpoint=127.0.0.1:9", code=1)
+    assert "no credentials found; set AWS_ACCESS_KEY_ID" in no_credentials.stderr
 
 
 def test_cwd_option_finds_the_project(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
