@@ -65,6 +65,12 @@ def test_a_stack_lives_its_whole_life_on_a_bucket(tmp_path: Path, s3_bucket: S3B
 
     listed = cli.run("stack", "ls", "--json").stdout
     assert [(s["name"], s["resourceCount"]) for s in json.loads(listed)] == [("dev", 4)]
+    # The same backend through PULUMI_BACKEND_URL, and through --backend-url in the newer spellings.
+    cli.env["PULUMI_BACKEND_URL"] = cli.env.pop("AICOMPUTE_BACKEND_URL")
+    assert cli.run("stack", "ls").stdout.splitlines()[1].startswith("dev")
+    newer = cli.run("stack", "ls", "--backend-url", s3_bucket.pulumi_url()).stdout
+    assert newer.splitlines()[1].startswith("dev")
+    cli.env["AICOMPUTE_BACKEND_URL"] = cli.env.pop("PULUMI_BACKEND_URL")
     export = cli.run("stack", "export").stdout
     assert json.loads(export)["deployment"]["resources"]
     cli.run("stack", "import", stdin=export)
