@@ -94,6 +94,7 @@ def test_two_ups_at_once_the_second_is_refused_naming_the_first(tmp_path: Path, 
     (held,) = wait_for_lock(s3_bucket, first)
     holder = json.loads(s3_bucket.get(held))
     second = cli.run("up", "--yes", "--skip-preview", expect=1)
+    print(second.stderr)  # the refusal, for the record (-s)
     assert f"created by {holder['username']}@{socket.gethostname()} (pid {first.pid})" in second.stderr
     assert f"s3://{s3_bucket.name}/{held}" in second.stderr
     assert "aicompute cancel --stack organization/filestate/dev" in second.stderr
@@ -119,6 +120,7 @@ def test_an_up_killed_mid_run_leaves_a_lock_that_cancel_removes_then_up_converge
     assert "quick" in bucket_resources(s3_bucket, PROJECT)
     assert checkpoint["checkpoint"]["latest"]["resources"]
     refused = cli.run("up", "--yes", "--skip-preview", expect=1)
+    print(refused.stderr)  # the refusal after the kill, for the record (-s)
     assert f"(pid {killed.pid})" in refused.stderr and "no such process runs on this host now" in refused.stderr
     assert len(lock_keys(s3_bucket)) == 1  # reported, never broken
 
