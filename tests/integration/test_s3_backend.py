@@ -1,13 +1,16 @@
 """The diy backend over a real S3-compatible server (moto's, signatures checked): Pulumi's object
 layout, ``.bak`` on every write, prefixes, lock objects (refused, never broken, cancelled), the
-requests and bytes a step's checkpoint costs, and the errors for wrong credentials and a missing bucket."""
+requests and bytes a step's checkpoint costs, an upload cut short, and the errors for wrong
+credentials and a missing bucket."""
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -174,3 +177,40 @@ def test_obs_variables_are_credentials_too(s3_bucket: S3Bucket, monkeypatch: pyt
     backend = backend_of(s3_bucket)
     backend.create_stack(REF)
     assert backend.exists(REF)
+
+
+class CutShort(io.BytesIO):
+    """An upload body whose reading breaks off halfway, as a killed process or a dropped link leaves it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.limit = len(data) // 2
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() >= self.limit:
+            raise ConnectionResetError("the upload was cut short")
+        wanted = self.limit - self.tell() if size is None or size < 0 else min(size, self.limit - self.tell())
+        return super().read(wanted)
+
+
+def test_an_upload_cut_short_leaves_the_previous_checkpoint(
+    credentials: S3Bucket, secrets: PassphraseSecretsManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = backend_of(credentials)
+    backend.create_stack(REF)
+    backend.save_deployment(REF, deployment(secrets, n=1), secrets)
+    before = credentials.get(".pulumi/stacks/demo/dev.json")
+    storage = backend.storage
+    assert isinstance(storage, S3Storage)
+    put = storage.client.put_object
+
+    def cut_short(**request: Any) -> Any:
+        body = request.pop("Body")
+        return put(**request, Body=CutShort(body), ContentLength=len(body))
+
+    monkeypatch.setattr(storage.client, "put_object", cut_short)
+    with pytest.raises(BackendError, match=r"cannot write s3://.*/\.pulumi/stacks/demo/dev\.json"):
+        backend.save_deployment(REF, deployment(secrets, n=2, blob="x" * 100_000), secrets)
+    assert credentials.get(".pulumi/stacks/demo/dev.json") == before
+    assert credentials.get(".pulumi/stacks/demo/dev.json.bak") == before
+    assert backend_of(credentials).load_deployment(REF, secrets).stack_outputs() == {"n": 1}
