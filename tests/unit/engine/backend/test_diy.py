@@ -297,6 +297,11 @@ def test_a_lock_from_another_host_is_never_broken(backend: FileBackend) -> None:
     )
     with pytest.raises(StackLocked, match="ci@elsewhere"):
         backend.lock(REF).acquire()
+    assert [(h.hostname, h.pid) for h in backend.lock_holders(REF)] == [("elsewhere", 1)]
+    assert [h.location for h in backend.cancel(REF)] == [str(lock_dir / "remote.json")]  # `aicompute cancel`
+    assert backend.lock_holders(REF) == [] and list(lock_dir.iterdir()) == []
+    with backend.lock(REF):
+        pass
 
 
 # workspace ----------------------------------------------------------------------------------------
