@@ -13,20 +13,20 @@ Two things differ from a plain ``pulumi.dynamic.Resource``:
 * The SDK's ``serialize_provider`` wraps ``pickle._Pickler._batch_setitems`` in a sorting wrapper
   on every call and never unwraps it, so each resource adds a level to every later pickling: after
   about a thousand resources in one program, pickling a provider fails with ``RecursionError``.
-  Constructing a resource here puts the pickler back as it found it.
+  Constructing a resource here puts the pickler back as it found it, under any engine (the
+  embedded engine's program runner does it for every dynamic resource: ``aicompute.sdk_patches``).
 """
 
 from __future__ import annotations
 
-import pickle
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
 from aicompute.provider.schema import Secret, schema_of
+from aicompute.sdk_patches import pickler_restored
 
 
 class DynamicResource(Resource):
@@ -46,7 +46,7 @@ class DynamicResource(Resource):
         seeded.update({key: value for key, value in props.items() if value is not None})
         secret = pulumi.ResourceOptions(additional_secret_outputs=list(self._secret_outputs))
         opts = pulumi.ResourceOptions.merge(secret, opts)
-        with _sdk_pickler_restored():
+        with pickler_restored():
             super().__init__(self._provider_class(), resource_name, seeded, opts)
 
     @classmethod
@@ -55,7 +55,7 @@ class DynamicResource(Resource):
         instance = cls.__new__(cls)
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
         seeded: dict[str, Any] = {name: None for name in cls._outputs}
-        with _sdk_pickler_restored():
+        with pickler_restored():
             Resource.__init__(instance, cls._provider_class(), resource_name, seeded, opts)
         return instance
 
@@ -66,15 +66,3 @@ def output_names(provider: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     models = [model for model in (provider.args_model, provider.outputs_model) if model is not None]
     specs = [spec for model in models for spec in schema_of(model).values()]
     return tuple(spec.name for spec in specs), tuple(spec.name for spec in specs if spec.has(Secret))
-
-
-@contextmanager
-def _sdk_pickler_restored() -> Iterator[None]:
-    """Undo what the SDK's ``serialize_provider`` leaves behind on the pure-Python pickler."""
-    pure = pickle._Pickler
-    saved = {name: pure.__dict__[name] for name in ("_batch_setitems", "save_dict")}
-    try:
-        yield
-    finally:
-        for name, method in saved.items():
-            setattr(pure, name, method)

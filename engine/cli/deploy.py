@@ -79,6 +79,12 @@ def _render_dir(directory: Path | None) -> str:
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Proceed without confirmation.")]
 SkipPreviewOption = Annotated[bool, typer.Option("--skip-preview", "-f", help="Do not preview first.")]
 TargetOption = Annotated[list[str] | None, typer.Option("--target", "-t", help="Only this resource URN (repeatable).")]
+DebugOption = Annotated[
+    bool,
+    typer.Option(
+        "--debug", "-d", help="Show debug messages: the program's pulumi.log.debug, the SDK's and providers'."
+    ),
+]
 ParallelOption = Annotated[
     int, typer.Option("--parallel", "-p", min=1, help="Resource operations run at once (default 16).")
 ]
@@ -120,10 +126,10 @@ def _execute(
         return result
     typer.echo(f"{header} ({target.ref.name}):")
     if sys.stdout.isatty():
-        with LiveRenderer(Console(), show_diff=show_diff, refresh=refresh) as live:
+        with LiveRenderer(Console(), show_diff=show_diff, refresh=refresh, debug=options.debug) as live:
             result = operation(target, options, EventStream(live, show_secrets=show_secrets))
     else:
-        plain = PlainRenderer(sys.stdout, show_diff=show_diff, refresh=refresh)
+        plain = PlainRenderer(sys.stdout, show_diff=show_diff, refresh=refresh, debug=options.debug)
         result = operation(target, options, EventStream(plain, show_secrets=show_secrets))
     for line in summary_lines(result, show_secrets=show_secrets):
         typer.echo(line)
@@ -159,9 +165,12 @@ class _Run:
     targets: frozenset[str]
     refresh: bool
     render: str
+    debug: bool
 
     def execute(self, operation: Operation, *, dry_run: bool, header: str, quiet: bool = False) -> OperationResult:
-        options = OperationOptions(dry_run, self.parallel, self.targets, self.refresh, render_kubernetes=self.render)
+        options = OperationOptions(
+            dry_run, self.parallel, self.targets, self.refresh, render_kubernetes=self.render, debug=self.debug
+        )
         return _execute(
             operation,
             self.target,
@@ -187,6 +196,7 @@ def _start(
     diff: bool = False,
     refresh: bool = False,
     render_kubernetes: Path | None = None,
+    debug: bool = False,
 ) -> _Run:
     """Open the session and the stack and gather the options of a preview/up/refresh/destroy."""
     session, ref = open_stack(cwd, backend_url, non_interactive, stack)
@@ -201,6 +211,7 @@ def _start(
         frozenset(target or ()),
         refresh,
         _render_dir(render_kubernetes),
+        debug,
     )
 
 
@@ -212,6 +223,7 @@ def preview(
     refresh: RefreshOption = False,
     target: TargetOption = None,
     parallel: ParallelOption = 16,
+    debug: DebugOption = False,
     render_kubernetes: RenderKubernetesOption = None,
     stack: StackOption = None,
     cwd: CwdOption = None,
@@ -229,6 +241,7 @@ def preview(
             show_secrets=show_secrets,
             target=target,
             parallel=parallel,
+            debug=debug,
             diff=diff,
             refresh=refresh,
             render_kubernetes=render_kubernetes,
@@ -247,6 +260,7 @@ def up(
     refresh: RefreshOption = False,
     target: TargetOption = None,
     parallel: ParallelOption = 16,
+    debug: DebugOption = False,
     render_kubernetes: RenderKubernetesOption = None,
     stack: StackOption = None,
     cwd: CwdOption = None,
@@ -264,6 +278,7 @@ def up(
             show_secrets=show_secrets,
             target=target,
             parallel=parallel,
+            debug=debug,
             diff=diff,
             refresh=refresh,
             render_kubernetes=render_kubernetes,
@@ -295,6 +310,7 @@ def refresh(
     expect_no_changes: ExpectNoChangesOption = False,
     target: TargetOption = None,
     parallel: ParallelOption = 16,
+    debug: DebugOption = False,
     stack: StackOption = None,
     cwd: CwdOption = None,
     backend_url: BackendOption = None,
@@ -311,6 +327,7 @@ def refresh(
             show_secrets=show_secrets,
             target=target,
             parallel=parallel,
+            debug=debug,
             diff=diff,
         )
         if preview_only:
@@ -333,6 +350,7 @@ def destroy(
     show_secrets: ShowSecretsOption = False,
     target: TargetOption = None,
     parallel: ParallelOption = 16,
+    debug: DebugOption = False,
     render_kubernetes: RenderKubernetesOption = None,
     stack: StackOption = None,
     cwd: CwdOption = None,
@@ -350,6 +368,7 @@ def destroy(
             show_secrets=show_secrets,
             target=target,
             parallel=parallel,
+            debug=debug,
             render_kubernetes=render_kubernetes,
         )
         require_yes(run.session, yes)

@@ -37,6 +37,7 @@ from aicompute.engine.backend.workspace import current_stack
 from aicompute.engine.deploy.operations import StackTarget
 from aicompute.engine.deploy.program import ProgramError
 from aicompute.engine.deploy.providers.base import ProviderError
+from aicompute.engine.deploy.python_toolchain import ToolchainError
 from aicompute.engine.deploy.resource_types import UnknownResourceType
 from aicompute.engine.secrets.passphrase import (
     MissingPassphrase,
@@ -161,7 +162,7 @@ def open_target(session: Session, ref: StackRef) -> StackTarget:
     return StackTarget(session.project, session.backend, ref, settings, manager)
 
 
-DEPLOY_ERRORS = (*USER_ERRORS, ProgramError, ProviderError, UnknownResourceType)
+DEPLOY_ERRORS = (*USER_ERRORS, ProgramError, ToolchainError, ProviderError, UnknownResourceType)
 """What a command that runs providers or the program reports as ``error: <message>``."""
 
 

@@ -7,15 +7,18 @@ program's ``main`` under ``run_in_stack``. Everything comes from the environment
 ``PULUMI_PROJECT``, ``PULUMI_STACK``, ``PULUMI_ORGANIZATION``, ``PULUMI_ROOT_DIRECTORY``,
 ``PULUMI_DRY_RUN`` (``true``/``false``), ``PULUMI_PARALLEL``, ``PULUMI_MONITOR``,
 ``PULUMI_ENGINE``, ``PULUMI_CONFIG`` (JSON object) and ``PULUMI_CONFIG_SECRET_KEYS`` (JSON list),
-plus ``AICOMPUTE_PROGRAM``: the program's ``main``, a directory holding ``__main__.py`` or a file.
+plus ``AICOMPUTE_PROGRAM``: the program's ``main``, a directory holding ``__main__.py`` or a file;
+``AICOMPUTE_SDK_PATCHES``: the path of ``aicompute/sdk_patches.py``, applied before the program
+runs; ``AICOMPUTE_DEBUG`` (``1``): keep the SDK's debug log messages (``--debug``).
 
-It imports nothing but the Pulumi SDK and the standard library, so it also runs under a project's
-own virtualenv, where aicompute may not be installed.
+It imports nothing but the Pulumi SDK and the standard library (the patches are loaded by path),
+so it also runs under a project's own virtualenv, where aicompute may not be installed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import os
 import runpy
@@ -31,6 +34,29 @@ def _program_entry(program: str) -> tuple[str, str]:
     if os.path.isdir(program):
         return program, program
     return program, os.path.dirname(os.path.abspath(program))
+
+
+def _apply_sdk_patches() -> None:
+    path = os.environ.get("AICOMPUTE_SDK_PATCHES")
+    if not path:
+        return
+    spec = importlib.util.spec_from_file_location("_aicompute_sdk_patches", path)
+    if spec is None or spec.loader is None:
+        return
+    patches = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(patches)
+    patches.apply(debug=os.environ.get("AICOMPUTE_DEBUG") == "1")
+
+
+def user_traceback(error: BaseException, program: str) -> str:
+    """The traceback from the program's own entry frame on, as Pulumi's exec shim shows it: the
+    runner's, asyncio's and the SDK's frames above it say nothing to the program's author."""
+    entry = os.path.abspath(os.path.join(program, "__main__.py") if os.path.isdir(program) else program)
+    frames = traceback.extract_tb(error.__traceback__)
+    for index, frame in enumerate(frames):
+        if os.path.abspath(frame.filename) == entry:
+            return "".join(traceback.format_exception(error, limit=-(len(frames) - index)))
+    return "".join(traceback.format_exception(error))
 
 
 def _exit_with_parent() -> None:
@@ -49,6 +75,8 @@ def main() -> int:
     _exit_with_parent()
     import pulumi
     import pulumi.runtime
+
+    _apply_sdk_patches()
 
     program = os.environ["AICOMPUTE_PROGRAM"]
     parallel = int(os.environ.get("PULUMI_PARALLEL", "16") or "16")
@@ -93,8 +121,8 @@ def main() -> int:
         ok = True
     except pulumi.RunError as error:
         pulumi.log.error(str(error))
-    except Exception:
-        pulumi.log.error("Program failed with an unhandled exception:\n" + traceback.format_exc())
+    except Exception as error:
+        pulumi.log.error("Program failed with an unhandled exception:\n" + user_traceback(error, program))
     finally:
         loop.close()
         sys.stdout.flush()

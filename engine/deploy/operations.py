@@ -24,7 +24,7 @@ from aicompute.engine.deploy.deployment import DeploymentRun
 from aicompute.engine.deploy.events import DiagnosticEvent, EventStream
 from aicompute.engine.deploy.import_code import Declaration, declaration_code
 from aicompute.engine.deploy.monitor import MonitorServer
-from aicompute.engine.deploy.program import ProgramError, ProgramSpec, interpreter_for, start_program
+from aicompute.engine.deploy.program import ProgramError, ProgramSpec, start_program
 from aicompute.engine.deploy.providers.base import ProviderError, is_dynamic
 from aicompute.engine.deploy.providers.plugin import ProviderHost, ProviderPool
 from aicompute.engine.deploy.resource_types import ResourceClass
@@ -67,6 +67,8 @@ class OperationOptions:
     targets: frozenset[str] = frozenset()
     refresh: bool = False
     render_kubernetes: str = ""
+    debug: bool = False
+    """Keep the program's and the SDK's debug log messages (``--debug``)."""
 
 
 @dataclass
@@ -95,7 +97,7 @@ def provider_config(config: ResolvedConfig) -> dict[str, Any]:
     return {key: make_secret(value) if key in config.secret_keys else value for key, value in config.values.items()}
 
 
-def _program_spec(target: StackTarget, config: ResolvedConfig, dry_run: bool, parallel: int) -> ProgramSpec:
+def _program_spec(target: StackTarget, config: ResolvedConfig, options: OperationOptions) -> ProgramSpec:
     project = target.project
     return ProgramSpec(
         project=project.name,
@@ -105,8 +107,9 @@ def _program_spec(target: StackTarget, config: ResolvedConfig, dry_run: bool, pa
         runtime_options=dict(project.runtime.options),
         config=config.values,
         secret_keys=config.secret_keys,
-        parallel=parallel,
-        dry_run=dry_run,
+        parallel=options.parallel,
+        dry_run=options.dry_run,
+        debug=options.debug,
     )
 
 
@@ -118,9 +121,7 @@ def _provider_host(target: StackTarget, config: ResolvedConfig, spec: ProgramSpe
         "PULUMI_CONFIG": json.dumps(config.values),
         "PULUMI_CONFIG_SECRET_KEYS": json.dumps(sorted(config.secret_keys)),
     }
-    return ProviderHost(
-        interpreter_for(target.project.directory, target.project.runtime.options), spec.working_directory, env
-    )
+    return ProviderHost(spec.toolchain.interpreter(), spec.working_directory, env)
 
 
 class OperationContext:
@@ -137,7 +138,8 @@ class OperationContext:
         self.base.manifest = Manifest.new()
         self.base.secrets_providers = manager.secrets_providers()
         self.config = resolve_config(target.project, target.settings, manager)
-        self.spec = _program_spec(target, self.config, options.dry_run, options.parallel)
+        self.spec = _program_spec(target, self.config, options)
+        self.spec.toolchain.ensure(lambda line: events.diag("info", line))
         host = _provider_host(target, self.config, self.spec)
 
         def log(line: str) -> None:

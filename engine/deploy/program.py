@@ -2,9 +2,10 @@
 
 The child is configured the way Pulumi's Python language host configures a program (project,
 stack, organization, root directory, dry-run flag, parallelism, config and secret config keys,
-monitor and engine addresses — see ``_program_runner``), with the project's ``virtualenv``
-runtime option respected, else the interpreter aicompute runs on. Its stdout and stderr lines are
-handed to a callback, as the Pulumi CLI shows a program's prints as diagnostics.
+monitor and engine addresses — see ``_program_runner``), on the interpreter the project's
+``toolchain``/``virtualenv`` runtime options name (``python_toolchain``), after its
+``typechecker`` passed. Its stdout and stderr lines are handed to a callback, as the Pulumi CLI
+shows a program's prints as diagnostics.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-RUNNER_MODULE = "aicompute.engine.deploy._program_runner"
+from aicompute import sdk_patches
+from aicompute.engine.deploy.python_toolchain import PythonToolchain, ToolchainError
+
 RUNNER_FILE = Path(__file__).with_name("_program_runner.py")
+SDK_PATCHES_FILE = Path(sdk_patches.__file__)
 
 OutputCallback = Callable[[str, str], None]
 """Called with (``"stdout"`` or ``"stderr"``, line without its newline)."""
@@ -44,6 +47,7 @@ class ProgramSpec:
     secret_keys: Collection[str] = ()
     parallel: int = 16
     dry_run: bool = True
+    debug: bool = False
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -58,33 +62,14 @@ class ProgramSpec:
         return path if path.is_dir() else self.root_directory
 
     @property
-    def interpreter(self) -> str:
-        return interpreter_for(self.root_directory, self.runtime_options)
-
-
-def interpreter_for(root_directory: Path, runtime_options: Mapping[str, Any]) -> str:
-    """The project's ``virtualenv`` interpreter when it names one, else the current interpreter."""
-    venv = runtime_options.get("virtualenv")
-    if not venv:
-        return sys.executable
-    venv_path = Path(str(venv))
-    if not venv_path.is_absolute():
-        venv_path = root_directory / venv_path
-    for candidate in (venv_path / "bin" / "python", venv_path / "Scripts" / "python.exe"):
-        if candidate.exists():
-            return str(candidate)
-    raise ProgramError(
-        f"the project's virtualenv {venv_path} has no Python interpreter; "
-        f"create it (python -m venv {venv}) and install the program's requirements into it"
-    )
+    def toolchain(self) -> PythonToolchain:
+        return PythonToolchain.from_options(self.root_directory, self.runtime_options)
 
 
 def runner_command(interpreter: str) -> list[str]:
-    """How to start the runner: as a module when aicompute is importable there, else by path."""
-    if os.path.realpath(interpreter) == os.path.realpath(sys.executable):
-        return [interpreter, "-u", "-m", RUNNER_MODULE]
-    # A project's own virtualenv may not have aicompute: run the runner file, keeping the engine's
-    # directory off sys.path (its module names would shadow the standard library's).
+    """How to start the runner: by its file, which imports only the SDK and the standard library, so
+    the interpreter need not have aicompute installed (a project's own virtualenv often has not). The
+    engine's directory stays off sys.path: its module names would shadow the standard library's."""
     bootstrap = f"import runpy; runpy.run_path({str(RUNNER_FILE)!r}, run_name='__main__')"
     return [interpreter, "-u", "-c", bootstrap]
 
@@ -107,6 +92,8 @@ def program_environment(
             "PULUMI_CONFIG": json.dumps(dict(spec.config)),
             "PULUMI_CONFIG_SECRET_KEYS": json.dumps(sorted(spec.secret_keys)),
             "AICOMPUTE_PROGRAM": str(spec.program_path),
+            "AICOMPUTE_SDK_PATCHES": str(SDK_PATCHES_FILE),
+            "AICOMPUTE_DEBUG": "1" if spec.debug else "0",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -151,7 +138,11 @@ def start_program(
         raise ProgramError(f"the program's main {program} does not exist")
     if program.is_dir() and not (program / "__main__.py").exists():
         raise ProgramError(f"{program} has no __main__.py (set `main` in Pulumi.yaml to the program's file)")
-    command = runner_command(spec.interpreter)
+    try:
+        spec.toolchain.typecheck(spec.working_directory)
+        command = runner_command(spec.toolchain.interpreter())
+    except ToolchainError as error:
+        raise ProgramError(str(error)) from error
     try:
         process = subprocess.Popen(
             command,

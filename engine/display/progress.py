@@ -77,8 +77,11 @@ REFRESH_DONE = {"update": "updated", "delete": "deleted", "same": "unchanged"}
 class PlainRenderer:
     """One line per step event and diagnostic, as the Pulumi CLI prints without a terminal."""
 
-    def __init__(self, out: IO[str] | None = None, *, show_diff: bool = False, refresh: bool = False) -> None:
+    def __init__(
+        self, out: IO[str] | None = None, *, show_diff: bool = False, refresh: bool = False, debug: bool = False
+    ) -> None:
         self.out = out or sys.stdout
+        self.debug = debug
         self.show_diff = show_diff
         self.refresh = refresh
 
@@ -93,7 +96,7 @@ class PlainRenderer:
         self.out.flush()
 
     def _diagnostic(self, event: DiagnosticEvent) -> None:
-        if event.severity == "debug":
+        if event.severity == "debug" and not self.debug:
             return
         where = f"{resource_name(event.urn)}: " if event.urn else ""
         for index, line in enumerate(event.message.splitlines() or [""]):
@@ -189,7 +192,10 @@ class LiveRenderer:
     """On a terminal: one line per resource with its operation, status and elapsed time, kept up to
     date while steps run; diagnostics (and ``--diff`` lines) are printed above it as they come."""
 
-    def __init__(self, console: Console, *, show_diff: bool = False, refresh: bool = False) -> None:
+    def __init__(
+        self, console: Console, *, show_diff: bool = False, refresh: bool = False, debug: bool = False
+    ) -> None:
+        self.debug = debug
         self.console = console
         self.show_diff = show_diff
         self.refresh = refresh
@@ -207,7 +213,7 @@ class LiveRenderer:
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, DiagnosticEvent):
-            if event.severity != "debug":
+            if event.severity != "debug" or self.debug:
                 where = f"{resource_name(event.urn)}: " if event.urn else ""
                 style = {"error": "red", "warning": "yellow"}.get(event.severity, "")
                 self._live.console.print(Text(f"{event.severity}: {where}{event.message}", style=style))

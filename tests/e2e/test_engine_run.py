@@ -24,7 +24,7 @@ def run_program(tmp_path: Path, spec: dict[str, object], dry_run: bool) -> tuple
     steps: list[StepEvent] = []
     events = EventStream(lambda e: steps.append(e) if isinstance(e, StepEvent) and e.done else None)
     program = ProgramSpec(project="filestate", stack="dev", root_directory=PROJECT, config=config, dry_run=dry_run)
-    pool = ProviderPool(ProviderHost(program.interpreter, program.working_directory), config, parallel=4)
+    pool = ProviderPool(ProviderHost(program.toolchain.interpreter(), program.working_directory), config, parallel=4)
     run = DeploymentRun("filestate", "dev", Deployment(), pool, events, RunOptions(dry_run=dry_run, parallel=4))
     try:
         with MonitorServer(run, events, 4) as server:

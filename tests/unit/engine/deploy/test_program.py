@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from aicompute.engine.deploy.program import (
-    RUNNER_MODULE,
+    SDK_PATCHES_FILE,
     ProgramError,
     ProgramSpec,
-    interpreter_for,
     program_environment,
     runner_command,
+    start_program,
 )
 
 
@@ -37,6 +37,8 @@ def test_environment_is_the_language_hosts(tmp_path: Path) -> None:
     assert json.loads(env["PULUMI_CONFIG"]) == {"proj:a": "1", "aws:region": "x"}
     assert json.loads(env["PULUMI_CONFIG_SECRET_KEYS"]) == ["proj:a"]
     assert env["AICOMPUTE_PROGRAM"] == str((tmp_path / "src").resolve()) and env["PATH"] == "/bin"
+    assert env["AICOMPUTE_SDK_PATCHES"] == str(SDK_PATCHES_FILE) and SDK_PATCHES_FILE.name == "sdk_patches.py"
+    assert env["AICOMPUTE_DEBUG"] == "0"
 
 
 def test_main_directory_or_file(tmp_path: Path) -> None:
@@ -47,17 +49,16 @@ def test_main_directory_or_file(tmp_path: Path) -> None:
     assert as_dir.program_path == tmp_path.resolve() and as_dir.working_directory == tmp_path.resolve()
 
 
-def test_virtualenv_runtime_option(tmp_path: Path) -> None:
-    assert interpreter_for(tmp_path, {}) == sys.executable
-    with pytest.raises(ProgramError, match="has no Python interpreter"):
-        interpreter_for(tmp_path, {"virtualenv": "venv"})
-    python = tmp_path / "venv" / "bin" / "python"
-    python.parent.mkdir(parents=True)
-    python.write_text("")
-    assert interpreter_for(tmp_path, {"virtualenv": "venv"}) == str(python)
+def test_the_runner_starts_by_its_file_on_any_interpreter() -> None:
+    """Never ``-m aicompute…``: a virtualenv made from the same base Python as aicompute's own has
+    the same real interpreter but not aicompute (the runner needs only the SDK)."""
+    for interpreter in (sys.executable, "/opt/venv/bin/python"):
+        command = runner_command(interpreter)
+        assert command[:3] == [interpreter, "-u", "-c"] and "_program_runner.py" in command[3]
 
 
-def test_runner_command_by_module_here_and_by_path_elsewhere() -> None:
-    assert runner_command(sys.executable) == [sys.executable, "-u", "-m", RUNNER_MODULE]
-    other = runner_command("/opt/venv/bin/python")
-    assert other[:3] == ["/opt/venv/bin/python", "-u", "-c"] and "_program_runner.py" in other[3]
+def test_a_missing_virtualenv_is_a_program_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "__main__.py").write_text("")
+    spec = ProgramSpec(project="p", stack="s", root_directory=tmp_path, runtime_options={"virtualenv": "venv"})
+    with pytest.raises(ProgramError, match=r"virtualenv .*venv.* has no Python interpreter"):
+        start_program(spec, "127.0.0.1:1", "127.0.0.1:1", lambda _s, _l: None)
