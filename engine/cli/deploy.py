@@ -5,7 +5,11 @@ Secret values are shown as ``[secret]`` in the plain output, the live view, ``--
 
 Exit codes: 0 success, 1 error, 7 when ``--expect-no-changes`` found changes. ``up``, ``refresh``
 and ``destroy`` show a preview first and ask for confirmation on a terminal; without one they need
-``--yes`` (``--skip-preview`` goes straight to the operation). Stack, project and backend are
+``--yes`` (``--skip-preview`` goes straight to the operation; ``destroy --yes`` previews too, as
+Pulumi's, so that a protected resource stops it before anything is deleted). SIGINT and SIGTERM
+cancel an operation as Pulumi's do: the first lets the steps in flight finish, the second ends the
+provider processes (the calls in flight stay pending in the state); either way the state is written,
+the lock released, ``update canceled`` printed and the exit code is 1. Stack, project and backend are
 chosen as for ``aicompute stack``: ``--stack``, ``--cwd``, ``--backend-url``.
 
 ``import TYPE NAME ID`` reads an existing object through its aicompute resource's provider, adds it
@@ -353,12 +357,15 @@ def destroy(
             render_kubernetes=render_kubernetes,
         )
         require_yes(run.session, yes)
-        if not skip_preview and not yes:
-            planned = run.execute(run_destroy, dry_run=True, header="Previewing destroy")
+        if not skip_preview:
+            # As Pulumi, --yes previews too: a protected resource stops the destroy before anything is deleted.
+            planned = run.execute(run_destroy, dry_run=True, header="Previewing destroy", quiet=as_json)
             if not planned.succeeded or not _confirm(run.session, yes, "destroy"):
                 raise typer.Exit(1)
+            if not as_json:
+                typer.echo("")
         result = run.execute(run_destroy, dry_run=False, header="Destroying")
-        if result.succeeded and not run.targets and not as_json:
+        if result.succeeded and not result.interrupted and not run.targets and not as_json:
             typer.echo(
                 f"\nThe resources in the stack have been deleted, but the history and configuration associated "
                 f"with the stack are still maintained.\nIf you want to remove the stack completely, run "
