@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from aicompute.resources.central.cluster import ClusterProvider
 from aicompute.provider.http import RECONCILE_CREATES_ENV
 from aicompute.resources.central._base import NodeResource, node_resource_body
+from aicompute.resources.central.cluster import ClusterProvider
 from aicompute.resources.central.cluster_nodes import ClusterNodesProvider
 from tests.support.central import T4_NODE, central_api, cluster_inputs, platform_calls, running_cluster
 from tests.support.localcloud import Credentials, LocalCloudProcess
