@@ -117,3 +117,37 @@ def test_an_interrupted_destroy_does_not_say_the_resources_were_deleted(fs: File
     engine.send_signal(signal.SIGTERM)
     out = ended(fs, engine)
     assert "have been deleted" not in out
+
+
+def test_a_deleted_stack_file_is_restored_from_its_backup_with_stack_import(fs: FileState) -> None:
+    fs.spec({"name": "a", "value": 1}, {"name": "b", "value": 2}, {"name": "c", "value": 3})
+    fs.run(*UP)
+    state = fs.state_path()
+    backup = state.with_name(state.name + ".bak")
+    state.unlink()
+
+    refused = fs.run("up", "--yes", expect=1)
+    message = refused.stdout + refused.stderr
+    assert str(backup) in message and "stack import" in message and "stack init" not in message
+    assert fs.files() == {"a", "b", "c"}
+
+    fs.run("stack", "import", "--file", str(backup))
+    fs.run("preview", "--expect-no-changes")
+    assert {"a", "b", "c"} <= set(fs.resources())
+
+
+def test_a_new_stack_in_place_of_a_deleted_one_never_overwrites_its_backup(fs: FileState) -> None:
+    fs.spec({"name": "a", "value": 1}, {"name": "b", "value": 2}, {"name": "c", "value": 3})
+    fs.run(*UP)
+    state = fs.state_path()
+    backup = state.with_name(state.name + ".bak")
+    good = backup.read_text()
+    state.unlink()
+
+    created = fs.run("stack", "init", "dev")
+    assert "last checkpoint of a former stack" in created.stderr
+    fs.spec({"name": "d", "value": 4})
+    fs.run(*UP)
+    fs.run(*UP)  # every write keeps the previous one as .bak
+    kept = [p for p in (fs.state_dir / ".pulumi" / "backups").rglob("*.json") if p.read_text() == good]
+    assert kept, "the last good checkpoint was overwritten"
