@@ -6,8 +6,9 @@ algorithm packages (given ids, unless ``reliability:packageIds`` is false: then 
 provider generates them), one algorithm service and N analysis tasks on it: 7N + ceil(N/4) + 1
 resources. ``reliability:allKinds`` adds one of each other kind, so that every resource type is
 there (8 more): a ModelArts pool with a node pool, a model served by an inference service, a HiLens
-workspace with a device running a deployment, and a node group in the first cluster. Secret values come from the secret config
-``reliability:secretValue`` (HiLens secret data); the clusters' kubeconfigs are exported.
+workspace with a device running a deployment, and a node group in the first cluster. Secret values
+come from the secret config ``reliability:secretValue`` (HiLens secret data); the clusters'
+kubeconfigs are exported.
 
 With ``reliability:bad`` set to a JSON document ``{"type": "...", "props": {...}}`` (or
 ``{"component": "...", "args": {...}}``, or ``{"type": ..., "get": "<id>"}``) the program declares
