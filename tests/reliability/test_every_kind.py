@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.inventory import mismatches, pending_operations, platform_inventory
+from tests.reliability.inventory import TYPE_PREFIX, mismatches, pending_operations, platform_inventory
 from tests.reliability.stack import UP, reliability_stack, resource_count
 from tests.reliability.test_fault_injection import fired, inject
 from tests.support.engine_cli import EngineCli
@@ -50,15 +50,28 @@ KINDS = (
     "central:AnalysisTask",
 )
 PROBLEMS = ("duplicate", "orphan", "lost")
+FIGURES = Path(os.environ.get("AICOMPUTE_RELIABILITY_FIGURES", "build/reliability"))
+"""Where each scenario's table is written too (xdist workers' output is not shown)."""
 
 
 class Tally:
-    """Per type: runs, converged runs, and the problems left after the recovering ``up``."""
+    """Per type: runs, how many objects the faults left unknown to the state (a pending operation,
+    or an object the state lacks), converged runs, and the problems left after the recovering ``up``."""
 
     def __init__(self) -> None:
         self.runs: Counter[str] = Counter()
+        self.unknown: Counter[str] = Counter()
         self.converged: Counter[str] = Counter()
         self.problems: dict[str, Counter[str]] = {problem: Counter() for problem in PROBLEMS}
+
+    def faulted(self, cli: EngineCli, problems: list[str]) -> None:
+        """What the faulted run left for the recovering ``up`` to resolve."""
+        latest = cli.state()["checkpoint"].get("latest") or {}
+        for operation in latest.get("pending_operations") or []:
+            self.unknown[operation["resource"]["type"].removeprefix(TYPE_PREFIX)] += 1
+        for problem in problems:
+            if problem.startswith("orphan"):
+                self.unknown[problem.split(" ", 2)[1]] += 1
 
     def record(self, problems: list[str]) -> None:
         for kind in KINDS:
@@ -69,11 +82,12 @@ class Tally:
                 self.problems[problem][kind] += sum(p.startswith(problem) for p in mine)
 
     def table(self, title: str) -> str:
-        lines = [title, f"{'type':30} runs converged duplicates orphans lost"]
+        lines = [title, f"{'type':28} runs unknown converged duplicates orphans lost"]
         for kind in KINDS:
             counts = [self.problems[p][kind] for p in PROBLEMS]
             lines.append(
-                f"{kind:30} {self.runs[kind]:4} {self.converged[kind]:9} {counts[0]:10} {counts[1]:7} {counts[2]:4}"
+                f"{kind:28} {self.runs[kind]:4} {self.unknown[kind]:7} {self.converged[kind]:9} "
+                f"{counts[0]:10} {counts[1]:7} {counts[2]:4}"
             )
         return "\n".join(lines)
 
@@ -183,7 +197,7 @@ SCENARIOS: dict[str, Scenario] = {
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the provider processes")
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_every_type_converges_after_creates_whose_outcome_was_unknown(
-    tmp_path: Path, faults: LocalCloudProcess, scenario: str, seeds: int = 2
+    tmp_path: Path, faults: LocalCloudProcess, scenario: str, seeds: int = 3
 ) -> None:
     tally = Tally()
     for seed in range(seeds):
@@ -191,8 +205,12 @@ def test_every_type_converges_after_creates_whose_outcome_was_unknown(
         cli = all_kinds(tmp_path / f"run-{seed}", faults, project)
         with edge_agent(faults, project):
             SCENARIOS[scenario](cli, faults, random.Random(f"{scenario}-{seed}"))
+            tally.faulted(cli, mismatches(cli, faults, project))
             recover(cli, faults, project, tally)
-    print("\n" + tally.table(f"{scenario}: {seeds} runs"))
+    report = tally.table(f"{scenario}: {seeds} runs")
+    print("\n" + report)
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    (FIGURES / f"{scenario}.txt").write_text(report + "\n")
     assert all(tally.converged[kind] == seeds for kind in KINDS)
 
 
