@@ -44,6 +44,7 @@ from aicompute.engine.cli.session import (
     reported_errors,
     require_yes,
 )
+from aicompute.engine.deploy.cancellation import ignore_signals
 from aicompute.engine.deploy.events import EventStream
 from aicompute.engine.deploy.operations import (
     OperationOptions,
@@ -115,7 +116,7 @@ def _execute(
     ``show_secrets``: secret values in plaintext instead of ``[secret]`` (``--show-secrets``)."""
     refresh = operation is run_refresh
     if as_json:
-        result = operation(target, options, EventStream(show_secrets=show_secrets))
+        result = _executed(operation(target, options, EventStream(show_secrets=show_secrets)))
         if not quiet or not result.succeeded:
             digest = digest_json(result, show_secrets=show_secrets)
             if show_secrets:
@@ -125,12 +126,19 @@ def _execute(
     typer.echo(f"{header} ({target.ref.name}):")
     if sys.stdout.isatty():
         with LiveRenderer(Console(), show_diff=show_diff, refresh=refresh) as live:
-            result = operation(target, options, EventStream(live, show_secrets=show_secrets))
+            result = _executed(operation(target, options, EventStream(live, show_secrets=show_secrets)))
     else:
         plain = PlainRenderer(sys.stdout, show_diff=show_diff, refresh=refresh)
-        result = operation(target, options, EventStream(plain, show_secrets=show_secrets))
+        result = _executed(operation(target, options, EventStream(plain, show_secrets=show_secrets)))
     for line in summary_lines(result, show_secrets=show_secrets):
         typer.echo(line)
+    return result
+
+
+def _executed(result: OperationResult) -> OperationResult:
+    """A cancelled operation has written its state and released its lock: a late signal changes nothing."""
+    if result.interrupted:
+        ignore_signals()
     return result
 
 

@@ -12,23 +12,31 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from aicompute.engine.deploy.events import EventStream
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-class CancellationScope:
-    """While entered (on the main thread), SIGINT and SIGTERM call ``cancel``, then ``terminate``."""
+class Cancellable(Protocol):
+    def cancel(self) -> None:
+        """Start no new step; end what only waits (the program)."""
 
-    def __init__(self, events: EventStream, cancel: Callable[[], None], terminate: Callable[[], None]) -> None:
+    def terminate(self) -> None:
+        """End the provider processes too: the calls in flight fail and stay pending."""
+
+
+class CancellationScope:
+    """While entered (on the main thread), SIGINT and SIGTERM cancel, then terminate, the operation
+    ``attach`` names (a signal that came before it is applied to it when it is attached)."""
+
+    def __init__(self, events: EventStream) -> None:
         self.events = events
-        self._cancel = cancel
-        self._terminate = terminate
         self.signals = 0
+        self._target: Cancellable | None = None
+        self._lock = threading.Lock()
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> CancellationScope:
@@ -42,6 +50,15 @@ class CancellationScope:
             signal.signal(signum, handler)
         self._previous.clear()
 
+    def attach(self, target: Cancellable) -> None:
+        with self._lock:
+            self._target = target
+            signals = self.signals
+        if signals >= 1:
+            target.cancel()
+        if signals >= 2:
+            target.terminate()
+
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         self.signals += 1
         name = "SIGTERM" if signum == signal.SIGTERM else "^C"
@@ -51,13 +68,27 @@ class CancellationScope:
                 f"{name} received; cancelling. If you would like to terminate immediately, {again} "
                 "(operations in flight then stay pending in the state)"
             )
-            work = self._cancel
+            terminate = False
         elif self.signals == 2:
-            message, work = f"{name} received; terminating", self._terminate
+            message, terminate = f"{name} received; terminating", True
         else:
             return
-        threading.Thread(target=self._run, args=(message, work), name="cancellation", daemon=True).start()
+        threading.Thread(target=self._run, args=(message, terminate), name="cancellation", daemon=True).start()
 
-    def _run(self, message: str, work: Callable[[], None]) -> None:
+    def _run(self, message: str, terminate: bool) -> None:
         self.events.diag("warning", message)
-        work()
+        with self._lock:
+            target = self._target
+        if target is None:
+            return  # applied by ``attach``
+        if terminate:
+            target.terminate()
+        else:
+            target.cancel()
+
+
+def ignore_signals() -> None:
+    """After a cancelled operation has recorded its state: a late SIGINT/SIGTERM changes nothing more."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)

@@ -167,9 +167,6 @@ class OperationContext:
         self.pool.close()
         self.adopting_pool.close()
 
-    def cancellation(self) -> CancellationScope:
-        return CancellationScope(self.events, self.cancel, self.terminate)
-
     def close(self) -> None:
         self.pool.close()
         self.adopting_pool.close()
@@ -273,11 +270,11 @@ def _locked(target: StackTarget, dry_run: bool, events: EventStream) -> Iterator
 def run_update(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
     """``preview`` (``dry_run``) or ``up``: run the program and converge the stack on it."""
     started, started_at = time.monotonic(), time.time()
-    with _locked(target, options.dry_run, events):
+    with CancellationScope(events) as scope, _locked(target, options.dry_run, events):
         context = OperationContext(target, options, events, runs_program=True)
+        scope.attach(context)
         try:
-            with context.cancellation():
-                result = _update(context, started)
+            result = _update(context, started)
         finally:
             context.close()
         context.record("update", result, started_at)
@@ -329,12 +326,12 @@ def _run_program(context: OperationContext, run: DeploymentRun) -> None:
 def run_destroy(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
     """Delete every resource of the stack (or the ``--target`` ones), dependents first."""
     started, started_at = time.monotonic(), time.time()
-    with _locked(target, options.dry_run, events):
+    with CancellationScope(events) as scope, _locked(target, options.dry_run, events):
         context = OperationContext(target, options, events, runs_program=False)
+        scope.attach(context)
         try:
             run = context.new_run(context.base, options.dry_run)
-            with context.cancellation():
-                run.destroy()
+            run.destroy()
             result = context.result("destroy", run, started)
         finally:
             context.close()
@@ -345,12 +342,12 @@ def run_destroy(target: StackTarget, options: OperationOptions, events: EventStr
 def run_refresh(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
     """Read every resource back from its provider and record what is there now."""
     started, started_at = time.monotonic(), time.time()
-    with _locked(target, options.dry_run, events):
+    with CancellationScope(events) as scope, _locked(target, options.dry_run, events):
         context = OperationContext(target, options, events, runs_program=False)
+        scope.attach(context)
         try:
             run = context.new_run(context.base, options.dry_run)
-            with context.cancellation():
-                run.refresh()
+            run.refresh()
             result = context.result("refresh", run, started)
         finally:
             context.close()

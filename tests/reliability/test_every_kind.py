@@ -205,6 +205,7 @@ def test_every_type_converges_after_creates_whose_outcome_was_unknown(
         cli = all_kinds(tmp_path / f"run-{seed}", faults, project)
         with edge_agent(faults, project):
             SCENARIOS[scenario](cli, faults, random.Random(f"{scenario}-{seed}"))
+            faults.clear_faults()
             tally.faulted(cli, mismatches(cli, faults, project))
             recover(cli, faults, project, tally)
     report = tally.table(f"{scenario}: {seeds} runs")

@@ -79,9 +79,17 @@ def test_a_first_signal_cancels_and_a_second_terminates(signum: int) -> None:
         calls.append(what)
         done.release()
 
+    class Target:
+        def cancel(self) -> None:
+            note("cancel")
+
+        def terminate(self) -> None:
+            note("terminate")
+
     events = EventStream()
     previous = signal.getsignal(signum)
-    with CancellationScope(events, lambda: note("cancel"), lambda: note("terminate")):
+    with CancellationScope(events) as scope:
+        scope.attach(Target())
         os.kill(os.getpid(), signum)
         done.acquire()
         os.kill(os.getpid(), signum)
