@@ -51,6 +51,11 @@ class ApiError(Exception):
         return 400 <= self.effective_status < 500 and self.effective_status != 408
 
 
+class ExistingObject(ApiError):
+    """A create met an object that is not its own to adopt (it says which): nothing new was made,
+    so its outcome is known, whatever the call that found it wrote."""
+
+
 class NotFound(ApiError):
     """The object does not exist (404, or the platform's own not-found code)."""
 

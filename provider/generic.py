@@ -51,7 +51,14 @@ from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
 from aicompute.provider.config import ProviderSettings
-from aicompute.provider.errors import ApiError, CreateOutcomeUnknown, NotFound, OutcomeUnknown, WaitError
+from aicompute.provider.errors import (
+    ApiError,
+    CreateOutcomeUnknown,
+    ExistingObject,
+    NotFound,
+    OutcomeUnknown,
+    WaitError,
+)
 from aicompute.provider.http import ApiClient
 from aicompute.provider.schema import (
     ReplaceWhen,
@@ -430,7 +437,7 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         try:
             yield
         except Exception as error:
-            if not api.wrote or isinstance(error, CreateOutcomeUnknown):
+            if not api.wrote or isinstance(error, CreateOutcomeUnknown | ExistingObject):
                 raise
             raise CreateOutcomeUnknown(self.kind, error) from None
 
