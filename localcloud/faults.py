@@ -3,9 +3,10 @@
 A fault rule matches requests by platform, method and a path regex, and fires with a
 probability (seeded with ``POST /_localcloud/faults/seed`` for replayable runs) and/or for a
 limited count. When it fires it either answers at once with an HTTP
-status and the platform's own error body (nothing is executed), adds latency, or lets the request
-run and commit and then drops the response (the connection is cut mid-response, so the client
-cannot tell whether the change happened).
+status and the platform's own error body (nothing is executed; with ``after_commit`` the request
+runs and commits first, as a gateway's 503 after the backend did the work), adds latency, or lets
+the request run and commit and then drops the response (the connection is cut mid-response, so the
+client cannot tell whether the change happened).
 
 The request log records every request but the admin API's (method, path, status, whether a fault
 fired) so tests can count API calls, e.g. "zero mutating calls". It keeps the last
@@ -59,6 +60,9 @@ class FaultRule(BaseModel):
     retry_after: float | None = Field(default=None, ge=0, description="Retry-After seconds, with status")
     latency_ms: int = Field(default=0, ge=0, le=600_000)
     drop_response: bool = Field(default=False, description="run the request, then cut the response")
+    after_commit: bool = Field(
+        default=False, description="with status: run the request (it commits), then answer with the status instead"
+    )
     probability: float = Field(default=1.0, ge=0, le=1)
     count: int | None = Field(default=None, ge=1, description="fire at most this many times")
 
@@ -239,6 +243,8 @@ class FaultMiddleware:
         try:
             if failing is not None and platform is not None:
                 entry.fault = "status"
+                if failing.after_commit:
+                    await self.app(scope, receive, _swallow)
                 await self._send_error(send, failing, platform, entry)
             elif any(rule.drop_response for rule in rules):
                 entry.fault = "drop"
@@ -301,6 +307,10 @@ class FaultMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": b"{", "more_body": True})
+
+
+async def _swallow(_message: Message) -> None:
+    """Where the answer of a request faulted after its commit goes."""
 
 
 def _seconds(value: float) -> str:

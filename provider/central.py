@@ -28,7 +28,7 @@ import httpx
 
 from aicompute.provider.config import ProviderSettings
 from aicompute.provider.errors import ApiError, NotFound
-from aicompute.provider.http import IDEMPOTENT, ApiClient
+from aicompute.provider.http import IDEMPOTENT, ApiClient, unsent
 
 SUCCESS = "0"
 PAGE_SIZE = 100
@@ -49,9 +49,9 @@ class CentralError(ApiError):
         return self.status
 
     @property
-    def retryable(self) -> bool:
-        status = self.effective_status
-        return status == 429 or status >= 500
+    def rejected(self) -> bool:
+        """A non-zero code in a 2xx answer is the platform's refusal too."""
+        return self.effective_status < 400 or super().rejected
 
 
 class CentralNotFound(CentralError, NotFound):
@@ -111,7 +111,7 @@ class CentralClient(ApiClient):
             verify=settings.central_verify(),
         )
 
-    def send_once(
+    def exchange(
         self,
         method: str,
         path: str,
@@ -121,8 +121,8 @@ class CentralClient(ApiClient):
         headers: Mapping[str, str] | None = None,
         ok: tuple[int, ...] = (200,),
     ) -> Any:
-        """One attempt; a non-zero envelope code raises ``CentralError`` (``CentralNotFound`` for 404)."""
-        body = super().send_once(method, path, json=json, params=params, headers=headers, ok=ok)
+        """One request; a non-zero envelope code raises ``CentralError`` (``CentralNotFound`` for 404)."""
+        body = super().exchange(method, path, json=json, params=params, headers=headers, ok=ok)
         if isinstance(body, dict) and "code" in body and str(body["code"]).strip() != SUCCESS:
             error = envelope_error(200, body, path)
             error.method, error.path = method.upper(), path
@@ -138,12 +138,11 @@ class CentralClient(ApiClient):
         method = method.upper()
         payload = dict(body) if body is not None else None
         params = _query(payload) if method in {"GET", "DELETE"} and payload else None
-        if method in IDEMPOTENT or safe:
-            for attempt in self.retrying():
-                with attempt:
-                    return self.send_once(method, path, json=payload, params=params)
-            raise AssertionError("unreachable: tenacity reraises")
-        return self.send_once(method, path, json=payload, params=params)
+        retryable = None if method in IDEMPOTENT or safe else unsent
+        for attempt in self.retrying() if retryable is None else self.retrying(retryable):
+            with attempt:
+                return self.send_once(method, path, json=payload, params=params)
+        raise AssertionError("unreachable: tenacity reraises")
 
     def data(self, method: str, path: str, body: Mapping[str, Any] | None = None, *, safe: bool = False) -> Any:
         """The ``data`` of one call's envelope."""

@@ -32,9 +32,28 @@ class ApiError(Exception):
         where = f" on {self.method} {self.path}" if self.method else ""
         return f"HTTP {self.status} {self.code}: {self.message}{where}"
 
+    request_sent: bool = True
+    """False when the call failed before its request left (e.g. the token endpoint refused a token):
+    nothing can have taken effect, so even a create may be sent again."""
+
+    @property
+    def effective_status(self) -> int:
+        """The status that says how the call went (a platform may put it in its envelope)."""
+        return self.status
+
     @property
     def retryable(self) -> bool:
-        return self.status == 429 or self.status >= 500
+        return self.effective_status == 429 or self.effective_status >= 500
+
+    @property
+    def rejected(self) -> bool:
+        """The platform refused the call (4xx other than a request timeout): it took no effect."""
+        return 400 <= self.effective_status < 500 and self.effective_status != 408
+
+
+class ExistingObject(ApiError):
+    """A create met an object that is not its own to adopt (it says which): nothing new was made,
+    so its outcome is known, whatever the call that found it wrote."""
 
 
 class NotFound(ApiError):
@@ -43,6 +62,21 @@ class NotFound(ApiError):
 
 class OutcomeUnknown(Exception):
     """The request left, but no complete response came back: it may or may not have taken effect."""
+
+
+OUTCOME_UNKNOWN_MARK = "the outcome is unknown"
+"""In the text of a create's error when the object may exist: the engine keeps such a create pending
+(``engine.deploy.providers.base.ProviderError.outcome_unknown``), and the next update adopts the object."""
+
+
+class CreateOutcomeUnknown(Exception):
+    """A create failed after a write of it may have taken effect: the object may exist."""
+
+    def __init__(self, kind: str, cause: BaseException) -> None:
+        super().__init__(
+            f"{cause} ({OUTCOME_UNKNOWN_MARK}: the {kind} may exist; the next update looks it up and adopts it "
+            "rather than creating another)"
+        )
 
 
 class WaitError(Exception):

@@ -51,7 +51,14 @@ from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
 from aicompute.provider.config import ProviderSettings
-from aicompute.provider.errors import ApiError, NotFound, WaitError
+from aicompute.provider.errors import (
+    ApiError,
+    CreateOutcomeUnknown,
+    ExistingObject,
+    NotFound,
+    OutcomeUnknown,
+    WaitError,
+)
 from aicompute.provider.http import ApiClient
 from aicompute.provider.schema import (
     ReplaceWhen,
@@ -400,6 +407,8 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
 
         No state records an object whose create did not return, so keeping it would orphan it (and,
         where names are unique, block the next attempt). The error says whether the delete worked.
+        An error other than the wait's own (the polls failing) leaves the object alone: its create's
+        outcome is unknown (``create``), and the next update adopts it.
         """
         try:
             return wait_for(waiter, api.settings, timeout)
@@ -407,14 +416,30 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
             raise failure.with_aftermath(self.delete_unfinished(api, resource_id)) from None
 
     def delete_unfinished(self, api: ApiT, resource_id: str) -> str:
-        """Delete an object whose create did not complete, and say how that went (for the error)."""
+        """Delete an object whose create did not complete, and say how that went (for the error).
+        Once it is gone the create is known to have left nothing behind (``api.wrote`` is cleared)."""
         try:
             self.delete_resource(api, resource_id, None, self.default_timeouts["delete"])
+            api.wrote = False
             return f"the unfinished {self.kind} {resource_id} was deleted"
         except NotFound:
+            api.wrote = False
             return f"the unfinished {self.kind} {resource_id} is gone"
-        except (ApiError, WaitError) as error:
+        except (ApiError, WaitError, OutcomeUnknown) as error:
             return f"deleting the unfinished {self.kind} {resource_id} also failed: {error}"
+
+    @contextmanager
+    def outcome_known(self, api: ApiT) -> Iterator[None]:
+        """Re-raise a create's failure as ``CreateOutcomeUnknown`` when a write of it may have taken
+        effect (``api.wrote``): a timeout or a lost answer after the POST, a 5xx after the commit,
+        the polls that follow failing. A failure before any write (bad input, a refusal, a refused
+        connection) is known to have created nothing and is raised as it is."""
+        try:
+            yield
+        except Exception as error:
+            if not api.wrote or isinstance(error, CreateOutcomeUnknown | ExistingObject):
+                raise
+            raise CreateOutcomeUnknown(self.kind, error) from None
 
     list_page_limit: int | None = None
     """A page size below the platform's largest, for list calls (None: the largest; tests lower it
@@ -491,7 +516,7 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = self.parse_valid(props)
-        with redacting(secret_values(self.fields.secret, props)), self.client() as api:
+        with redacting(secret_values(self.fields.secret, props)), self.client() as api, self.outcome_known(api):
             resource_id = self.create_resource(api, args, self.timeout(args, "create"))
             return CreateResult(resource_id, self.outputs(api, resource_id, self.dump(args)))
 

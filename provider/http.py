@@ -55,6 +55,19 @@ def _retryable(error: BaseException) -> bool:
     return isinstance(error, httpx.TransportError | OutcomeUnknown)
 
 
+def unsent(error: BaseException) -> bool:
+    """The call failed before its request left, for a reason that may pass: safe to send again even
+    when it is a create (the connection was refused; the token endpoint answered 503)."""
+    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+        return True
+    return isinstance(error, ApiError) and not error.request_sent and error.retryable
+
+
+def writes(method: str, path: str) -> bool:
+    """Whether a call may change something on the platform (a ``:search`` POST only reads)."""
+    return method.upper() not in ("GET", "HEAD") and not path.endswith(":search")
+
+
 def _wait(settings: ProviderSettings) -> Callable[[RetryCallState], float]:
     backoff = wait_exponential_jitter(multiplier=min(0.2, settings.poll_interval), max=20, jitter=0.5)
 
@@ -102,6 +115,9 @@ class ApiClient:
             verify=(not settings.insecure) if verify is None else verify,
             transport=transport,
         )
+        self.wrote = False
+        """A write this client sent may have taken effect: it was answered with success, with an
+        error other than a refusal (5xx after the commit), or not answered at all."""
 
     def __enter__(self) -> ApiClient:
         return self
@@ -112,9 +128,11 @@ class ApiClient:
     def close(self) -> None:
         self._http.close()
 
-    def retrying(self) -> Retrying:
+    def retrying(self, retryable: Callable[[BaseException], bool] = _retryable) -> Retrying:
+        """The retry policy for calls that fail with errors ``retryable`` accepts (by default: those
+        safe to repeat for an idempotent call)."""
         return Retrying(
-            retry=retry_if_exception(_retryable),
+            retry=retry_if_exception(retryable),
             stop=stop_after_attempt(self.settings.max_retries + 1),
             wait=_wait(self.settings),
             before_sleep=_log_retry,
@@ -134,7 +152,9 @@ class ApiClient:
         """Send one call (retried when idempotent) and return its JSON body (None when empty)."""
         method = method.upper()
         if method not in IDEMPOTENT:
-            return self.send_once(method, path, json=json, params=params, headers=headers, ok=ok)
+            for attempt in self.retrying(unsent):
+                with attempt:
+                    return self.send_once(method, path, json=json, params=params, headers=headers, ok=ok)
         for attempt in self.retrying():
             with attempt:
                 return self.send_once(method, path, json=json, params=params, headers=headers, ok=ok)
@@ -150,7 +170,31 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         ok: tuple[int, ...] = (200,),
     ) -> Any:
-        """One attempt. Raises ``OutcomeUnknown`` when the request may have been committed unseen."""
+        """One attempt. Raises ``OutcomeUnknown`` when the request may have been committed unseen;
+        notes in ``wrote`` a write that may have taken effect."""
+        write = writes(method, path)
+        try:
+            answer = self.exchange(method, path, json=json, params=params, headers=headers, ok=ok)
+        except OutcomeUnknown:
+            self.wrote = self.wrote or write
+            raise
+        except ApiError as error:
+            self.wrote = self.wrote or (write and error.request_sent and not error.rejected)
+            raise
+        self.wrote = self.wrote or write
+        return answer
+
+    def exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        ok: tuple[int, ...] = (200,),
+    ) -> Any:
+        """One request and its answer's JSON body; an error answer raises ``ApiError``."""
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         try:
             response = self._http.request(method, path, json=json, params=clean_params, headers=headers)
@@ -159,6 +203,9 @@ class ApiClient:
         except httpx.TransportError as transport_error:
             kind = type(transport_error).__name__
             raise OutcomeUnknown(f"{method} {path}: no complete response ({kind})") from None
+        except ApiError as auth_error:
+            auth_error.request_sent = False  # raised by the auth flow (a token request), before the call
+            raise
         if response.status_code not in ok:
             api_error = self._parse_error(response)
             api_error.method, api_error.path = method, path

@@ -162,14 +162,40 @@ class DiyBackend:
     def exists(self, ref: StackRef) -> bool:
         return self.storage.exists(self.stack_key(ref))
 
-    def create_stack(self, ref: StackRef) -> None:
-        """A new stack with no deployment yet; ``StackAlreadyExists`` if it exists."""
+    def create_stack(self, ref: StackRef) -> str | None:
+        """A new stack with no deployment yet; ``StackAlreadyExists`` if it exists. The last checkpoint
+        a former stack of this name left (its ``.bak``) is moved to the stack's backups first, so
+        the new stack's writes never replace it: where it went, if there was one."""
         self.ensure_layout()
         with self.lock(ref):
             if self.exists(ref):
                 raise StackAlreadyExists(f"stack '{ref.fully_qualified_name}' already exists")
+            kept = None
+            if self.kept_checkpoint(ref) is not None:
+                kept = f"{self.backup_prefix(ref)}/{ref.name}.{time.time_ns()}.json"
+                self.storage.move(self.stack_key(ref) + ".bak", kept)
             checkpoint = {"version": DEPLOYMENT_VERSION, "checkpoint": {"stack": ref.fully_qualified_name}}
             self.storage.write(self.stack_key(ref), _dump_json(checkpoint))
+            return None if kept is None else self.storage.location(kept)
+
+    def kept_checkpoint(self, ref: StackRef) -> str | None:
+        """Where the last checkpoint of a stack whose file is gone is kept (its ``.bak``), if it is."""
+        key = self.stack_key(ref)
+        if self.storage.exists(key) or not self.storage.exists(key + ".bak"):
+            return None
+        return self.storage.location(key + ".bak")
+
+    def missing_stack_message(self, ref: StackRef) -> str:
+        """Why the stack cannot be opened: it does not exist, or only its last checkpoint is left."""
+        missing = f"no stack named '{ref.name}' found in project '{ref.project}' at {self.url}"
+        kept = self.kept_checkpoint(ref)
+        if kept is None:
+            return f"{missing} (create it with `aicompute stack init {ref.name}`)"
+        return (
+            f"{missing}, but its last checkpoint is kept in {kept}: if the stack's file was deleted, restore the "
+            f"stack from it with `aicompute stack import --stack {ref.name} --file {kept}` (a new stack of "
+            "that name would know nothing of the objects the old one manages, and create them again)"
+        )
 
     def list_stacks(self, project: str | None = None) -> list[StackSummary]:
         """The stacks of ``project`` (all projects when ``None``), sorted by project and name."""
@@ -306,10 +332,7 @@ class DiyBackend:
     def _require(self, ref: StackRef) -> str:
         key = self.stack_key(ref)
         if not self.storage.exists(key):
-            raise StackNotFound(
-                f"no stack named '{ref.name}' found in project '{ref.project}' at {self.url} "
-                f"(create it with `aicompute stack init {ref.name}`)"
-            )
+            raise StackNotFound(self.missing_stack_message(ref))
         return key
 
 

@@ -5,7 +5,11 @@ Secret values are shown as ``[secret]`` in the plain output, the live view, ``--
 
 Exit codes: 0 success, 1 error, 7 when ``--expect-no-changes`` found changes. ``up``, ``refresh``
 and ``destroy`` show a preview first and ask for confirmation on a terminal; without one they need
-``--yes`` (``--skip-preview`` goes straight to the operation). Stack, project and backend are
+``--yes`` (``--skip-preview`` goes straight to the operation; ``destroy --yes`` previews too, as
+Pulumi's, so that a protected resource stops it before anything is deleted). SIGINT and SIGTERM
+cancel an operation as Pulumi's do: the first lets the steps in flight finish, the second ends the
+provider processes (the calls in flight stay pending in the state); either way the state is written,
+the lock released, ``update canceled`` printed and the exit code is 1. Stack, project and backend are
 chosen as for ``aicompute stack``: ``--stack``, ``--cwd``, ``--backend-url``.
 
 ``import TYPE NAME ID`` reads an existing object through its aicompute resource's provider, adds it
@@ -40,6 +44,7 @@ from aicompute.engine.cli.session import (
     reported_errors,
     require_yes,
 )
+from aicompute.engine.deploy.cancellation import ignore_signals
 from aicompute.engine.deploy.events import EventStream
 from aicompute.engine.deploy.operations import (
     OperationOptions,
@@ -117,7 +122,7 @@ def _execute(
     ``show_secrets``: secret values in plaintext instead of ``[secret]`` (``--show-secrets``)."""
     refresh = operation is run_refresh
     if as_json:
-        result = operation(target, options, EventStream(show_secrets=show_secrets))
+        result = _executed(operation(target, options, EventStream(show_secrets=show_secrets)))
         if not quiet or not result.succeeded:
             digest = digest_json(result, show_secrets=show_secrets)
             if show_secrets:
@@ -127,12 +132,19 @@ def _execute(
     typer.echo(f"{header} ({target.ref.name}):")
     if sys.stdout.isatty():
         with LiveRenderer(Console(), show_diff=show_diff, refresh=refresh, debug=options.debug) as live:
-            result = operation(target, options, EventStream(live, show_secrets=show_secrets))
+            result = _executed(operation(target, options, EventStream(live, show_secrets=show_secrets)))
     else:
         plain = PlainRenderer(sys.stdout, show_diff=show_diff, refresh=refresh, debug=options.debug)
-        result = operation(target, options, EventStream(plain, show_secrets=show_secrets))
+        result = _executed(operation(target, options, EventStream(plain, show_secrets=show_secrets)))
     for line in summary_lines(result, show_secrets=show_secrets):
         typer.echo(line)
+    return result
+
+
+def _executed(result: OperationResult) -> OperationResult:
+    """A cancelled operation has written its state and released its lock: a late signal changes nothing."""
+    if result.interrupted:
+        ignore_signals()
     return result
 
 
@@ -372,12 +384,15 @@ def destroy(
             render_kubernetes=render_kubernetes,
         )
         require_yes(run.session, yes)
-        if not skip_preview and not yes:
-            planned = run.execute(run_destroy, dry_run=True, header="Previewing destroy")
+        if not skip_preview:
+            # As Pulumi, --yes previews too: a protected resource stops the destroy before anything is deleted.
+            planned = run.execute(run_destroy, dry_run=True, header="Previewing destroy", quiet=as_json)
             if not planned.succeeded or not _confirm(run.session, yes, "destroy"):
                 raise typer.Exit(1)
+            if not as_json:
+                typer.echo("")
         result = run.execute(run_destroy, dry_run=False, header="Destroying")
-        if result.succeeded and not run.targets and not as_json:
+        if result.succeeded and not result.interrupted and not run.targets and not as_json:
             typer.echo(
                 f"\nThe resources in the stack have been deleted, but the history and configuration associated "
                 f"with the stack are still maintained.\nIf you want to remove the stack completely, run "

@@ -102,10 +102,7 @@ class Session:
     def existing_stack(self) -> StackRef:
         ref = self.stack_ref()
         if not self.backend.exists(ref):
-            raise CliError(
-                f"no stack named '{ref.name}' in project '{ref.project}' at {self.backend.url} "
-                f"(create it with `aicompute stack init {ref.name}`)"
-            )
+            raise CliError(self.backend.missing_stack_message(ref))
         return ref
 
     def passphrase(self, *, new: bool = False) -> str:

@@ -71,10 +71,12 @@ def stack_init(
             raise CliError(f"stack '{ref.fully_qualified_name}' already exists")
         phrase = session.passphrase(new=not settings.encryption_salt)
         open_stack_secrets(settings, None, phrase, create=True)
-        session.backend.create_stack(ref)
+        kept = session.backend.create_stack(ref)
         save_stack_settings(settings)
         select_stack(session.project, session.backend.url, ref.name)
         typer.echo(f"Created stack '{ref.name}'")
+        if kept is not None:
+            typer.echo(f"warning: the last checkpoint of a former stack of this name is kept in {kept}", err=True)
 
 
 @stack_app.command("ls")
@@ -258,13 +260,20 @@ def stack_import(
     backend_url: BackendOption = None,
     non_interactive: NonInteractiveOption = False,
 ) -> None:
-    """Replace the stack's deployment with an exported one (`pulumi stack export` output)."""
+    """Replace the stack's deployment with an exported one (`pulumi stack export` output), or with a
+    checkpoint file (a stack whose file was deleted is restored from its `.bak` this way)."""
     with reported_errors():
-        session, ref = open_stack(cwd, backend_url, non_interactive, stack)
+        session = open_session(cwd, backend_url, non_interactive, stack)
+        ref = session.stack_ref()
+        restoring = not session.backend.exists(ref) and session.backend.kept_checkpoint(ref) is not None
+        if not restoring:
+            ref = session.existing_stack()
         text = file.read_text(encoding="utf-8") if file is not None else sys.stdin.read()
         document = _parse_export(text)
         if not force:
             _check_resources_belong(document["deployment"], ref)
+        if restoring:
+            session.backend.create_stack(ref)  # keeps the .bak among the stack's backups
         with session.backend.lock(ref):
             _import(session, ref, document)
         typer.echo("Import complete.")
@@ -275,6 +284,9 @@ def _parse_export(text: str) -> dict[str, Any]:
         document = json.loads(text)
     except ValueError as exc:
         raise CliError(f"the deployment to import is not valid JSON: {exc}") from exc
+    checkpoint = document.get("checkpoint") if isinstance(document, dict) else None
+    if isinstance(checkpoint, dict) and isinstance(checkpoint.get("latest"), dict):
+        document = {"version": document.get("version"), "deployment": checkpoint["latest"]}  # a checkpoint file
     if not isinstance(document, dict) or not isinstance(document.get("deployment"), dict):
         raise CliError("the deployment to import must be an object with 'version' and 'deployment'")
     if document.get("version") != 3:

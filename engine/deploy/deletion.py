@@ -122,8 +122,9 @@ class Deletion:
         shown = not is_provider_type(resource.type)
         if resource.protect and not resource.delete:
             message = (
-                f"unable to delete {resource.urn}: it is protected. To delete it, set `protect=False` on the resource "
-                "in the program and run an update first"
+                f"unable to delete {resource.urn}: it is protected. To unprotect it, either set `protect=False` on "
+                "the resource in the program and run `aicompute up`, or run "
+                f"`aicompute state unprotect '{resource.urn}'`"
             )
             context.fail(resource.urn, message)
             context.record(StepRecord(op, resource.urn, resource.type, resource, None, plan, True, message))

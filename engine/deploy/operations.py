@@ -20,11 +20,12 @@ from aicompute.engine.backend.base import Backend, StackRef, UpdateInfo
 from aicompute.engine.backend.config import ResolvedConfig, resolve_config
 from aicompute.engine.backend.project import Project, StackSettings
 from aicompute.engine.backend.secrets_manager import state_crypter
+from aicompute.engine.deploy.cancellation import CancellationScope
 from aicompute.engine.deploy.deployment import DeploymentRun
 from aicompute.engine.deploy.events import DiagnosticEvent, EventStream
 from aicompute.engine.deploy.import_code import Declaration, declaration_code
 from aicompute.engine.deploy.monitor import MonitorServer
-from aicompute.engine.deploy.program import ProgramError, ProgramSpec, start_program
+from aicompute.engine.deploy.program import ProgramError, ProgramSpec, RunningProgram, start_program
 from aicompute.engine.deploy.providers.base import ProviderError, is_dynamic
 from aicompute.engine.deploy.providers.plugin import ProviderHost, ProviderPool
 from aicompute.engine.deploy.resource_types import ResourceClass
@@ -46,7 +47,6 @@ from aicompute.engine.secrets.passphrase import PassphraseSecretsManager
 from aicompute.provider.http import RECONCILE_CREATES_ENV
 
 Kind = Literal["update", "refresh", "destroy", "import"]
-PROGRAM_EXIT_TIMEOUT = 30.0
 
 
 @dataclass
@@ -151,6 +151,23 @@ class OperationContext:
         self.adopting_pool = ProviderPool(adopting, provider_config(self.config), options.parallel, on_log=log)
         if runs_program or any(is_dynamic(r.type) for r in self.base.resources):
             self.pool.prewarm()
+        self.runs: list[DeploymentRun] = []
+        self.program: RunningProgram | None = None
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """SIGINT/SIGTERM: no new step starts, and the program (which may start none) is ended."""
+        self.cancelled = True
+        for run in list(self.runs):
+            run.cancel()
+        if self.program is not None:
+            self.program.kill()
+
+    def terminate(self) -> None:
+        """A second signal: the provider processes are ended too, so the calls in flight fail and stay pending."""
+        self.cancel()
+        self.pool.close()
+        self.adopting_pool.close()
 
     def close(self) -> None:
         self.pool.close()
@@ -179,6 +196,13 @@ class OperationContext:
         return outputs, sorted(k for k, v in outputs.items() if is_secret(v))
 
     def new_run(self, base: Deployment, dry_run: bool) -> DeploymentRun:
+        run = self._new_run(base, dry_run)
+        self.runs.append(run)
+        if self.cancelled:
+            run.cancel()
+        return run
+
+    def _new_run(self, base: Deployment, dry_run: bool) -> DeploymentRun:
         return DeploymentRun(
             self.target.project.name,
             self.target.ref.name,
@@ -198,6 +222,8 @@ class OperationContext:
         )
 
     def result(self, kind: Kind, run: DeploymentRun, started: float, **extra: Any) -> OperationResult:
+        if run.cancelled:
+            self.events.diag("error", "update canceled")  # Pulumi's words, whatever the operation
         snapshot = run.snapshot()
         return OperationResult(
             kind=kind,
@@ -246,8 +272,9 @@ def _locked(target: StackTarget, dry_run: bool, events: EventStream) -> Iterator
 def run_update(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
     """``preview`` (``dry_run``) or ``up``: run the program and converge the stack on it."""
     started, started_at = time.monotonic(), time.time()
-    with _locked(target, options.dry_run, events):
+    with CancellationScope(events) as scope, _locked(target, options.dry_run, events):
         context = OperationContext(target, options, events, runs_program=True)
+        scope.attach(context)
         try:
             result = _update(context, started)
         finally:
@@ -283,25 +310,27 @@ def _run_program(context: OperationContext, run: DeploymentRun) -> None:
             events.diag("error", str(error))
             run.finish(False)
             return
-        try:
-            code = program.wait()
-        except KeyboardInterrupt:
-            run.interrupt()
-            try:
-                code = program.wait(PROGRAM_EXIT_TIMEOUT)
-            except (KeyboardInterrupt, TimeoutError):
-                program.kill()
-                code = program.wait()
+        context.program = program
+        if run.cancelled:  # a signal came while the program started
+            program.kill()
+        code = program.wait()
+        # A cancelled run's program is ended at once; the steps it started finish (or, once
+        # terminated, fail and stay pending) before the run is finished and the state written.
+        run.executor.wait_idle()
+    if run.cancelled:
+        run.finish(False)
+        return
     if code != 0 and not events.errors:
         events.diag("error", f"the program exited with code {code}")
-    run.finish(code == 0 and not run.cancelled)
+    run.finish(code == 0)
 
 
 def run_destroy(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
     """Delete every resource of the stack (or the ``--target`` ones), dependents first."""
     started, started_at = time.monotonic(), time.time()
-    with _locked(target, options.dry_run, events):
+    with CancellationScope(events) as scope, _locked(target, options.dry_run, events):
         context = OperationContext(target, options, events, runs_program=False)
+        scope.attach(context)
         try:
             run = context.new_run(context.base, options.dry_run)
             run.destroy()
@@ -315,8 +344,9 @@ def run_destroy(target: StackTarget, options: OperationOptions, events: EventStr
 def run_refresh(target: StackTarget, options: OperationOptions, events: EventStream) -> OperationResult:
     """Read every resource back from its provider and record what is there now."""
     started, started_at = time.monotonic(), time.time()
-    with _locked(target, options.dry_run, events):
+    with CancellationScope(events) as scope, _locked(target, options.dry_run, events):
         context = OperationContext(target, options, events, runs_program=False)
+        scope.attach(context)
         try:
             run = context.new_run(context.base, options.dry_run)
             run.refresh()

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+from aicompute.engine.deploy.providers.base import ProviderError
 from aicompute.engine.resource.state import (
     Deployment,
     PendingOperation,
@@ -24,6 +25,14 @@ from aicompute.engine.resource.state import (
 )
 
 Persist = Callable[[Deployment], None]
+
+
+def outcome_unknown(error: BaseException) -> bool:
+    """Whether a provider call that raised ``error`` may have taken effect: it says so
+    (``ProviderError.outcome_unknown``), or it was cut short (an interrupt reaching its thread)."""
+    if not isinstance(error, Exception):
+        return True
+    return isinstance(error, ProviderError) and error.outcome_unknown
 
 
 class SnapshotManager:
@@ -115,16 +124,20 @@ class SnapshotManager:
 
     @contextmanager
     def pending_operation(self, kind: str, resource: ResourceState) -> Iterator[None]:
-        """Records a pending operation (and persists) for the duration of a provider call."""
+        """Records a pending operation (and persists) for the duration of a provider call.
+
+        A call that fails with its outcome unknown (``outcome_unknown``) stays pending in the state
+        written, as Pulumi's does when its process dies mid-call: the next run resolves it (a create
+        is repeated by adopting the object it may have made)."""
         operation = PendingOperation(resource, kind)  # type: ignore[arg-type]
         with self.lock:
             self.pending.append(operation)
         self.persist()
         try:
             yield
-        except BaseException:
-            self._end_pending(operation)
-            # The operation failed with an answer from the provider: nothing is in flight any more.
+        except BaseException as error:
+            if not outcome_unknown(error):
+                self._end_pending(operation)  # it failed with an answer: nothing is in flight any more
             self.persist()
             raise
         self._end_pending(operation)

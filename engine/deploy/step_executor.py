@@ -18,10 +18,24 @@ from aicompute.engine.deploy.step_plan import StepPlan
 from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import parse_urn
 from aicompute.engine.resource.wire_values import secret_keys
+from aicompute.provider.errors import OUTCOME_UNKNOWN_MARK
 
 
 def name_of(urn: str) -> str:
     return parse_urn(urn).name
+
+
+def _pending_note(error: ProviderError) -> str:
+    """What becomes of an operation lost with its provider (one that says its outcome is unknown
+    says so itself)."""
+    if not error.outcome_unknown or OUTCOME_UNKNOWN_MARK in error.message:
+        return ""
+    then = (
+        "the next update looks the object up and adopts it rather than creating another"
+        if error.operation == "create"
+        else "`aicompute refresh` reads what it did"
+    )
+    return f" ({OUTCOME_UNKNOWN_MARK}: the provider was lost during the call, which stays pending in the state; {then})"
 
 
 class StepExecutor:
@@ -33,6 +47,18 @@ class StepExecutor:
         self.providers = providers
         self.slots = threading.BoundedSemaphore(max(1, context.options.parallel))
         """Bounds the provider calls in flight to ``parallel``."""
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def wait_idle(self) -> None:
+        """Until no step is in flight (a cancelled run's steps finish, or fail once terminated)."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0)
+
+    def _started(self, delta: int) -> None:
+        with self._idle:
+            self._in_flight += delta
+            self._idle.notify_all()
 
     def run(
         self, plan: StepPlan, reg: Registration, new: ResourceState, old: ResourceState | None, diffed: bool
@@ -42,12 +68,16 @@ class StepExecutor:
         context, urn = self.context, new.urn
         context.emit(plan.op, urn, reg.type, False, plan, old, new)
         started = time.monotonic()
+        self._started(1)
         try:
             self.apply(plan, reg, new, old, old if diffed else None)
         except ProviderError as error:
-            context.emit(plan.op, urn, reg.type, True, plan, old, new, time.monotonic() - started, error.message)
-            context.record(StepRecord(plan.op, urn, reg.type, old, new, plan, True, error.message))
-            raise StepFailed(urn, f"{plan.op} failed: {error.message}") from None
+            message = error.message + _pending_note(error)
+            context.emit(plan.op, urn, reg.type, True, plan, old, new, time.monotonic() - started, message)
+            context.record(StepRecord(plan.op, urn, reg.type, old, new, plan, True, message))
+            raise StepFailed(urn, f"{plan.op} failed: {message}") from None
+        finally:
+            self._started(-1)
         context.emit(plan.op, urn, reg.type, True, plan, old, new, time.monotonic() - started)
         context.record(StepRecord(plan.op, urn, reg.type, old, new, plan))
 

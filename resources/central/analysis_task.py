@@ -36,7 +36,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aicompute.provider.central import PAGE_SIZE, CentralClient, segment
-from aicompute.provider.errors import ApiError
+from aicompute.provider.errors import ApiError, ExistingObject
 from aicompute.provider.generic import Fields
 from aicompute.provider.http import reconcile_creates_requested
 from aicompute.provider.schema import CreateOnly, Updatable, WriteOnly
@@ -239,7 +239,7 @@ class AnalysisTaskProvider(CentralProvider[AnalysisTaskArgs]):
                 # pending: the re-sent create updated it in place.
                 return updated
             if updated is not None:
-                raise ApiError(
+                raise ExistingObject(
                     200,
                     "CAP.409",
                     f"stream {args.stream.url} already has task {updated} on service {args.algo_service_id}; "

@@ -17,12 +17,22 @@ API facts (digest ``tbax-central-compute.md`` §5.6–5.8 and §14.2):
   The shape (``node_resource``) is kept from the program: a node reports ``disk`` as one number, so
   the root/data split cannot be read back, and its drift is not detected (an import takes the
   first node's cpu, memory, cards and disk, as the root disk).
+* Nodes carry nothing to find them by, so an add whose answer is lost (a dropped response, a 5xx
+  after the commit) is reconciled by what the cluster holds: the nodes listed before the POST are
+  compared with those listed after, and exactly ``count`` new nodes of the group's shape are the
+  group's (none: the POST is sent again; another number: an error that names the cluster and the
+  nodes to check). A POST that never left (a refused connection, a 503 from the token endpoint) is
+  simply sent again. A create repeated after an interrupted deployment (``AICOMPUTE_RECONCILE_CREATES``)
+  has no "before": it adopts the cluster's nodes of the group's shape when there are exactly ``count``
+  of them and the cluster was created with none of that shape, and otherwise stops with an error that
+  names the cluster and those nodes (adding more could only duplicate them).
 * Default timeouts: 20 minutes, as terraform-provider-huaweicloud's ``huaweicloud_cce_node_pool``
   (peers.md §1.5).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -32,9 +42,10 @@ import pulumi
 from pulumi.dynamic import UpdateResult
 from pydantic import BaseModel, ConfigDict, Field
 
-from aicompute.provider.central import CentralClient, as_list
+from aicompute.provider.central import CentralClient, as_list, segment
 from aicompute.provider.errors import ApiError, NotFound
 from aicompute.provider.generic import Fields
+from aicompute.provider.http import reconcile_creates_requested
 from aicompute.provider.schema import CreateOnly, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
 from aicompute.provider.waiters import Waiter, wait_for
@@ -47,6 +58,8 @@ from aicompute.resources.central._base import (
     xpus_from_live,
 )
 from aicompute.resources.inputs import NodeResourceDict, TimeoutsDict
+
+log = logging.getLogger("aicompute.provider")
 
 # The node ids of the group being worked on, from the state (set per provider call).
 _members: ContextVar[list[str] | None] = ContextVar("cluster_node_members", default=None)
@@ -85,6 +98,19 @@ class ClusterNodesOutputs(BaseModel):
 def split_id(resource_id: str) -> tuple[str, list[str]]:
     cluster_code, _, nodes = resource_id.partition("/")
     return cluster_code, [node for node in nodes.split(",") if node]
+
+
+def _same_shape(body: Any, wanted: Mapping[str, Any]) -> bool:
+    """Whether a node group's ``nodeResource`` body is ``wanted`` (cards in any order)."""
+    if not isinstance(body, dict):
+        return False
+
+    def key(shape: Mapping[str, Any]) -> tuple[Any, ...]:
+        cards = sorted((c.get("xpuType"), c.get("num")) for c in as_list(shape.get("xpuResources")))
+        disks = (shape.get("rootDiskSize"), shape.get("localDiskSize") or 0)
+        return (shape.get("cpu"), shape.get("mem"), disks, cards)
+
+    return key(body) == key(wanted)
 
 
 def node_from_live(node: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,9 +165,8 @@ class ClusterNodesProvider(CentralProvider[ClusterNodesArgs]):
 
     # hooks ------------------------------------------------------------------------------------
     def create_resource(self, api: CentralClient, args: ClusterNodesArgs, timeout: float) -> str:
-        # A lost answer cannot be reconciled (new nodes carry nothing to find them by), so the POST
-        # is sent once; an unknown outcome is an error that names the cluster to check.
-        added = self._add(api, args, args.count)
+        adopted = self._left_by_an_interrupted_create(api, args) if reconcile_creates_requested() else None
+        added = adopted if adopted is not None else self._add_reconciled(api, args, args.count)
         resource_id = f"{args.cluster_code}/{','.join(added)}"
         token = _members.set(list(added))
         try:
@@ -196,7 +221,7 @@ class ClusterNodesProvider(CentralProvider[ClusterNodesArgs]):
             return
         members = self._node_ids(resource_id)
         if new.count > len(members):
-            added = self._add(api, new, new.count - len(members))
+            added = self._add_reconciled(api, new, new.count - len(members))
             members.extend(added)
             wait_for(self._listed(api, new.cluster_code, added), api.settings, timeout)
         elif new.count < len(members):
@@ -218,6 +243,84 @@ class ClusterNodesProvider(CentralProvider[ClusterNodesArgs]):
         self._remove(api, cluster_code, present, args.region_id if args else None, timeout)
 
     # calls ------------------------------------------------------------------------------------
+    def _add_reconciled(self, api: CentralClient, args: ClusterNodesArgs, count: int) -> list[str]:
+        """``_add``, retried when its outcome is unknown: the nodes the cluster gained meanwhile
+        are the ones added (see the module's docstring)."""
+        before = set(self._list_existing(api, args.cluster_code))
+        for attempt in api.retrying():
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    found = self._new_nodes(api, args, before, count)
+                    if found:
+                        log.info("adopting nodes %s added by an earlier attempt", ", ".join(found))
+                        return found
+                return self._add(api, args, count)
+        raise AssertionError("unreachable: tenacity reraises")
+
+    def _new_nodes(self, api: CentralClient, args: ClusterNodesArgs, before: set[str], count: int) -> list[str]:
+        """The nodes of the group's shape the cluster gained since ``before``: ``count`` of them, or none."""
+        listed = self._list_existing(api, args.cluster_code)
+        gained = [node for node, live in listed.items() if node not in before and self._shaped(live, args)]
+        if gained and len(gained) != count:
+            raise ApiError(
+                409,
+                "CCP.nodes",
+                f"cluster {args.cluster_code} gained nodes {', '.join(gained)} of this shape while {count} were being "
+                "added and the answer was lost: check the cluster's nodes, then import the group's "
+                f"(`{args.cluster_code}/<node ids>`) or delete the extra ones",
+            )
+        return gained
+
+    def _left_by_an_interrupted_create(self, api: CentralClient, args: ClusterNodesArgs) -> list[str] | None:
+        """The nodes an interrupted create of this group added: the cluster's nodes of its shape when
+        the cluster was created with none of that shape and there are ``count`` of them; None if
+        there are none."""
+        listed = self._list_existing(api, args.cluster_code)
+        candidates = [node for node, live in listed.items() if self._shaped(live, args)]
+        if not candidates:
+            return None
+        if len(candidates) == args.count and not self._own_of_shape(api, args):
+            log.info("adopting nodes %s an interrupted deployment added", ", ".join(candidates))
+            return candidates
+        raise ApiError(
+            409,
+            "CCP.nodes",
+            f"an interrupted deployment was adding {args.count} nodes to cluster {args.cluster_code}, which has "
+            f"nodes {', '.join(candidates)} of this shape: which of them it added cannot be told, so no node is "
+            f"added; import the group's nodes (`{args.cluster_code}/<node ids>`) or delete the extra ones",
+        )
+
+    def _own_of_shape(self, api: CentralClient, args: ClusterNodesArgs) -> int:
+        """How many nodes of the group's shape the cluster was created with (its spec's node groups)."""
+        path = f"/CCP/clusters/{segment(args.cluster_code)}"
+        detail = api.data_or_none(path, {"clusterCode": args.cluster_code})
+        spec = detail.get("spec") if isinstance(detail, dict) else None
+        groups = spec.get("nodes") if isinstance(spec, dict) else None
+        wanted = node_resource_body(args.node_resource)
+        return sum(
+            int(group.get("count") or 0)
+            for group in as_list(groups)
+            if isinstance(group, dict) and _same_shape(group.get("nodeResource"), wanted)
+        )
+
+    def _list_existing(self, api: CentralClient, cluster_code: str) -> dict[str, dict[str, Any]]:
+        listed = self._list(api, cluster_code)
+        if listed is None:
+            raise NotFound(404, "CCP.nodes", f"cluster {cluster_code} does not exist")
+        return listed
+
+    @staticmethod
+    def _shaped(live: Mapping[str, Any], args: ClusterNodesArgs) -> bool:
+        """Whether a listed node has the group's shape (cpu, memory, disk, cards)."""
+        node, shape = node_from_live(live), args.node_resource
+        cards = sorted((x.xpu_type, x.num) for x in shape.xpu_resources or [])
+        return (
+            node["cpu"] == shape.cpu
+            and node["memory"] == shape.mem
+            and node["disk"] == shape.root_disk_size + shape.local_disk_size
+            and sorted((x["xpu_type"], x["num"]) for x in node["xpu_resources"]) == cards
+        )
+
     def _add(self, api: CentralClient, args: ClusterNodesArgs, count: int) -> list[str]:
         body: dict[str, Any] = {
             "clusterCode": args.cluster_code,

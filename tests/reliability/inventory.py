@@ -12,10 +12,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from aicompute.provider.generic import GenericProvider
+from aicompute.resources.hilens.deployment import DeploymentProvider
+from aicompute.resources.hilens.device import DeviceProvider
+from aicompute.resources.hilens.workspace import WorkspaceProvider as HiLensWorkspaceProvider
+from aicompute.resources.modelarts.inference_service import InferenceServiceProvider
+from aicompute.resources.modelarts.model import ModelProvider
+from aicompute.resources.modelarts.node_pool import NodePoolProvider
+from aicompute.resources.modelarts.resource_pool import ResourcePoolProvider
 from tests.support.api import SignedApi
 from tests.support.central import central_api
 from tests.support.engine_cli import EngineCli
 from tests.support.localcloud import Credentials, LocalCloudProcess
+from tests.support.providers import configured
+
+BUILT_IN = {"default"}
+"""Objects every project has from the start."""
 
 TYPE_PREFIX = "pulumi-python:dynamic/"
 _DECORATED = re.compile(r"^(?P<name>.+)-deployment-[a-z0-9]{5}$")
@@ -63,7 +75,42 @@ def platform_inventory(localcloud: LocalCloudProcess, project: Credentials) -> I
             found.add("central:AlgorithmService", service["id"], service["id"])
         for task in central.search("/CAP/AlgoTasks:search"):
             found.add("central:AnalysisTask", task["taskInfo"]["id"], task["taskInfo"]["id"])
+        for code in found.ids.get("central:Cluster", []):
+            for node in central.data("GET", "/CCP/cluster/nodes", {"clusterCode": code}) or []:
+                if not node.get("xpuResources"):  # the clusters' own nodes are T4 ones, the groups' CPU ones
+                    found.add("central:ClusterNodes", str(node["nodeId"]), f"{code}/{node['nodeId']}")
+    _listed_by_providers(found, localcloud, project)
     return found
+
+
+OTHER_KINDS: dict[str, type[GenericProvider[Any, Any]]] = {
+    "modelarts:ResourcePool": ResourcePoolProvider,
+    "modelarts:NodePool": NodePoolProvider,
+    "modelarts:Model": ModelProvider,
+    "modelarts:InferenceService": InferenceServiceProvider,
+    "hilens:Workspace": HiLensWorkspaceProvider,
+    "hilens:Device": DeviceProvider,
+    "hilens:Deployment": DeploymentProvider,
+}
+"""The kinds ``reliability:allKinds`` adds, listed through their providers' list calls (each with its
+own API path and paging) and named by what their reads report."""
+NAME_KEYS = ("name", "model_name", "service_name")
+
+
+def _listed_by_providers(found: Inventory, localcloud: LocalCloudProcess, project: Credentials) -> None:
+    for kind, provider_class in OTHER_KINDS.items():
+        provider = configured(provider_class, localcloud, project)
+        with provider.client() as api:
+            for object_id in provider.list_ids(api) or []:
+                live = provider.read_resource(api, object_id) or {}
+                name = next((str(live[key]) for key in NAME_KEYS if live.get(key)), object_id)
+                if not built_in(kind, name):
+                    found.add(kind, object_id, name)
+
+
+def built_in(kind: str, name: str) -> bool:
+    """Objects the platforms make themselves: a project's default workspace, a pool's default node pool."""
+    return name in BUILT_IN or (kind == "modelarts:NodePool" and name.endswith("-Default"))
 
 
 def state_inventory(cli: EngineCli) -> Inventory:
@@ -71,9 +118,14 @@ def state_inventory(cli: EngineCli) -> Inventory:
     found = Inventory()
     for resource in cli.resources().values():
         if resource.get("custom") and resource["type"].startswith(TYPE_PREFIX):
+            kind = resource["type"].removeprefix(TYPE_PREFIX)
+            if kind == "central:ClusterNodes":  # a group of nodes: each is an object of the platform
+                for node in (resource.get("outputs") or {}).get("node_ids") or []:
+                    found.add(kind, str(node), str(node))
+                continue
             inputs = resource.get("inputs") or {}
             name = str(inputs.get("name") or resource["id"])
-            found.add(resource["type"].removeprefix(TYPE_PREFIX), resource["id"], name)
+            found.add(kind, resource["id"], name)
     return found
 
 

@@ -18,9 +18,13 @@ UP = ("up", "--yes", "--skip-preview")
 DESTROY = ("destroy", "--yes", "--skip-preview")
 
 
-def resource_count(size: int) -> int:
+OTHER_KINDS = 8
+"""The objects ``reliability:allKinds`` adds: one of each kind the sized stack lacks."""
+
+
+def resource_count(size: int, all_kinds: bool = False) -> int:
     """How many platform objects a stack of ``size`` declares (see the project's __main__.py)."""
-    return 7 * size + math.ceil(size / 4) + 1
+    return 7 * size + math.ceil(size / 4) + 1 + (OTHER_KINDS if all_kinds else 0)
 
 
 def reliability_stack(

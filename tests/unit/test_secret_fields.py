@@ -39,6 +39,7 @@ class Args(BaseModel):
 
 class FakeApi:
     settings: Any = None
+    wrote = False  # the 400 below refuses the create: nothing was written
 
     def close(self) -> None: ...
 

@@ -26,14 +26,20 @@ def is_dynamic(type_: str) -> bool:
 
 
 class ProviderError(Exception):
-    """A provider operation failed; ``message`` is the provider's own error, ``detail`` its traceback."""
+    """A provider operation failed; ``message`` is the provider's own error, ``detail`` its traceback.
 
-    def __init__(self, operation: str, urn: str, message: str, detail: str = "") -> None:
+    ``outcome_unknown``: the operation may have taken effect (the provider said so, or it was lost
+    with its process or connection); the engine keeps it pending in the state (``snapshot``)."""
+
+    def __init__(
+        self, operation: str, urn: str, message: str, detail: str = "", *, outcome_unknown: bool = False
+    ) -> None:
         super().__init__(message)
         self.operation = operation
         self.urn = urn
         self.message = message
         self.detail = detail
+        self.outcome_unknown = outcome_unknown
 
 
 @dataclass(frozen=True)

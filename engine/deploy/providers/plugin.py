@@ -43,6 +43,7 @@ from aicompute.engine.deploy.providers.base import (
     ReadResult,
 )
 from aicompute.engine.resource.wire_values import PropertyMap, annotate_secrets, from_struct, reveal, to_struct
+from aicompute.provider.errors import OUTCOME_UNKNOWN_MARK
 
 SERVER_BOOTSTRAP = """\
 import os, runpy, sys, threading, time
@@ -93,6 +94,17 @@ def _error_message(details: str) -> str:
             if not lines[index].startswith(" "):
                 return "\n".join(lines[index:])
     return "\n".join(lines)
+
+
+MUTATING = frozenset({"create", "update", "delete"})
+LOST = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED, grpc.StatusCode.DEADLINE_EXCEEDED})
+"""How a call ends when its provider process died or the connection to it broke mid-call."""
+
+
+def _outcome_unknown(error: grpc.RpcError, details: str) -> bool:
+    """Whether a failed mutating call may have taken effect: the provider says so, or the call was lost."""
+    code = error.code() if hasattr(error, "code") else None
+    return code in LOST or OUTCOME_UNKNOWN_MARK in details
 
 
 def _positive_setting(env: Mapping[str, str], name: str) -> int | None:
@@ -299,7 +311,10 @@ class ProviderPool:
                 return invoke(process.stub)
             except grpc.RpcError as error:
                 details = error.details() if hasattr(error, "details") else str(error)
-                raise ProviderError(operation, urn, _error_message(details or ""), details or "") from None
+                unknown = operation in MUTATING and _outcome_unknown(error, details or "")
+                raise ProviderError(
+                    operation, urn, _error_message(details or ""), details or "", outcome_unknown=unknown
+                ) from None
 
     def check(
         self, urn: str, type_: str, name: str, olds: PropertyMap, news: PropertyMap

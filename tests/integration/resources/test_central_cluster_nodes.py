@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from aicompute.provider.http import RECONCILE_CREATES_ENV
+from aicompute.resources.central._base import NodeResource, node_resource_body
 from aicompute.resources.central.cluster import ClusterProvider
 from aicompute.resources.central.cluster_nodes import ClusterNodesProvider
 from tests.support.central import T4_NODE, central_api, cluster_inputs, platform_calls, running_cluster
@@ -13,6 +16,7 @@ from tests.support.localcloud import Credentials, LocalCloudProcess
 from tests.support.providers import checked, configured, last_seq
 
 CPU_NODE: dict[str, Any] = {"cpu": 4, "mem": 8, "root_disk_size": 40, "local_disk_size": 0}
+CPU_SHAPE = NodeResource.model_validate(CPU_NODE)
 
 
 @pytest.fixture
@@ -109,3 +113,67 @@ def test_invalid_inputs_make_no_api_call(provider: ClusterNodesProvider, localcl
         failures = provider.check({}, {**props, "__provider": "x"}).failures
         assert failures and field in failures[0].reason, (props, [f.reason for f in failures])
     assert platform_calls(localcloud, since) == []
+
+
+@pytest.fixture
+def faults(localcloud: LocalCloudProcess) -> Iterator[LocalCloudProcess]:
+    localcloud.clear_faults()
+    try:
+        yield localcloud
+    finally:
+        localcloud.clear_faults()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param({"drop_response": True}, id="dropped-answer"),
+        pytest.param({"status": 503, "after_commit": True}, id="503-after-commit"),
+    ],
+)
+def test_an_add_whose_answer_is_lost_adopts_the_nodes_the_cluster_gained(
+    provider: ClusterNodesProvider, faults: LocalCloudProcess, project: Credentials, fault: dict[str, Any]
+) -> None:
+    code = running_cluster(faults, project, "lost-answer")
+    initial = node_ids(faults, project, code)
+    faults.add_fault(method="POST", path="^/CCP/cluster/nodes$", count=1, **fault)
+    created = provider.create(checked(provider, {"cluster_code": code, "node_resource": CPU_NODE, "count": 2}))
+    assert faults.admin("GET", "/faults")[0]["fired"] == 1
+    assert sorted(node_ids(faults, project, code)) == sorted([*initial, *created.outs["node_ids"]])
+    assert len(created.outs["node_ids"]) == 2
+
+
+def test_a_burst_of_503s_from_the_token_endpoint_before_the_add_is_retried(
+    provider: ClusterNodesProvider, faults: LocalCloudProcess, project: Credentials
+) -> None:
+    code = running_cluster(faults, project, "token-503")
+    initial = node_ids(faults, project, code)
+    faults.add_fault(method="POST", path="^/oauth/token$", status=503, count=4)
+    created = provider.create(checked(provider, {"cluster_code": code, "node_resource": CPU_NODE, "count": 1}))
+    assert faults.admin("GET", "/faults")[0]["fired"] == 4
+    assert sorted(node_ids(faults, project, code)) == sorted([*initial, *created.outs["node_ids"]])
+
+
+def test_a_create_repeated_after_an_interrupted_deployment_adopts_the_nodes_it_added(
+    provider: ClusterNodesProvider, localcloud: LocalCloudProcess, project: Credentials, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = running_cluster(localcloud, project, "interrupted")
+    initial = node_ids(localcloud, project, code)
+    body = {"clusterCode": code, "count": 2, "spec": {"nodeResource": node_resource_body(CPU_SHAPE), "count": 2}}
+    with central_api(localcloud, project) as api:  # what the killed engine's POST did
+        api.call("POST", "/CCP/cluster/nodes", body)
+    monkeypatch.setenv(RECONCILE_CREATES_ENV, "1")
+    since = last_seq(localcloud)
+    inputs = checked(provider, {"cluster_code": code, "node_resource": CPU_NODE, "count": 2})
+    created = provider.create(inputs)
+    calls = platform_calls(localcloud, since)
+    assert not [c for c in calls if c["method"] == "POST" and c["path"] == "/CCP/cluster/nodes"], calls
+    assert sorted(node_ids(localcloud, project, code)) == sorted([*initial, *created.outs["node_ids"]])
+
+    # Nodes of the shape that are not exactly the group's: an error naming the cluster, and no node added.
+    with central_api(localcloud, project) as api:
+        api.call("POST", "/CCP/cluster/nodes", body)
+    before = node_ids(localcloud, project, code)
+    with pytest.raises(Exception, match=f"cluster {code}"):
+        provider.create(inputs)
+    assert node_ids(localcloud, project, code) == before

@@ -5,13 +5,15 @@ name, default the thing's name), "protect", "retain", "ignore": [...], "replace_
 "secret", "from": "<other thing>", "parent": "<component>", "aliases": [old names]}],
 "components": [names], "outputs": {...}, "password": <exported as a secret>,
 "stackref": "<stack name>", "gets": {"<resource name>": "<id of an existing thing>"},
-"interpreter": bool, "aws": bool}``. ``from`` makes ``value`` the other thing's ``path`` output,
+"interpreter": bool, "aws": bool}``; a thing's ``program_sleep_before`` makes the program sleep that
+many seconds before declaring it. ``from`` makes ``value`` the other thing's ``path`` output,
 which is unknown in a preview while that thing is still to be created; ``gets`` reads existing
 things (``Resource.get``); ``interpreter`` exports the program's ``sys.executable``.
 """
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pulumi
@@ -23,6 +25,8 @@ spec = json.loads(Path(config.require("spec")).read_text())
 components = {name: pulumi.ComponentResource("test:index:Group", name) for name in spec.get("components", [])}
 things: dict[str, Thing] = {}
 for item in spec.get("things", []):
+    if item.get("program_sleep_before"):
+        time.sleep(float(item["program_sleep_before"]))  # a slow program, between two registrations
     props = {k: item[k] for k in ("name", "value", "kind", "size", "sleep", "adopt") if k in item}
     if "from" in item:
         props["value"] = things[item["from"]].path.apply(lambda p: f"after {p}")

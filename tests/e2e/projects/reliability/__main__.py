@@ -4,8 +4,11 @@
 configmaps and N secrets, ceil(N/4) central clusters with N workloads spread over them, and N
 algorithm packages (given ids, unless ``reliability:packageIds`` is false: then the
 provider generates them), one algorithm service and N analysis tasks on it: 7N + ceil(N/4) + 1
-resources. Secret values come from the secret config
-``reliability:secretValue`` (HiLens secret data); the clusters' kubeconfigs are exported.
+resources. ``reliability:allKinds`` adds one of each other kind, so that every resource type is
+there (8 more): a ModelArts pool with a node pool, a model served by an inference service, a HiLens
+workspace with a device running a deployment, and a node group in the first cluster. Secret values
+come from the secret config ``reliability:secretValue`` (HiLens secret data); the clusters'
+kubeconfigs are exported.
 
 With ``reliability:bad`` set to a JSON document ``{"type": "...", "props": {...}}`` (or
 ``{"component": "...", "args": {...}}``, or ``{"type": ..., "get": "<id>"}``) the program declares
@@ -18,9 +21,64 @@ import math
 import bad_input
 import pulumi
 
-from aicompute.resources.central import AlgorithmPackage, AlgorithmService, AnalysisTask, Cluster, Workload
-from aicompute.resources.hilens import ConfigMap, Secret
-from aicompute.resources.modelarts import Network, Workspace
+from aicompute.resources import hilens
+from aicompute.resources.central import (
+    AlgorithmPackage,
+    AlgorithmService,
+    AnalysisTask,
+    Cluster,
+    ClusterNodes,
+    Workload,
+)
+from aicompute.resources.hilens import ConfigMap, Deployment, Device, Secret
+from aicompute.resources.modelarts import InferenceService, Model, Network, NodePool, ResourcePool, Workspace
+
+
+def declare_other_kinds(prefix: str, workspace: Workspace, network: Network, cluster: Cluster) -> None:
+    """One of each kind the sized stack lacks."""
+    pool = ResourcePool(
+        "ma-pool",
+        name=f"{prefix}-pool",
+        workspace_id=workspace.id,
+        network_id=network.id,
+        scope=["Infer"],
+        resources=[{"flavor": "modelarts.vm.cpu.8u", "count": 1}],
+    )
+    NodePool("ma-nodepool", pool_name=pool.id, name="np-cpu", flavor="modelarts.vm.cpu.4ud", count=1)
+    model = Model(
+        "ma-model",
+        model_name=f"{prefix}-model",
+        model_version="1.0.0",
+        model_type="PyTorch",
+        source_location="https://models.obs.example.com/detector",
+    )
+    InferenceService(
+        "ma-svc",
+        service_name=f"{prefix}-svc",
+        infer_type="real-time",
+        workspace_id=workspace.id,
+        pool_name=pool.id,
+        config=[{"model_id": model.id, "specification": "modelarts.vm.cpu.2u", "instance_count": 1, "weight": 100}],
+    )
+    edge = hilens.Workspace("hl-ws", name=f"{prefix}-edge")
+    device = Device("hl-device", name=f"{prefix}-cam", workspace_id=edge.id)
+    Deployment(
+        "hl-deploy",
+        name=f"{prefix}-detector",
+        source="userdefined",
+        apps=[
+            {
+                "name": "detector",
+                "app_url": "swr.cn-north-4.myhuaweicloud.com/edge/detector:1.0",
+                "version": "1.0.0",
+                "resources": {"limits": {"cpu": 0.5, "memory": 256.0}},
+            }
+        ],
+        configs={"host_network": False, "restart_policy": "Always"},
+        node_ids=[device.id],
+    )
+    ClusterNodes("cc-nodes", cluster_code=cluster.id, node_resource={"cpu": 4, "mem": 8, "root_disk_size": 40}, count=1)
+
 
 config = pulumi.Config()
 bad = config.get("bad")
@@ -57,7 +115,9 @@ else:
             stream={"url": f"rtsp://10.0.{i // 250}.{i % 250 + 1}/{prefix}", "resolution": "PIXELS_200W"},
         )
         workspace = Workspace(f"ma-ws-{i}", name=f"{prefix}-ws-{i}", description=f"reliability {i}")
-        Network(f"ma-net-{i}", name=f"{prefix}-net-{i}", cidr=f"192.168.{i}.0/24", workspace_id=workspace.id)
+        network = Network(f"ma-net-{i}", name=f"{prefix}-net-{i}", cidr=f"192.168.{i}.0/24", workspace_id=workspace.id)
+        if i == 0 and config.get_bool("allKinds"):
+            declare_other_kinds(prefix, workspace, network, clusters[0])
         ConfigMap(f"hl-cm-{i}", name=f"{prefix}-cm-{i}", data={"mode": "fast", "index": str(i)})
         Secret(f"hl-secret-{i}", name=f"{prefix}-secret-{i}", data={"token": secret_value, "index": str(i)})
         Workload(

@@ -136,7 +136,7 @@ def test_remove_refuses_a_stack_with_resources_unless_forced(
     assert not backend.exists(REF)
     assert backend.stack_path(REF).with_name("dev.json.bak").is_file()
     assert not backend.history_dir(REF).exists()
-    with pytest.raises(StackNotFound, match="aicompute stack init dev"):
+    with pytest.raises(StackNotFound, match=r"its last checkpoint is kept in .*dev\.json\.bak.*stack import"):
         backend.remove_stack(REF)
 
 
