@@ -128,8 +128,8 @@ class RunContext:
         for record in self.records:
             if record.failed:
                 continue
-            op = "delete" if record.op == "delete-replaced" else record.op
-            if op == "delete" and record.old is not None and record.old.delete:
-                continue
+            if record.op in ("delete-replaced", "discard-replaced"):
+                continue  # the second half of a replace, counted as the replace
+            op = record.op
             summary[op] = summary.get(op, 0) + 1
         return summary

@@ -12,6 +12,8 @@ from aicompute.engine.resource.checkpoint_values import RedactingCrypter
 from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import ROOT_STACK_TYPE
 
+DELETION_OPS = frozenset({"delete", "delete-replaced", "discard", "discard-replaced"})
+
 
 def _state_json(state: ResourceState | None, show_secrets: bool) -> dict[str, Any] | None:
     if state is None:
@@ -28,7 +30,7 @@ def step_json(record: StepRecord, *, show_secrets: bool = False) -> dict[str, An
         step["provider"] = state.provider
     if record.old is not None:
         step["oldState"] = _state_json(record.old, show_secrets)
-    if record.new is not None and record.op not in ("delete", "delete-replaced"):
+    if record.new is not None and record.op not in DELETION_OPS:
         step["newState"] = _state_json(record.new, show_secrets)
     if record.plan.diff_reasons:
         step["diffReasons"] = list(record.plan.diff_reasons)
@@ -41,6 +43,19 @@ def step_json(record: StepRecord, *, show_secrets: bool = False) -> dict[str, An
     if record.failed:
         step["error"] = record.error
     return step
+
+
+def _listed(record: StepRecord, dry_run: bool) -> bool:
+    """Whether a step is in the digest. A preview's leaves out ``same`` steps, as Pulumi's ``shouldShow``
+    (but for the root stack, and a resource whose ``protect`` changed); the one digest of ``up`` lists
+    them, as ``pulumi up --json``'s event stream does, but for the root stack's."""
+    if record.op != "same":
+        return True
+    if record.type == ROOT_STACK_TYPE:
+        return dry_run
+    if dry_run:
+        return record.old is not None and record.new is not None and record.old.protect != record.new.protect
+    return True
 
 
 SHOW_SECRETS_KEY = "showSecrets"
@@ -62,11 +77,7 @@ def digest_json(result: OperationResult, *, show_secrets: bool = False) -> dict[
     ]
     digest: dict[str, Any] = {
         "config": result.config,
-        "steps": [
-            step_json(r, show_secrets=show_secrets)
-            for r in records
-            if not (r.op == "same" and r.type == ROOT_STACK_TYPE)
-        ],
+        "steps": [step_json(r, show_secrets=show_secrets) for r in records if _listed(r, result.dry_run)],
         "duration": int(result.duration * 1e9),
         "changeSummary": result.summary,
     }

@@ -34,6 +34,9 @@ SYMBOLS = {
     "delete-replaced": "--",
     "read": "> ",
     "refresh": "~ ",
+    "discard": "< ",
+    "discard-replaced": "<<",
+    "import": "= ",
     "same": "  ",
 }
 ACTIVE = {
@@ -43,6 +46,9 @@ ACTIVE = {
     "delete": "deleting",
     "delete-replaced": "deleting original",
     "read": "reading",
+    "discard": "discarding",
+    "discard-replaced": "discarding original",
+    "import": "importing",
 }
 DONE = {
     "create": "created",
@@ -51,6 +57,9 @@ DONE = {
     "delete": "deleted",
     "delete-replaced": "deleted original",
     "read": "read",
+    "discard": "discarded",
+    "discard-replaced": "discarded original",
+    "import": "imported",
     "same": "unchanged",
 }
 PLANNED = {
@@ -60,17 +69,30 @@ PLANNED = {
     "delete": "delete",
     "delete-replaced": "delete original",
     "read": "read",
+    "discard": "discard",
+    "discard-replaced": "discard original",
+    "import": "import",
     "same": "same",
 }
-SUMMARY_ORDER = ("create", "update", "replace", "delete", "read")
+SUMMARY_ORDER = ("create", "update", "replace", "delete", "read", "discard", "import")
 SUMMARY_PLANNED = {
     "create": "to create",
     "update": "to update",
     "replace": "to replace",
     "delete": "to delete",
     "read": "to read",
+    "discard": "to discard",
+    "import": "to import",
 }
-SUMMARY_DONE = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted", "read": "read"}
+SUMMARY_DONE = {
+    "create": "created",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "deleted",
+    "read": "read",
+    "discard": "discarded",
+    "import": "imported",
+}
 REFRESH_DONE = {"update": "updated", "delete": "deleted", "same": "unchanged"}
 
 

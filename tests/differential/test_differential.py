@@ -59,8 +59,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "import_resource": "the import resource option is refused by the embedded engine (aicompute import instead)",
     "replace_on_changes": "intended: aicompute honours replace_on_changes for dynamic resources; the Pulumi CLI "
     "cannot, since the SDK's dynamic provider server reports no changed property names",
-    "stack_reference": "destroy shows a StackReference as delete; Pulumi shows discard (a read is forgotten)",
-    "resource_get": "destroy shows a read resource as delete; Pulumi shows discard (a read is forgotten)",
 }
 
 
@@ -89,7 +87,6 @@ def test_every_program_has_a_script() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="aicompute's preview --json lists same steps; Pulumi's leaves them out")
 def test_preview_json_lists_the_steps_pulumi_lists(tmp_path: Path, pulumi_bin: Path) -> None:
     """The preview digests themselves, ``same`` steps included (the corpus compares previews without them)."""
     steps = {}
