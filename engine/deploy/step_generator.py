@@ -53,6 +53,8 @@ class StepGenerator:
         self.providers = providers
         self.executor = executor
         self.root_urn = ""
+        self.stack_outputs: PropertyMap | None = None
+        """The outputs the program registered for the stack, set when the run ends."""
 
     def register_resource(self, reg: Registration) -> RegisterResult:
         urn = make_urn(self.stack, self.project, reg.type, reg.name, reg.parent or None)
@@ -230,12 +232,29 @@ class StepGenerator:
                 return  # a component refused after a failed step (``_refuse_missing``)
             if resource is None:
                 raise KeyError(f"RegisterResourceOutputs for {urn}, which was not registered")
+            if urn == self.root_urn:
+                # As Pulumi's step executor: the stack's outputs are set when the run ends (``finish_stack_outputs``).
+                self.stack_outputs = dict(outputs)
+                return
             if context.stopped and not context.options.dry_run:
                 # After a failed step the program carries on with unknowns in place of the failed
                 # resources' outputs; as Pulumi, keep the outputs the state had.
                 return
             resource.outputs = dict(outputs)
         snapshots.persist()
+
+    def finish_stack_outputs(self, succeeded: bool) -> None:
+        """The stack's outputs, once the run is over: those the program registered if it succeeded;
+        after a failure, the old ones with those it did register on top — a failed program's missing
+        output is not a removed one (Pulumi's ``executeRegisterResourceOutputs`` when ``errored``)."""
+        if self.stack_outputs is None:
+            return
+        with self.snapshots.lock:
+            root = self.snapshots.new(self.root_urn)
+            if root is None:
+                return
+            root.outputs = self.stack_outputs if succeeded else {**root.outputs, **self.stack_outputs}
+        self.snapshots.persist()
 
 
 def _property_deps(reg: Registration) -> list[str]:

@@ -354,3 +354,18 @@ def test_refresh_keeps_a_pending_create_for_the_update_that_repeats_it() -> None
     run = DeploymentRun("p", "dev", h.state, h.pool, EventStream(), RunOptions(False), h.save)
     run.refresh()
     assert [(op.type, op.resource.urn) for op in run.snapshot().pending_operations] == [("creating", urn("b"))]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+@pytest.mark.parametrize("succeeded", [True, False])
+def test_a_failed_program_keeps_the_stack_outputs_it_did_not_register(dry_run: bool, succeeded: bool) -> None:
+    h = Harness()
+    run = h.run(finish=False)
+    run.register_outputs(STACK, {"first": 0, "second": 2})
+    run.finish(True)
+    h.state = run.snapshot()
+    run = h.run(finish=False, dry_run=dry_run)
+    run.register_outputs(STACK, {"first": 1})
+    run.finish(succeeded)
+    # As Pulumi: a missing output of a failed program is not a removed one (nor shown as `- second`).
+    assert run.snapshot().stack_outputs() == ({"first": 1} if succeeded else {"first": 1, "second": 2})
