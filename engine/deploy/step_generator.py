@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from aicompute.engine.deploy.dependents import depending_on
 from aicompute.engine.deploy.providers.base import ProviderError
 from aicompute.engine.deploy.providers.kubernetes import KUBERNETES_PACKAGE
 from aicompute.engine.deploy.providers.registry import ProviderRegistry, unsupported_type_message
 from aicompute.engine.deploy.registrations import RegisterResult, Registration
 from aicompute.engine.deploy.run_context import RunContext, StepFailed, StepRecord
 from aicompute.engine.deploy.snapshot import SnapshotManager
-from aicompute.engine.deploy.step_executor import StepExecutor
+from aicompute.engine.deploy.step_executor import StepExecutor, name_of
 from aicompute.engine.deploy.step_plan import StepPlan, plan_update, property_diff
+from aicompute.engine.resource.checkpoint_values import UNKNOWN
 from aicompute.engine.resource.property_paths import apply_ignore_changes
 from aicompute.engine.resource.state import ResourceState, default_provider_resource
 from aicompute.engine.resource.urn import (
@@ -27,6 +29,7 @@ from aicompute.engine.resource.urn import (
     default_provider_urn,
     is_provider_type,
     make_urn,
+    parse_provider_reference,
     provider_reference,
 )
 from aicompute.engine.resource.wire_values import PropertyMap
@@ -53,6 +56,9 @@ class StepGenerator:
         self.providers = providers
         self.executor = executor
         self.root_urn = ""
+        self.dependent_replacements: dict[str, tuple[str, ...]] = {}
+        """URN → the properties that forced it: resources deleted this run because a resource they depend
+        on is replaced delete-first; each is recreated when it registers."""
         self.stack_outputs: PropertyMap | None = None
         """The outputs the program registered for the stack, set when the run ends."""
 
@@ -185,7 +191,11 @@ class StepGenerator:
         old_for_diff = None if old is not None and old.pending_replacement else old
         new = _state_for(reg, urn, provider)
         new.inputs = self._check(reg, urn, old_for_diff)
-        plan = self._plan(reg, urn, new.inputs, old_for_diff)
+        if urn in self.dependent_replacements:
+            # Deleted this run before a resource it depends on was replaced delete-first: recreated.
+            plan = StepPlan("replace", replace_reasons=self.dependent_replacements[urn], delete_before_replace=True)
+        else:
+            plan = self._plan(reg, urn, new.inputs, old_for_diff)
         if plan.op == "replace" and (reg.protect or (old is not None and old.protect)):
             raise StepFailed(
                 urn,
@@ -193,8 +203,66 @@ class StepGenerator:
                 "and run the update again, or change the inputs that force a replacement "
                 f"({', '.join(plan.replace_reasons)})",
             )
+        if plan.op == "replace" and plan.delete_before_replace and old_for_diff is not None:
+            self._delete_dependents(old_for_diff)
         self.executor.run(plan, reg, new, old, diffed=old_for_diff is not None)
         return RegisterResult(urn, new.id, new.outputs)
+
+    def _delete_dependents(self, root: ResourceState) -> None:
+        """Before ``root`` is deleted to be replaced, delete the resources that depend on it and would be
+        replaced by its replacement, dependents first; each is recreated when the program registers it
+        (Pulumi's ``calculateDependentReplacements``)."""
+        for dependent, keys in reversed(self._dependent_replacements(root)):
+            if dependent.protect:
+                raise StepFailed(
+                    root.urn,
+                    f"unable to replace {dependent.urn} as part of replacing {root.urn}: it is protected "
+                    f"(`aicompute state unprotect {dependent.urn}`, or remove `protect` in the program)",
+                )
+            self.executor.delete_replaced(dependent)
+            self.dependent_replacements[dependent.urn] = keys
+
+    def _dependent_replacements(self, root: ResourceState) -> list[tuple[ResourceState, tuple[str, ...]]]:
+        """The old resources that depend on ``root`` and would be replaced by its replacement, in
+        dependency order, each with the properties that force it: a resource whose inputs come from one
+        being replaced is diffed with those inputs unknown."""
+        with self.snapshots.lock:
+            candidates = depending_on(root.urn, list(self.snapshots.old_resources), set(self.snapshots.registered))
+        replaced, found = {root.urn}, []
+        for dependent in candidates:
+            keys = self._replaced_by(dependent, replaced)
+            if keys is not None:
+                replaced.add(dependent.urn)
+                found.append((dependent, keys))
+        return found
+
+    def _replaced_by(self, resource: ResourceState, replaced: set[str]) -> tuple[str, ...] | None:
+        """The properties for which ``resource`` must be replaced when ``replaced`` are; None if it need not be."""
+        if not resource.custom or resource.external:
+            return None
+        if resource.provider and parse_provider_reference(resource.provider)[0] in replaced:
+            return ()
+        if resource.deleted_with in replaced:
+            return ()
+        changing = {key for key, deps in resource.property_dependencies.items() if set(deps) & replaced}
+        if not changing:
+            return None
+        news = {key: UNKNOWN if key in changing else value for key, value in resource.inputs.items()}
+        try:
+            diff = self.providers.for_type(resource.type).diff(
+                resource.urn,
+                resource.type,
+                name_of(resource.urn),
+                resource.id,
+                resource.outputs,
+                news,
+                resource.inputs,
+                [],
+            )
+        except ProviderError as error:
+            raise StepFailed(resource.urn, f"diff failed: {error.message}") from None
+        plan = plan_update(resource.inputs, news, diff)
+        return plan.replace_reasons if plan.op == "replace" else None
 
     def _check(self, reg: Registration, urn: str, old: ResourceState | None) -> PropertyMap:
         news = dict(reg.inputs)

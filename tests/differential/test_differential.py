@@ -54,7 +54,6 @@ SCRIPTS: dict[str, list[Action]] = {
 # Each is listed in the README ("The real Pulumi CLI"); "intended" ones are kept on purpose.
 KNOWN_DIFFERENCES: dict[str, str] = {
     "aliases": "a child named after a renamed component is recreated: parent-alias inheritance is missing",
-    "delete_before_replace": "dependents whose inputs come from a delete-before-replace resource are not replaced",
     "import_resource": "the import resource option is refused by the embedded engine (aicompute import instead)",
     "replace_on_changes": "intended: aicompute honours replace_on_changes for dynamic resources; the Pulumi CLI "
     "cannot, since the SDK's dynamic provider server reports no changed property names",

@@ -369,3 +369,21 @@ def test_a_failed_program_keeps_the_stack_outputs_it_did_not_register(dry_run: b
     run.finish(succeeded)
     # As Pulumi: a missing output of a failed program is not a removed one (nor shown as `- second`).
     assert run.snapshot().stack_outputs() == ({"first": 1} if succeeded else {"first": 1, "second": 2})
+
+
+def test_dependents_of_a_delete_before_replace_are_deleted_first_and_recreated() -> None:
+    h = Harness()
+
+    def b(name: str) -> Registration:
+        return Registration(
+            TYPE, "b", custom=True, parent=STACK, inputs={"name": name}, property_dependencies={"name": [urn("a")]}
+        )
+
+    h.run(thing("a", kind="unique"), b("b-1"), thing("c", deps=(urn("a"),)))
+    h.pool.calls.clear()
+    run = h.run(thing("a", obj="a2", kind="unique"), b("b-1"), thing("c", deps=(urn("a"),)))
+    # b's name comes from a: diffed with it unknown, b must be replaced; c only waits for a.
+    assert h.pool.calls == [("delete", "b"), ("delete", "a"), ("create", "a"), ("create", "b")]
+    assert run.change_summary() == {"same": 2, "replace": 2}
+    assert [r.op for r in run.records if r.urn == urn("b")] == ["delete-replaced", "replace"]
+    assert not any(r.pending_replacement for r in h.state.resources)
