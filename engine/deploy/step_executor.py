@@ -60,7 +60,9 @@ class StepExecutor:
         old_for_diff: ResourceState | None,
     ) -> None:
         aso = tuple(reg.additional_secret_outputs)
-        if plan.op == "same":
+        if plan.op == "import":
+            self.snapshots.commit(new, old)  # read already, in a preview as in an update
+        elif plan.op == "same":
             assert old_for_diff is not None
             new.id = old_for_diff.id
             new.outputs = secret_keys(old_for_diff.outputs, aso)

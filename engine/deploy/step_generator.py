@@ -32,7 +32,7 @@ from aicompute.engine.resource.urn import (
     parse_provider_reference,
     provider_reference,
 )
-from aicompute.engine.resource.wire_values import PropertyMap
+from aicompute.engine.resource.wire_values import PropertyMap, secret_keys
 
 PYTHON_PACKAGE = "pulumi-python"
 
@@ -114,12 +114,6 @@ class StepGenerator:
         """Why a custom resource cannot be registered at all (empty: it can)."""
         if not self.providers.supports(reg.type):
             return unsupported_type_message(reg.type)
-        if reg.import_id and old is None:
-            return (
-                f"the `import` resource option ({reg.import_id!r}) is not supported by aicompute's embedded engine; "
-                f"import the object with `aicompute import {reg.type} {reg.name} {reg.import_id}` and declare it "
-                "without the option (or adopt it read-only with `Resource.get`)"
-            )
         return ""
 
     def _provider_reference(self, reg: Registration) -> str:
@@ -189,6 +183,8 @@ class StepGenerator:
     def _custom(self, reg: Registration, urn: str, old: ResourceState | None, provider: str) -> RegisterResult:
         # Deleted by an interrupted delete-before-replace: only the create is left to do.
         old_for_diff = None if old is not None and old.pending_replacement else old
+        if reg.import_id and (old is None or old.external or (old.import_id or old.id) != reg.import_id):
+            return self._import(reg, urn, old, provider)
         new = _state_for(reg, urn, provider)
         new.inputs = self._check(reg, urn, old_for_diff)
         if urn in self.dependent_replacements:
@@ -207,6 +203,40 @@ class StepGenerator:
             self._delete_dependents(old_for_diff)
         self.executor.run(plan, reg, new, old, diffed=old_for_diff is not None)
         return RegisterResult(urn, new.id, new.outputs)
+
+    def _import(self, reg: Registration, urn: str, old: ResourceState | None, provider: str) -> RegisterResult:
+        """The ``import`` option: the object is read by its id (in a preview too) and adopted as it is;
+        the program's inputs must match it (Pulumi's ``ImportStep``)."""
+        if old is not None and not old.external:
+            raise StepFailed(urn, f"cannot import {reg.import_id!r} as {urn}: the stack already has that resource")
+        imported = self._read_import(reg, urn, provider)
+        new = _state_for(reg, urn, provider)
+        new.inputs = self._check(reg, urn, imported)
+        differs = self._plan(reg, urn, new.inputs, imported)
+        if differs.op != "same":
+            raise StepFailed(
+                urn,
+                f"inputs to import do not match the existing resource ({', '.join(differs.diff_reasons)}); "
+                "change them in the program to the object's values, or list them in ignore_changes",
+            )
+        new.id, new.outputs = imported.id, secret_keys(imported.outputs, reg.additional_secret_outputs)
+        self.executor.run(StepPlan("import"), reg, new, old, diffed=False)
+        return RegisterResult(urn, new.id, new.outputs)
+
+    def _read_import(self, reg: Registration, urn: str, provider: str) -> ResourceState:
+        try:
+            result = self.providers.for_type(reg.type).read(urn, reg.type, reg.name, reg.import_id, {}, reg.inputs)
+        except ProviderError as error:
+            raise StepFailed(urn, f"import of {reg.import_id!r} failed: {error.message}") from None
+        if not result.id:
+            raise StepFailed(urn, f"resource {reg.import_id!r} does not exist")
+        if result.inputs is None:
+            raise StepFailed(
+                urn, f"{reg.type}'s provider does not support importing resources (its read gives no inputs)"
+            )
+        return ResourceState(
+            urn=urn, type=reg.type, custom=True, id=result.id, inputs=result.inputs, outputs=result.outputs
+        )
 
     def _delete_dependents(self, root: ResourceState) -> None:
         """Before ``root`` is deleted to be replaced, delete the resources that depend on it and would be

@@ -69,7 +69,7 @@ class FakePool:
     def read(self, urn_: str, type_: str, name: str, id_: str, outputs: Any, inputs: Any) -> ReadResult:
         self._call("read", name)
         live = self.objects.get(id_)
-        return ReadResult(id_, dict(live)) if live else ReadResult("", {})
+        return ReadResult(id_, dict(live), dict(live)) if live else ReadResult("", {})
 
 
 class Harness:
@@ -387,3 +387,31 @@ def test_dependents_of_a_delete_before_replace_are_deleted_first_and_recreated()
     assert run.change_summary() == {"same": 2, "replace": 2}
     assert [r.op for r in run.records if r.urn == urn("b")] == ["delete-replaced", "replace"]
     assert not any(r.pending_replacement for r in h.state.resources)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_the_import_option_reads_the_object_and_adopts_it(dry_run: bool) -> None:
+    h = Harness()
+    h.pool.objects["legacy"] = {"name": "legacy", "value": 1}
+    run = h.run(
+        Registration(
+            TYPE, "legacy", custom=True, parent=STACK, inputs={"name": "legacy", "value": 1}, import_id="legacy"
+        ),
+        dry_run=dry_run,
+    )
+    assert h.pool.calls == [("read", "legacy")] and run.change_summary() == {"create": 1, "import": 1}
+    if not dry_run:
+        [imported] = [r for r in h.state.resources if r.urn == urn("legacy")]
+        assert (imported.id, imported.import_id, imported.outputs["value"]) == ("legacy", "legacy", 1)
+
+
+def test_an_import_whose_inputs_differ_from_the_object_fails_without_a_write() -> None:
+    h = Harness()
+    h.pool.objects["legacy"] = {"name": "legacy", "value": 1}
+    run = h.run(
+        Registration(
+            TYPE, "legacy", custom=True, parent=STACK, inputs={"name": "legacy", "value": 2}, import_id="legacy"
+        )
+    )
+    assert run.failed and h.pool.calls == [("read", "legacy")] and "legacy" not in h.names()
+    assert "inputs to import do not match the existing resource (value)" in run.events.errors[0].message
