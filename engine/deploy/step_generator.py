@@ -10,8 +10,10 @@ flight to ``parallel``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
+from aicompute.engine.deploy.aliases import AliasScope
 from aicompute.engine.deploy.dependents import depending_on
 from aicompute.engine.deploy.providers.base import ProviderError
 from aicompute.engine.deploy.providers.kubernetes import KUBERNETES_PACKAGE
@@ -56,6 +58,8 @@ class StepGenerator:
         self.providers = providers
         self.executor = executor
         self.root_urn = ""
+        self.aliased: dict[str, str] = {}
+        """New URN → the old URN it was found under (its children inherit it: ``aliases``)."""
         self.dependent_replacements: dict[str, tuple[str, ...]] = {}
         """URN → the properties that forced it: resources deleted this run because a resource they depend
         on is replaced delete-first; each is recreated when it registers."""
@@ -64,7 +68,11 @@ class StepGenerator:
 
     def register_resource(self, reg: Registration) -> RegisterResult:
         urn = make_urn(self.stack, self.project, reg.type, reg.name, reg.parent or None)
-        admitted = self.admit(urn, reg.aliases, reg.custom, [reg.parent, *reg.dependencies, *_property_deps(reg)])
+        with self.snapshots.lock:
+            aliases = AliasScope(self.stack, self.project, self.aliased).aliases(
+                reg.name, reg.type, reg.parent, reg.aliases
+            )
+        admitted = self.admit(urn, aliases, reg.custom, [reg.parent, *reg.dependencies, *_property_deps(reg)])
         if isinstance(admitted, RegisterResult):
             return admitted
         old = admitted
@@ -86,7 +94,7 @@ class StepGenerator:
                 return RegisterResult(urn, failed=True)
 
     def admit(
-        self, urn: str, aliases: tuple[str, ...], custom: bool, references: list[str]
+        self, urn: str, aliases: Sequence[str], custom: bool, references: list[str]
     ) -> ResourceState | RegisterResult | None:
         """Record ``urn`` as registered and find its old state (by URN, else by alias); a
         ``RegisterResult`` instead when the registration is refused."""
@@ -102,6 +110,7 @@ class StepGenerator:
                 if old is not None:
                     snapshots.registered.add(old.urn)
                     snapshots.renamed[old.urn] = urn
+                    self.aliased[urn] = old.urn
             if context.stopped and custom:
                 # As Pulumi: after a failed step (or an interrupt), no new step starts.
                 return RegisterResult(urn, failed=True)

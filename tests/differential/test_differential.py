@@ -53,7 +53,6 @@ SCRIPTS: dict[str, list[Action]] = {
 # Differences between the engines that are known and not yet fixed: case -> the reason.
 # Each is listed in the README ("The real Pulumi CLI"); "intended" ones are kept on purpose.
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "aliases": "a child named after a renamed component is recreated: parent-alias inheritance is missing",
     "import_resource": "intended: aicompute imports a dynamic resource with the import option; the Pulumi CLI "
     "cannot (its import Read sends no inputs, and the SDK's dynamic provider server needs __provider among them)",
     "replace_on_changes": "intended: aicompute honours replace_on_changes for dynamic resources; the Pulumi CLI "

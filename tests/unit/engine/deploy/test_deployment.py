@@ -12,7 +12,7 @@ import pytest
 from aicompute.engine.deploy.deployment import DeploymentRun
 from aicompute.engine.deploy.events import EventStream
 from aicompute.engine.deploy.providers.base import CheckFailure, DiffResult, ProviderError, ReadResult
-from aicompute.engine.deploy.registrations import Registration
+from aicompute.engine.deploy.registrations import AliasSpec, Registration
 from aicompute.engine.deploy.run_context import RunOptions
 from aicompute.engine.resource.state import Deployment, PendingOperation, ResourceState, StateError, verify_integrity
 
@@ -215,7 +215,7 @@ def test_references_to_a_urn_renamed_by_an_alias_follow_it_mid_run() -> None:
     h = Harness()
     h.run(thing("a"), thing("b", deps=(urn("a"),)))
     # "a" becomes "a2" (same object); until "b" registers, the state's "b" still names the old URN.
-    h.run(thing("a2", obj="a", aliases=(urn("a"),)), thing("b", deps=(urn("a2"),)))
+    h.run(thing("a2", obj="a", aliases=(AliasSpec(urn=urn("a")),)), thing("b", deps=(urn("a2"),)))
     assert ("create", "a2") not in h.pool.calls and _deps(h)["b"] == ["a2"]
     mid_run = next(d for d in h.saved if any(r.urn == urn("a2") for r in d.resources))
     assert [d for r in mid_run.resources if r.urn == urn("b") for d in r.dependencies] == [urn("a2")]
@@ -415,3 +415,18 @@ def test_an_import_whose_inputs_differ_from_the_object_fails_without_a_write() -
     )
     assert run.failed and h.pool.calls == [("read", "legacy")] and "legacy" not in h.names()
     assert "inputs to import do not match the existing resource (value)" in run.events.errors[0].message
+
+
+def test_renaming_a_component_keeps_the_child_named_after_it() -> None:
+    h = Harness()
+
+    def group(name: str, *aliases: AliasSpec) -> list[Registration]:
+        parent = f"urn:pulumi:dev::p::test:index:Group::{name}"
+        item = Registration(TYPE, f"{name}-item", custom=True, parent=parent, inputs={"name": "item"})
+        return [Registration("test:index:Group", name, custom=False, parent=STACK, aliases=aliases), item]
+
+    h.run(*group("group"))
+    h.pool.calls.clear()
+    run = h.run(*group("team", AliasSpec(name="group")))
+    assert h.pool.calls == [] and run.change_summary() == {"same": 3}
+    assert sorted(h.names()) == ["default", "p-dev", "team", "team-item"]
