@@ -34,7 +34,7 @@ from aicompute.engine.resource.urn import (
     parse_provider_reference,
     provider_reference,
 )
-from aicompute.engine.resource.wire_values import PropertyMap, secret_keys
+from aicompute.engine.resource.wire_values import PropertyMap, contains_unknowns, secret_keys
 
 PYTHON_PACKAGE = "pulumi-python"
 
@@ -72,7 +72,9 @@ class StepGenerator:
             aliases = AliasScope(self.stack, self.project, self.aliased).aliases(
                 reg.name, reg.type, reg.parent, reg.aliases
             )
-        admitted = self.admit(urn, aliases, reg.custom, [reg.parent, *reg.dependencies, *_property_deps(reg)])
+        references = [reg.parent, *reg.dependencies, *_property_deps(reg)]
+        untargeted = bool(self.context.options.targets) and urn not in self.context.options.targets
+        admitted = self.admit(urn, aliases, reg.custom, references, untargeted=reg.custom and untargeted)
         if isinstance(admitted, RegisterResult):
             return admitted
         old = admitted
@@ -84,7 +86,8 @@ class StepGenerator:
         if refusal:
             self.context.fail(urn, refusal)
             return RegisterResult(urn, failed=True)
-        if self.context.options.targets and urn not in self.context.options.targets:
+        if untargeted:
+            self._provider_reference(reg)  # as Pulumi, the default provider is registered all the same
             return self._untargeted(reg, urn, old)
         with self.executor.slots:
             try:
@@ -94,10 +97,12 @@ class StepGenerator:
                 return RegisterResult(urn, failed=True)
 
     def admit(
-        self, urn: str, aliases: Sequence[str], custom: bool, references: list[str]
+        self, urn: str, aliases: Sequence[str], custom: bool, references: list[str], *, untargeted: bool = False
     ) -> ResourceState | RegisterResult | None:
         """Record ``urn`` as registered and find its old state (by URN, else by alias); a
-        ``RegisterResult`` instead when the registration is refused."""
+        ``RegisterResult`` instead when the registration is refused. ``untargeted``: a custom resource
+        ``--target`` leaves out, which keeps its old state or stays uncreated, so it may refer to
+        resources left uncreated too (as Pulumi's skipped creates)."""
         context, snapshots = self.context, self.snapshots
         with snapshots.lock:
             if urn in snapshots.registered:
@@ -115,7 +120,7 @@ class StepGenerator:
                 # As Pulumi: after a failed step (or an interrupt), no new step starts.
                 return RegisterResult(urn, failed=True)
             missing = snapshots.missing_references(references)
-        if missing:
+        if missing and not untargeted:
             return self._refuse_missing(urn, missing)
         return old
 
@@ -141,8 +146,8 @@ class StepGenerator:
             if untargeted:
                 self.context.fail(
                     urn,
-                    f"{urn} depends on {', '.join(untargeted)}, which --target leaves out and which is not created "
-                    "yet: add it to the targets (--target URN)",
+                    f"Resource '{urn}' depends on '{', '.join(untargeted)}' which was not specified in --target "
+                    "list: it is not created yet; add it to the targets (--target URN)",
                 )
             else:
                 self.context.fail(urn, f"{urn} refers to {', '.join(missing)}, which the stack does not have")
@@ -360,7 +365,11 @@ class StepGenerator:
             root = self.snapshots.new(self.root_urn)
             if root is None:
                 return
-            root.outputs = self.stack_outputs if succeeded else {**root.outputs, **self.stack_outputs}
+            if succeeded:
+                root.outputs = self.stack_outputs
+            else:  # an output left unknown by a failed or skipped step is no value
+                kept = {k: v for k, v in self.stack_outputs.items() if not contains_unknowns(v)}
+                root.outputs = {**root.outputs, **kept}
         self.snapshots.persist()
 
 

@@ -232,8 +232,17 @@ def test_an_untargeted_resource_kept_with_its_old_dependencies_moves_after_them(
 def test_a_target_depending_on_an_untargeted_uncreated_resource_is_refused() -> None:
     h = Harness()
     run = h.run(thing("a"), thing("b", deps=(urn("a"),)), targets=frozenset({urn("b")}))
-    assert run.failed and h.pool.calls == [] and h.names() == ["p-dev"]
-    assert "--target leaves out" in run.events.errors[0].message and urn("a") in run.events.errors[0].message
+    assert (
+        run.failed and h.pool.calls == [] and h.names() == ["p-dev", "default"]
+    )  # as Pulumi: the default provider is recorded
+    assert "was not specified in --target" in run.events.errors[0].message and urn("a") in run.events.errors[0].message
+
+
+def test_untargeted_resources_not_yet_created_may_depend_on_each_other() -> None:
+    h = Harness()
+    chain = (thing("a"), thing("b", deps=(urn("a"),)), thing("c", deps=(urn("b"),)), thing("x"))
+    run = h.run(*chain, targets=frozenset({urn("x")}))
+    assert not run.failed and h.pool.calls == [("create", "x")] and "b" not in h.names()
 
 
 def test_after_a_failed_create_registrations_naming_it_are_not_recorded() -> None:
