@@ -119,6 +119,7 @@ class RunContext:
                 outputs=self.events.shown(new.outputs) if new and done else None,
                 elapsed=elapsed,
                 error=error,
+                result=plan.op if op == "refresh" and plan else "",
             )
         )
 
@@ -130,6 +131,6 @@ class RunContext:
                 continue
             if record.op in ("delete-replaced", "discard-replaced"):
                 continue  # the second half of a replace, counted as the replace
-            op = record.op
+            op = record.plan.op if record.op == "refresh" else record.op  # a refresh counts what it found
             summary[op] = summary.get(op, 0) + 1
         return summary

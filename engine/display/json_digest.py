@@ -22,7 +22,7 @@ def _state_json(state: ResourceState | None, show_secrets: bool) -> dict[str, An
     return shown.to_json(RedactingCrypter())
 
 
-def step_json(record: StepRecord, *, show_secrets: bool = False) -> dict[str, Any]:
+def step_json(record: StepRecord, *, show_secrets: bool = False, input_diff: bool = True) -> dict[str, Any]:
     """One entry of ``steps`` in Pulumi's ``preview --json`` digest."""
     step: dict[str, Any] = {"op": record.op, "urn": record.urn}
     state = record.new or record.old
@@ -38,7 +38,7 @@ def step_json(record: StepRecord, *, show_secrets: bool = False) -> dict[str, An
         step["replaceReasons"] = list(record.plan.replace_reasons)
     if record.plan.detailed_diff and record.op != "create":
         step["detailedDiff"] = {
-            path: {"kind": kind, "inputDiff": True} for path, kind in record.plan.detailed_diff.items()
+            path: {"kind": kind, "inputDiff": input_diff} for path, kind in record.plan.detailed_diff.items()
         }
     if record.failed:
         step["error"] = record.error
@@ -56,6 +56,22 @@ def _listed(record: StepRecord, dry_run: bool) -> bool:
     if dry_run:
         return record.old is not None and record.new is not None and record.old.protect != record.new.protect
     return True
+
+
+def _as_listed(record: StepRecord, result: OperationResult) -> tuple[StepRecord, bool]:
+    """A record as the digest lists it, and whether its diff is of inputs (a refresh's is of the outputs it
+    read). A refresh step is listed as Pulumi's digest lists it: in a preview, by what it found when it found
+    a difference (``update``, with its detailed diff) or the object gone (``delete``), else ``refresh``; after
+    a ``refresh``, by what it found (as its ``changeSummary`` counts); in an ``up --refresh``, ``refresh``,
+    so that only the update's own steps read as ``update``, as its ``changeSummary`` counts them."""
+    if record.op != "refresh" or record.failed:
+        return record, True
+    found = record.plan.op
+    if result.kind == "refresh" and not result.dry_run:
+        return replace(record, op=found), False
+    if result.dry_run and (found == "delete" or (found == "update" and record.plan.detailed_diff)):
+        return replace(record, op=found), False
+    return record, False
 
 
 SHOW_SECRETS_KEY = "showSecrets"
@@ -77,7 +93,11 @@ def digest_json(result: OperationResult, *, show_secrets: bool = False) -> dict[
     ]
     digest: dict[str, Any] = {
         "config": result.config,
-        "steps": [step_json(r, show_secrets=show_secrets) for r in records if _listed(r, result.dry_run)],
+        "steps": [
+            step_json(listed, show_secrets=show_secrets, input_diff=input_diff)
+            for listed, input_diff in (_as_listed(r, result) for r in records)
+            if _listed(listed, result.dry_run)
+        ],
         "duration": int(result.duration * 1e9),
         "changeSummary": result.summary,
     }

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from dataclasses import replace
 from typing import IO
 
 from rich.console import Console
@@ -49,6 +50,7 @@ ACTIVE = {
     "discard": "discarding",
     "discard-replaced": "discarding original",
     "import": "importing",
+    "refresh": "refreshing",
 }
 DONE = {
     "create": "created",
@@ -60,6 +62,7 @@ DONE = {
     "discard": "discarded",
     "discard-replaced": "discarded original",
     "import": "imported",
+    "refresh": "refresh",
     "same": "unchanged",
 }
 PLANNED = {
@@ -72,6 +75,7 @@ PLANNED = {
     "discard": "discard",
     "discard-replaced": "discard original",
     "import": "import",
+    "refresh": "refresh",
     "same": "same",
 }
 SUMMARY_ORDER = ("create", "update", "replace", "delete", "read", "discard", "import")
@@ -94,6 +98,14 @@ SUMMARY_DONE = {
     "import": "imported",
 }
 REFRESH_DONE = {"update": "updated", "delete": "deleted", "same": "unchanged"}
+
+
+def as_shown(event: StepEvent, refresh: bool) -> StepEvent:
+    """A refresh step as shown: by what it found in ``refresh`` (``updated``, ``unchanged``, …); in an
+    update's refresh as ``refresh``, as Pulumi shows it, so that nothing reads as updated before the update."""
+    if event.op == "refresh" and refresh and event.result:
+        return replace(event, op=event.result)
+    return event
 
 
 class PlainRenderer:
@@ -123,6 +135,7 @@ class PlainRenderer:
             self._write(prefix + line)
 
     def _step(self, event: StepEvent) -> None:
+        event = as_shown(event, self.refresh)
         if event.op == "same" and not (self.refresh and event.done):
             return
         if event.type == ROOT_STACK_TYPE and event.op == "same":
@@ -234,6 +247,7 @@ class LiveRenderer:
                 style = {"error": "red", "warning": "yellow"}.get(event.severity, "")
                 self._live.console.print(Text(f"{event.severity}: {where}{event.message}", style=style))
             return
+        event = as_shown(event, self.refresh)
         if event.op == "same" and not self.refresh:
             return
         with self._lock:

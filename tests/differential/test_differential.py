@@ -94,3 +94,29 @@ def test_preview_json_lists_the_steps_pulumi_lists(tmp_path: Path, pulumi_bin: P
         preview = engine.cli.run("preview", "--json")
         steps[name] = {step["urn"]: step["op"] for step in json.loads(preview.stdout).get("steps", [])}
     assert steps["aicompute"] == steps["pulumi"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [("preview", "--refresh"), ("refresh", "--preview-only")])
+def test_a_refresh_digest_lists_and_counts_as_pulumi(
+    command: tuple[str, ...], tmp_path: Path, pulumi_bin: Path
+) -> None:
+    """After an out-of-band change, the refreshed resources, each one's ops and the ``changeSummary`` are
+    Pulumi's, and no refresh difference is marked an input difference. One known difference: Pulumi's digest
+    shows a refresh that found a difference as ``update`` only when the provider gave a detailed diff, which the
+    SDK's dynamic provider server never does; aicompute's engine computes one, so that step reads ``update``."""
+    seen = {}
+    for name in ("pulumi", "aicompute"):
+        engine = Engine(name, "refresh", tmp_path / name, pulumi_bin)
+        engine.perform(Action("up"))
+        engine.perform(Action("preview", touch={"a": {"value": "changed out of band"}}))
+        digest = json.loads(engine.cli.run(*command, "--json").stdout)
+        ops: dict[str, list[str]] = {}
+        for step in digest["steps"]:
+            refreshed = step["urn"] not in ops and command[0] == "preview" or command[0] == "refresh"
+            if refreshed:
+                assert all(not d.get("inputDiff") for d in (step.get("detailedDiff") or {}).values())
+            found_a_difference = refreshed and step["op"] == "update" and step.get("detailedDiff")
+            ops.setdefault(step["urn"], []).append("refresh" if found_a_difference else step["op"])
+        seen[name] = ({urn: sorted(o) for urn, o in ops.items()}, digest["changeSummary"])
+    assert seen["aicompute"] == seen["pulumi"]
