@@ -113,7 +113,7 @@ def test_a_refresh_digest_lists_and_counts_as_pulumi(
         digest = json.loads(engine.cli.run(*command, "--json").stdout)
         ops: dict[str, list[str]] = {}
         for step in digest["steps"]:
-            refreshed = step["urn"] not in ops and command[0] == "preview" or command[0] == "refresh"
+            refreshed = (step["urn"] not in ops and command[0] == "preview") or command[0] == "refresh"
             if refreshed:
                 assert all(not d.get("inputDiff") for d in (step.get("detailedDiff") or {}).values())
             found_a_difference = refreshed and step["op"] == "update" and step.get("detailedDiff")
