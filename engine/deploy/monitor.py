@@ -5,9 +5,11 @@ the Pulumi CLI serves them to its language hosts. Each request is decoded and ha
 ``DeploymentRun``; its answer goes back in Pulumi's wire form — unknowns during a preview stay
 unknown, so the program sees them as unknown outputs.
 
-Features answered: ``secrets`` (the SDK sends secrets as such) and ``aliasSpecs`` (aliases come as
-specs, resolved by the engine with its parents' aliases: ``aliases``). Resource references and output
-values are not advertised, so the SDK sends plain ids/URNs and plain values; options that need more
+Features answered: ``secrets`` (the SDK sends secrets as such), ``aliasSpecs`` (aliases come as
+specs, resolved by the engine with its parents' aliases: ``aliases``) and ``resourceReferences`` (a
+resource among a resource's properties comes as a reference, recorded as such and given back to the
+program, which makes it a resource again where its class is known; providers get its id or URN).
+Output values are not advertised, so the SDK sends plain values; options that need more
 (transforms, hooks, deletedWith, package parameterization) are refused by the SDK with its own message.
 """
 
@@ -32,7 +34,7 @@ from aicompute.engine.deploy.events import EventStream, Severity
 from aicompute.engine.deploy.registrations import AliasSpec, ReadRegistration, Registration, RegistrationHandler
 from aicompute.engine.resource.wire_values import from_struct, to_struct
 
-SUPPORTED_FEATURES = frozenset({"secrets", "aliasSpecs"})
+SUPPORTED_FEATURES = frozenset({"secrets", "aliasSpecs", "resourceReferences"})
 
 _SEVERITIES: dict[int, Severity] = {
     engine_pb2.DEBUG: "debug",

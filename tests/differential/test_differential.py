@@ -48,6 +48,7 @@ SCRIPTS: dict[str, list[Action]] = {
     ],
     "failing_program_outputs": [Action("up"), Action("up", step=1), Action("destroy", step=1)],
     "failing_create": [Action("up"), Action("up", step=1), Action("destroy", step=1)],
+    "resource_references": [Action("up"), Action("destroy")],
     "program_raises": [Action("up"), Action("preview", step=1), Action("up", step=1), Action("destroy")],
 }
 # Differences between the engines that are known and not yet fixed: case -> the reason.
