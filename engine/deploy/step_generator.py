@@ -206,12 +206,14 @@ class StepGenerator:
             plan = StepPlan("replace", replace_reasons=self.dependent_replacements[urn], delete_before_replace=True)
         else:
             plan = self._plan(reg, urn, new.inputs, old_for_diff)
-        if plan.op == "replace" and (reg.protect or (old is not None and old.protect)):
+        # As Pulumi: refused only while both the program and the state protect it, so that unprotecting
+        # in the program and replacing happen in one update.
+        if plan.op == "replace" and reg.protect and old is not None and old.protect:
             raise StepFailed(
                 urn,
                 f"unable to replace {urn}: it is protected. Remove `protect` from the resource in the program "
-                "and run the update again, or change the inputs that force a replacement "
-                f"({', '.join(plan.replace_reasons)})",
+                f"and run the update again, or run `aicompute state unprotect '{urn}'`, or change the inputs "
+                f"that force a replacement ({', '.join(plan.replace_reasons)})",
             )
         if plan.op == "replace" and plan.delete_before_replace and old_for_diff is not None:
             self._delete_dependents(old_for_diff)

@@ -439,3 +439,13 @@ def test_renaming_a_component_keeps_the_child_named_after_it() -> None:
     run = h.run(*group("team", AliasSpec(name="group")))
     assert h.pool.calls == [] and run.change_summary() == {"same": 3}
     assert sorted(h.names()) == ["default", "p-dev", "team", "team-item"]
+
+
+def test_a_protected_resource_is_replaced_once_the_program_unprotects_it() -> None:
+    h = Harness()
+    h.run(thing("p", protect=True))
+    run = h.run(thing("p", obj="p2", protect=True))
+    assert run.failed and "aicompute state unprotect" in run.events.errors[0].message
+    h.pool.calls.clear()
+    run = h.run(thing("p", obj="p2"))
+    assert not run.failed and h.pool.calls == [("create", "p"), ("delete", "p")]
