@@ -58,6 +58,30 @@ def _listed(record: StepRecord, dry_run: bool) -> bool:
     return True
 
 
+def _with_replacement_parts(records: list[StepRecord], result: OperationResult) -> list[StepRecord]:
+    """After an update, a replace as the steps Pulumi runs for it: ``create-replacement`` then ``replace``
+    (the ``delete-replaced`` comes at the end, a record of its own); delete-first, ``delete-replaced``,
+    ``replace``, ``create-replacement`` (the delete a record of its own when it came earlier, for a
+    dependent of another delete-before-replace). A preview's digest lists only the ``replace``, as Pulumi's."""
+    if result.dry_run:
+        return records
+    expanded: list[StepRecord] = []
+    for record in records:
+        if record.op != "replace" or record.failed:
+            expanded.append(record)
+        elif not record.plan.delete_before_replace:
+            expanded += [replace(record, op="create-replacement"), record]
+        elif record.old is not None and record.old.pending_replacement:
+            expanded += [record, replace(record, op="create-replacement")]
+        else:
+            expanded += [
+                replace(record, op="delete-replaced", new=None),
+                record,
+                replace(record, op="create-replacement"),
+            ]
+    return expanded
+
+
 def _as_listed(record: StepRecord, result: OperationResult) -> tuple[StepRecord, bool]:
     """A record as the digest lists it, and whether its diff is of inputs (a refresh's is of the outputs it
     read). A refresh step is listed as Pulumi's digest lists it: in a preview, by what it found when it found
@@ -95,7 +119,7 @@ def digest_json(result: OperationResult, *, show_secrets: bool = False) -> dict[
         "config": result.config,
         "steps": [
             step_json(listed, show_secrets=show_secrets, input_diff=input_diff)
-            for listed, input_diff in (_as_listed(r, result) for r in records)
+            for listed, input_diff in (_as_listed(r, result) for r in _with_replacement_parts(records, result))
             if _listed(listed, result.dry_run)
         ],
         "duration": int(result.duration * 1e9),

@@ -115,3 +115,16 @@ def test_refresh_steps_in_a_digest_are_refresh_and_their_diff_is_not_of_inputs()
     refreshed.kind = "refresh"
     [step] = digest_json(refreshed)["steps"]
     assert step["op"] == "update" and digest_json(refreshed)["changeSummary"] == {"update": 1}
+
+
+def test_an_update_digest_lists_a_replace_as_the_steps_pulumi_runs_for_it() -> None:
+    old = ResourceState(URN, "t", True, id="a", inputs={"name": "a"}, outputs={"name": "a"})
+    new = ResourceState(URN, "t", True, id="b", inputs={"name": "b"}, outputs={"name": "b"})
+    first = StepRecord("replace", URN, "t", old, new, StepPlan("replace", {"name": "update-replace"}, ("name",), True))
+    later = StepRecord("replace", URN, "t", old, new, StepPlan("replace", {"name": "update-replace"}, ("name",)))
+    for record, ops in [
+        (first, ["delete-replaced", "replace", "create-replacement"]),
+        (later, ["create-replacement", "replace"]),
+    ]:
+        assert [s["op"] for s in digest_json(_result([record], {"replace": 1}, dry_run=False))["steps"]] == ops
+        assert [s["op"] for s in digest_json(_result([record], {"replace": 1}, dry_run=True))["steps"]] == ["replace"]
