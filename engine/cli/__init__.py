@@ -12,10 +12,12 @@ from aicompute.engine.cli.drift import register as register_drift_command
 from aicompute.engine.cli.localcloud import register as register_localcloud_commands
 from aicompute.engine.cli.report import register as register_report_command
 from aicompute.engine.cli.stack import register as register_stack_commands
+from aicompute.engine.cli.state import register as register_state_commands
 
 app = typer.Typer(no_args_is_help=True, help="Infrastructure as code for AI compute.")
 register_localcloud_commands(app)
 register_stack_commands(app)
+register_state_commands(app)
 register_config_commands(app)
 register_deploy_commands(app)
 register_cancel_command(app)

@@ -117,7 +117,7 @@ class Deletion:
 
     def delete_step(self, resource: ResourceState) -> bool:
         context = self.context
-        op: Op = "delete-replaced" if resource.delete else "delete"
+        op = deletion_op(resource)
         plan = StepPlan("delete", property_diff(resource.inputs, {}))
         shown = not is_provider_type(resource.type)
         if resource.protect and not resource.delete:
@@ -149,6 +149,13 @@ class Deletion:
             context.emit(op, resource.urn, resource.type, True, plan, resource, None, time.monotonic() - started)
             context.record(StepRecord(op, resource.urn, resource.type, resource, None, plan))
         return True
+
+
+def deletion_op(resource: ResourceState) -> Op:
+    """As Pulumi's ``DeleteStep.Op``: a read (external) resource is discarded — forgotten, never deleted."""
+    if resource.external:
+        return "discard-replaced" if resource.delete else "discard"
+    return "delete-replaced" if resource.delete else "delete"
 
 
 def _waits_for(doomed: list[ResourceState]) -> dict[int, set[int]]:

@@ -128,7 +128,8 @@ class DeploymentRun:
 
     # operations on the snapshot ----------------------------------------------------------------
     def finish(self, program_succeeded: bool) -> None:
-        """Delete what the program no longer declares (only after a successful program)."""
+        """Set the stack's outputs; delete what the program no longer declares (only after a successful program)."""
+        self.generator.finish_stack_outputs(program_succeeded and not self.context.failed)
         self.deletion.finish(program_succeeded)
 
     def destroy(self) -> None:

@@ -35,6 +35,8 @@ class StepEvent:
     outputs: dict[str, Any] | None = None
     elapsed: float = 0.0
     error: str = ""
+    result: str = ""
+    """For a ``refresh`` step: what it found, as Pulumi's ``ResultOp`` (``update``, ``same``, ``delete``)."""
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ the Pulumi CLI serves them to its language hosts. Each request is decoded and ha
 ``DeploymentRun``; its answer goes back in Pulumi's wire form — unknowns during a preview stay
 unknown, so the program sees them as unknown outputs.
 
-Features answered: ``secrets`` (the SDK sends secrets as such). Resource references, output
-values and alias specs are not advertised, so the SDK sends plain ids/URNs, plain values and alias
-URNs it computes itself; options that need more (transforms, hooks, deletedWith, package
-parameterization) are refused by the SDK with its own message.
+Features answered: ``secrets`` (the SDK sends secrets as such), ``aliasSpecs`` (aliases come as
+specs, resolved by the engine with its parents' aliases: ``aliases``) and ``resourceReferences`` (a
+resource among a resource's properties comes as a reference, recorded as such and given back to the
+program, which makes it a resource again where its class is known; providers get its id or URN).
+Output values are not advertised, so the SDK sends plain values; options that need more
+(transforms, hooks, deletedWith, package parameterization) are refused by the SDK with its own message.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import (
+    alias_pb2,
     engine_pb2,
     engine_pb2_grpc,
     provider_pb2,
@@ -28,10 +31,10 @@ from pulumi.runtime.proto import (
 )
 
 from aicompute.engine.deploy.events import EventStream, Severity
-from aicompute.engine.deploy.registrations import ReadRegistration, Registration, RegistrationHandler
+from aicompute.engine.deploy.registrations import AliasSpec, ReadRegistration, Registration, RegistrationHandler
 from aicompute.engine.resource.wire_values import from_struct, to_struct
 
-SUPPORTED_FEATURES = frozenset({"secrets"})
+SUPPORTED_FEATURES = frozenset({"secrets", "aliasSpecs", "resourceReferences"})
 
 _SEVERITIES: dict[int, Severity] = {
     engine_pb2.DEBUG: "debug",
@@ -42,7 +45,7 @@ _SEVERITIES: dict[int, Severity] = {
 
 
 def registration_from_request(request: resource_pb2.RegisterResourceRequest) -> Registration:
-    aliases = [*request.aliasURNs, *(alias.urn for alias in request.aliases if alias.urn)]
+    aliases = [*(AliasSpec(urn=urn) for urn in request.aliasURNs), *(_alias(alias) for alias in request.aliases)]
     return Registration(
         type=request.type,
         name=request.name,
@@ -60,6 +63,20 @@ def registration_from_request(request: resource_pb2.RegisterResourceRequest) -> 
         retain_on_delete=request.retainOnDelete,
         provider=request.provider,
         import_id=request.importId,
+    )
+
+
+def _alias(alias: alias_pb2.Alias) -> AliasSpec:
+    if alias.WhichOneof("alias") != "spec":
+        return AliasSpec(urn=alias.urn)
+    spec = alias.spec
+    return AliasSpec(
+        name=spec.name,
+        type=spec.type,
+        project=spec.project,
+        stack=spec.stack,
+        parent=spec.parentUrn,
+        no_parent=spec.noParent,
     )
 
 

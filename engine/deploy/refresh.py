@@ -33,8 +33,12 @@ class Refresh:
         """
         context, snapshots = self.context, self.snapshots
         candidates = [r for r in snapshots.old_resources if r.custom and not r.delete and is_dynamic(r.type) and r.id]
+        components = [r for r in snapshots.old_resources if not r.custom]
         if context.options.targets:
             candidates = [r for r in candidates if r.urn in context.options.targets]
+            components = [r for r in components if r.urn in context.options.targets]
+        for component in components:  # nothing to read; counted unchanged, as Pulumi's refresh of a component
+            context.record(StepRecord("refresh", component.urn, component.type, component, component, StepPlan("same")))
         parallel = max(1, context.options.parallel)
         with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="refresh") as executor:
             futures = [executor.submit(self.refresh_step, r) for r in candidates]
@@ -79,5 +83,6 @@ class Refresh:
             changes = property_diff(resource.outputs, new.outputs)
             plan = StepPlan("update" if changes else "same", changes)
             self.snapshots.replace_old(resource, new)
-        context.emit(plan.op, urn, resource.type, True, plan, resource, new, time.monotonic() - started, outputs=True)
-        context.record(StepRecord(plan.op, urn, resource.type, resource, new, plan))
+        # As Pulumi's RefreshStep: op ``refresh``; what it found (its ``ResultOp``) is the plan's op.
+        context.emit("refresh", urn, resource.type, True, plan, resource, new, time.monotonic() - started, outputs=True)
+        context.record(StepRecord("refresh", urn, resource.type, resource, new, plan))

@@ -11,6 +11,19 @@ from aicompute.engine.resource.wire_values import PropertyMap
 
 
 @dataclass(frozen=True)
+class AliasSpec:
+    """One alias of a registration: a whole ``urn``, or the parts that differ from the resource's."""
+
+    urn: str = ""
+    name: str = ""
+    type: str = ""
+    project: str = ""
+    stack: str = ""
+    parent: str = ""
+    no_parent: bool = False
+
+
+@dataclass(frozen=True)
 class Registration:
     """A RegisterResource request, decoded."""
 
@@ -25,7 +38,7 @@ class Registration:
     delete_before_replace: bool = False
     ignore_changes: tuple[str, ...] = ()
     additional_secret_outputs: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[AliasSpec, ...] = ()
     replace_on_changes: tuple[str, ...] = ()
     retain_on_delete: bool = False
     provider: str = ""

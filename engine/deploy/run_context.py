@@ -119,6 +119,7 @@ class RunContext:
                 outputs=self.events.shown(new.outputs) if new and done else None,
                 elapsed=elapsed,
                 error=error,
+                result=plan.op if op == "refresh" and plan else "",
             )
         )
 
@@ -128,8 +129,8 @@ class RunContext:
         for record in self.records:
             if record.failed:
                 continue
-            op = "delete" if record.op == "delete-replaced" else record.op
-            if op == "delete" and record.old is not None and record.old.delete:
-                continue
+            if record.op in ("delete-replaced", "discard-replaced"):
+                continue  # the second half of a replace, counted as the replace
+            op = record.plan.op if record.op == "refresh" else record.op  # a refresh counts what it found
             summary[op] = summary.get(op, 0) + 1
         return summary

@@ -14,7 +14,7 @@ from aicompute.engine.deploy.providers.registry import ProviderRegistry, unsuppo
 from aicompute.engine.deploy.registrations import Registration
 from aicompute.engine.deploy.run_context import RunContext, StepFailed, StepRecord
 from aicompute.engine.deploy.snapshot import SnapshotManager
-from aicompute.engine.deploy.step_plan import StepPlan
+from aicompute.engine.deploy.step_plan import StepPlan, property_diff
 from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import parse_urn
 from aicompute.engine.resource.wire_values import secret_keys
@@ -90,7 +90,9 @@ class StepExecutor:
         old_for_diff: ResourceState | None,
     ) -> None:
         aso = tuple(reg.additional_secret_outputs)
-        if plan.op == "same":
+        if plan.op == "import":
+            self.snapshots.commit(new, old)  # read already, in a preview as in an update
+        elif plan.op == "same":
             assert old_for_diff is not None
             new.id = old_for_diff.id
             new.outputs = secret_keys(old_for_diff.outputs, aso)
@@ -108,8 +110,10 @@ class StepExecutor:
             assert old_for_diff is not None
             self._update(reg, new, old, old_for_diff, aso)
         elif plan.op == "replace":
-            assert old_for_diff is not None
-            if plan.delete_before_replace:
+            if old_for_diff is None:  # the old object was deleted already (``delete_replaced``)
+                self.create(new, aso)
+                self.snapshots.commit(new, old)
+            elif plan.delete_before_replace:
                 self._replace_delete_first(reg, new, old_for_diff, aso)
             else:
                 self._replace_create_first(reg, new, old_for_diff, aso)
@@ -157,6 +161,30 @@ class StepExecutor:
         with self.snapshots.lock:
             self.snapshots.swap_old(old, doomed)
         self.snapshots.commit(new, None)
+
+    def delete_replaced(self, resource: ResourceState) -> None:
+        """Delete ``resource``'s object ahead of its replacement (a dependent of a resource replaced
+        delete-first); its record stays, marked pending replacement, until the replacement is created."""
+        context, plan = self.context, StepPlan("delete-replaced", property_diff(resource.inputs, {}))
+        context.emit("delete-replaced", resource.urn, resource.type, False, plan, resource)
+        started = time.monotonic()
+        try:
+            if not context.options.dry_run:
+                self.delete(resource, resource.retain_on_delete)
+        except ProviderError as error:
+            elapsed = time.monotonic() - started
+            context.emit(
+                "delete-replaced", resource.urn, resource.type, True, plan, resource, None, elapsed, error.message
+            )
+            context.record(
+                StepRecord("delete-replaced", resource.urn, resource.type, resource, None, plan, True, error.message)
+            )
+            raise StepFailed(resource.urn, f"delete failed: {error.message}") from None
+        self.snapshots.replace_old(resource, replace(resource, pending_replacement=True))
+        context.emit(
+            "delete-replaced", resource.urn, resource.type, True, plan, resource, None, time.monotonic() - started
+        )
+        context.record(StepRecord("delete-replaced", resource.urn, resource.type, resource, None, plan))
 
     def create(self, new: ResourceState, aso: tuple[str, ...]) -> None:
         provider = self.providers.for_type(new.type)

@@ -10,16 +10,20 @@ flight to ``parallel``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
+from aicompute.engine.deploy.aliases import AliasScope
+from aicompute.engine.deploy.dependents import depending_on
 from aicompute.engine.deploy.providers.base import ProviderError
 from aicompute.engine.deploy.providers.kubernetes import KUBERNETES_PACKAGE
 from aicompute.engine.deploy.providers.registry import ProviderRegistry, unsupported_type_message
 from aicompute.engine.deploy.registrations import RegisterResult, Registration
 from aicompute.engine.deploy.run_context import RunContext, StepFailed, StepRecord
 from aicompute.engine.deploy.snapshot import SnapshotManager
-from aicompute.engine.deploy.step_executor import StepExecutor
+from aicompute.engine.deploy.step_executor import StepExecutor, name_of
 from aicompute.engine.deploy.step_plan import StepPlan, plan_update, property_diff
+from aicompute.engine.resource.checkpoint_values import UNKNOWN
 from aicompute.engine.resource.property_paths import apply_ignore_changes
 from aicompute.engine.resource.state import ResourceState, default_provider_resource
 from aicompute.engine.resource.urn import (
@@ -27,9 +31,10 @@ from aicompute.engine.resource.urn import (
     default_provider_urn,
     is_provider_type,
     make_urn,
+    parse_provider_reference,
     provider_reference,
 )
-from aicompute.engine.resource.wire_values import PropertyMap
+from aicompute.engine.resource.wire_values import PropertyMap, contains_unknowns, secret_keys
 
 PYTHON_PACKAGE = "pulumi-python"
 
@@ -53,10 +58,23 @@ class StepGenerator:
         self.providers = providers
         self.executor = executor
         self.root_urn = ""
+        self.aliased: dict[str, str] = {}
+        """New URN → the old URN it was found under (its children inherit it: ``aliases``)."""
+        self.dependent_replacements: dict[str, tuple[str, ...]] = {}
+        """URN → the properties that forced it: resources deleted this run because a resource they depend
+        on is replaced delete-first; each is recreated when it registers."""
+        self.stack_outputs: PropertyMap | None = None
+        """The outputs the program registered for the stack, set when the run ends."""
 
     def register_resource(self, reg: Registration) -> RegisterResult:
         urn = make_urn(self.stack, self.project, reg.type, reg.name, reg.parent or None)
-        admitted = self.admit(urn, reg.aliases, reg.custom, [reg.parent, *reg.dependencies, *_property_deps(reg)])
+        with self.snapshots.lock:
+            aliases = AliasScope(self.stack, self.project, self.aliased).aliases(
+                reg.name, reg.type, reg.parent, reg.aliases
+            )
+        references = [reg.parent, *reg.dependencies, *_property_deps(reg)]
+        untargeted = bool(self.context.options.targets) and urn not in self.context.options.targets
+        admitted = self.admit(urn, aliases, reg.custom, references, untargeted=reg.custom and untargeted)
         if isinstance(admitted, RegisterResult):
             return admitted
         old = admitted
@@ -68,7 +86,8 @@ class StepGenerator:
         if refusal:
             self.context.fail(urn, refusal)
             return RegisterResult(urn, failed=True)
-        if self.context.options.targets and urn not in self.context.options.targets:
+        if untargeted:
+            self._provider_reference(reg)  # as Pulumi, the default provider is registered all the same
             return self._untargeted(reg, urn, old)
         with self.executor.slots:
             try:
@@ -78,10 +97,12 @@ class StepGenerator:
                 return RegisterResult(urn, failed=True)
 
     def admit(
-        self, urn: str, aliases: tuple[str, ...], custom: bool, references: list[str]
+        self, urn: str, aliases: Sequence[str], custom: bool, references: list[str], *, untargeted: bool = False
     ) -> ResourceState | RegisterResult | None:
         """Record ``urn`` as registered and find its old state (by URN, else by alias); a
-        ``RegisterResult`` instead when the registration is refused."""
+        ``RegisterResult`` instead when the registration is refused. ``untargeted``: a custom resource
+        ``--target`` leaves out, which keeps its old state or stays uncreated, so it may refer to
+        resources left uncreated too (as Pulumi's skipped creates)."""
         context, snapshots = self.context, self.snapshots
         with snapshots.lock:
             if urn in snapshots.registered:
@@ -94,11 +115,12 @@ class StepGenerator:
                 if old is not None:
                     snapshots.registered.add(old.urn)
                     snapshots.renamed[old.urn] = urn
+                    self.aliased[urn] = old.urn
             if context.stopped and custom:
                 # As Pulumi: after a failed step (or an interrupt), no new step starts.
                 return RegisterResult(urn, failed=True)
             missing = snapshots.missing_references(references)
-        if missing:
+        if missing and not untargeted:
             return self._refuse_missing(urn, missing)
         return old
 
@@ -106,12 +128,6 @@ class StepGenerator:
         """Why a custom resource cannot be registered at all (empty: it can)."""
         if not self.providers.supports(reg.type):
             return unsupported_type_message(reg.type)
-        if reg.import_id and old is None:
-            return (
-                f"the `import` resource option ({reg.import_id!r}) is not supported by aicompute's embedded engine; "
-                f"import the object with `aicompute import {reg.type} {reg.name} {reg.import_id}` and declare it "
-                "without the option (or adopt it read-only with `Resource.get`)"
-            )
         return ""
 
     def _provider_reference(self, reg: Registration) -> str:
@@ -130,8 +146,8 @@ class StepGenerator:
             if untargeted:
                 self.context.fail(
                     urn,
-                    f"{urn} depends on {', '.join(untargeted)}, which --target leaves out and which is not created "
-                    "yet: add it to the targets (--target URN)",
+                    f"Resource '{urn}' depends on '{', '.join(untargeted)}' which was not specified in --target "
+                    "list: it is not created yet; add it to the targets (--target URN)",
                 )
             else:
                 self.context.fail(urn, f"{urn} refers to {', '.join(missing)}, which the stack does not have")
@@ -181,18 +197,118 @@ class StepGenerator:
     def _custom(self, reg: Registration, urn: str, old: ResourceState | None, provider: str) -> RegisterResult:
         # Deleted by an interrupted delete-before-replace: only the create is left to do.
         old_for_diff = None if old is not None and old.pending_replacement else old
+        if reg.import_id and (old is None or old.external or (old.import_id or old.id) != reg.import_id):
+            return self._import(reg, urn, old, provider)
         new = _state_for(reg, urn, provider)
         new.inputs = self._check(reg, urn, old_for_diff)
-        plan = self._plan(reg, urn, new.inputs, old_for_diff)
-        if plan.op == "replace" and (reg.protect or (old is not None and old.protect)):
+        if urn in self.dependent_replacements:
+            # Deleted this run before a resource it depends on was replaced delete-first: recreated.
+            plan = StepPlan("replace", replace_reasons=self.dependent_replacements[urn], delete_before_replace=True)
+        else:
+            plan = self._plan(reg, urn, new.inputs, old_for_diff)
+        # As Pulumi: refused only while both the program and the state protect it, so that unprotecting
+        # in the program and replacing happen in one update.
+        if plan.op == "replace" and reg.protect and old is not None and old.protect:
             raise StepFailed(
                 urn,
                 f"unable to replace {urn}: it is protected. Remove `protect` from the resource in the program "
-                "and run the update again, or change the inputs that force a replacement "
-                f"({', '.join(plan.replace_reasons)})",
+                f"and run the update again, or run `aicompute state unprotect '{urn}'`, or change the inputs "
+                f"that force a replacement ({', '.join(plan.replace_reasons)})",
             )
+        if plan.op == "replace" and plan.delete_before_replace and old_for_diff is not None:
+            self._delete_dependents(old_for_diff)
         self.executor.run(plan, reg, new, old, diffed=old_for_diff is not None)
         return RegisterResult(urn, new.id, new.outputs)
+
+    def _import(self, reg: Registration, urn: str, old: ResourceState | None, provider: str) -> RegisterResult:
+        """The ``import`` option: the object is read by its id (in a preview too) and adopted as it is;
+        the program's inputs must match it (Pulumi's ``ImportStep``)."""
+        if old is not None and not old.external:
+            raise StepFailed(urn, f"cannot import {reg.import_id!r} as {urn}: the stack already has that resource")
+        imported = self._read_import(reg, urn, provider)
+        new = _state_for(reg, urn, provider)
+        new.inputs = self._check(reg, urn, imported)
+        differs = self._plan(reg, urn, new.inputs, imported)
+        if differs.op != "same":
+            raise StepFailed(
+                urn,
+                f"inputs to import do not match the existing resource ({', '.join(differs.diff_reasons)}); "
+                "change them in the program to the object's values, or list them in ignore_changes",
+            )
+        new.id, new.outputs = imported.id, secret_keys(imported.outputs, reg.additional_secret_outputs)
+        self.executor.run(StepPlan("import"), reg, new, old, diffed=False)
+        return RegisterResult(urn, new.id, new.outputs)
+
+    def _read_import(self, reg: Registration, urn: str, provider: str) -> ResourceState:
+        try:
+            result = self.providers.for_type(reg.type).read(urn, reg.type, reg.name, reg.import_id, {}, reg.inputs)
+        except ProviderError as error:
+            raise StepFailed(urn, f"import of {reg.import_id!r} failed: {error.message}") from None
+        if not result.id:
+            raise StepFailed(urn, f"resource {reg.import_id!r} does not exist")
+        if result.inputs is None:
+            raise StepFailed(
+                urn, f"{reg.type}'s provider does not support importing resources (its read gives no inputs)"
+            )
+        return ResourceState(
+            urn=urn, type=reg.type, custom=True, id=result.id, inputs=result.inputs, outputs=result.outputs
+        )
+
+    def _delete_dependents(self, root: ResourceState) -> None:
+        """Before ``root`` is deleted to be replaced, delete the resources that depend on it and would be
+        replaced by its replacement, dependents first; each is recreated when the program registers it
+        (Pulumi's ``calculateDependentReplacements``)."""
+        for dependent, keys in reversed(self._dependent_replacements(root)):
+            if dependent.protect:
+                raise StepFailed(
+                    root.urn,
+                    f"unable to replace {dependent.urn} as part of replacing {root.urn}: it is protected "
+                    f"(`aicompute state unprotect {dependent.urn}`, or remove `protect` in the program)",
+                )
+            self.executor.delete_replaced(dependent)
+            self.dependent_replacements[dependent.urn] = keys
+
+    def _dependent_replacements(self, root: ResourceState) -> list[tuple[ResourceState, tuple[str, ...]]]:
+        """The old resources that depend on ``root`` and would be replaced by its replacement, in
+        dependency order, each with the properties that force it: a resource whose inputs come from one
+        being replaced is diffed with those inputs unknown."""
+        with self.snapshots.lock:
+            candidates = depending_on(root.urn, list(self.snapshots.old_resources), set(self.snapshots.registered))
+        replaced, found = {root.urn}, []
+        for dependent in candidates:
+            keys = self._replaced_by(dependent, replaced)
+            if keys is not None:
+                replaced.add(dependent.urn)
+                found.append((dependent, keys))
+        return found
+
+    def _replaced_by(self, resource: ResourceState, replaced: set[str]) -> tuple[str, ...] | None:
+        """The properties for which ``resource`` must be replaced when ``replaced`` are; None if it need not be."""
+        if not resource.custom or resource.external:
+            return None
+        if resource.provider and parse_provider_reference(resource.provider)[0] in replaced:
+            return ()
+        if resource.deleted_with in replaced:
+            return ()
+        changing = {key for key, deps in resource.property_dependencies.items() if set(deps) & replaced}
+        if not changing:
+            return None
+        news = {key: UNKNOWN if key in changing else value for key, value in resource.inputs.items()}
+        try:
+            diff = self.providers.for_type(resource.type).diff(
+                resource.urn,
+                resource.type,
+                name_of(resource.urn),
+                resource.id,
+                resource.outputs,
+                news,
+                resource.inputs,
+                [],
+            )
+        except ProviderError as error:
+            raise StepFailed(resource.urn, f"diff failed: {error.message}") from None
+        plan = plan_update(resource.inputs, news, diff)
+        return plan.replace_reasons if plan.op == "replace" else None
 
     def _check(self, reg: Registration, urn: str, old: ResourceState | None) -> PropertyMap:
         news = dict(reg.inputs)
@@ -230,12 +346,33 @@ class StepGenerator:
                 return  # a component refused after a failed step (``_refuse_missing``)
             if resource is None:
                 raise KeyError(f"RegisterResourceOutputs for {urn}, which was not registered")
+            if urn == self.root_urn:
+                # As Pulumi's step executor: the stack's outputs are set when the run ends (``finish_stack_outputs``).
+                self.stack_outputs = dict(outputs)
+                return
             if context.stopped and not context.options.dry_run:
                 # After a failed step the program carries on with unknowns in place of the failed
                 # resources' outputs; as Pulumi, keep the outputs the state had.
                 return
             resource.outputs = dict(outputs)
         snapshots.persist()
+
+    def finish_stack_outputs(self, succeeded: bool) -> None:
+        """The stack's outputs, once the run is over: those the program registered if it succeeded;
+        after a failure, the old ones with those it did register on top — a failed program's missing
+        output is not a removed one (Pulumi's ``executeRegisterResourceOutputs`` when ``errored``)."""
+        if self.stack_outputs is None:
+            return
+        with self.snapshots.lock:
+            root = self.snapshots.new(self.root_urn)
+            if root is None:
+                return
+            if succeeded:
+                root.outputs = self.stack_outputs
+            else:  # an output left unknown by a failed or skipped step is no value
+                kept = {k: v for k, v in self.stack_outputs.items() if not contains_unknowns(v)}
+                root.outputs = {**root.outputs, **kept}
+        self.snapshots.persist()
 
 
 def _property_deps(reg: Registration) -> list[str]:

@@ -29,11 +29,15 @@ Op = Literal[
     "delete",
     "read",
     "refresh",
+    "discard",
+    "discard-replaced",
+    "import",
 ]
 DiffKind = Literal["add", "add-replace", "delete", "delete-replace", "update", "update-replace"]
 
-CHANGE_OPS: frozenset[str] = frozenset({"create", "update", "replace", "delete"})
-"""Ops that count as changes for ``--expect-no-changes`` (as in Pulumi, ``same`` and ``read`` do not)."""
+CHANGE_OPS: frozenset[str] = frozenset({"create", "update", "replace", "delete", "import", "discard-replaced"})
+"""Ops that count as changes for ``--expect-no-changes`` (as Pulumi's ``HasChanges``: ``same``, ``read``
+and ``discard`` do not)."""
 
 
 def any_changes(summary: Mapping[str, int]) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from dataclasses import replace
 from typing import IO
 
 from rich.console import Console
@@ -34,6 +35,9 @@ SYMBOLS = {
     "delete-replaced": "--",
     "read": "> ",
     "refresh": "~ ",
+    "discard": "< ",
+    "discard-replaced": "<<",
+    "import": "= ",
     "same": "  ",
 }
 ACTIVE = {
@@ -43,6 +47,10 @@ ACTIVE = {
     "delete": "deleting",
     "delete-replaced": "deleting original",
     "read": "reading",
+    "discard": "discarding",
+    "discard-replaced": "discarding original",
+    "import": "importing",
+    "refresh": "refreshing",
 }
 DONE = {
     "create": "created",
@@ -51,6 +59,10 @@ DONE = {
     "delete": "deleted",
     "delete-replaced": "deleted original",
     "read": "read",
+    "discard": "discarded",
+    "discard-replaced": "discarded original",
+    "import": "imported",
+    "refresh": "refresh",
     "same": "unchanged",
 }
 PLANNED = {
@@ -60,18 +72,40 @@ PLANNED = {
     "delete": "delete",
     "delete-replaced": "delete original",
     "read": "read",
+    "discard": "discard",
+    "discard-replaced": "discard original",
+    "import": "import",
+    "refresh": "refresh",
     "same": "same",
 }
-SUMMARY_ORDER = ("create", "update", "replace", "delete", "read")
+SUMMARY_ORDER = ("create", "update", "replace", "delete", "read", "discard", "import")
 SUMMARY_PLANNED = {
     "create": "to create",
     "update": "to update",
     "replace": "to replace",
     "delete": "to delete",
     "read": "to read",
+    "discard": "to discard",
+    "import": "to import",
 }
-SUMMARY_DONE = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted", "read": "read"}
+SUMMARY_DONE = {
+    "create": "created",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "deleted",
+    "read": "read",
+    "discard": "discarded",
+    "import": "imported",
+}
 REFRESH_DONE = {"update": "updated", "delete": "deleted", "same": "unchanged"}
+
+
+def as_shown(event: StepEvent, refresh: bool) -> StepEvent:
+    """A refresh step as shown: by what it found in ``refresh`` (``updated``, ``unchanged``, …); in an
+    update's refresh as ``refresh``, as Pulumi shows it, so that nothing reads as updated before the update."""
+    if event.op == "refresh" and refresh and event.result:
+        return replace(event, op=event.result)
+    return event
 
 
 class PlainRenderer:
@@ -104,6 +138,7 @@ class PlainRenderer:
             self._write(prefix + line)
 
     def _step(self, event: StepEvent) -> None:
+        event = as_shown(event, self.refresh)
         if event.op == "same" and not (self.refresh and event.done):
             return
         if event.type == ROOT_STACK_TYPE and event.op == "same":
@@ -218,6 +253,7 @@ class LiveRenderer:
                 style = {"error": "red", "warning": "yellow"}.get(event.severity, "")
                 self._live.console.print(Text(f"{event.severity}: {where}{event.message}", style=style))
             return
+        event = as_shown(event, self.refresh)
         if event.op == "same" and not self.refresh:
             return
         with self._lock:

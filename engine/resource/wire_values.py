@@ -18,7 +18,14 @@ from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 
-from aicompute.engine.resource.checkpoint_values import UNKNOWN, is_secret, mask_secrets, secret, unwrap_secrets
+from aicompute.engine.resource.checkpoint_values import (
+    SIG_KEY,
+    UNKNOWN,
+    is_secret,
+    mask_secrets,
+    secret,
+    unwrap_secrets,
+)
 
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 PROVIDER_KEY = "__provider"
@@ -80,6 +87,27 @@ def contains_secrets(value: Any) -> bool:
 
 reveal = unwrap_secrets
 """The value with every secret wrapper removed (what a provider that refuses secrets gets)."""
+
+
+def for_provider(value: Any) -> Any:
+    """A value as a provider that accepts neither secrets nor resource references gets it (Pulumi's
+    engine when ``Configure`` said ``acceptSecrets``/``acceptResources`` false): secrets revealed, a
+    resource reference replaced by its id (a custom resource's) or its URN (a component's)."""
+    return _downgrade_resources(reveal(value))
+
+
+def _downgrade_resources(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(SIG_KEY) == RESOURCE_SIG:
+            if "id" in value:
+                return value["id"] or UNKNOWN  # a custom resource's; empty while it is not created
+            return value.get("urn", "")
+        return {k: _downgrade_resources(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_downgrade_resources(v) for v in value]
+    return value
+
+
 mask = mask_secrets
 """The value with every secret shown as ``[secret]`` (for previews, logs and JSON)."""
 

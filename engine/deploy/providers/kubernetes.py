@@ -28,7 +28,7 @@ import yaml
 
 from aicompute.engine.deploy.providers.base import CheckFailure, DiffResult, ProviderError, ReadResult
 from aicompute.engine.resource.checkpoint_values import UNKNOWN, unwrap_secrets
-from aicompute.engine.resource.wire_values import PropertyMap
+from aicompute.engine.resource.wire_values import PropertyMap, for_provider
 from aicompute.engine.util.fileio import atomic_write
 
 KUBERNETES_PACKAGE = "kubernetes"
@@ -78,7 +78,7 @@ def _plain(value: Any) -> Any:
 
 def render_manifest(props: Mapping[str, Any]) -> str:
     """The YAML of one object, secrets revealed, keys sorted (deterministic)."""
-    document = _plain(unwrap_secrets(dict(props)))
+    document = _plain(for_provider(dict(props)))
     return yaml.safe_dump(document, sort_keys=True, default_flow_style=False, allow_unicode=True)
 
 

@@ -42,7 +42,7 @@ from aicompute.engine.deploy.providers.base import (
     ProviderError,
     ReadResult,
 )
-from aicompute.engine.resource.wire_values import PropertyMap, annotate_secrets, from_struct, reveal, to_struct
+from aicompute.engine.resource.wire_values import PropertyMap, annotate_secrets, for_provider, from_struct, to_struct
 from aicompute.provider.errors import OUTCOME_UNKNOWN_MARK
 
 SERVER_BOOTSTRAP = """\
@@ -320,7 +320,7 @@ class ProviderPool:
         self, urn: str, type_: str, name: str, olds: PropertyMap, news: PropertyMap
     ) -> tuple[PropertyMap, list[CheckFailure]]:
         request = provider_pb2.CheckRequest(
-            urn=urn, name=name, type=type_, olds=to_struct(reveal(olds)), news=to_struct(reveal(news))
+            urn=urn, name=name, type=type_, olds=to_struct(for_provider(olds)), news=to_struct(for_provider(news))
         )
         response = self._call("check", urn, lambda stub: stub.Check(request))
         inputs = annotate_secrets(from_struct(response.inputs), news)
@@ -342,9 +342,9 @@ class ProviderPool:
             urn=urn,
             name=name,
             type=type_,
-            olds=to_struct(reveal(old_outputs)),
-            news=to_struct(reveal(news)),
-            old_inputs=to_struct(reveal(old_inputs)),
+            olds=to_struct(for_provider(old_outputs)),
+            news=to_struct(for_provider(news)),
+            old_inputs=to_struct(for_provider(old_inputs)),
             ignoreChanges=ignore_changes,
         )
         response = self._call("diff", urn, lambda stub: stub.Diff(request))
@@ -355,7 +355,7 @@ class ProviderPool:
         return DiffResult(changes, tuple(response.replaces), bool(response.deleteBeforeReplace))
 
     def create(self, urn: str, type_: str, name: str, inputs: PropertyMap) -> tuple[str, PropertyMap]:
-        request = provider_pb2.CreateRequest(urn=urn, name=name, type=type_, properties=to_struct(reveal(inputs)))
+        request = provider_pb2.CreateRequest(urn=urn, name=name, type=type_, properties=to_struct(for_provider(inputs)))
         response = self._call("create", urn, lambda stub: stub.Create(request))
         if not response.id:
             raise ProviderError("create", urn, "the provider's create returned no id")
@@ -376,9 +376,9 @@ class ProviderPool:
             urn=urn,
             name=name,
             type=type_,
-            olds=to_struct(reveal(old_outputs)),
-            news=to_struct(reveal(news)),
-            old_inputs=to_struct(reveal(old_inputs)),
+            olds=to_struct(for_provider(old_outputs)),
+            news=to_struct(for_provider(news)),
+            old_inputs=to_struct(for_provider(old_inputs)),
         )
         response = self._call("update", urn, lambda stub: stub.Update(request))
         return annotate_secrets(from_struct(response.properties), news)
@@ -389,8 +389,8 @@ class ProviderPool:
             urn=urn,
             name=name,
             type=type_,
-            properties=to_struct(reveal(outputs)),
-            old_inputs=to_struct(reveal(inputs)),
+            properties=to_struct(for_provider(outputs)),
+            old_inputs=to_struct(for_provider(inputs)),
         )
         self._call("delete", urn, lambda stub: stub.Delete(request))
 
@@ -400,8 +400,8 @@ class ProviderPool:
             urn=urn,
             name=name,
             type=type_,
-            properties=to_struct(reveal(outputs)),
-            inputs=to_struct(reveal(inputs)),
+            properties=to_struct(for_provider(outputs)),
+            inputs=to_struct(for_provider(inputs)),
         )
         response = self._call("read", urn, lambda stub: stub.Read(request))
         secret_template = {**inputs, **outputs}

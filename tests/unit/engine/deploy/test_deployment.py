@@ -12,7 +12,7 @@ import pytest
 from aicompute.engine.deploy.deployment import DeploymentRun
 from aicompute.engine.deploy.events import EventStream
 from aicompute.engine.deploy.providers.base import CheckFailure, DiffResult, ProviderError, ReadResult
-from aicompute.engine.deploy.registrations import Registration
+from aicompute.engine.deploy.registrations import AliasSpec, Registration
 from aicompute.engine.deploy.run_context import RunOptions
 from aicompute.engine.resource.state import Deployment, PendingOperation, ResourceState, StateError, verify_integrity
 
@@ -69,7 +69,7 @@ class FakePool:
     def read(self, urn_: str, type_: str, name: str, id_: str, outputs: Any, inputs: Any) -> ReadResult:
         self._call("read", name)
         live = self.objects.get(id_)
-        return ReadResult(id_, dict(live)) if live else ReadResult("", {})
+        return ReadResult(id_, dict(live), dict(live)) if live else ReadResult("", {})
 
 
 class Harness:
@@ -215,7 +215,7 @@ def test_references_to_a_urn_renamed_by_an_alias_follow_it_mid_run() -> None:
     h = Harness()
     h.run(thing("a"), thing("b", deps=(urn("a"),)))
     # "a" becomes "a2" (same object); until "b" registers, the state's "b" still names the old URN.
-    h.run(thing("a2", obj="a", aliases=(urn("a"),)), thing("b", deps=(urn("a2"),)))
+    h.run(thing("a2", obj="a", aliases=(AliasSpec(urn=urn("a")),)), thing("b", deps=(urn("a2"),)))
     assert ("create", "a2") not in h.pool.calls and _deps(h)["b"] == ["a2"]
     mid_run = next(d for d in h.saved if any(r.urn == urn("a2") for r in d.resources))
     assert [d for r in mid_run.resources if r.urn == urn("b") for d in r.dependencies] == [urn("a2")]
@@ -232,8 +232,17 @@ def test_an_untargeted_resource_kept_with_its_old_dependencies_moves_after_them(
 def test_a_target_depending_on_an_untargeted_uncreated_resource_is_refused() -> None:
     h = Harness()
     run = h.run(thing("a"), thing("b", deps=(urn("a"),)), targets=frozenset({urn("b")}))
-    assert run.failed and h.pool.calls == [] and h.names() == ["p-dev"]
-    assert "--target leaves out" in run.events.errors[0].message and urn("a") in run.events.errors[0].message
+    assert (
+        run.failed and h.pool.calls == [] and h.names() == ["p-dev", "default"]
+    )  # as Pulumi: the default provider is recorded
+    assert "was not specified in --target" in run.events.errors[0].message and urn("a") in run.events.errors[0].message
+
+
+def test_untargeted_resources_not_yet_created_may_depend_on_each_other() -> None:
+    h = Harness()
+    chain = (thing("a"), thing("b", deps=(urn("a"),)), thing("c", deps=(urn("b"),)), thing("x"))
+    run = h.run(*chain, targets=frozenset({urn("x")}))
+    assert not run.failed and h.pool.calls == [("create", "x")] and "b" not in h.names()
 
 
 def test_after_a_failed_create_registrations_naming_it_are_not_recorded() -> None:
@@ -354,3 +363,89 @@ def test_refresh_keeps_a_pending_create_for_the_update_that_repeats_it() -> None
     run = DeploymentRun("p", "dev", h.state, h.pool, EventStream(), RunOptions(False), h.save)
     run.refresh()
     assert [(op.type, op.resource.urn) for op in run.snapshot().pending_operations] == [("creating", urn("b"))]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+@pytest.mark.parametrize("succeeded", [True, False])
+def test_a_failed_program_keeps_the_stack_outputs_it_did_not_register(dry_run: bool, succeeded: bool) -> None:
+    h = Harness()
+    run = h.run(finish=False)
+    run.register_outputs(STACK, {"first": 0, "second": 2})
+    run.finish(True)
+    h.state = run.snapshot()
+    run = h.run(finish=False, dry_run=dry_run)
+    run.register_outputs(STACK, {"first": 1})
+    run.finish(succeeded)
+    # As Pulumi: a missing output of a failed program is not a removed one (nor shown as `- second`).
+    assert run.snapshot().stack_outputs() == ({"first": 1} if succeeded else {"first": 1, "second": 2})
+
+
+def test_dependents_of_a_delete_before_replace_are_deleted_first_and_recreated() -> None:
+    h = Harness()
+
+    def b(name: str) -> Registration:
+        return Registration(
+            TYPE, "b", custom=True, parent=STACK, inputs={"name": name}, property_dependencies={"name": [urn("a")]}
+        )
+
+    h.run(thing("a", kind="unique"), b("b-1"), thing("c", deps=(urn("a"),)))
+    h.pool.calls.clear()
+    run = h.run(thing("a", obj="a2", kind="unique"), b("b-1"), thing("c", deps=(urn("a"),)))
+    # b's name comes from a: diffed with it unknown, b must be replaced; c only waits for a.
+    assert h.pool.calls == [("delete", "b"), ("delete", "a"), ("create", "a"), ("create", "b")]
+    assert run.change_summary() == {"same": 2, "replace": 2}
+    assert [r.op for r in run.records if r.urn == urn("b")] == ["delete-replaced", "replace"]
+    assert not any(r.pending_replacement for r in h.state.resources)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_the_import_option_reads_the_object_and_adopts_it(dry_run: bool) -> None:
+    h = Harness()
+    h.pool.objects["legacy"] = {"name": "legacy", "value": 1}
+    run = h.run(
+        Registration(
+            TYPE, "legacy", custom=True, parent=STACK, inputs={"name": "legacy", "value": 1}, import_id="legacy"
+        ),
+        dry_run=dry_run,
+    )
+    assert h.pool.calls == [("read", "legacy")] and run.change_summary() == {"create": 1, "import": 1}
+    if not dry_run:
+        [imported] = [r for r in h.state.resources if r.urn == urn("legacy")]
+        assert (imported.id, imported.import_id, imported.outputs["value"]) == ("legacy", "legacy", 1)
+
+
+def test_an_import_whose_inputs_differ_from_the_object_fails_without_a_write() -> None:
+    h = Harness()
+    h.pool.objects["legacy"] = {"name": "legacy", "value": 1}
+    run = h.run(
+        Registration(
+            TYPE, "legacy", custom=True, parent=STACK, inputs={"name": "legacy", "value": 2}, import_id="legacy"
+        )
+    )
+    assert run.failed and h.pool.calls == [("read", "legacy")] and "legacy" not in h.names()
+    assert "inputs to import do not match the existing resource (value)" in run.events.errors[0].message
+
+
+def test_renaming_a_component_keeps_the_child_named_after_it() -> None:
+    h = Harness()
+
+    def group(name: str, *aliases: AliasSpec) -> list[Registration]:
+        parent = f"urn:pulumi:dev::p::test:index:Group::{name}"
+        item = Registration(TYPE, f"{name}-item", custom=True, parent=parent, inputs={"name": "item"})
+        return [Registration("test:index:Group", name, custom=False, parent=STACK, aliases=aliases), item]
+
+    h.run(*group("group"))
+    h.pool.calls.clear()
+    run = h.run(*group("team", AliasSpec(name="group")))
+    assert h.pool.calls == [] and run.change_summary() == {"same": 3}
+    assert sorted(h.names()) == ["default", "p-dev", "team", "team-item"]
+
+
+def test_a_protected_resource_is_replaced_once_the_program_unprotects_it() -> None:
+    h = Harness()
+    h.run(thing("p", protect=True))
+    run = h.run(thing("p", obj="p2", protect=True))
+    assert run.failed and "aicompute state unprotect" in run.events.errors[0].message
+    h.pool.calls.clear()
+    run = h.run(thing("p", obj="p2"))
+    assert not run.failed and h.pool.calls == [("create", "p"), ("delete", "p")]

@@ -90,3 +90,41 @@ def test_digest_json_is_shaped_like_pulumis() -> None:
     assert digest["changeSummary"] == {"update": 1} and digest["duration"] == 1_500_000_000
     assert digest["outputs"] == {"pw": "[secret]", "n": 2}
     assert digest["diagnostics"][0]["severity"] == "warning"
+
+
+def test_an_update_refresh_shows_refresh_not_updated_and_a_refresh_shows_what_it_found() -> None:
+    def shown(refresh: bool, result: str) -> str:
+        out = io.StringIO()
+        event = StepEvent(op="refresh", urn=URN, type="t", done=True, preview=False, elapsed=0.5, result=result)
+        PlainRenderer(out, refresh=refresh)(event)
+        return out.getvalue().strip()
+
+    assert shown(False, "same") == "~  t a refresh (0.5s)" and shown(False, "update") == "~  t a refresh (0.5s)"
+    assert shown(True, "update") == "~  t a updated (0.5s)" and shown(True, "same") == "t a unchanged (0.5s)"
+
+
+def test_refresh_steps_in_a_digest_are_refresh_and_their_diff_is_not_of_inputs() -> None:
+    old = ResourceState(URN, "t", True, id="a", inputs={"v": 1}, outputs={"v": 1, "server": "x"})
+    new = ResourceState(URN, "t", True, id="a", inputs={"v": 1}, outputs={"v": 1, "server": "y"})
+    refresh = StepRecord("refresh", URN, "t", old, new, StepPlan("update", {"server": "update"}))
+    update = _result([], {"same": 1}, dry_run=False)
+    update.refresh_records = [refresh]
+    [step] = digest_json(update)["steps"]
+    assert step["op"] == "refresh" and step["detailedDiff"] == {"server": {"kind": "update", "inputDiff": False}}
+    refreshed = _result([refresh], {"update": 1}, dry_run=False)
+    refreshed.kind = "refresh"
+    [step] = digest_json(refreshed)["steps"]
+    assert step["op"] == "update" and digest_json(refreshed)["changeSummary"] == {"update": 1}
+
+
+def test_an_update_digest_lists_a_replace_as_the_steps_pulumi_runs_for_it() -> None:
+    old = ResourceState(URN, "t", True, id="a", inputs={"name": "a"}, outputs={"name": "a"})
+    new = ResourceState(URN, "t", True, id="b", inputs={"name": "b"}, outputs={"name": "b"})
+    first = StepRecord("replace", URN, "t", old, new, StepPlan("replace", {"name": "update-replace"}, ("name",), True))
+    later = StepRecord("replace", URN, "t", old, new, StepPlan("replace", {"name": "update-replace"}, ("name",)))
+    for record, ops in [
+        (first, ["delete-replaced", "replace", "create-replacement"]),
+        (later, ["create-replacement", "replace"]),
+    ]:
+        assert [s["op"] for s in digest_json(_result([record], {"replace": 1}, dry_run=False))["steps"]] == ops
+        assert [s["op"] for s in digest_json(_result([record], {"replace": 1}, dry_run=True))["steps"]] == ["replace"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from aicompute.engine.resource.checkpoint_values import UNKNOWN, secret
+from aicompute.engine.resource.checkpoint_values import SIG_KEY, UNKNOWN, secret
 from aicompute.engine.resource.wire_values import (
+    RESOURCE_SIG,
     annotate_secrets,
     contains_unknowns,
+    for_provider,
     from_struct,
     mask,
     reveal,
@@ -40,3 +42,11 @@ def test_reveal_mask_secret_keys_and_unknowns() -> None:
     assert secret_keys({"p": "pw", "q": None, "r": 1}, ("p", "q")) == {"p": secret("pw"), "q": None, "r": 1}
     assert contains_unknowns({"x": [1, {"y": UNKNOWN}]})
     assert not contains_unknowns({"x": [1, {"y": "known"}]})
+
+
+def test_a_provider_gets_a_resource_reference_as_its_id_or_urn_and_secrets_revealed() -> None:
+    custom = {SIG_KEY: RESOURCE_SIG, "urn": "urn:pulumi:dev::p::t::a", "id": "a-1", "packageVersion": ""}
+    component = {SIG_KEY: RESOURCE_SIG, "urn": "urn:pulumi:dev::p::c::g", "packageVersion": ""}
+    uncreated = {**custom, "id": ""}
+    value = {"item": custom, "list": [component, uncreated], "s": secret("x")}
+    assert for_provider(value) == {"item": "a-1", "list": ["urn:pulumi:dev::p::c::g", UNKNOWN], "s": "x"}
