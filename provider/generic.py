@@ -441,6 +441,12 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         listed = self.list_live(api)
         return None if listed is None else (resource_id for resource_id, _ in listed)
 
+    def owner(self, resource_id: str, live: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The ``(type token, id)`` of the object a listed object belongs to — one the platform made
+        along with that owner and deletes with it (a resource pool's default node pool) — else None.
+        A stack that manages the owner manages what it owns (drift's unmanaged check)."""
+        return None
+
     def read_live(self, api: ApiT, resource_id: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         """One object's live values as ``read`` sees them, given its state ``props``:
         ``read_resource`` unless the object is defined by its state (e.g. a node group's members)."""

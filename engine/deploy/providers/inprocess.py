@@ -46,6 +46,10 @@ class LiveProvider(Protocol):
         """The ids (and names) of the type's objects where ``list_live`` cannot give whole objects."""
         ...
 
+    def owner(self, resource_id: str, live: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The ``(type, id)`` of the object a listed object belongs to (made and deleted with it)."""
+        ...
+
     def read(self, resource_id: str, props: Mapping[str, Any], api: Any, listed: Any = None) -> ReadResult:
         """What the provider's ``read`` answers for the object: from ``listed`` (its value in a listing)
         when given, else by one read through ``api``."""
@@ -80,6 +84,9 @@ class AicomputeLiveProvider:
             return None
         return [(str(item), None) if isinstance(item, str) else (str(item[0]), item[1]) for item in items]
 
+    def owner(self, resource_id: str, live: Mapping[str, Any]) -> tuple[str, str] | None:
+        return self.provider.owner(resource_id, live)
+
     def read(self, resource_id: str, props: Mapping[str, Any], api: Any, listed: Any = None) -> ReadResult:
         live = listed if listed is not None else self.provider.read_live(api, resource_id, props)
         return self.provider.read_result(resource_id, live, props)
@@ -105,6 +112,9 @@ class ForeignLiveProvider:
         return None
 
     def list_ids(self, api: Any) -> list[Listed] | None:
+        return None
+
+    def owner(self, resource_id: str, live: Mapping[str, Any]) -> tuple[str, str] | None:
         return None
 
     def read(self, resource_id: str, props: Mapping[str, Any], api: Any, listed: Any = None) -> ReadResult:

@@ -39,6 +39,7 @@ from aicompute.engine.drift.formats import console_lines, markdown, to_json
 from aicompute.engine.drift.scan import (
     Managed,
     check_resources,
+    find_unmanaged,
     list_types,
     managed_everywhere,
     managed_groups,
@@ -48,6 +49,8 @@ from aicompute.engine.resource.state import ResourceState
 from aicompute.provider.errors import ApiError
 from aicompute.resources.hilens.config_map import ConfigMapProvider
 from aicompute.resources.hilens.secret import SecretProvider, revision
+from aicompute.resources.modelarts.node_pool import NodePool, NodePoolProvider
+from aicompute.resources.modelarts.resource_pool import ResourcePool
 
 SCHEMA = json.loads((Path(__file__).parents[4] / "engine" / "schemas" / "drift.schema.json").read_text())
 CM_TYPE = "pulumi-python:dynamic/hilens:ConfigMap"
@@ -348,3 +351,23 @@ def test_the_console_names_types_read_by_another_provider_and_caps_the_errors_it
     assert "Read with their own (non-aicompute) provider's read and diff: pulumi-python:dynamic:Resource" in console
     assert sum("failed: HTTP 401" in line for line in console) == 20
     assert "  … and 5 more (--json lists them all)" in console and console[-1].startswith("Drift check failed")
+
+
+def test_an_object_a_managed_resource_owns_is_managed_and_one_of_an_unmanaged_owner_is_not() -> None:
+    """A resource pool's default node pool is listed with the node pools, but it is the pool's:
+    ``--unmanaged`` must not flag it while a stack manages the pool (issue #14 item 6)."""
+    node_pool, pool = NodePool.type_token(), ResourcePool.type_token()
+    state = ResourceState(urn=_urn(node_pool, "gpu"), type=node_pool, custom=True, id="pool-1/gpu")
+    groups = {node_pool: [Managed(state, live_provider(NodePoolProvider()))]}
+    cpu = "modelarts.vm.cpu.8u"
+    listing = {
+        "pool-1/gpu": {"flavor": "modelarts.vm.gpu.t4"},
+        f"pool-1/{cpu}-Default": {"flavor": cpu},  # the managed pool's own
+        f"pool-1/{cpu}-Default-2": {"flavor": cpu},  # re-created while the old one goes
+        "pool-1/spare": {"flavor": cpu},  # made out of band in a managed pool
+        f"pool-2/{cpu}-Default": {"flavor": cpu},  # the default node pool of a pool no stack manages
+    }
+    report = DriftReport("proj", "dev")
+    with ThreadPoolExecutor(1) as executor:
+        find_unmanaged(groups, {node_pool: listing}, {(node_pool, "pool-1/gpu"), (pool, "pool-1")}, executor, report)
+    assert sorted(u.id for u in report.unmanaged) == ["pool-1/spare", f"pool-2/{cpu}-Default"]
