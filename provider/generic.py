@@ -21,7 +21,8 @@ From that, this class implements Pulumi's check / diff / create / read / update 
 * **read** returns ``ReadResult(id, outputs, inputs)`` so refresh-then-preview is exact; a gone
   object reads as an empty id.
 * **secret** inputs (``Fields.secret``) never appear in a check failure or in the text of an error
-  raised by create or update: any of their values found there is replaced by ``[secret]``.
+  raised by create or update: any of their values found there is replaced by ``[secret]`` (a value
+  shorter than ``SHORT_SECRET`` only where it stands alone, with a note saying so).
 
 A provider object is pickled into the state by Pulumi, so it never holds a credential: the
 stack config given to ``configure`` is dropped from the pickle, and clients are built per call.
@@ -30,6 +31,7 @@ stack config given to ``configure`` is dropped from the pickle, and clients are 
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -243,10 +245,27 @@ def secret_values(keys: frozenset[str], *props: Mapping[str, Any]) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+SHORT_SECRET = 4
+"""A secret value shorter than this is masked only where it stands alone: replacing it inside other
+text (the ``0`` of ``HTTP 400``) garbles the message and gives the value away by elimination."""
+SHORT_NOTE = f"(secret values shorter than {SHORT_SECRET} characters are masked only where they stand alone)"
+
+
+def _occurrences(value: str) -> re.Pattern[str]:
+    if len(value) >= SHORT_SECRET:
+        return re.compile(re.escape(value))
+    return re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w.])")
+
+
 def redact(text: str, secrets: list[str]) -> str:
+    """``text`` with each secret value replaced by ``[secret]`` (see ``SHORT_SECRET``); a note says
+    so when a short value also occurs inside other text, where it is left alone."""
+    redacted = text
     for value in secrets:
-        text = text.replace(value, REDACTED)
-    return text
+        redacted = _occurrences(value).sub(REDACTED, redacted)
+    if any(len(value) < SHORT_SECRET and value in redacted.replace(REDACTED, " ") for value in secrets):
+        redacted = f"{redacted} {SHORT_NOTE}"
+    return redacted
 
 
 @contextmanager
@@ -256,9 +275,10 @@ def redacting(secrets: list[str]) -> Iterator[None]:
         yield
     except Exception as error:
         text = str(error)
-        if not any(value in text for value in secrets):
+        redacted = redact(text, secrets)
+        if redacted == text:
             raise
-        raise RuntimeError(f"{type(error).__name__}: {redact(text, secrets)}") from None
+        raise RuntimeError(f"{type(error).__name__}: {redacted}") from None
 
 
 def _failures(error: ValidationError, skip: set[str], secrets: list[str] | None = None) -> list[CheckFailure]:
