@@ -218,6 +218,10 @@ def _property_path(loc: tuple[int | str, ...]) -> str:
 
 REDACTED = "[secret]"
 
+UNRECORDED = "(not recorded: imported)"
+"""What an import reads for a create-only input the API never returns (``import`` writes code that
+reads it from the stack config)."""
+
 
 class InvalidInputs(ValueError):
     """Inputs the Args model rejects, met outside check (the message is redacted like check's)."""
