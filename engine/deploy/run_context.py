@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aicompute.engine.backend.base import BackendError
 from aicompute.engine.deploy.events import EventStream, StepEvent
 from aicompute.engine.deploy.step_plan import Op, StepPlan
 from aicompute.engine.resource.state import ResourceState
@@ -46,6 +47,15 @@ class StepFailed(Exception):
         super().__init__(message)
         self.urn = urn
         self.message = message
+
+
+class StateWriteError(StepFailed, BackendError):
+    """The state could not be written (a full or read-only disk): the step that needed the write
+    fails, so the run stops, and the command reports it as one sentence."""
+
+    def __init__(self, stack: str, error: OSError) -> None:
+        where = f" to {error.filename}" if error.filename else ""
+        super().__init__("", f"cannot write the state of stack '{stack}'{where}: {error.strerror or error}")
 
 
 class RunContext:
