@@ -176,6 +176,29 @@ def prune(value: Any) -> Any:
     return value
 
 
+def _unknowns_as_old(value: Any, old: Any) -> Any:
+    """``value`` with each unknown replaced by the old value at its path, where there is one."""
+    if is_unknown(value):
+        return value if old is None else old
+    if isinstance(value, dict):
+        return {k: _unknowns_as_old(v, old.get(k) if isinstance(old, dict) else None) for k, v in value.items()}
+    if isinstance(value, list):
+        olds = old if isinstance(old, list) else []
+        return [_unknowns_as_old(v, olds[i] if i < len(olds) else None) for i, v in enumerate(value)]
+    return value
+
+
+def _unknowns_back(given: Any, checked: Any) -> Any:
+    """``checked`` with the unknowns of ``given`` put back where they were."""
+    if is_unknown(given):
+        return given
+    if isinstance(given, dict) and isinstance(checked, dict):
+        return {k: _unknowns_back(given.get(k), v) for k, v in checked.items()}
+    if isinstance(given, list) and isinstance(checked, list) and len(given) == len(checked):
+        return [_unknowns_back(g, c) for g, c in zip(given, checked, strict=True)]
+    return checked
+
+
 def restrict(live: Any, template: Any, unordered: bool = False) -> Any:
     """``live`` cut down to the shape of ``template``: only the dict keys the template sets.
 
@@ -486,13 +509,14 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         return live
 
     # Pulumi's provider methods ------------------------------------------------------------------
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
         unknown = {k for k, v in props.items() if contains_unknown(v)}
         try:
             args = self.parse(props)
         except ValidationError as error:
-            return CheckResult(news, _failures(error, unknown, secret_values(self.fields.secret, props)))
+            failures = _failures(error, unknown, secret_values(self.fields.secret, props))
+            return CheckResult(self.checked_with_unknowns(olds, news) if unknown and not failures else news, failures)
         # Keys seeded with None name the resource's outputs (see resources/base.py), not inputs.
         extra = sorted(k for k in set(props) - set(self.input_names()) if props[k] is not None)
         if extra:
@@ -502,8 +526,20 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
                 [CheckFailure(key, f"{key}: not an input of {self.kind} (inputs: {allowed})") for key in extra],
             )
         if unknown:
-            return CheckResult(news, [])
+            return CheckResult(self.checked_with_unknowns(olds, news), [])
         return CheckResult({**self.dump(args), PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
+
+    def checked_with_unknowns(self, olds: Mapping[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        """Inputs holding unknowns (a preview), normalised as check normalises known ones — defaults
+        filled, ``"0.5"`` for a string field given ``0.5`` — so that only the unknowns and real
+        changes differ from the old inputs: each unknown stands in as its old value for the
+        parse, then goes back in place. Unparseable that way (a new unknown), they stay as given."""
+        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
+        try:
+            args = self.parse({k: _unknowns_as_old(v, olds.get(k)) for k, v in props.items()})
+        except ValidationError:
+            return news
+        return {**_unknowns_back(props, self.dump(args)), PROVIDER_KEY: news.get(PROVIDER_KEY)}
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Create-only changes replace; so does a change a declared ``ReplaceWhen`` rule names."""
