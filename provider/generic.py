@@ -346,8 +346,12 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         self._config = {}
 
     def configure(self, req: ConfigureRequest) -> None:
+        """Keep the stack config, and refuse one the platform client cannot work with (no
+        credentials, no endpoint): Pulumi configures providers at preview too, so a missing
+        credential fails the preview instead of the ``up`` after it."""
         raw = getattr(req.config, "_props", {})
         self._config = dict(raw) if isinstance(raw, Mapping) else {}
+        self.open_client(self.settings()).close()
 
     def settings(self) -> ProviderSettings:
         return ProviderSettings.load(getattr(self, "_config", {}), os.environ)

@@ -39,7 +39,12 @@ from aicompute.engine.backend.config import resolve_config
 from aicompute.engine.backend.secrets_manager import state_crypter
 from aicompute.engine.deploy.operations import StackTarget, provider_config
 from aicompute.engine.deploy.providers.base import is_dynamic
-from aicompute.engine.deploy.providers.inprocess import LiveProvider, ProviderLoader, ProviderLoadError
+from aicompute.engine.deploy.providers.inprocess import (
+    LiveProvider,
+    ProviderConfigError,
+    ProviderLoader,
+    ProviderLoadError,
+)
 from aicompute.engine.drift.compare import (
     DriftError,
     DriftReport,
@@ -116,6 +121,11 @@ def managed_groups(
             serialized = reveal(resource.inputs.get(PROVIDER_KEY) or resource.outputs.get(PROVIDER_KEY))
             try:
                 provider = loader.load(serialized)
+            except ProviderConfigError as error:
+                failed = DriftError(resource.type, f"reading {resource.type} failed: {error}")
+                if failed not in report.errors:  # one error per type, not one per resource
+                    report.errors.append(failed)
+                continue
             except ProviderLoadError as error:
                 reason = str(error)
             else:

@@ -196,3 +196,21 @@ def test_import_of_a_hilens_device_writes_code_that_runs_as_printed(
     (cli.project_dir / "__main__.py").write_text(code)
     cli.run("config", "set", "cam_workspace_id", "0")
     cli.run("preview", "--expect-no-changes")
+
+
+def test_a_stack_without_credentials_fails_its_preview_naming_what_to_set(tmp_path: Path) -> None:
+    """Pulumi configures providers at preview: a missing credential fails there, not at ``up``
+    (issue #14 item 16) — and an endpoint that refuses connections is named in the error."""
+    cli = EngineCli(tmp_path, "modelarts")
+    settings = {"aicompute:endpoint": "http://127.0.0.1:9", "aicompute:projectId": "0123456789abcdef0123456789abcdef"}
+    program = {"modelarts:workspace": "ws-nocreds", "modelarts:description": "d", "modelarts:network": "false"}
+    cli.init(**settings, **program)
+    failed = cli.run("preview", expect=1)
+    assert "no credentials: set aicompute:accessKey and aicompute:secretKey" in failed.stdout + failed.stderr
+
+    cli.set_config(**{"aicompute:accessKey": "AK", "aicompute:maxRetries": "1", "aicompute:pollInterval": "0.01"})
+    cli.set_secret("aicompute:secretKey", "SK-0123456789")
+    refused = cli.run("up", "--yes", "--skip-preview", expect=1)
+    output = refused.stdout + refused.stderr
+    assert "cannot connect to http://127.0.0.1:9 (" in output and "Connection refused" in output
+    assert "[Errno" not in output and "retrying" not in output

@@ -20,6 +20,7 @@ from deepdiff import DeepDiff
 from pulumi.dynamic import Config, ConfigureRequest, ReadResult, ResourceProvider
 
 from aicompute.engine.resource.wire_values import PROVIDER_KEY
+from aicompute.provider.config import ConfigError
 from aicompute.provider.generic import GenericProvider
 
 Listed = tuple[str, str | None]
@@ -143,6 +144,11 @@ class ProviderLoadError(Exception):
     """A pickled provider that cannot be loaded in this process."""
 
 
+class ProviderConfigError(ProviderLoadError):
+    """An aicompute provider refused the stack config (no credentials, no endpoint): an error of
+    the run, not a resource to skip."""
+
+
 class ProviderLoader:
     """Each distinct pickled provider, loaded and configured once (the provider server's cache)."""
 
@@ -171,6 +177,8 @@ class ProviderLoader:
             raise ProviderLoadError("its __provider is not a dynamic resource provider")
         try:
             provider.configure(ConfigureRequest(Config(dict(self._config), self._project)))
+        except ConfigError as error:  # aicompute's: what is missing, never a secret value
+            raise ProviderConfigError(str(error)) from None
         except Exception as error:  # another package's provider may refuse the stack config
             raise ProviderLoadError(f"its provider refused the stack config ({type(error).__name__})") from None
         return provider

@@ -198,8 +198,28 @@ def _pickled(provider: ResourceProvider) -> str:
     return base64.b64encode(dill.dumps(provider, recurse=True)).decode()
 
 
-def test_providers_are_loaded_from_the_state_configured_once_and_unloadable_ones_skipped() -> None:
+PROVIDER_CONFIG = {
+    "aicompute:endpoint": "http://127.0.0.1:9",
+    "aicompute:projectId": "0123456789abcdef0123456789abcdef",
+    "aicompute:accessKey": "AK",
+    "aicompute:secretKey": "SK",
+}
+
+
+def test_a_stack_config_without_credentials_is_one_error_per_type_not_a_skip() -> None:
+    """aicompute's providers refuse it in configure (issue #14 item 16): drift says so, exit 1."""
     loader = ProviderLoader({"aicompute:endpoint": "http://127.0.0.1:9"}, "proj")
+    provider = {"__provider": _pickled(ConfigMapProvider())}
+    resources = [_state(CM_TYPE, name, {**CM_INPUTS, **provider}) for name in ("a", "b")]
+    report = DriftReport("proj", "dev")
+    assert managed_groups(resources, loader, report) == {} and report.skipped == []
+    [error] = report.errors
+    assert error.message.startswith(f"reading {CM_TYPE} failed: no credentials: set aicompute:accessKey")
+    assert report.exit_code == 1
+
+
+def test_providers_are_loaded_from_the_state_configured_once_and_unloadable_ones_skipped() -> None:
+    loader = ProviderLoader(PROVIDER_CONFIG, "proj")
     serialized = _pickled(ConfigMapProvider())
     provider = loader.load(secret(serialized)["value"])
     assert isinstance(provider, AicomputeLiveProvider) and isinstance(provider.provider, ConfigMapProvider)
