@@ -41,6 +41,7 @@ from aicompute.engine.cli.session import (
     Session,
     ShowSecretsOption,
     StackOption,
+    compact_json,
     open_stack,
     print_table,
     reported_errors,
@@ -77,16 +78,25 @@ def config_list(
         secrets = session.secrets(settings, ref) if show_secrets else None
         entries = {key: _display(key, session, settings, secrets) for key in _config_keys(session.project, settings)}
         if as_json:
-            typer.echo(json.dumps({k: {"value": v, "secret": s} for k, (v, s) in entries.items()}, indent=4))
+            # Sorted keys (``entries`` is), each entry's fields in Pulumi's struct order.
+            typer.echo(json.dumps({k: {"value": v, "secret": s} for k, (v, s) in entries.items()}, indent=2))
         elif not entries:
             typer.echo("No configuration values for this stack")
         else:
-            print_table([("KEY", "VALUE"), *((k, v) for k, (v, _) in entries.items())])
+            rows = ((_short_key(session.project, k), v) for k, (v, _) in entries.items())
+            print_table([("KEY", "VALUE"), *rows])
 
 
 def _config_keys(project: Project, settings: StackSettings) -> list[str]:
+    """Every key with a value, sorted (as Pulumi lists them)."""
     declared = [k for k, d in project.config.items() if d.value is not MISSING or d.default is not MISSING]
-    return list(dict.fromkeys([*settings.config, *declared]))
+    return sorted({*settings.config, *declared})
+
+
+def _short_key(project: Project, key: str) -> str:
+    """A key of the project's own namespace without it, as Pulumi's listing shows it."""
+    namespace, _, name = key.partition(":")
+    return name if namespace == project.name else key
 
 
 def _display(
@@ -106,12 +116,7 @@ def _display(
     if isinstance(value, SecureValue):
         return config_text(value, secrets, key), secret
     structure = value.value if value is not None else None
-    return _compact_json(decrypt_structure(structure, secrets, key)), secret
-
-
-def _compact_json(value: object) -> str:
-    """A structured value as Pulumi prints it: compact, keys sorted (Go's map order)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return compact_json(decrypt_structure(structure, secrets, key)), secret
 
 
 @config_app.command("set")

@@ -35,6 +35,8 @@ class StepEvent:
     outputs: dict[str, Any] | None = None
     elapsed: float = 0.0
     error: str = ""
+    parent: str = ""
+    """The URN of the resource's parent (empty for none or not known): the live view's tree."""
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,7 @@ class RunContext:
         """A step event; ``outputs``: the diff is of outputs (a refresh), not inputs."""
         old_props = (old.outputs if outputs else old.inputs) if old else None
         new_props = (new.outputs if outputs else new.inputs) if new else None
+        state = new or old
         self.events.emit(
             StepEvent(
                 op=op,
@@ -129,6 +130,7 @@ class RunContext:
                 outputs=self.events.shown(new.outputs) if new and done else None,
                 elapsed=elapsed,
                 error=error,
+                parent=state.parent or "" if state else "",
             )
         )
 

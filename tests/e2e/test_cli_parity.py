@@ -1,8 +1,10 @@
-"""``config set --path`` / ``--type`` and ``config get`` against the real Pulumi CLI: the same commands
-write the same ``Pulumi.<stack>.yaml`` config and print the same values (issue #14 item 12)."""
+"""``config`` and ``stack output`` against the real Pulumi CLI: the same ``config set --path`` /
+``--type`` commands write the same ``Pulumi.<stack>.yaml`` config, and ``config get``, ``config``,
+``stack output`` print the same text, sorted (issue #14 items 12 and 18)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +65,23 @@ def test_config_set_types_values_and_get_prints_secrets_as_pulumi_does(tmp_path:
         assert pulumi.run("config", "set", *bad, expect=1).returncode == 1
         refused = aicompute.run("config", "set", *bad, expect=1)
         assert "error: " in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_stack_outputs_and_config_listings_print_as_pulumi_prints_them(tmp_path: Path, pulumi_bin: Path) -> None:
+    spec, objects = tmp_path / "spec.json", tmp_path / "objects"
+    objects.mkdir()
+    outputs = {"zeta": 1, "alpha": {"z": 1, "a": [2, {"y": True, "b": None}]}, "mid": "x"}
+    spec.write_text(json.dumps({"things": [], "outputs": outputs}))
+    pulumi = PulumiCli(tmp_path / "pulumi", "filestate", pulumi_bin)
+    aicompute = EngineCli(tmp_path / "aicompute", "filestate")
+    for cli in (pulumi, aicompute):
+        cli.init(via_cli=True)
+        for key, value in (("spec", str(spec)), ("dir", str(objects)), ("zz", "1"), ("aa", "2")):
+            cli.run("config", "set", key, value)
+        cli.run("config", "set", "--path", "obj.b", "1")
+        cli.run("config", "set", "--path", "obj.a", "x")
+        cli.run("up", "--yes", "--skip-preview", timeout=300)
+    for command in (("stack", "output", "--json"), ("stack", "output"), ("stack", "output", "alpha"), ("config",)):
+        assert aicompute.run(*command).stdout == pulumi.run(*command).stdout, command
+    listed = json.loads(aicompute.run("config", "--json").stdout)
+    assert list(listed) == sorted(listed) == sorted(json.loads(pulumi.run("config", "--json").stdout))
