@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from aicompute.engine.deploy.refresh import unset_kept
 from aicompute.engine.deploy.step_plan import property_diff
 from aicompute.provider.generic import UNKNOWN
 from aicompute.resources.hilens.deployment import DeploymentProvider
@@ -49,3 +50,11 @@ def test_absent_beside_empty_is_no_difference_but_absent_beside_a_value_is() -> 
     refreshed = {"name": "p", "extend_params": {}, "tags": [], "description": "", "count": 0, "on": False}
     program = {"name": "p", "extend_params": None, "count": None}
     assert property_diff(refreshed, program) == {"count": "delete", "on": "delete"}
+
+
+def test_a_refresh_keeps_the_inputs_the_program_leaves_unset_unset() -> None:
+    """After a refresh, ``- max_count: 1`` (a value the server filled in) showed beside a real change."""
+    read = {"name": "gpu", "count": 1, "max_count": 1, "tags": [], "__provider": "p"}
+    old = {"name": "gpu", "count": 1, "max_count": None, "__provider": "p"}
+    assert unset_kept(read, old) == {"name": "gpu", "count": 1, "__provider": "p"}
+    assert unset_kept(read, {}) == read  # an import: the read's inputs are all there is
