@@ -6,6 +6,8 @@ header or credential.
 
 from __future__ import annotations
 
+import httpx
+
 
 class ApiError(Exception):
     """A platform answered with an error."""
@@ -58,6 +60,14 @@ class ExistingObject(ApiError):
 
 class NotFound(ApiError):
     """The object does not exist (404, or the platform's own not-found code)."""
+
+
+class Unreachable(httpx.ConnectError):
+    """The platform's endpoint could not be reached (nothing was sent): the message names it."""
+
+    def __init__(self, endpoint: str, method: str, path: str, reason: str) -> None:
+        self.endpoint = endpoint
+        super().__init__(f"cannot connect to {endpoint} ({method} {path}): {reason}")
 
 
 class OutcomeUnknown(Exception):

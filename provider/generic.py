@@ -21,7 +21,8 @@ From that, this class implements Pulumi's check / diff / create / read / update 
 * **read** returns ``ReadResult(id, outputs, inputs)`` so refresh-then-preview is exact; a gone
   object reads as an empty id.
 * **secret** inputs (``Fields.secret``) never appear in a check failure or in the text of an error
-  raised by create or update: any of their values found there is replaced by ``[secret]``.
+  raised by create or update: any of their values found there is replaced by ``[secret]`` (a value
+  shorter than ``SHORT_SECRET`` only where it stands alone, with a note saying so).
 
 A provider object is pickled into the state by Pulumi, so it never holds a credential: the
 stack config given to ``configure`` is dropped from the pickle, and clients are built per call.
@@ -30,6 +31,7 @@ stack config given to ``configure`` is dropped from the pickle, and clients are 
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -181,6 +183,29 @@ def prune(value: Any) -> Any:
     return value
 
 
+def _unknowns_as_old(value: Any, old: Any) -> Any:
+    """``value`` with each unknown replaced by the old value at its path, where there is one."""
+    if is_unknown(value):
+        return value if old is None else old
+    if isinstance(value, dict):
+        return {k: _unknowns_as_old(v, old.get(k) if isinstance(old, dict) else None) for k, v in value.items()}
+    if isinstance(value, list):
+        olds = old if isinstance(old, list) else []
+        return [_unknowns_as_old(v, olds[i] if i < len(olds) else None) for i, v in enumerate(value)]
+    return value
+
+
+def _unknowns_back(given: Any, checked: Any) -> Any:
+    """``checked`` with the unknowns of ``given`` put back where they were."""
+    if is_unknown(given):
+        return given
+    if isinstance(given, dict) and isinstance(checked, dict):
+        return {k: _unknowns_back(given.get(k), v) for k, v in checked.items()}
+    if isinstance(given, list) and isinstance(checked, list) and len(given) == len(checked):
+        return [_unknowns_back(g, c) for g, c in zip(given, checked, strict=True)]
+    return checked
+
+
 def restrict(live: Any, template: Any, unordered: bool = False) -> Any:
     """``live`` cut down to the shape of ``template``: only the dict keys the template sets.
 
@@ -223,6 +248,10 @@ def _property_path(loc: tuple[int | str, ...]) -> str:
 
 REDACTED = "[secret]"
 
+UNRECORDED = "(not recorded: imported)"
+"""What an import reads for a create-only input the API never returns (``import`` writes code that
+reads it from the stack config)."""
+
 
 class InvalidInputs(ValueError):
     """Inputs the Args model rejects, met outside check (the message is redacted like check's)."""
@@ -250,10 +279,27 @@ def secret_values(keys: frozenset[str], *props: Mapping[str, Any]) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+SHORT_SECRET = 4
+"""A secret value shorter than this is masked only where it stands alone: replacing it inside other
+text (the ``0`` of ``HTTP 400``) garbles the message and gives the value away by elimination."""
+SHORT_NOTE = f"(secret values shorter than {SHORT_SECRET} characters are masked only where they stand alone)"
+
+
+def _occurrences(value: str) -> re.Pattern[str]:
+    if len(value) >= SHORT_SECRET:
+        return re.compile(re.escape(value))
+    return re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w.])")
+
+
 def redact(text: str, secrets: list[str]) -> str:
+    """``text`` with each secret value replaced by ``[secret]`` (see ``SHORT_SECRET``); a note says
+    so when a short value also occurs inside other text, where it is left alone."""
+    redacted = text
     for value in secrets:
-        text = text.replace(value, REDACTED)
-    return text
+        redacted = _occurrences(value).sub(REDACTED, redacted)
+    if any(len(value) < SHORT_SECRET and value in redacted.replace(REDACTED, " ") for value in secrets):
+        redacted = f"{redacted} {SHORT_NOTE}"
+    return redacted
 
 
 @contextmanager
@@ -263,9 +309,10 @@ def redacting(secrets: list[str]) -> Iterator[None]:
         yield
     except Exception as error:
         text = str(error)
-        if not any(value in text for value in secrets):
+        redacted = redact(text, secrets)
+        if redacted == text:
             raise
-        raise RuntimeError(f"{type(error).__name__}: {redact(text, secrets)}") from None
+        raise RuntimeError(f"{type(error).__name__}: {redacted}") from None
 
 
 def _failures(error: ValidationError, skip: set[str], secrets: list[str] | None = None) -> list[CheckFailure]:
@@ -306,8 +353,12 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         self._config = {}
 
     def configure(self, req: ConfigureRequest) -> None:
+        """Keep the stack config, and refuse one the platform client cannot work with (no
+        credentials, no endpoint): Pulumi configures providers at preview too, so a missing
+        credential fails the preview instead of the ``up`` after it."""
         raw = getattr(req.config, "_props", {})
         self._config = dict(raw) if isinstance(raw, Mapping) else {}
+        self.open_client(self.settings()).close()
 
     def settings(self) -> ProviderSettings:
         return ProviderSettings.load(getattr(self, "_config", {}), os.environ)
@@ -466,6 +517,12 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         listed = self.list_live(api)
         return None if listed is None else (resource_id for resource_id, _ in listed)
 
+    def owner(self, resource_id: str, live: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The ``(type token, id)`` of the object a listed object belongs to — one the platform made
+        along with that owner and deletes with it (a resource pool's default node pool) — else None.
+        A stack that manages the owner manages what it owns (drift's unmanaged check)."""
+        return None
+
     def read_live(self, api: ApiT, resource_id: str, props: Mapping[str, Any]) -> dict[str, Any] | None:
         """One object's live values as ``read`` sees them, given its state ``props``:
         ``read_resource`` unless the object is defined by its state (e.g. a node group's members)."""
@@ -481,13 +538,14 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
         return live
 
     # Pulumi's provider methods ------------------------------------------------------------------
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
         unknown = {k for k, v in props.items() if contains_unknown(v)}
         try:
             args = self.parse(props)
         except ValidationError as error:
-            return CheckResult(news, _failures(error, unknown, secret_values(self.fields.secret, props)))
+            failures = _failures(error, unknown, secret_values(self.fields.secret, props))
+            return CheckResult(self.checked_with_unknowns(olds, news) if unknown and not failures else news, failures)
         # Keys seeded with None name the resource's outputs (see resources/base.py), not inputs.
         extra = sorted(k for k in set(props) - set(self.input_names()) if props[k] is not None)
         if extra:
@@ -497,8 +555,20 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
                 [CheckFailure(key, f"{key}: not an input of {self.kind} (inputs: {allowed})") for key in extra],
             )
         if unknown:
-            return CheckResult(news, [])
+            return CheckResult(self.checked_with_unknowns(olds, news), [])
         return CheckResult({**self.dump(args), PROVIDER_KEY: news.get(PROVIDER_KEY)}, [])
+
+    def checked_with_unknowns(self, olds: Mapping[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        """Inputs holding unknowns (a preview), normalised as check normalises known ones — defaults
+        filled, ``"0.5"`` for a string field given ``0.5`` — so that only the unknowns and real
+        changes differ from the old inputs: each unknown stands in as its old value for the
+        parse, then goes back in place. Unparseable that way (a new unknown), they stay as given."""
+        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
+        try:
+            args = self.parse({k: _unknowns_as_old(v, olds.get(k)) for k, v in props.items()})
+        except ValidationError:
+            return news
+        return {**_unknowns_back(props, self.dump(args)), PROVIDER_KEY: news.get(PROVIDER_KEY)}
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Create-only changes replace; so does a change a declared ``ReplaceWhen`` rule names."""

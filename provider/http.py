@@ -32,7 +32,7 @@ from tenacity import (
 )
 
 from aicompute.provider.config import ProviderSettings
-from aicompute.provider.errors import ApiError, OutcomeUnknown
+from aicompute.provider.errors import ApiError, OutcomeUnknown, Unreachable
 
 log = logging.getLogger("aicompute.provider")
 
@@ -81,8 +81,15 @@ def _wait(settings: ProviderSettings) -> Callable[[RetryCallState], float]:
 
 
 def _log_retry(state: RetryCallState) -> None:
+    # Debug only: the final error says what failed; a line per retry drowns it (drift reads many).
     error = state.outcome.exception() if state.outcome else None
-    log.warning("retrying after attempt %d failed: %s", state.attempt_number, error)
+    log.debug("retrying after attempt %d failed: %s", state.attempt_number, error)
+
+
+def _reason(error: httpx.TransportError) -> str:
+    """``Connection refused`` rather than ``[Errno 111] Connection refused``."""
+    text = str(error) or type(error).__name__
+    return text.split("] ", 1)[1] if text.startswith("[Errno ") and "] " in text else text
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -198,8 +205,9 @@ class ApiClient:
         clean_params = {k: v for k, v in (params or {}).items() if v is not None}
         try:
             response = self._http.request(method, path, json=json, params=clean_params, headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            raise  # never reached the server: safe to retry as is
+        except (httpx.ConnectError, httpx.ConnectTimeout) as connect_error:
+            # Never reached the server: safe to retry as is.
+            raise Unreachable(self._endpoint(connect_error), method, path, _reason(connect_error)) from None
         except httpx.TransportError as transport_error:
             kind = type(transport_error).__name__
             raise OutcomeUnknown(f"{method} {path}: no complete response ({kind})") from None
@@ -217,6 +225,14 @@ class ApiClient:
             return response.json()
         except ValueError:
             return None
+
+    def _endpoint(self, error: httpx.TransportError) -> str:
+        """The scheme and host the failed request went to (a token request's may differ from ours)."""
+        try:
+            url = error.request.url
+        except RuntimeError:
+            url = self._http.base_url
+        return f"{url.scheme}://{url.netloc.decode()}"
 
     def create_reconciled(self, post: Callable[[], T], find: Callable[[], T | None]) -> T:
         """Create once, even when responses are lost.

@@ -50,6 +50,11 @@ class DynamicResource(Resource):
             super().__init__(self._provider_class(), resource_name, seeded, opts)
 
     @classmethod
+    def type_token(cls) -> str:
+        """``pulumi-python:dynamic/<module>:<Name>``, as the SDK registers instances of the class."""
+        return f"pulumi-python:{getattr(cls, '_resource_type_name')}"  # noqa: B009
+
+    @classmethod
     def get(cls, resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> Any:
         """Adopt the existing object with this id (read-only, like Pulumi's ``Resource.get``)."""
         instance = cls.__new__(cls)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from aicompute.engine.backend.config_types import ConfigScalar
 from aicompute.engine.backend.project import ConfigValue, ObjectValue, PlainValue, SecureValue
 from aicompute.engine.resource.property_paths import has_part, parse_path
 
@@ -28,9 +29,12 @@ def split_path(path: str) -> tuple[str, list[str | int]]:
     return parts[0], parts[1:]
 
 
-def with_value_at(current: ConfigValue | None, path: list[str | int], leaf: ConfigValue) -> ConfigValue:
-    """``current`` with ``leaf`` (a plain or secure value) set at ``path``; an empty path replaces it."""
+def with_value_at(current: ConfigValue | None, path: list[str | int], leaf: ConfigValue | ConfigScalar) -> ConfigValue:
+    """``current`` with ``leaf`` (a plain, secure or typed value) set at ``path``; an empty path
+    replaces it (with a plain or secure value)."""
     if not path:
+        if not isinstance(leaf, PlainValue | SecureValue | ObjectValue):
+            raise ConfigPathError("a typed value needs a path below the key")
         return leaf
     if current is not None and not isinstance(current, ObjectValue):
         raise ConfigPathError("the key holds a plain value, not an object or list: set it without --path first")
@@ -87,12 +91,14 @@ def _child(node: Any, part: str | int, where: list[str | int], fresh: Any, repla
     raise ConfigPathError(f"cannot set {_describe(where)}: {_kind(node)} at {_describe(where[:-1])}")
 
 
-def _yaml_leaf(value: ConfigValue) -> Any:
+def _yaml_leaf(value: ConfigValue | ConfigScalar) -> Any:
     if isinstance(value, SecureValue):
         return {"secure": value.ciphertext}
     if isinstance(value, PlainValue):
         return value.text
-    return value.value
+    if isinstance(value, ObjectValue):
+        return value.value
+    return value
 
 
 def _kind(node: Any) -> str:

@@ -49,8 +49,8 @@ from aicompute.engine.backend.s3 import S3Storage
 from aicompute.engine.backend.s3_url import S3_SCHEME
 from aicompute.engine.backend.storage import LocalStorage, Storage
 from aicompute.engine.resource.checkpoint_values import RedactingCrypter
-from aicompute.engine.resource.schema import validate_deployment
-from aicompute.engine.resource.state import DEPLOYMENT_VERSION, Deployment, Manifest, verify_integrity
+from aicompute.engine.resource.schema import StateValidationError, validate_deployment
+from aicompute.engine.resource.state import DEPLOYMENT_VERSION, Deployment, Manifest, StateError, verify_integrity
 from aicompute.engine.secrets.passphrase import Crypter
 from aicompute.engine.util.fileio import dump_yaml, parse_yaml
 
@@ -287,9 +287,22 @@ class DiyBackend:
         return block if isinstance(block, dict) else None
 
     def load_deployment(self, ref: StackRef, crypter: Crypter | None) -> Deployment:
-        """The stack's deployment in memory form (an empty one for a stack never updated)."""
+        """The stack's deployment in memory form (an empty one for a stack never updated); a
+        ``BackendError`` naming the file and the first wrong path when the state is damaged."""
         latest = self._latest(ref)
-        return Deployment.from_json(latest, crypter) if latest is not None else Deployment()
+        if latest is None:
+            return Deployment()
+        try:
+            validate_deployment({"version": DEPLOYMENT_VERSION, "deployment": latest})
+            deployment = Deployment.from_json(latest, crypter)
+            verify_integrity(deployment)
+        except (StateValidationError, StateError) as error:
+            path = self.storage.location(self.stack_key(ref))
+            raise BackendError(
+                f"the state of stack '{ref.name}' ({path}) is damaged: {error}. Restore a good copy "
+                f"(its previous version is {path}.bak) with `aicompute stack import --file FILE`"
+            ) from None
+        return deployment
 
     def save_deployment(self, ref: StackRef, deployment: Deployment, crypter: Crypter) -> None:
         """Validate and write the deployment (the previous checkpoint becomes ``.bak``)."""

@@ -99,6 +99,9 @@ class LocalStorage:
             link.unlink(missing_ok=True)
             os.link(path, link)
             os.replace(link, backup_path)
+            # A backup that is already this file (the last write failed) makes the rename a no-op
+            # that leaves the link behind (POSIX rename of two links to one file).
+            link.unlink(missing_ok=True)
         except OSError:
             link.unlink(missing_ok=True)
             atomic_write(backup_path, path.read_bytes())

@@ -13,6 +13,7 @@ from aicompute.engine.cli.localcloud import register as register_localcloud_comm
 from aicompute.engine.cli.report import register as register_report_command
 from aicompute.engine.cli.stack import register as register_stack_commands
 from aicompute.engine.cli.state import register as register_state_commands
+from aicompute.engine.util.pipes import discard_stdout
 
 app = typer.Typer(no_args_is_help=True, help="Infrastructure as code for AI compute.")
 register_localcloud_commands(app)
@@ -32,4 +33,8 @@ def version() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokenPipeError:  # stdout read by `| head` outside a command's own error handling
+        discard_stdout()
+        raise SystemExit(1) from None

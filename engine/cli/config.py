@@ -1,5 +1,6 @@
-"""``aicompute config …`` (Pulumi.<stack>.yaml): list, set (``--secret``, ``--path``), get, rm, as the
-Pulumi CLI does. Secret values are printed only with ``--show-secrets``.
+"""``aicompute config …`` (Pulumi.<stack>.yaml): list, set (``--secret``, ``--path``, ``--type``), get,
+rm, as the Pulumi CLI does. A listing prints secret values only with ``--show-secrets``; ``get`` of
+one key prints it decrypted, as Pulumi's does.
 """
 
 from __future__ import annotations
@@ -12,6 +13,14 @@ import typer
 
 from aicompute.engine.backend.config import config_text, decrypt_structure, is_secret_value, yaml_value_text
 from aicompute.engine.backend.config_paths import split_path, with_value_at, without_value_at
+from aicompute.engine.backend.config_types import (
+    CONFIG_TYPES,
+    ConfigScalar,
+    canonical_text,
+    coerced,
+    is_boolean_text,
+    parse_typed,
+)
 from aicompute.engine.backend.project import (
     MISSING,
     ConfigValue,
@@ -32,6 +41,7 @@ from aicompute.engine.cli.session import (
     Session,
     ShowSecretsOption,
     StackOption,
+    compact_json,
     open_stack,
     print_table,
     reported_errors,
@@ -68,16 +78,25 @@ def config_list(
         secrets = session.secrets(settings, ref) if show_secrets else None
         entries = {key: _display(key, session, settings, secrets) for key in _config_keys(session.project, settings)}
         if as_json:
-            typer.echo(json.dumps({k: {"value": v, "secret": s} for k, (v, s) in entries.items()}, indent=4))
+            # Sorted keys (``entries`` is), each entry's fields in Pulumi's struct order.
+            typer.echo(json.dumps({k: {"value": v, "secret": s} for k, (v, s) in entries.items()}, indent=2))
         elif not entries:
             typer.echo("No configuration values for this stack")
         else:
-            print_table([("KEY", "VALUE"), *((k, v) for k, (v, _) in entries.items())])
+            rows = ((_short_key(session.project, k), v) for k, (v, _) in entries.items())
+            print_table([("KEY", "VALUE"), *rows])
 
 
 def _config_keys(project: Project, settings: StackSettings) -> list[str]:
+    """Every key with a value, sorted (as Pulumi lists them)."""
     declared = [k for k, d in project.config.items() if d.value is not MISSING or d.default is not MISSING]
-    return list(dict.fromkeys([*settings.config, *declared]))
+    return sorted({*settings.config, *declared})
+
+
+def _short_key(project: Project, key: str) -> str:
+    """A key of the project's own namespace without it, as Pulumi's listing shows it."""
+    namespace, _, name = key.partition(":")
+    return name if namespace == project.name else key
 
 
 def _display(
@@ -86,7 +105,7 @@ def _display(
     """(text, is secret) of a config key: the stack's value, else the project's value or default."""
     value = settings.config.get(key)
     declaration = session.project.config.get(key)
-    secret = (value is not None and is_secret_value(value)) or bool(declaration and declaration.secret)
+    secret = _is_secret(key, session, settings)
     if secret and secrets is None:
         return MASK, True
     if value is None and declaration is not None:
@@ -97,7 +116,7 @@ def _display(
     if isinstance(value, SecureValue):
         return config_text(value, secrets, key), secret
     structure = value.value if value is not None else None
-    return json.dumps(decrypt_structure(structure, secrets, key), ensure_ascii=False), secret
+    return compact_json(decrypt_structure(structure, secrets, key)), secret
 
 
 @config_app.command("set")
@@ -106,6 +125,10 @@ def config_set(
     value: Annotated[str | None, typer.Argument(help="The value (default: read from stdin).")] = None,
     secret: Annotated[bool, typer.Option("--secret", help="Encrypt the value.")] = False,
     plaintext: Annotated[bool, typer.Option("--plaintext", help="Store the value unencrypted.")] = False,
+    type_: Annotated[
+        str | None,
+        typer.Option("--type", help="Save the value as this type: string, bool, int or float (as Pulumi's --type)."),
+    ] = None,
     path: PathOption = False,
     stack: StackOption = None,
     cwd: CwdOption = None,
@@ -114,8 +137,10 @@ def config_set(
 ) -> None:
     """Set a configuration value in Pulumi.<stack>.yaml (with --path, inside a structured value)."""
     with reported_errors():
-        if secret and plaintext:
-            raise CliError("--secret and --plaintext cannot be used together")
+        if sum((secret, plaintext, type_ is not None)) > 1:
+            raise CliError("--secret, --plaintext and --type cannot be used together")
+        if type_ is not None and type_ not in CONFIG_TYPES:
+            raise CliError(f"invalid type {type_!r}; must be one of string, int, bool, or float")
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         top, inner = split_path(key) if path else (key, [])
         full_key = session.project.namespaced(top)
@@ -124,11 +149,24 @@ def config_set(
             raise CliError(f"configuration key '{full_key}' is declared secret in Pulumi.yaml: pass --secret")
         text = value if value is not None else _read_value(session, full_key, secret)
         settings = load_stack_settings(session.project, ref.name)
-        leaf: ConfigValue = PlainValue(text)
+        leaf: ConfigValue | ConfigScalar
         if secret:
             leaf = SecureValue(session.secrets(settings, ref, create=True).encrypt(text))
+        else:
+            leaf = _plain_leaf(text, type_, nested=bool(inner))
         settings.config[full_key] = with_value_at(settings.config.get(full_key), inner, leaf)
         save_stack_settings(settings)
+
+
+def _plain_leaf(text: str, type_: str | None, *, nested: bool) -> PlainValue | ConfigScalar:
+    """What ``config set`` stores for plain text: typed (``--type``) or coerced below the top of a
+    path; text at the top of a key (see ``config_types``)."""
+    if type_ == "bool" and not is_boolean_text(text):
+        typer.echo(f"warning: {text!r} is not a boolean: stored as false (as Pulumi does)", err=True)
+    if type_ is not None:
+        value = parse_typed(text, type_)
+        return value if nested else PlainValue(canonical_text(value))
+    return coerced(text) if nested else PlainValue(text)
 
 
 def _read_value(session: Session, key: str, secret: bool) -> str:
@@ -141,24 +179,29 @@ def _read_value(session: Session, key: str, secret: bool) -> str:
 @config_app.command("get")
 def config_get(
     key: Annotated[str, typer.Argument(help="The key to print.")],
-    show_secrets: ShowSecretsOption = False,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", hidden=True, help="Accepted for compatibility: get always decrypts.")
+    ] = False,
     stack: StackOption = None,
     cwd: CwdOption = None,
     backend_url: BackendOption = None,
     non_interactive: NonInteractiveOption = False,
 ) -> None:
-    """Print one configuration value (a secret only with --show-secrets)."""
+    """Print one configuration value, a secret one decrypted (as Pulumi's ``config get`` does)."""
     with reported_errors():
         session, ref = open_stack(cwd, backend_url, non_interactive, stack)
         full_key = session.project.namespaced(key)
         settings = load_stack_settings(session.project, ref.name)
         if full_key not in _config_keys(session.project, settings):
             raise CliError(f"configuration key '{full_key}' not found for stack '{ref.name}'")
-        secrets = session.secrets(settings, ref) if show_secrets else None
-        text, secret = _display(full_key, session, settings, secrets)
+        secrets = session.secrets(settings, ref) if _is_secret(full_key, session, settings) else None
+        text, _ = _display(full_key, session, settings, secrets)
         typer.echo(text)
-        if secret and not show_secrets:
-            typer.echo(f"'{full_key}' is a secret: pass --show-secrets to print its value", err=True)
+
+
+def _is_secret(key: str, session: Session, settings: StackSettings) -> bool:
+    value, declaration = settings.config.get(key), session.project.config.get(key)
+    return (value is not None and is_secret_value(value)) or bool(declaration and declaration.secret)
 
 
 @config_app.command("rm")

@@ -442,3 +442,8 @@ def import_resource(
             typer.echo(result.declaration.code, nl=False)
         for key in result.declaration.secret_config_keys:
             typer.echo(f"The code reads a secret input from the stack config: `aicompute config set --secret {key} …`")
+        for key in result.declaration.unrecorded_config_keys:
+            typer.echo(
+                "The platform does not return one input; the code reads it from the stack config: "
+                f"`aicompute config set {key} …` (the value it was created with, if it was given one)"
+            )

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
+from aicompute.engine.backend.project import ProjectError, load_project
 from aicompute.engine.cli.session import (
     DEPLOY_ERRORS,
     BackendOption,
@@ -65,7 +66,10 @@ ReportStackOption = Annotated[
 ]
 ProjectOption = Annotated[
     str | None,
-    typer.Option("--project", help="With --from: the project, when the preview has no resources to tell it."),
+    typer.Option(
+        "--project",
+        help="With --from: the project, when the preview has no resources to tell it (default: Pulumi.yaml's).",
+    ),
 ]
 
 
@@ -101,6 +105,14 @@ def _live(stack: str | None, cwd: Path | None, backend_url: str | None, non_inte
     return _Live(digest, ref.project, ref.name, result.succeeded and not result.interrupted)
 
 
+def _project_here(cwd: Path | None) -> str | None:
+    """The name in the Pulumi.yaml the report runs beside (or above), if there is one."""
+    try:
+        return load_project(cwd or Path.cwd()).name
+    except (ProjectError, OSError):
+        return None
+
+
 def report_command(
     from_file: FromOption = None,
     output: OutputOption = None,
@@ -115,12 +127,14 @@ def report_command(
     """Turn a preview into a pull-request comment in Markdown (summary, warnings, per-resource diffs)."""
     succeeded = True
     with reported_errors(DEPLOY_ERRORS):
+        project_file = None
         if from_file is not None:
             digest = parse_preview(_read(from_file), "stdin" if from_file == "-" else from_file)
+            project_file = _project_here(cwd)
         else:
             live = _live(stack, cwd, backend_url, non_interactive)
             digest, project, stack, succeeded = live.digest, live.project, live.stack, live.succeeded
-        text = report(digest, project=project, stack=stack, title=title, max_chars=max_chars)
+        text = report(digest, project=project, stack=stack, project_file=project_file, title=title, max_chars=max_chars)
         if output is None:
             typer.echo(text, nl=False)
         else:

@@ -12,6 +12,7 @@ and exit 1.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -45,6 +46,7 @@ from aicompute.engine.secrets.passphrase import (
     SecretsError,
     passphrase_from_environment,
 )
+from aicompute.engine.util.pipes import discard_stdout
 
 StackOption = Annotated[str | None, typer.Option("--stack", "-s", help="The stack (default: the selected one).")]
 CwdOption = Annotated[Path | None, typer.Option("--cwd", "-C", help="Run as if started in this directory.")]
@@ -74,6 +76,9 @@ PathOption = Annotated[
 def reported_errors(errors: tuple[type[Exception], ...] = USER_ERRORS) -> Iterator[None]:
     try:
         yield
+    except BrokenPipeError:  # stdout read by `| head`, which stopped reading: nothing to report
+        discard_stdout()
+        raise typer.Exit(1) from None
     except errors as exc:
         message = getattr(exc, "message", None)  # a provider's own error, without its traceback
         typer.echo(f"error: {message if isinstance(message, str) else exc}", err=True)
@@ -161,6 +166,16 @@ def open_target(session: Session, ref: StackRef) -> StackTarget:
 
 DEPLOY_ERRORS = (*USER_ERRORS, ProgramError, ToolchainError, ProviderError, UnknownResourceType)
 """What a command that runs providers or the program reports as ``error: <message>``."""
+
+
+def compact_json(value: object) -> str:
+    """A value on one line as the Pulumi CLI prints it: compact, keys sorted (Go's map order)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def indented_json(value: object) -> str:
+    """A document as the Pulumi CLI's ``--json`` prints it: two-space indent, keys sorted."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2)
 
 
 def print_table(rows: Sequence[Sequence[str]], indent: str = "") -> None:

@@ -28,6 +28,8 @@ from aicompute.engine.cli.session import (
     Session,
     ShowSecretsOption,
     StackOption,
+    compact_json,
+    indented_json,
     open_session,
     open_stack,
     print_table,
@@ -192,7 +194,7 @@ def stack_output(
                 raise CliError(f"current stack does not have output property '{name}'")
             _print_output_value(outputs[name], as_json)
         elif as_json:
-            typer.echo(json.dumps(outputs, indent=4, ensure_ascii=False))
+            typer.echo(indented_json(outputs))
         else:
             _print_outputs_table(outputs)
 
@@ -212,7 +214,7 @@ def _print_output_value(value: Any, as_json: bool) -> None:
     if isinstance(value, str) and not as_json:
         typer.echo(value)
     else:
-        typer.echo(json.dumps(value, indent=4 if as_json else None, ensure_ascii=False))
+        typer.echo(indented_json(value) if as_json else compact_json(value))
 
 
 def _print_outputs_table(outputs: Mapping[str, Any]) -> None:
@@ -221,8 +223,7 @@ def _print_outputs_table(outputs: Mapping[str, Any]) -> None:
         return
     typer.echo(f"Current stack outputs ({len(outputs)}):")
     rows = [("OUTPUT", "VALUE")] + [
-        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for key, value in sorted(outputs.items())
+        (key, value if isinstance(value, str) else compact_json(value)) for key, value in sorted(outputs.items())
     ]
     print_table(rows, indent="    ")
 

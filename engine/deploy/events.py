@@ -37,6 +37,8 @@ class StepEvent:
     error: str = ""
     result: str = ""
     """For a ``refresh`` step: what it found, as Pulumi's ``ResultOp`` (``update``, ``same``, ``delete``)."""
+    parent: str = ""
+    """The URN of the resource's parent (empty for none or not known): the live view's tree."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 ``declaration_code`` writes the declaration with the inputs the provider read back, so a program
 holding that code previews with no changes. Secret inputs are never written out: the code reads
-them from the stack's secret config, and says which keys to set.
+them from the stack's secret config, and says which keys to set. An input the platform does not
+return (``UNRECORDED``) is read from the stack config the same way, as an optional plain value.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from aicompute.engine.deploy.resource_types import ResourceClass
 from aicompute.engine.resource.wire_values import PROVIDER_KEY
+from aicompute.provider.generic import UNRECORDED
 
 
 def python_name(resource_name: str) -> str:
@@ -49,6 +51,8 @@ class Declaration:
     """Config keys the code reads secret inputs from (``aicompute config set --secret KEY VALUE``)."""
     left_out: tuple[str, ...]
     """Inputs the class's constructor does not take (none for aicompute's resources)."""
+    unrecorded_config_keys: tuple[str, ...] = ()
+    """Config keys the code reads inputs the platform does not return from (``aicompute config set KEY VALUE``)."""
 
 
 def declaration_code(resource: ResourceClass, name: str, inputs: Mapping[str, Any], *, protect: bool) -> Declaration:
@@ -60,6 +64,7 @@ def declaration_code(resource: ResourceClass, name: str, inputs: Mapping[str, An
     variable = python_name(name)
     lines: list[str] = []
     secret_keys: list[str] = []
+    unrecorded_keys: list[str] = []
     hints: list[str] = []
     left_out = sorted(k for k, v in inputs.items() if k not in parameters and k != PROVIDER_KEY and v is not None)
     for key in parameters:
@@ -74,16 +79,22 @@ def declaration_code(resource: ResourceClass, name: str, inputs: Mapping[str, An
             hints.append(
                 f"# aicompute config set --secret {config_key(name, key)} {'<JSON>' if structured else '<value>'}"
             )
+        elif value == UNRECORDED:
+            unrecorded_keys.append(config_key(name, key))
+            lines.append(f"    {key}=config.get({config_key(name, key)!r}),")
+            hints.append(f"# aicompute config set {config_key(name, key)} <the {key} it was created with, if any>")
         else:
             lines.append(f"    {key}={_literal(value)},")
     if protect:
         lines.append("    opts=pulumi.ResourceOptions(protect=True),")
-    header = ["import pulumi", ""] if protect or secret_keys else []
+    reads_config = bool(secret_keys or unrecorded_keys)
+    header = ["import pulumi", ""] if protect or reads_config else []
     header.append(f"from {resource.package} import {resource.name}")
     header.append("")
-    if secret_keys:
+    if reads_config:
         header.append("config = pulumi.Config()")
         header += hints
         header.append("")
     body = [f"{variable} = {resource.name}(", f"    {name!r},", *lines, ")"]
-    return Declaration("\n".join(header + body) + "\n", tuple(secret_keys), tuple(left_out))
+    code = "\n".join(header + body) + "\n"
+    return Declaration(code, tuple(secret_keys), tuple(left_out), tuple(unrecorded_keys))

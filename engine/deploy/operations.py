@@ -29,7 +29,7 @@ from aicompute.engine.deploy.program import ProgramError, ProgramSpec, RunningPr
 from aicompute.engine.deploy.providers.base import ProviderError, is_dynamic
 from aicompute.engine.deploy.providers.plugin import ProviderHost, ProviderPool
 from aicompute.engine.deploy.resource_types import ResourceClass
-from aicompute.engine.deploy.run_context import RunOptions, StepRecord
+from aicompute.engine.deploy.run_context import RunOptions, StateWriteError, StepRecord
 from aicompute.engine.deploy.step_plan import any_changes
 from aicompute.engine.resource.checkpoint_values import is_secret
 from aicompute.engine.resource.state import (
@@ -183,10 +183,13 @@ class OperationContext:
         the state is an orphan."""
         backend, ref, crypter = self.target.backend, self.target.ref, self.target.secrets
         try:
-            backend.save_deployment(ref, deployment, crypter)
-        except StateError:
-            backend.write_deployment(ref, deployment.to_json(crypter))
-            raise
+            try:
+                backend.save_deployment(ref, deployment, crypter)
+            except StateError:
+                backend.write_deployment(ref, deployment.to_json(crypter))
+                raise
+        except OSError as error:
+            raise StateWriteError(ref.name, error) from None
 
     def read_stack_outputs(self, name: str) -> tuple[PropertyMap, list[str]]:
         backend = self.target.backend

@@ -14,7 +14,7 @@ from aicompute.engine.deploy.snapshot import SnapshotManager
 from aicompute.engine.deploy.step_executor import StepExecutor, name_of
 from aicompute.engine.deploy.step_plan import StepPlan, property_diff
 from aicompute.engine.resource.state import ResourceState
-from aicompute.engine.resource.wire_values import secret_keys
+from aicompute.engine.resource.wire_values import PropertyMap, secret_keys
 
 
 class Refresh:
@@ -78,7 +78,7 @@ class Refresh:
                 resource,
                 id=result.id,
                 outputs=secret_keys(result.outputs, aso),
-                inputs=result.inputs if result.inputs is not None else resource.inputs,
+                inputs=unset_kept(result.inputs, resource.inputs) if result.inputs is not None else resource.inputs,
             )
             changes = property_diff(resource.outputs, new.outputs)
             plan = StepPlan("update" if changes else "same", changes)
@@ -86,3 +86,12 @@ class Refresh:
         # As Pulumi's RefreshStep: op ``refresh``; what it found (its ``ResultOp``) is the plan's op.
         context.emit("refresh", urn, resource.type, True, plan, resource, new, time.monotonic() - started, outputs=True)
         context.record(StepRecord("refresh", urn, resource.type, resource, new, plan))
+
+
+def unset_kept(read: PropertyMap, old: PropertyMap) -> PropertyMap:
+    """The inputs a read answered, except those the program leaves unset (null or absent in the old
+    inputs), which stay unset: a value the server filled in is no input of the program's, and
+    recording it would show as removed (``- max_count: 1``) in the next preview's diff."""
+    if not old:
+        return read  # nothing recorded yet (an import): the read's inputs are all there is
+    return {key: value for key, value in read.items() if old.get(key) is not None}

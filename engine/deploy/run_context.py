@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aicompute.engine.backend.base import BackendError
 from aicompute.engine.deploy.events import EventStream, StepEvent
 from aicompute.engine.deploy.step_plan import Op, StepPlan
 from aicompute.engine.resource.state import ResourceState
@@ -46,6 +47,15 @@ class StepFailed(Exception):
         super().__init__(message)
         self.urn = urn
         self.message = message
+
+
+class StateWriteError(StepFailed, BackendError):
+    """The state could not be written (a full or read-only disk): the step that needed the write
+    fails, so the run stops, and the command reports it as one sentence."""
+
+    def __init__(self, stack: str, error: OSError) -> None:
+        where = f" to {error.filename}" if error.filename else ""
+        super().__init__("", f"cannot write the state of stack '{stack}'{where}: {error.strerror or error}")
 
 
 class RunContext:
@@ -104,6 +114,7 @@ class RunContext:
         """A step event; ``outputs``: the diff is of outputs (a refresh), not inputs."""
         old_props = (old.outputs if outputs else old.inputs) if old else None
         new_props = (new.outputs if outputs else new.inputs) if new else None
+        state = new or old
         self.events.emit(
             StepEvent(
                 op=op,
@@ -120,6 +131,7 @@ class RunContext:
                 elapsed=elapsed,
                 error=error,
                 result=plan.op if op == "refresh" and plan else "",
+                parent=state.parent or "" if state else "",
             )
         )
 

@@ -50,7 +50,9 @@ def property_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, D
     """Property-level differences between two input maps, keyed by property path.
 
     Secrets compare by value (their display is masked elsewhere); an unknown new value is a change.
-    ``__provider`` (the pickled provider) is left out: it changes with any code edit.
+    ``__provider`` (the pickled provider) is left out: it changes with any code edit. A key absent
+    (or null) on one side and empty (``""``, ``[]``, ``{}``) on the other is no difference: a
+    refresh records the server's empty values for inputs the program leaves unset.
     """
     result: dict[str, DiffKind] = {}
     _diff_values("", without_internal(dict(old)), without_internal(dict(new)), result)
@@ -63,7 +65,7 @@ def _diff_values(path: str, old: Any, new: Any, out: dict[str, DiffKind]) -> Non
         for key in sorted(set(old) | set(new), key=str):
             o, n = old.get(key), new.get(key)
             sub = join_path(path, key)
-            if o is None and n is None:
+            if _blank(o) and _blank(n):
                 continue
             if o is None:
                 out[sub] = "add"
@@ -84,6 +86,10 @@ def _diff_values(path: str, old: Any, new: Any, out: dict[str, DiffKind]) -> Non
         return
     if new == UNKNOWN or old != new or type(old) is bool is not type(new):
         out[path] = "update"
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value in ("", [], {})
 
 
 # planning ------------------------------------------------------------------------------------

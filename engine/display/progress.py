@@ -26,6 +26,7 @@ from aicompute.engine.deploy.events import DiagnosticEvent, Event, StepEvent
 from aicompute.engine.deploy.operations import OperationResult
 from aicompute.engine.display.diff import diff_lines, displayed, format_value, resource_name
 from aicompute.engine.resource.urn import ROOT_STACK_TYPE
+from aicompute.engine.util.pipes import discard_stdout
 
 SYMBOLS = {
     "create": "+ ",
@@ -126,8 +127,13 @@ class PlainRenderer:
             self._step(event)
 
     def _write(self, line: str) -> None:
-        self.out.write(line + "\n")
-        self.out.flush()
+        try:
+            self.out.write(line + "\n")
+            self.out.flush()
+        except BrokenPipeError:
+            if self.out is not sys.stdout:
+                raise
+            discard_stdout()  # read by `| head`: the run goes on unseen
 
     def _diagnostic(self, event: DiagnosticEvent) -> None:
         if event.severity == "debug" and not self.debug:
@@ -206,6 +212,7 @@ def summary_lines(result: OperationResult, *, show_secrets: bool = False) -> lis
 class _Row:
     def __init__(self, event: StepEvent) -> None:
         self.op = event.op
+        self.urn = event.urn
         self.type = event.type
         self.name = resource_name(event.urn)
         self.started = time.monotonic()
@@ -269,17 +276,60 @@ class LiveRenderer:
                     self._live.console.print(Text(line))
 
     def _render(self) -> Table:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
+        """Pulumi's layout: the type column drawn as the parent/child tree; on a narrow terminal the
+        type, then the name, are cut short with an ellipsis — never the operation and status."""
         with self._lock:
-            rows = list(self._rows.values())
-        for row in rows:
+            rows = tree_order(list(self._rows.values()))
+        statuses = [row.status(self.refresh) for _, row in rows]
+        types = [prefix + row.type for prefix, row in rows]
+        names = [row.name for _, row in rows]
+        status_width = max(map(len, statuses), default=1)
+        type_width, name_width = _shared(
+            self.console.width - 2 - status_width - 3, max(map(len, types), default=1), max(map(len, names), default=1)
+        )
+        table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True, width=2)
+        table.add_column(no_wrap=True, overflow="ellipsis", width=type_width)
+        table.add_column(no_wrap=True, overflow="ellipsis", width=name_width)
+        table.add_column(no_wrap=True, width=status_width)
+        for (prefix, row), status in zip(rows, statuses, strict=True):
             colour = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}.get(row.op, "")
-            status = row.status(self.refresh)
             if row.event.failed:
                 colour = "red"
-            table.add_row(Text(SYMBOLS.get(row.op, "  "), style=colour), row.type, row.name, Text(status, style=colour))
+            table.add_row(
+                Text(SYMBOLS.get(row.op, "  "), style=colour),
+                Text(prefix + row.type),
+                Text(row.name),
+                Text(status, style=colour),
+            )
         return table
+
+
+def _shared(room: int, type_width: int, name_width: int) -> tuple[int, int]:
+    """The type and name columns' widths in ``room``: as wide as they need when that fits, else
+    the name keeps up to a third and the type the rest (both at least a few characters)."""
+    if type_width + name_width <= room:
+        return type_width, name_width
+    name = max(4, min(name_width, room // 3))
+    return max(4, room - name), name
+
+
+def tree_order(rows: list[_Row]) -> list[tuple[str, _Row]]:
+    """Rows as Pulumi's tree: each resource under its parent (in the order they came), with the
+    ``├─ `` / ``└─ `` prefix that draws it; a row whose parent is not shown is a root."""
+    shown = {row.urn for row in rows}
+    children: dict[str, list[_Row]] = {}
+    for row in rows:
+        parent = row.event.parent if row.event.parent in shown else ""
+        children.setdefault(parent, []).append(row)
+    ordered: list[tuple[str, _Row]] = []
+
+    def walk(parent: str, indent: str) -> None:
+        siblings = children.get(parent, [])
+        for index, row in enumerate(siblings):
+            last = index == len(siblings) - 1
+            ordered.append((indent + ("└─ " if last else "├─ ") if parent else "", row))
+            walk(row.urn, (indent + ("   " if last else "│  ")) if parent else "")
+
+    walk("", "")
+    return ordered

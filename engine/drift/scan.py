@@ -17,7 +17,9 @@ the state, without writing the state and without running the program.
   resource whose provider is not aicompute's is read with its own ``read`` and judged by its own
   ``diff``.
 * ``unmanaged``: for each type of the stack, the objects the platform lists (``list_live``, or a
-  provider's ``list_ids`` where its list lacks fields) that no stack of the backend manages.
+  provider's ``list_ids`` where its list lacks fields) that no stack of the backend manages —
+  neither themselves nor the object that owns them (``owner``: a resource pool's default node pool
+  is the pool's).
 """
 
 from __future__ import annotations
@@ -37,7 +39,12 @@ from aicompute.engine.backend.config import resolve_config
 from aicompute.engine.backend.secrets_manager import state_crypter
 from aicompute.engine.deploy.operations import StackTarget, provider_config
 from aicompute.engine.deploy.providers.base import is_dynamic
-from aicompute.engine.deploy.providers.inprocess import LiveProvider, ProviderLoader, ProviderLoadError
+from aicompute.engine.deploy.providers.inprocess import (
+    LiveProvider,
+    ProviderConfigError,
+    ProviderLoader,
+    ProviderLoadError,
+)
 from aicompute.engine.drift.compare import (
     DriftError,
     DriftReport,
@@ -114,6 +121,11 @@ def managed_groups(
             serialized = reveal(resource.inputs.get(PROVIDER_KEY) or resource.outputs.get(PROVIDER_KEY))
             try:
                 provider = loader.load(serialized)
+            except ProviderConfigError as error:
+                failed = DriftError(resource.type, f"reading {resource.type} failed: {error}")
+                if failed not in report.errors:  # one error per type, not one per resource
+                    report.errors.append(failed)
+                continue
             except ProviderLoadError as error:
                 reason = str(error)
             else:
@@ -274,8 +286,19 @@ def find_unmanaged(
         if objects is None:
             report.unlisted_types.append(type_)
             continue
-        report.unmanaged += [Unmanaged(type_, id_, name) for id_, name in objects if (type_, id_) not in managed]
+        provider = groups[type_][0].provider
+        live = listings.get(type_) or {}
+        report.unmanaged += [
+            Unmanaged(type_, id_, name)
+            for id_, name in objects
+            if not _is_managed((type_, id_), provider.owner(id_, live.get(id_) or {}), managed)
+        ]
     report.unlisted_types.sort()
+
+
+def _is_managed(object_: tuple[str, str], owner: tuple[str, str] | None, managed: set[tuple[str, str]]) -> bool:
+    """Managed by a stack, or owned by an object a stack manages (a resource pool's default node pool)."""
+    return object_ in managed or (owner is not None and owner in managed)
 
 
 def _name(live: Mapping[str, Any]) -> str | None:

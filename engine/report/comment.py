@@ -136,12 +136,20 @@ class Preview:
         return [c for c in self.changes if c.op in ("delete", "replace")]
 
 
-def summarize(digest: Mapping[str, Any], *, project: str | None = None, stack: str | None = None) -> Preview:
-    """The report's view of a validated digest; ``project``/``stack`` when the URNs do not tell them."""
+def summarize(
+    digest: Mapping[str, Any],
+    *,
+    project: str | None = None,
+    stack: str | None = None,
+    project_file: str | None = None,
+) -> Preview:
+    """The report's view of a validated digest; ``project``/``stack`` when the URNs do not tell them
+    (a preview that failed before any step has none), and ``project_file`` — the project of the
+    ``Pulumi.yaml`` the report runs beside — when neither tells the project."""
     _refuse_plaintext_secrets(digest, "the preview")
     steps: list[dict[str, Any]] = list(digest["steps"])
     urn_project, urn_stack = _project_and_stack(steps)
-    project = _agreeing("--project", project, urn_project)
+    project = _agreeing("--project", project or (None if urn_project else project_file), urn_project)
     stack = _agreeing("--stack", stack, urn_stack)
     counts = {op: int(n) for op, n in digest["changeSummary"].items() if op not in REPLACEMENT_PARTS}
     diagnostics = digest.get("diagnostics") or []
@@ -497,8 +505,10 @@ def report(
     *,
     project: str | None = None,
     stack: str | None = None,
+    project_file: str | None = None,
     title: str = DEFAULT_TITLE,
     max_chars: int = DEFAULT_MAX_CHARS,
 ) -> str:
-    """The comment for a validated digest."""
-    return render(summarize(digest, project=project, stack=stack), title=title, max_chars=max_chars)
+    """The comment for a validated digest (``project_file``: see ``summarize``)."""
+    preview = summarize(digest, project=project, stack=stack, project_file=project_file)
+    return render(preview, title=title, max_chars=max_chars)

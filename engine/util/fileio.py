@@ -4,13 +4,16 @@
 source text (Pulumi reads config scalars as strings: ``1.10`` stays ``"1.10"``, ``true`` stays
 ``"true"``) and ``construct`` the rest; mapping order is kept everywhere.
 ``atomic_write`` writes a temporary file beside the target, fsyncs it and renames it over the target,
-so readers see the old or the new file, never a torn one.
+so readers see the old or the new file, never a torn one; a temporary file a killed writer left is
+removed by the next write to the same target.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,10 +84,12 @@ def dump_yaml(document: Any) -> str:
 
 
 def atomic_write(path: Path, data: str | bytes, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data`` atomically (temp file in the same directory, fsync, rename)."""
+    """Replace ``path`` with ``data`` atomically (temp file in the same directory, fsync, rename);
+    the temporary files of earlier writes to ``path`` whose process is gone are removed first."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(path)
     payload = data.encode() if isinstance(data, str) else data
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -97,6 +102,30 @@ def atomic_write(path: Path, data: str | bytes, mode: int = 0o644) -> None:
             os.unlink(tmp_name)
         raise
     _fsync_directory(path.parent)
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Delete ``.<name>.<pid>.<random>.tmp`` files beside ``path`` left by a writer that was killed
+    mid-write (its process no longer runs); a live writer's file is left alone."""
+    # ``.<name>.<random>.tmp``: written before temporary names carried their writer's pid.
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(?:(\d+)\.)?\w+\.tmp")
+    for temporary in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        found = pattern.fullmatch(temporary.name)
+        if found and not (found.group(1) and _running(int(found.group(1)))):
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -21,7 +21,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from aicompute.provider.config import ProviderSettings
 from aicompute.provider.errors import ApiError, WaitError
-from aicompute.provider.generic import GenericProvider
+from aicompute.provider.generic import UNRECORDED, GenericProvider
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
 from aicompute.provider.paging import offset_pages
 from aicompute.provider.schema import CreateOnly, ServerDefault
@@ -110,10 +110,6 @@ def list_items(
 def list_workspaces(api: HiLensClient, limit: int = PAGE_SIZE) -> Iterator[dict[str, Any]]:
     """Every HiLens workspace, the default ``"0"`` included (§5.8.1, pages of at most 100)."""
     return list_items(api, "ai-mgr/workspaces", "workspaces", limit)
-
-
-UNRECORDED = "(not recorded: imported)"
-"""What an import reads for a create-only input the API never returns."""
 
 
 class HiLensProvider(GenericProvider[ArgsT, HiLensClient], Generic[ArgsT]):

@@ -62,6 +62,7 @@ from aicompute.resources.modelarts._pools import (
     node_names,
     prepaid_only,
 )
+from aicompute.resources.modelarts.resource_pool import ResourcePool, is_default_node_pool
 from aicompute.resources.modelarts.workspace import WORKSPACE_LIST_LIMIT
 
 # Kubernetes label syntax: an optional DNS-subdomain prefix and a name of up to 63 characters.
@@ -400,6 +401,14 @@ class NodePoolProvider(ModelArtsProvider[NodePoolArgs]):
                 name = str((node_pool.get("metadata") or {}).get("name"))
                 live = _live(pool_name, name, node_pool, members.get(name, []))
                 yield f"{pool_name}{ID_SEPARATOR}{name}", live
+
+    def owner(self, resource_id: str, live: Mapping[str, Any]) -> tuple[str, str] | None:
+        """A flavor's default node pool belongs to its resource pool (made and deleted with it)."""
+        pool_name, name = split_id(resource_id)
+        flavor = live.get("flavor")
+        if flavor and is_default_node_pool(name, str(flavor)):
+            return ResourcePool.type_token(), pool_name
+        return None
 
     def update_resource(
         self,

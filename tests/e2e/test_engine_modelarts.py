@@ -178,3 +178,39 @@ def test_import_of_a_network_made_out_of_band_then_a_program_with_its_code_previ
     (cli.project_dir / "__main__.py").write_text(code)
     cli.run("preview", "--expect-no-changes")
     cli.run("import", "pulumi-python:dynamic/modelarts:Network", "again", network_id, "--yes", expect=1)
+
+
+def test_import_of_a_hilens_device_writes_code_that_runs_as_printed(
+    tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials
+) -> None:
+    """The device's workspace_id is never returned: the code reads it from config (issue #14 item 19)."""
+    node = {"name": "cam-elsewhere", "workspace_id": "0", "log_configs": [], "tags": []}
+    created = signed_json(localcloud, project, "POST", "v3/ai-mgr/nodes?provider=hilens", json={"node": node})
+    cli = EngineCli(tmp_path, "modelarts")
+    cli.init_for_localcloud(localcloud, project)
+
+    result = cli.run("import", "pulumi-python:dynamic/hilens:Device", "cam", created["id"], "--yes")
+    code = result.stdout.split("Add this code to the program to manage it:\n\n", 1)[1].split("\nThe platform", 1)[0]
+    assert "not recorded" not in code and "    workspace_id=config.get('cam_workspace_id'),\n" in code
+    assert "`aicompute config set cam_workspace_id …`" in result.stdout
+    (cli.project_dir / "__main__.py").write_text(code)
+    cli.run("config", "set", "cam_workspace_id", "0")
+    cli.run("preview", "--expect-no-changes")
+
+
+def test_a_stack_without_credentials_fails_its_preview_naming_what_to_set(tmp_path: Path) -> None:
+    """Pulumi configures providers at preview: a missing credential fails there, not at ``up``
+    (issue #14 item 16) — and an endpoint that refuses connections is named in the error."""
+    cli = EngineCli(tmp_path, "modelarts")
+    settings = {"aicompute:endpoint": "http://127.0.0.1:9", "aicompute:projectId": "0123456789abcdef0123456789abcdef"}
+    program = {"modelarts:workspace": "ws-nocreds", "modelarts:description": "d", "modelarts:network": "false"}
+    cli.init(**settings, **program)
+    failed = cli.run("preview", expect=1)
+    assert "no credentials: set aicompute:accessKey and aicompute:secretKey" in failed.stdout + failed.stderr
+
+    cli.set_config(**{"aicompute:accessKey": "AK", "aicompute:maxRetries": "1", "aicompute:pollInterval": "0.01"})
+    cli.set_secret("aicompute:secretKey", "SK-0123456789")
+    refused = cli.run("up", "--yes", "--skip-preview", expect=1)
+    output = refused.stdout + refused.stderr
+    assert "cannot connect to http://127.0.0.1:9 (" in output and "Connection refused" in output
+    assert "[Errno" not in output and "retrying" not in output

@@ -1,5 +1,6 @@
 """examples/training-platform, unchanged, through the aicompute CLI against localcloud: up, a
-no-change preview, one node pool scaled (that node pool alone updates in place), destroy."""
+no-change preview, `drift --unmanaged` in sync, one node pool scaled (that node pool alone updates
+in place), destroy."""
 
 from __future__ import annotations
 
@@ -51,9 +52,21 @@ def test_training_platform_example(tmp_path: Path, localcloud: LocalCloudProcess
     assert resources["training-gpu"]["parent"] == resources["training"]["urn"]
     assert project.secret_key not in cli.state_text()
     cli.run("preview", "--expect-no-changes")
+    # The pool's own default node pool is listed beside the node pools, and is the pool's: in sync.
+    cli.run("drift", "--stack", cli.stack, "--unmanaged", expect=0)
 
-    # Scale the "gpu" node pool: that node pool alone is updated, in place, with one PATCH.
+    # Scale the "gpu" node pool: that node pool alone is updated, in place, with one PATCH — and,
+    # after a refresh, its diff shows the count alone (not the `- tags: []` a refresh records).
+    cli.run("refresh", "--yes", "--skip-preview", timeout=240)
     cli.set_config(**{"training-platform:gpuNodes": "2"})
+    diff = cli.run("preview", "--diff").stdout
+    changes = [
+        line.split() for line in diff.split("Outputs:")[0].splitlines() if line.strip()[:2] in ("+ ", "- ", "~ ")
+    ]
+    assert changes == [
+        ["~", "pulumi-python:dynamic/modelarts:NodePool", "training-gpu", "update"],
+        ["~", "count:", "1", "=>", "2"],
+    ]
     since = last_seq(localcloud)
     scaled = step_ops(json.loads(cli.run("up", "--yes", "--skip-preview", "--json", timeout=240).stdout))
     assert scaled.pop("training-gpu") == "update"

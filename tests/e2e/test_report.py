@@ -134,6 +134,20 @@ def test_a_failed_preview_is_reported_with_its_errors(tmp_path: Path) -> None:
     assert error in out.read_text()
 
 
+def test_a_preview_that_failed_before_any_step_is_reported_with_only_the_stack_given(tmp_path: Path) -> None:
+    """As the shipped CI workflows call it (``--stack`` alone): the project comes from Pulumi.yaml."""
+    fs = FileState(tmp_path)
+    fs.init()
+    fs.spec({"name": "a", "value": "one"})
+    fs.run("up", "--yes", "--skip-preview")
+    fs.spec_file.write_text("{not json")  # the program fails before it registers anything new
+    failed = fs.run("preview", "--json", expect=1)
+    assert json.loads(failed.stdout)["steps"] == []
+    text = _report(fs, "--from", "-", "--stack", "dev", stdin=failed.stdout).stdout
+    assert text.startswith(marker("filestate", "dev") + "\n")
+    assert "### :x: aicompute preview on `filestate/dev`" in text and "JSONDecodeError" in text
+
+
 @pytest.mark.slow
 def test_report_of_a_modelarts_preview_against_localcloud(
     tmp_path: Path, localcloud: LocalCloudProcess, project: Credentials

@@ -10,6 +10,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 
+from aicompute.provider.config import ConfigError
 from aicompute.provider.generic import UNKNOWN, prune, restrict
 from aicompute.resources.modelarts.network import NetworkProvider
 from aicompute.resources.modelarts.workspace import WorkspaceProvider
@@ -120,7 +121,8 @@ def test_check_fills_defaults_and_coerces_floats() -> None:
 def test_a_configured_provider_pickles_without_credentials() -> None:
     provider = NetworkProvider()
     secret = "SK-that-must-not-leak-0123456789"
-    config = Config({"aicompute:secretKey": secret, "aicompute:accessKey": "AKLEAK"}, "proj")
+    values = {"aicompute:endpoint": "http://127.0.0.1:9", "aicompute:projectId": "0123456789abcdef0123456789abcdef"}
+    config = Config({**values, "aicompute:secretKey": secret, "aicompute:accessKey": "AKLEAK"}, "proj")
     provider.configure(ConfigureRequest(config))
     assert provider.settings().secret_key is not None
     pickled = base64.b64encode(dill.dumps(provider, recurse=True)).decode()
@@ -128,6 +130,13 @@ def test_a_configured_provider_pickles_without_credentials() -> None:
     assert "AKLEAK" not in dill.dumps(provider, recurse=True).decode("latin-1")
     restored = dill.loads(base64.b64decode(pickled))
     assert restored.settings().secret_key is None or restored.settings().secret_key.get_secret_value() != secret
+
+
+def test_configure_refuses_a_stack_config_without_credentials() -> None:
+    """Pulumi configures providers at preview: a missing credential fails there (issue #14 item 16)."""
+    config = Config({"aicompute:endpoint": "http://127.0.0.1:9", "aicompute:projectId": "0" * 32}, "proj")
+    with pytest.raises(ConfigError, match="no credentials: set aicompute:accessKey and aicompute:secretKey"):
+        NetworkProvider().configure(ConfigureRequest(config))
 
 
 def test_read_projects_live_values_onto_the_old_inputs() -> None:

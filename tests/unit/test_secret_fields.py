@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import (
     REDACTED,
+    SHORT_NOTE,
     Fields,
     GenericProvider,
     InvalidInputs,
@@ -75,6 +76,24 @@ def test_secret_values_are_the_string_leaves_longest_first() -> None:
 
 def test_redact_replaces_each_value() -> None:
     assert redact("a xyz b xy", ["xyz", "xy"]) == f"a {REDACTED} b {REDACTED}"
+
+
+def test_a_short_value_is_masked_where_it_stands_alone_not_inside_other_text() -> None:
+    """Issue #14 item 20: a secret "0" turned ``HTTP 400`` into ``HTTP 4[secret][secret]``."""
+    text = redact('HTTP 400 X.0001: bad token "0" for 10.0.0.1 (key=1)', ["0", "1"])
+    assert text.startswith(f'HTTP 400 X.0001: bad token "{REDACTED}" for 10.0.0.1 (key={REDACTED})')
+    assert text.endswith(SHORT_NOTE)
+    assert redact("nothing here", ["0"]) == "nothing here"
+
+
+def test_an_error_holding_only_a_short_value_inside_other_text_keeps_its_text_and_says_why() -> None:
+    class ShortSecret(Provider):
+        def create_resource(self, api: Any, args: Args, timeout: float) -> str:
+            raise ApiError(400, "X.0001", "rejected")
+
+    with pytest.raises(RuntimeError) as raised:
+        ShortSecret().create({"name": "n", "data": {"k": "0"}})
+    assert str(raised.value) == f"ApiError: HTTP 400 X.0001: rejected {SHORT_NOTE}"
 
 
 def test_check_failure_of_a_secret_field_never_quotes_the_value() -> None:

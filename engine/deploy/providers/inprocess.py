@@ -20,6 +20,7 @@ from deepdiff import DeepDiff
 from pulumi.dynamic import Config, ConfigureRequest, ReadResult, ResourceProvider
 
 from aicompute.engine.resource.wire_values import PROVIDER_KEY
+from aicompute.provider.config import ConfigError
 from aicompute.provider.generic import GenericProvider
 
 Listed = tuple[str, str | None]
@@ -44,6 +45,10 @@ class LiveProvider(Protocol):
 
     def list_ids(self, api: Any) -> list[Listed] | None:
         """The ids (and names) of the type's objects where ``list_live`` cannot give whole objects."""
+        ...
+
+    def owner(self, resource_id: str, live: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The ``(type, id)`` of the object a listed object belongs to (made and deleted with it)."""
         ...
 
     def read(self, resource_id: str, props: Mapping[str, Any], api: Any, listed: Any = None) -> ReadResult:
@@ -80,6 +85,9 @@ class AicomputeLiveProvider:
             return None
         return [(str(item), None) if isinstance(item, str) else (str(item[0]), item[1]) for item in items]
 
+    def owner(self, resource_id: str, live: Mapping[str, Any]) -> tuple[str, str] | None:
+        return self.provider.owner(resource_id, live)
+
     def read(self, resource_id: str, props: Mapping[str, Any], api: Any, listed: Any = None) -> ReadResult:
         live = listed if listed is not None else self.provider.read_live(api, resource_id, props)
         return self.provider.read_result(resource_id, live, props)
@@ -107,6 +115,9 @@ class ForeignLiveProvider:
     def list_ids(self, api: Any) -> list[Listed] | None:
         return None
 
+    def owner(self, resource_id: str, live: Mapping[str, Any]) -> tuple[str, str] | None:
+        return None
+
     def read(self, resource_id: str, props: Mapping[str, Any], api: Any, listed: Any = None) -> ReadResult:
         return self.provider.read(resource_id, dict(props))
 
@@ -131,6 +142,11 @@ def live_provider(provider: ResourceProvider) -> LiveProvider:
 
 class ProviderLoadError(Exception):
     """A pickled provider that cannot be loaded in this process."""
+
+
+class ProviderConfigError(ProviderLoadError):
+    """An aicompute provider refused the stack config (no credentials, no endpoint): an error of
+    the run, not a resource to skip."""
 
 
 class ProviderLoader:
@@ -161,6 +177,8 @@ class ProviderLoader:
             raise ProviderLoadError("its __provider is not a dynamic resource provider")
         try:
             provider.configure(ConfigureRequest(Config(dict(self._config), self._project)))
+        except ConfigError as error:  # aicompute's: what is missing, never a secret value
+            raise ProviderConfigError(str(error)) from None
         except Exception as error:  # another package's provider may refuse the stack config
             raise ProviderLoadError(f"its provider refused the stack config ({type(error).__name__})") from None
         return provider

@@ -8,6 +8,7 @@ import pytest
 
 from aicompute.engine.deploy.import_code import declaration_code, python_name
 from aicompute.engine.deploy.resource_types import UnknownResourceType, resolve_type, resource_classes
+from aicompute.provider.generic import UNRECORDED
 from aicompute.resources.base import DynamicResource
 from aicompute.resources.hilens import Secret
 from aicompute.resources.modelarts import Network
@@ -68,4 +69,18 @@ def test_secret_inputs_are_read_from_secret_config_never_written_out() -> None:
     assert "config = pulumi.Config()\n# aicompute config set --secret creds_data <JSON>\n" in declaration.code
     assert declaration.code.startswith("import pulumi\n\nfrom aicompute.resources.hilens import Secret\n")
     assert declaration.secret_config_keys == ("creds_data",) and declaration.left_out == ("unknown",)
+    ast.parse(declaration.code)
+
+
+def test_an_input_the_platform_does_not_return_is_read_from_config_not_printed_as_a_value() -> None:
+    """Issue #14 item 19: a HiLens Device's workspace_id was printed as ``'(not recorded: imported)'``."""
+    inputs = {"name": "cam-1", "workspace_id": UNRECORDED, "provider": "hilens"}
+    declaration = declaration_code(resolve_type("pulumi-python:dynamic/hilens:Device"), "cam-1", inputs, protect=False)
+    assert UNRECORDED not in declaration.code
+    assert "    workspace_id=config.get('cam_1_workspace_id'),\n" in declaration.code
+    assert (
+        "# aicompute config set cam_1_workspace_id <the workspace_id it was created with, if any>\n" in declaration.code
+    )
+    assert declaration.code.startswith("import pulumi\n") and "config = pulumi.Config()\n" in declaration.code
+    assert declaration.unrecorded_config_keys == ("cam_1_workspace_id",) and declaration.secret_config_keys == ()
     ast.parse(declaration.code)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 
+from rich.console import Console
+
 from aicompute.engine.deploy.events import DiagnosticEvent, StepEvent
 from aicompute.engine.deploy.operations import OperationResult
 from aicompute.engine.deploy.run_context import StepRecord
 from aicompute.engine.deploy.step_plan import StepPlan
 from aicompute.engine.display.diff import diff_lines, format_value
 from aicompute.engine.display.json_digest import digest_json
-from aicompute.engine.display.progress import PlainRenderer, summary_lines
+from aicompute.engine.display.progress import LiveRenderer, PlainRenderer, summary_lines
 from aicompute.engine.resource.checkpoint_values import UNKNOWN, secret
 from aicompute.engine.resource.state import ResourceState
 
@@ -128,3 +130,32 @@ def test_an_update_digest_lists_a_replace_as_the_steps_pulumi_runs_for_it() -> N
     ]:
         assert [s["op"] for s in digest_json(_result([record], {"replace": 1}, dry_run=False))["steps"]] == ops
         assert [s["op"] for s in digest_json(_result([record], {"replace": 1}, dry_run=True))["steps"]] == ["replace"]
+
+
+def test_the_live_view_draws_the_tree_and_keeps_the_status_whole_at_80_columns() -> None:
+    """Issue #14 item 18: the op column was cut to ``crea…`` and there was no parent/child tree."""
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=True, color_system=None)
+    stack = "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev"
+    platform = "urn:pulumi:dev::proj::aicompute:stacks:TrainingPlatform::training"
+    long_type = "pulumi-python:dynamic/modelarts:ResourcePool"
+    pool = f"urn:pulumi:dev::proj::aicompute:stacks:TrainingPlatform${long_type}::training-pool-with-a-long-name"
+    nodes = "urn:pulumi:dev::proj::aicompute:stacks:TrainingPlatform$pulumi-python:dynamic/modelarts:NodePool::gpu"
+    other = "urn:pulumi:dev::proj::pulumi-python:dynamic/modelarts:Network::net"
+    view = LiveRenderer(console)
+    view(StepEvent("create", stack, "pulumi:pulumi:Stack", False, preview=False))
+    view(StepEvent("create", platform, "aicompute:stacks:TrainingPlatform", False, preview=False, parent=stack))
+    view(StepEvent("create", pool, long_type, False, preview=False, parent=platform))
+    view(
+        StepEvent(
+            "delete-replaced", nodes, "pulumi-python:dynamic/modelarts:NodePool", False, preview=False, parent=platform
+        )
+    )
+    view(StepEvent("update", other, "pulumi-python:dynamic/modelarts:Network", False, preview=False, parent=stack))
+    console.print(view._render())
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert [line.split()[1] for line in lines] == ["pulumi:pulumi:Stack", "├─", "│", "│", "└─"]
+    assert lines[2].split()[2] == "├─" and lines[3].split()[2] == "└─"
+    assert lines[3].rstrip().endswith("deleting original (0s)") and "…" in lines[2]
+    assert lines[4].rstrip().endswith("updating (0s)")

@@ -39,6 +39,7 @@ from aicompute.engine.drift.formats import console_lines, markdown, to_json
 from aicompute.engine.drift.scan import (
     Managed,
     check_resources,
+    find_unmanaged,
     list_types,
     managed_everywhere,
     managed_groups,
@@ -48,6 +49,8 @@ from aicompute.engine.resource.state import ResourceState
 from aicompute.provider.errors import ApiError
 from aicompute.resources.hilens.config_map import ConfigMapProvider
 from aicompute.resources.hilens.secret import SecretProvider, revision
+from aicompute.resources.modelarts.node_pool import NodePool, NodePoolProvider
+from aicompute.resources.modelarts.resource_pool import ResourcePool
 
 SCHEMA = json.loads((Path(__file__).parents[4] / "engine" / "schemas" / "drift.schema.json").read_text())
 CM_TYPE = "pulumi-python:dynamic/hilens:ConfigMap"
@@ -195,8 +198,28 @@ def _pickled(provider: ResourceProvider) -> str:
     return base64.b64encode(dill.dumps(provider, recurse=True)).decode()
 
 
-def test_providers_are_loaded_from_the_state_configured_once_and_unloadable_ones_skipped() -> None:
+PROVIDER_CONFIG = {
+    "aicompute:endpoint": "http://127.0.0.1:9",
+    "aicompute:projectId": "0123456789abcdef0123456789abcdef",
+    "aicompute:accessKey": "AK",
+    "aicompute:secretKey": "SK",
+}
+
+
+def test_a_stack_config_without_credentials_is_one_error_per_type_not_a_skip() -> None:
+    """aicompute's providers refuse it in configure (issue #14 item 16): drift says so, exit 1."""
     loader = ProviderLoader({"aicompute:endpoint": "http://127.0.0.1:9"}, "proj")
+    provider = {"__provider": _pickled(ConfigMapProvider())}
+    resources = [_state(CM_TYPE, name, {**CM_INPUTS, **provider}) for name in ("a", "b")]
+    report = DriftReport("proj", "dev")
+    assert managed_groups(resources, loader, report) == {} and report.skipped == []
+    [error] = report.errors
+    assert error.message.startswith(f"reading {CM_TYPE} failed: no credentials: set aicompute:accessKey")
+    assert report.exit_code == 1
+
+
+def test_providers_are_loaded_from_the_state_configured_once_and_unloadable_ones_skipped() -> None:
+    loader = ProviderLoader(PROVIDER_CONFIG, "proj")
     serialized = _pickled(ConfigMapProvider())
     provider = loader.load(secret(serialized)["value"])
     assert isinstance(provider, AicomputeLiveProvider) and isinstance(provider.provider, ConfigMapProvider)
@@ -348,3 +371,23 @@ def test_the_console_names_types_read_by_another_provider_and_caps_the_errors_it
     assert "Read with their own (non-aicompute) provider's read and diff: pulumi-python:dynamic:Resource" in console
     assert sum("failed: HTTP 401" in line for line in console) == 20
     assert "  … and 5 more (--json lists them all)" in console and console[-1].startswith("Drift check failed")
+
+
+def test_an_object_a_managed_resource_owns_is_managed_and_one_of_an_unmanaged_owner_is_not() -> None:
+    """A resource pool's default node pool is listed with the node pools, but it is the pool's:
+    ``--unmanaged`` must not flag it while a stack manages the pool (issue #14 item 6)."""
+    node_pool, pool = NodePool.type_token(), ResourcePool.type_token()
+    state = ResourceState(urn=_urn(node_pool, "gpu"), type=node_pool, custom=True, id="pool-1/gpu")
+    groups = {node_pool: [Managed(state, live_provider(NodePoolProvider()))]}
+    cpu = "modelarts.vm.cpu.8u"
+    listing = {
+        "pool-1/gpu": {"flavor": "modelarts.vm.gpu.t4"},
+        f"pool-1/{cpu}-Default": {"flavor": cpu},  # the managed pool's own
+        f"pool-1/{cpu}-Default-2": {"flavor": cpu},  # re-created while the old one goes
+        "pool-1/spare": {"flavor": cpu},  # made out of band in a managed pool
+        f"pool-2/{cpu}-Default": {"flavor": cpu},  # the default node pool of a pool no stack manages
+    }
+    report = DriftReport("proj", "dev")
+    with ThreadPoolExecutor(1) as executor:
+        find_unmanaged(groups, {node_pool: listing}, {(node_pool, "pool-1/gpu"), (pool, "pool-1")}, executor, report)
+    assert sorted(u.id for u in report.unmanaged) == ["pool-1/spare", f"pool-2/{cpu}-Default"]

@@ -289,6 +289,15 @@ def test_project_and_stack_come_from_the_urns_or_the_options() -> None:
     assert "**No changes.** 1 unchanged." in text and "<details>" not in text
 
 
+def test_a_preview_without_steps_takes_its_project_from_the_project_file() -> None:
+    """A preview that failed before any step names no project: Pulumi.yaml's is used (issue #14 item 7)."""
+    empty = digest(same=1)
+    assert report(empty, stack="dev", project_file="infra").startswith(marker("infra", "dev"))
+    assert report(empty, project="given", stack="dev", project_file="infra").startswith(marker("given", "dev"))
+    with_steps = digest(step("create", "pool", new={"name": "p"}))
+    assert report(with_steps, stack="dev", project_file="elsewhere").startswith(marker("infra", "dev"))
+
+
 def test_names_are_escaped_in_html_and_code_spans() -> None:
     assert code("a`b") == "``a`b``"
     assert code("`x`") == "`` `x` ``"
