@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aicompute.engine.deploy.providers.base import ProviderError
+from aicompute.engine.deploy.providers.external import package_of
 from aicompute.engine.deploy.providers.kubernetes import KUBERNETES_PACKAGE
 from aicompute.engine.deploy.providers.registry import ProviderRegistry, unsupported_type_message
 from aicompute.engine.deploy.registrations import RegisterResult, Registration
@@ -115,11 +116,13 @@ class StepGenerator:
         return ""
 
     def _provider_reference(self, reg: Registration) -> str:
-        if not self.providers.renders(reg.type):
-            return self.default_provider(PYTHON_PACKAGE)
-        if is_provider_type(reg.type):
-            return ""  # an explicit kubernetes provider: recorded, never run
-        return reg.provider or self.default_provider(KUBERNETES_PACKAGE)
+        if is_provider_type(reg.type) and (self.providers.renders(reg.type) or self.providers.runs_plugin(reg.type)):
+            return ""  # an explicit provider resource: the engine's own
+        if self.providers.renders(reg.type):
+            return reg.provider or self.default_provider(KUBERNETES_PACKAGE)
+        if self.providers.runs_plugin(reg.type):
+            return reg.provider or self.default_provider(package_of(reg.type))
+        return self.default_provider(PYTHON_PACKAGE)
 
     def _refuse_missing(self, urn: str, missing: list[str]) -> RegisterResult:
         """A registration that refers to resources the state does not have: after a failed step those
@@ -150,12 +153,20 @@ class StepGenerator:
                     existing = old
                 else:
                     existing = default_provider_resource(self.stack, self.project, package)
-                if package == PYTHON_PACKAGE:
-                    config = dict(self.context.options.dynamic_provider_config)
-                    existing = replace(existing, inputs=config, outputs=dict(config))
+                config = self._default_provider_config(package)
+                existing = replace(existing, inputs=config, outputs=dict(config))
                 snapshots.new_resources.append(existing)
                 snapshots.registered.add(urn)
             return provider_reference(urn, existing.id)
+
+    def _default_provider_config(self, package: str) -> PropertyMap:
+        """A default provider's inputs: for pulumi-python the whole stack config (as Pulumi records it for
+        dynamic providers), for another package its own ``<package>:<key>`` settings, keys unprefixed."""
+        config = dict(self.context.options.dynamic_provider_config)
+        if package == PYTHON_PACKAGE:
+            return config
+        prefix = f"{package}:"
+        return {key.removeprefix(prefix): value for key, value in config.items() if key.startswith(prefix)}
 
     # the steps ---------------------------------------------------------------------------------
     def _component(self, reg: Registration, urn: str, old: ResourceState | None) -> RegisterResult:
@@ -182,8 +193,8 @@ class StepGenerator:
         # Deleted by an interrupted delete-before-replace: only the create is left to do.
         old_for_diff = None if old is not None and old.pending_replacement else old
         new = _state_for(reg, urn, provider)
-        new.inputs = self._check(reg, urn, old_for_diff)
-        plan = self._plan(reg, urn, new.inputs, old_for_diff)
+        new.inputs = self._check(reg, urn, old_for_diff, provider)
+        plan = self._plan(reg, urn, new.inputs, old_for_diff, provider)
         if plan.op == "replace" and (reg.protect or (old is not None and old.protect)):
             raise StepFailed(
                 urn,
@@ -194,11 +205,11 @@ class StepGenerator:
         self.executor.run(plan, reg, new, old, diffed=old_for_diff is not None)
         return RegisterResult(urn, new.id, new.outputs)
 
-    def _check(self, reg: Registration, urn: str, old: ResourceState | None) -> PropertyMap:
+    def _check(self, reg: Registration, urn: str, old: ResourceState | None, reference: str) -> PropertyMap:
         news = dict(reg.inputs)
         if old is not None and reg.ignore_changes:
             news = apply_ignore_changes(news, old.inputs, reg.ignore_changes)
-        provider = self.providers.for_type(reg.type)
+        provider = self.providers.for_resource(reg.type, reference)
         try:
             checked, failures = provider.check(urn, reg.type, reg.name, old.inputs if old else {}, news)
         except ProviderError as error:
@@ -210,10 +221,14 @@ class StepGenerator:
             raise StepFailed(urn, f"{reg.type} {reg.name!r}: invalid inputs: {reasons}")
         return checked
 
-    def _plan(self, reg: Registration, urn: str, checked: PropertyMap, old: ResourceState | None) -> StepPlan:
+    def _plan(
+        self, reg: Registration, urn: str, checked: PropertyMap, old: ResourceState | None, reference: str
+    ) -> StepPlan:
+        if is_provider_type(reg.type) and self.providers.plugins is not None:
+            self.providers.plugins.remember(urn, package_of(reg.type), checked)
         if old is None:
             return StepPlan("create", property_diff({}, checked))
-        provider = self.providers.for_type(reg.type)
+        provider = self.providers.for_resource(reg.type, reference)
         try:
             diff = provider.diff(
                 urn, reg.type, reg.name, old.id, old.outputs, checked, old.inputs, list(reg.ignore_changes)
