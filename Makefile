@@ -102,11 +102,12 @@ $(KUBERNETES_STAMP): $(KUBERNETES_MODULES)
 	cd tools/kwok && go build -ldflags "-s -w" -o $(CURDIR)/$(KUBERNETES_BIN)/kwok sigs.k8s.io/kwok/cmd/kwok
 	touch $@
 
-$(PULUMI_KUBERNETES_STAMP): tools/pulumi-kubernetes/go.mod tools/pulumi-kubernetes/go.sum
-	@command -v go >/dev/null 2>&1 || { echo "make kubernetes: no Go toolchain on PATH (Go 1.26 or newer)." >&2; exit 1; }
+$(PULUMI_KUBERNETES_STAMP): tools/pulumi-kubernetes/go.mod tools/pulumi-kubernetes/go.sum tools/pulumi-kubernetes/main.go
+	@command -v go >/dev/null 2>&1 || { echo "make pulumi-kubernetes: no Go toolchain on PATH (Go 1.26 or newer)." >&2; exit 1; }
 	mkdir -p $(PULUMI_BIN)
-	cd tools/pulumi-kubernetes && go build -ldflags "-s -w -X $(PULUMI_KUBERNETES_PKG)/pkg/version.Version=$$(go list -m -f '{{.Version}}' $(PULUMI_KUBERNETES_PKG))" \
-		-o $(CURDIR)/$(PULUMI_BIN)/pulumi-resource-kubernetes $(PULUMI_KUBERNETES_PKG)/cmd/pulumi-resource-kubernetes
+	cd tools/pulumi-kubernetes && go mod download && version=$$(go list -m -f '{{.Version}}' $(PULUMI_KUBERNETES_PKG)) && \
+		python3 embed_files.py "$$(go list -m -f '{{.Dir}}' $(PULUMI_KUBERNETES_PKG))/cmd/pulumi-resource-kubernetes" "$${version#v}" && \
+		go build -ldflags "-s -w -X $(PULUMI_KUBERNETES_PKG)/pkg/version.Version=$${version#v}" -o $(CURDIR)/$(PULUMI_BIN)/pulumi-resource-kubernetes .
 	touch $@
 
 clean:
