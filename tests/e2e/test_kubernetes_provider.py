@@ -1,7 +1,7 @@
 """pulumi-kubernetes for real, under both engines: the provider plugin (``make pulumi-kubernetes``)
 applies a program's objects to the tests' control plane (``make kubernetes``) — up (the Deployment
-rolls out on the kwok node with the accelerator), a replicas change in place, an out-of-band change
-found by refresh, destroy — with ``aicompute`` driving the plugin itself and with the Pulumi CLI."""
+rolls out on the kwok node with the accelerator), a replicas change in place, an out-of-band scaling
+found by refresh and undone by the next up, destroy — with ``aicompute`` driving the plugin itself and with the Pulumi CLI."""
 
 from __future__ import annotations
 
@@ -57,12 +57,15 @@ def _lifecycle(cli: EngineCli, cluster: KubernetesCluster) -> None:
     scaled = cluster.wait_for(DEPLOYMENT, _ready(3))
     assert scaled["metadata"]["uid"] == uid  # in place, not replaced
 
-    with cluster.client() as client:
-        patch = {"metadata": {"labels": {"app": "detector", "edited": "by-hand"}}}
+    with cluster.client() as client:  # kubectl scale: a field the program sets, changed out of band
+        patch = {"spec": {"replicas": 2}}
         headers = {"Content-Type": "application/merge-patch+json"}
         client.patch(DEPLOYMENT, content=json.dumps(patch), headers=headers).raise_for_status()
     refreshed = cli.run("refresh", "--yes", "--skip-preview", "--diff").stdout
-    assert "edited" in refreshed
+    assert "replicas" in refreshed and "2" in refreshed, refreshed
+    assert cli.run("preview", "--expect-no-changes", expect=None).returncode == 7  # the program says 3
+    cli.run("up", "--yes", "--skip-preview", timeout=300)
+    cluster.wait_for(DEPLOYMENT, _ready(3))
     exported = json.loads(cli.run("stack", "export").stdout)
     assert cluster.kubeconfig() not in json.dumps(exported)  # the kubeconfig stays a secret in state
 

@@ -18,7 +18,14 @@ settings = k8s.core.v1.ConfigMap(
 )
 deployment = k8s.apps.v1.Deployment(
     "detector",
-    metadata={"name": "detector", "namespace": namespace.metadata.name, "labels": labels},
+    # patchForce: the program takes back fields someone changed out of band (kubectl scale), as
+    # pulumi-kubernetes' server-side apply documents it.
+    metadata={
+        "name": "detector",
+        "namespace": namespace.metadata.name,
+        "labels": labels,
+        "annotations": {"pulumi.com/patchForce": "true"},
+    },
     spec={
         "replicas": config.get_int("replicas") or 1,
         "selector": {"match_labels": labels},
