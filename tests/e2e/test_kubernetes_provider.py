@@ -1,7 +1,8 @@
 """pulumi-kubernetes for real, under both engines: the provider plugin (``make pulumi-kubernetes``)
 applies a program's objects to the tests' control plane (``make kubernetes``) — up (the Deployment
 rolls out on the kwok node with the accelerator), a replicas change in place, an out-of-band scaling
-found by refresh and undone by the next up, destroy — with ``aicompute`` driving the plugin itself and with the Pulumi CLI."""
+found by refresh and undone by the next up, destroy — with ``aicompute`` driving the plugin itself
+and with the Pulumi CLI."""
 
 from __future__ import annotations
 
