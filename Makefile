@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit test-slow clean generate docs pulumi
+.PHONY: demo test lint typecheck unit test-slow clean generate docs pulumi kubernetes pulumi-kubernetes
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,41 @@ $(PULUMI_STAMP): $(PULUMI_MODULES)
 	sdk=$$(cd tools/pulumi && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3) && \
 		install -m 755 $$sdk/python/cmd/pulumi-language-python-exec $$sdk/python/dist/pulumi-resource-pulumi-python $(PULUMI_BIN)/
 	rm -f $(PULUMI_BIN)/.built-* && touch $@
+
+# A Kubernetes control plane for the tests (tests/support/kubernetes_cluster.py): etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler and kwok (fake nodes and pods); and (pulumi-kubernetes) the
+# pulumi-kubernetes provider plugin beside the Pulumi CLI. Each is built from the Go module proxy
+# through tools/<name>/go.mod. See the README's "Kubernetes in the tests". A second run does nothing.
+KUBERNETES_BIN := .tools/kubernetes/bin
+KUBERNETES_STAMP := $(KUBERNETES_BIN)/.built
+PULUMI_KUBERNETES_STAMP := $(PULUMI_BIN)/.provider-kubernetes-built
+KUBERNETES_MODULES := $(foreach m,kubernetes etcd kwok,tools/$(m)/go.mod tools/$(m)/go.sum)
+PULUMI_KUBERNETES_PKG := github.com/pulumi/pulumi-kubernetes/provider/v4
+# tools/kubernetes/go.mod requires k8s.io/kubernetes at this version.
+KUBERNETES_VERSION := v1.34.4
+# The version the API server reports (clients such as pulumi-kubernetes ask it); -s -w: no debug symbols.
+KUBERNETES_LDFLAGS := -s -w $(foreach pkg,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
+	-X $(pkg).gitVersion=$(KUBERNETES_VERSION) -X $(pkg).gitMajor=1 -X $(pkg).gitMinor=34 -X $(pkg).gitTreeState=clean)
+
+kubernetes: $(KUBERNETES_STAMP)
+
+pulumi-kubernetes: $(PULUMI_KUBERNETES_STAMP)
+
+$(KUBERNETES_STAMP): $(KUBERNETES_MODULES)
+	@command -v go >/dev/null 2>&1 || { echo "make kubernetes: no Go toolchain on PATH (Go 1.26 or newer)." >&2; exit 1; }
+	mkdir -p $(KUBERNETES_BIN)
+	cd tools/kubernetes && go build -ldflags "$(KUBERNETES_LDFLAGS)" -o $(CURDIR)/$(KUBERNETES_BIN)/ k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+	cd tools/etcd && go build -ldflags "-s -w" -o $(CURDIR)/$(KUBERNETES_BIN)/etcd go.etcd.io/etcd/server/v3
+	cd tools/kwok && go build -ldflags "-s -w" -o $(CURDIR)/$(KUBERNETES_BIN)/kwok sigs.k8s.io/kwok/cmd/kwok
+	touch $@
+
+$(PULUMI_KUBERNETES_STAMP): tools/pulumi-kubernetes/go.mod tools/pulumi-kubernetes/go.sum tools/pulumi-kubernetes/main.go
+	@command -v go >/dev/null 2>&1 || { echo "make pulumi-kubernetes: no Go toolchain on PATH (Go 1.26 or newer)." >&2; exit 1; }
+	mkdir -p $(PULUMI_BIN)
+	cd tools/pulumi-kubernetes && go mod download && version=$$(go list -m -f '{{.Version}}' $(PULUMI_KUBERNETES_PKG)) && \
+		python3 embed_files.py "$$(go list -m -f '{{.Dir}}' $(PULUMI_KUBERNETES_PKG))/cmd/pulumi-resource-kubernetes" "$${version#v}" && \
+		go build -ldflags "-s -w -X $(PULUMI_KUBERNETES_PKG)/pkg/version.Version=$${version#v}" -o $(CURDIR)/$(PULUMI_BIN)/pulumi-resource-kubernetes .
+	touch $@
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -31,6 +31,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class BackingCluster(BaseModel):
+    """A real Kubernetes API server that every central cluster's license (A.6) hands out: its
+    address and a kubeconfig's material (base64 PEM, as table A.28's fields), so a program that
+    reads a cluster's kubeconfig reaches a real cluster (the tests' control plane)."""
+
+    server: str = Field(pattern=r"^https://")
+    caCertData: str = Field(min_length=1)
+    clientCertData: str = Field(min_length=1)
+    clientKeyData: str = Field(min_length=1)
+
+
 class LocalCloudSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
@@ -52,6 +63,8 @@ class LocalCloudSettings(BaseModel):
     # The admin API (/_localcloud/...) answers only requests with "Authorization: Bearer <token>"
     # when a token is set; one is required to listen beyond loopback.
     admin_token: str | None = Field(default=None, min_length=16)
+    # Central clusters' licenses point at this real API server instead of a made-up address.
+    kubernetes_cluster: BackingCluster | None = None
 
     @model_validator(mode="after")
     def _tls_files_in_pairs(self) -> LocalCloudSettings:

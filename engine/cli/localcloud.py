@@ -36,6 +36,11 @@ def localcloud_serve(
         "needed to listen beyond loopback.",
         envvar="LOCALCLOUD_ADMIN_TOKEN",
     ),
+    kubernetes_cluster: str = typer.Option(
+        None,
+        help="JSON file {server, caCertData, clientCertData, clientKeyData}: a real Kubernetes API server "
+        "every central cluster's license (/CCP/clusters/{code}/license) hands out.",
+    ),
     log_level: str = typer.Option("warning", help="uvicorn log level."),
 ) -> None:
     """Start localcloud; prints ``listening on http://HOST:PORT`` (``https://`` with TLS) first."""
@@ -46,6 +51,7 @@ def localcloud_serve(
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key are given together")
+    backing = _read_backing_cluster(kubernetes_cluster) if kubernetes_cluster else None
     overrides = {
         "project_id": project_id,
         "access_key": access_key,
@@ -55,6 +61,7 @@ def localcloud_serve(
         "central_client_secret": client_secret,
         "token_lifetime_seconds": token_lifetime,
         "admin_token": admin_token,
+        "kubernetes_cluster": backing,
     }
     try:
         settings = LocalCloudSettings(
@@ -72,3 +79,13 @@ def localcloud_serve(
         typer.echo(f"localcloud: {problems}", err=True)
         raise typer.Exit(2) from None
     serve(settings, log_level=log_level)
+
+
+def _read_backing_cluster(path: str) -> object:
+    import json
+    from pathlib import Path
+
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        raise typer.BadParameter(f"--kubernetes-cluster {path}: {error}") from None

@@ -22,6 +22,7 @@ from aicompute.engine.deploy.builtins import Builtins, StackOutputsReader
 from aicompute.engine.deploy.deletion import Deletion
 from aicompute.engine.deploy.events import EventStream
 from aicompute.engine.deploy.providers.base import Provider
+from aicompute.engine.deploy.providers.external import PluginProviders
 from aicompute.engine.deploy.providers.kubernetes import KubernetesRenderer
 from aicompute.engine.deploy.providers.registry import ProviderRegistry
 from aicompute.engine.deploy.refresh import Refresh
@@ -48,17 +49,23 @@ class DeploymentRun:
         persist: Persist | None = None,
         read_stack_outputs: StackOutputsReader | None = None,
         adopting_pool: Provider | None = None,
+        plugins: PluginProviders | None = None,
     ) -> None:
         """``adopting_pool``: provider processes started with ``AICOMPUTE_RECONCILE_CREATES=1``, whose
         creates look their object up by name first and adopt it; used only to repeat a create that
-        an interrupted deployment left pending (without one, such a create is repeated as is)."""
+        an interrupted deployment left pending (without one, such a create is repeated as is).
+        ``plugins``: other packages' provider plugins (``providers.external``), when the run may use them."""
         lock = threading.RLock()
         self.context = RunContext(events, options, lock)
         self.snapshots = SnapshotManager(
             base, lock, persist=None if options.dry_run else persist, on_integrity_error=self._integrity_error
         )
         kubernetes = KubernetesRenderer(Path(options.render_kubernetes)) if options.render_kubernetes else None
-        self.providers = ProviderRegistry(pool, kubernetes=kubernetes, adopting=adopting_pool)
+        if plugins is not None and kubernetes is None:
+            plugins.lookup = self._provider_inputs
+        else:
+            plugins = None
+        self.providers = ProviderRegistry(pool, kubernetes=kubernetes, adopting=adopting_pool, plugins=plugins)
         self.executor = StepExecutor(self.context, self.snapshots, self.providers)
         self.generator = StepGenerator(project, stack, self.context, self.snapshots, self.providers, self.executor)
         self.builtins = Builtins(self.generator, read_stack_outputs)
@@ -70,6 +77,11 @@ class DeploymentRun:
                 + _pending_advice(operation),
                 operation.resource.urn,
             )
+
+    def _provider_inputs(self, urn: str) -> PropertyMap | None:
+        with self.snapshots.lock:
+            resource = self.snapshots.new(urn) or self.snapshots.old(urn)
+        return dict(resource.inputs) if resource is not None else None
 
     def _integrity_error(self, error: StateError) -> None:
         self.context.fail(

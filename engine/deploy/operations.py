@@ -27,6 +27,7 @@ from aicompute.engine.deploy.import_code import Declaration, declaration_code
 from aicompute.engine.deploy.monitor import MonitorServer
 from aicompute.engine.deploy.program import ProgramError, ProgramSpec, RunningProgram, start_program
 from aicompute.engine.deploy.providers.base import ProviderError, is_dynamic
+from aicompute.engine.deploy.providers.external import PluginProviders
 from aicompute.engine.deploy.providers.plugin import ProviderHost, ProviderPool
 from aicompute.engine.deploy.resource_types import ResourceClass
 from aicompute.engine.deploy.run_context import RunOptions, StateWriteError, StepRecord
@@ -149,6 +150,7 @@ class OperationContext:
         # For creates an interrupted deployment left pending only; its processes start on demand.
         adopting = replace(host, env={**host.env, RECONCILE_CREATES_ENV: "1"})
         self.adopting_pool = ProviderPool(adopting, provider_config(self.config), options.parallel, on_log=log)
+        self.plugins = PluginProviders(events)
         if runs_program or any(is_dynamic(r.type) for r in self.base.resources):
             self.pool.prewarm()
         self.runs: list[DeploymentRun] = []
@@ -172,6 +174,7 @@ class OperationContext:
     def close(self) -> None:
         self.pool.close()
         self.adopting_pool.close()
+        self.plugins.close()
 
     def persist(self, deployment: Deployment) -> None:
         """Write the state after a step: schema and Pulumi's integrity rules checked
@@ -222,6 +225,7 @@ class OperationContext:
             persist=self.persist,
             read_stack_outputs=self.read_stack_outputs,
             adopting_pool=self.adopting_pool,
+            plugins=self.plugins,
         )
 
     def result(self, kind: Kind, run: DeploymentRun, started: float, **extra: Any) -> OperationResult:

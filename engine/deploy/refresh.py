@@ -9,11 +9,13 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
 
 from aicompute.engine.deploy.providers.base import ProviderError, is_dynamic
+from aicompute.engine.deploy.providers.registry import ProviderRegistry
 from aicompute.engine.deploy.run_context import RunContext, StepRecord
 from aicompute.engine.deploy.snapshot import SnapshotManager
 from aicompute.engine.deploy.step_executor import StepExecutor, name_of
 from aicompute.engine.deploy.step_plan import StepPlan, property_diff
 from aicompute.engine.resource.state import ResourceState
+from aicompute.engine.resource.urn import is_provider_type
 from aicompute.engine.resource.wire_values import PropertyMap, secret_keys
 
 
@@ -32,7 +34,12 @@ class Refresh:
         with ``--clear-pending-creates``/``--import-pending-creates``).
         """
         context, snapshots = self.context, self.snapshots
-        candidates = [r for r in snapshots.old_resources if r.custom and not r.delete and is_dynamic(r.type) and r.id]
+        providers = self.executor.providers
+        candidates = [
+            r
+            for r in snapshots.old_resources
+            if r.custom and not r.delete and r.id and not is_provider_type(r.type) and _reads(providers, r.type)
+        ]
         components = [r for r in snapshots.old_resources if not r.custom]
         if context.options.targets:
             candidates = [r for r in candidates if r.urn in context.options.targets]
@@ -57,7 +64,7 @@ class Refresh:
         started = time.monotonic()
         try:
             with self.executor.slots:
-                result = self.executor.providers.for_type().read(
+                result = self.executor.providers.for_resource(resource.type, resource.provider).read(
                     urn, resource.type, name_of(urn), resource.id, resource.outputs, resource.inputs
                 )
         except ProviderError as error:
@@ -95,3 +102,8 @@ def unset_kept(read: PropertyMap, old: PropertyMap) -> PropertyMap:
     if not old:
         return read  # nothing recorded yet (an import): the read's inputs are all there is
     return {key: value for key, value in read.items() if old.get(key) is not None}
+
+
+def _reads(providers: ProviderRegistry, type_: str) -> bool:
+    """Whether a refresh reads resources of ``type_``: dynamic ones and those of installed plugins."""
+    return is_dynamic(type_) or providers.runs_plugin(type_)

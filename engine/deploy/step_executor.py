@@ -128,7 +128,7 @@ class StepExecutor:
     ) -> None:
         new.id = old_for_diff.id
         with self.snapshots.pending_operation("updating", old_for_diff):
-            outputs = self.providers.for_type(reg.type).update(
+            outputs = self.providers.for_resource(reg.type, new.provider).update(
                 new.urn, new.type, reg.name, new.id, old_for_diff.outputs, new.inputs, old_for_diff.inputs
             )
         new.outputs = secret_keys(outputs, aso)
@@ -187,7 +187,7 @@ class StepExecutor:
         context.record(StepRecord("delete-replaced", resource.urn, resource.type, resource, None, plan))
 
     def create(self, new: ResourceState, aso: tuple[str, ...]) -> None:
-        provider = self.providers.for_type(new.type)
+        provider = self.providers.for_resource(new.type, new.provider)
         adopting = self.providers.adopting_for(new.type)
         if adopting is not None and self.snapshots.create_was_pending(new.urn):
             # The object may exist on the platform without being in the state: the provider looks
@@ -212,6 +212,6 @@ class StepExecutor:
         if not self.providers.supports(resource.type):
             raise ProviderError("delete", resource.urn, unsupported_type_message(resource.type))
         with self.snapshots.pending_operation("deleting", resource):
-            self.providers.for_type(resource.type).delete(
+            self.providers.for_resource(resource.type, resource.provider).delete(
                 resource.urn, resource.type, name_of(resource.urn), resource.id, resource.outputs, resource.inputs
             )

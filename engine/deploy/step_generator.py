@@ -16,6 +16,7 @@ from dataclasses import replace
 from aicompute.engine.deploy.aliases import AliasScope
 from aicompute.engine.deploy.dependents import depending_on
 from aicompute.engine.deploy.providers.base import ProviderError
+from aicompute.engine.deploy.providers.external import package_of
 from aicompute.engine.deploy.providers.kubernetes import KUBERNETES_PACKAGE
 from aicompute.engine.deploy.providers.registry import ProviderRegistry, unsupported_type_message
 from aicompute.engine.deploy.registrations import RegisterResult, Registration
@@ -131,11 +132,13 @@ class StepGenerator:
         return ""
 
     def _provider_reference(self, reg: Registration) -> str:
-        if not self.providers.renders(reg.type):
-            return self.default_provider(PYTHON_PACKAGE)
-        if is_provider_type(reg.type):
-            return ""  # an explicit kubernetes provider: recorded, never run
-        return reg.provider or self.default_provider(KUBERNETES_PACKAGE)
+        if is_provider_type(reg.type) and (self.providers.renders(reg.type) or self.providers.runs_plugin(reg.type)):
+            return ""  # an explicit provider resource: the engine's own
+        if self.providers.renders(reg.type):
+            return reg.provider or self.default_provider(KUBERNETES_PACKAGE)
+        if self.providers.runs_plugin(reg.type):
+            return reg.provider or self.default_provider(package_of(reg.type))
+        return self.default_provider(PYTHON_PACKAGE)
 
     def _refuse_missing(self, urn: str, missing: list[str]) -> RegisterResult:
         """A registration that refers to resources the state does not have: after a failed step those
@@ -166,12 +169,20 @@ class StepGenerator:
                     existing = old
                 else:
                     existing = default_provider_resource(self.stack, self.project, package)
-                if package == PYTHON_PACKAGE:
-                    config = dict(self.context.options.dynamic_provider_config)
-                    existing = replace(existing, inputs=config, outputs=dict(config))
+                config = self._default_provider_config(package)
+                existing = replace(existing, inputs=config, outputs=dict(config))
                 snapshots.new_resources.append(existing)
                 snapshots.registered.add(urn)
             return provider_reference(urn, existing.id)
+
+    def _default_provider_config(self, package: str) -> PropertyMap:
+        """A default provider's inputs: for pulumi-python the whole stack config (as Pulumi records it for
+        dynamic providers), for another package its own ``<package>:<key>`` settings, keys unprefixed."""
+        config = dict(self.context.options.dynamic_provider_config)
+        if package == PYTHON_PACKAGE:
+            return config
+        prefix = f"{package}:"
+        return {key.removeprefix(prefix): value for key, value in config.items() if key.startswith(prefix)}
 
     # the steps ---------------------------------------------------------------------------------
     def _component(self, reg: Registration, urn: str, old: ResourceState | None) -> RegisterResult:
@@ -200,12 +211,12 @@ class StepGenerator:
         if reg.import_id and (old is None or old.external or (old.import_id or old.id) != reg.import_id):
             return self._import(reg, urn, old, provider)
         new = _state_for(reg, urn, provider)
-        new.inputs = self._check(reg, urn, old_for_diff)
+        new.inputs = self._check(reg, urn, old_for_diff, provider)
         if urn in self.dependent_replacements:
             # Deleted this run before a resource it depends on was replaced delete-first: recreated.
             plan = StepPlan("replace", replace_reasons=self.dependent_replacements[urn], delete_before_replace=True)
         else:
-            plan = self._plan(reg, urn, new.inputs, old_for_diff)
+            plan = self._plan(reg, urn, new.inputs, old_for_diff, provider)
         # As Pulumi: refused only while both the program and the state protect it, so that unprotecting
         # in the program and replacing happen in one update.
         if plan.op == "replace" and reg.protect and old is not None and old.protect:
@@ -227,8 +238,8 @@ class StepGenerator:
             raise StepFailed(urn, f"cannot import {reg.import_id!r} as {urn}: the stack already has that resource")
         imported = self._read_import(reg, urn, provider)
         new = _state_for(reg, urn, provider)
-        new.inputs = self._check(reg, urn, imported)
-        differs = self._plan(reg, urn, new.inputs, imported)
+        new.inputs = self._check(reg, urn, imported, provider)
+        differs = self._plan(reg, urn, new.inputs, imported, provider)
         if differs.op != "same":
             raise StepFailed(
                 urn,
@@ -241,7 +252,8 @@ class StepGenerator:
 
     def _read_import(self, reg: Registration, urn: str, provider: str) -> ResourceState:
         try:
-            result = self.providers.for_type(reg.type).read(urn, reg.type, reg.name, reg.import_id, {}, reg.inputs)
+            provider_of = self.providers.for_resource(reg.type, provider)
+            result = provider_of.read(urn, reg.type, reg.name, reg.import_id, {}, reg.inputs)
         except ProviderError as error:
             raise StepFailed(urn, f"import of {reg.import_id!r} failed: {error.message}") from None
         if not result.id:
@@ -295,7 +307,7 @@ class StepGenerator:
             return None
         news = {key: UNKNOWN if key in changing else value for key, value in resource.inputs.items()}
         try:
-            diff = self.providers.for_type(resource.type).diff(
+            diff = self.providers.for_resource(resource.type, resource.provider).diff(
                 resource.urn,
                 resource.type,
                 name_of(resource.urn),
@@ -310,11 +322,11 @@ class StepGenerator:
         plan = plan_update(resource.inputs, news, diff)
         return plan.replace_reasons if plan.op == "replace" else None
 
-    def _check(self, reg: Registration, urn: str, old: ResourceState | None) -> PropertyMap:
+    def _check(self, reg: Registration, urn: str, old: ResourceState | None, reference: str) -> PropertyMap:
         news = dict(reg.inputs)
         if old is not None and reg.ignore_changes:
             news = apply_ignore_changes(news, old.inputs, reg.ignore_changes)
-        provider = self.providers.for_type(reg.type)
+        provider = self.providers.for_resource(reg.type, reference)
         try:
             checked, failures = provider.check(urn, reg.type, reg.name, old.inputs if old else {}, news)
         except ProviderError as error:
@@ -326,10 +338,14 @@ class StepGenerator:
             raise StepFailed(urn, f"{reg.type} {reg.name!r}: invalid inputs: {reasons}")
         return checked
 
-    def _plan(self, reg: Registration, urn: str, checked: PropertyMap, old: ResourceState | None) -> StepPlan:
+    def _plan(
+        self, reg: Registration, urn: str, checked: PropertyMap, old: ResourceState | None, reference: str
+    ) -> StepPlan:
+        if is_provider_type(reg.type) and self.providers.plugins is not None:
+            self.providers.plugins.remember(urn, package_of(reg.type), checked)
         if old is None:
             return StepPlan("create", property_diff({}, checked))
-        provider = self.providers.for_type(reg.type)
+        provider = self.providers.for_resource(reg.type, reference)
         try:
             diff = provider.diff(
                 urn, reg.type, reg.name, old.id, old.outputs, checked, old.inputs, list(reg.ignore_changes)

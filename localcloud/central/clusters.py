@@ -17,7 +17,9 @@ in the project's region) whatever region it names; a cluster created in another 
 
 The certificate interface (A.6) returns a kubeconfig's material: ``caCertData``,
 ``clientCertData`` and ``clientKeyData`` base64-encoded PEM, as kubeconfig's ``*-data`` fields
-hold them, made for the cluster on first request.
+hold them, made for the cluster on first request — or, when localcloud was started with a backing
+cluster (``--kubernetes-cluster FILE``), that real API server's address and material, for every
+cluster.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from aicompute.localcloud.central.kube import (
 from aicompute.localcloud.certificates import cluster_credentials
 from aicompute.localcloud.directives import arm_creation_failure, pop_failure
 from aicompute.localcloud.lifecycle import Lifecycle, running, step
+from aicompute.localcloud.settings import BackingCluster
 from aicompute.localcloud.store import Project, Transaction
 
 CREATED_STEP = "central.cluster.created"
@@ -248,11 +251,15 @@ def _cluster_purged(tx: Transaction, project_id: str, args: dict[str, Any]) -> N
         tx.delete(CLUSTER_KIND, project_id, args["cluster"])
 
 
-def certificate_data(tx: Transaction, project_id: str, ref: ClusterRef) -> JSON:
-    """CertData (A.28), the credentials made on first request and kept with the cluster."""
+def certificate_data(tx: Transaction, project_id: str, ref: ClusterRef, backing: BackingCluster | None = None) -> JSON:
+    """CertData (A.28), the credentials made on first request and kept with the cluster (or the
+    backing cluster's)."""
     cluster = get_cluster(tx, project_id, ref.clusterCode, ref.regionId)
     if cluster["phase"] != "running":
         raise CCP.error(CONFLICT, f"cluster {cluster['clusterCode']} is {cluster['phase']}: it has no API server")
+    if backing is not None:
+        material = backing.model_dump(exclude={"server"})
+        return {"externalAddress": backing.server, **material, "innerAddress": backing.server}
     if "_credentials" not in cluster:
         made = cluster_credentials(cluster["clusterCode"])
         cluster["_credentials"] = {
@@ -310,4 +317,4 @@ def delete(project: CentralProject, cloud: CloudDep, params: Params) -> JSON:
 def license_(project: CentralProject, cloud: CloudDep, params: Params) -> JSON:
     ref = parse(ClusterRef, params, CCP)
     with cloud.store.transaction() as tx:
-        return CCP.ok(certificate_data(tx, project.project_id, ref))
+        return CCP.ok(certificate_data(tx, project.project_id, ref, cloud.settings.kubernetes_cluster))
