@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -35,23 +34,19 @@ import grpc
 from pulumi.runtime.proto import engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 from aicompute.engine.deploy.events import EventStream
-from aicompute.engine.deploy.providers.base import CheckFailure, DiffChanges, DiffResult, ProviderError, ReadResult
+from aicompute.engine.deploy.providers.base import CheckFailure, DiffResult, ProviderError, ReadResult
 from aicompute.engine.deploy.providers.grpc_operations import GrpcOperations
+from aicompute.engine.deploy.providers.served_process import LogCallback, ServedProcess
 from aicompute.engine.resource.urn import PROVIDER_TYPE_PREFIX, is_provider_type, parse_provider_reference, parse_urn
 from aicompute.engine.resource.wire_values import (
     PropertyMap,
-    annotate_secrets,
     for_provider,
-    from_struct,
     reveal,
     to_struct,
 )
 
 PLUGIN_PREFIX = "pulumi-resource-"
 TOOLS_BIN = Path(__file__).resolve().parents[3] / ".tools" / "pulumi" / "bin"
-START_TIMEOUT = 60.0
-
-LogCallback = Callable[[str], None]
 
 
 def package_of(type_: str) -> str:
@@ -81,82 +76,15 @@ def _config_variables(package: str, inputs: Mapping[str, Any]) -> dict[str, str]
     return variables
 
 
-class PluginProcess(GrpcOperations):
+class PluginProcess(ServedProcess, GrpcOperations):
     """One running plugin; configured once (``configure``) before resource operations."""
 
     def __init__(self, binary: Path, engine_address: str, on_log: LogCallback) -> None:
-        self.binary = binary
-        self.process = subprocess.Popen(
-            [str(binary), engine_address],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
-        self._stderr: list[str] = []
-        threading.Thread(target=self._drain, args=(on_log,), daemon=True).start()
-        port = self._read_port()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(self.channel).result(timeout=START_TIMEOUT)
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-
-    def _drain(self, on_log: LogCallback) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            line = line.rstrip("\n")
-            self._stderr.append(line)
-            del self._stderr[:-50]
-            on_log(line)
-
-    def _read_port(self) -> int:
-        assert self.process.stdout is not None
-        result: list[str] = []
-        reader = threading.Thread(target=lambda: result.append(self.process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
-        reader.start()
-        reader.join(START_TIMEOUT)
-        line = result[0].strip() if result else ""
-        if not line.isdigit():
-            self.close()
-            tail = "\n".join(self._stderr[-20:])
-            raise ProviderError(
-                "start", "", f"the provider plugin {self.binary} did not start: {line!r}\n{tail}".strip()
-            )
-        return int(line)
+        super().__init__([str(binary), engine_address], f"the provider plugin {binary}", on_log)
 
     @contextmanager
     def _stub(self) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
         yield self.stub
-
-    def check_config(
-        self, urn: str, type_: str, name: str, olds: PropertyMap, news: PropertyMap
-    ) -> tuple[PropertyMap, list[CheckFailure]]:
-        request = provider_pb2.CheckRequest(
-            urn=urn, name=name, type=type_, olds=to_struct(for_provider(olds)), news=to_struct(for_provider(news))
-        )
-        response = self._call("check", urn, lambda stub: stub.CheckConfig(request))
-        inputs = annotate_secrets(from_struct(response.inputs), news)
-        return inputs, [CheckFailure(f.property, f.reason) for f in response.failures]
-
-    def diff_config(
-        self, urn: str, type_: str, name: str, id_: str, olds: PropertyMap, news: PropertyMap, old_inputs: PropertyMap
-    ) -> DiffResult:
-        request = provider_pb2.DiffRequest(
-            id=id_,
-            urn=urn,
-            name=name,
-            type=type_,
-            olds=to_struct(for_provider(olds)),
-            news=to_struct(for_provider(news)),
-            old_inputs=to_struct(for_provider(old_inputs)),
-        )
-        response = self._call("diff", urn, lambda stub: stub.DiffConfig(request))
-        changes: DiffChanges = {
-            provider_pb2.DiffResponse.DIFF_SOME: "some",
-            provider_pb2.DiffResponse.DIFF_NONE: "none",
-        }.get(response.changes, "unknown")  # type: ignore[assignment]
-        return DiffResult(changes, tuple(response.replaces), bool(response.deleteBeforeReplace))
 
     def configure(self, package: str, urn: str, inputs: PropertyMap) -> None:
         request = provider_pb2.ConfigureRequest(
@@ -166,18 +94,6 @@ class PluginProcess(GrpcOperations):
             acceptResources=False,
         )
         self._call("configure", urn, lambda stub: stub.Configure(request))
-
-    def close(self) -> None:
-        channel = getattr(self, "channel", None)
-        if channel is not None:
-            channel.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 class PluginProviders:
@@ -270,7 +186,7 @@ class ProviderResources:
     def check(
         self, urn: str, type_: str, name: str, olds: PropertyMap, news: PropertyMap
     ) -> tuple[PropertyMap, list[CheckFailure]]:
-        return self.plugins.unconfigured(package_of(type_)).check_config(urn, type_, name, olds, news)
+        return self.plugins.unconfigured(package_of(type_)).check(urn, type_, name, olds, news, rpc="CheckConfig")
 
     def diff(
         self,
@@ -283,9 +199,8 @@ class ProviderResources:
         old_inputs: PropertyMap,
         ignore_changes: list[str],
     ) -> DiffResult:
-        return self.plugins.unconfigured(package_of(type_)).diff_config(
-            urn, type_, name, id_, old_outputs, news, old_inputs
-        )
+        plugin = self.plugins.unconfigured(package_of(type_))
+        return plugin.diff(urn, type_, name, id_, old_outputs, news, old_inputs, ignore_changes, rpc="DiffConfig")
 
     def create(self, urn: str, type_: str, name: str, inputs: PropertyMap) -> tuple[str, PropertyMap]:
         self.plugins.remember(urn, package_of(type_), inputs)

@@ -58,12 +58,13 @@ class GrpcOperations:
                 ) from None
 
     def check(
-        self, urn: str, type_: str, name: str, olds: PropertyMap, news: PropertyMap
+        self, urn: str, type_: str, name: str, olds: PropertyMap, news: PropertyMap, *, rpc: str = "Check"
     ) -> tuple[PropertyMap, list[CheckFailure]]:
+        """``rpc="CheckConfig"``: the same request checks a provider resource's configuration."""
         request = provider_pb2.CheckRequest(
             urn=urn, name=name, type=type_, olds=to_struct(for_provider(olds)), news=to_struct(for_provider(news))
         )
-        response = self._call("check", urn, lambda stub: stub.Check(request))
+        response = self._call("check", urn, lambda stub: getattr(stub, rpc)(request))
         inputs = annotate_secrets(from_struct(response.inputs), news)
         return inputs, [CheckFailure(f.property, f.reason) for f in response.failures]
 
@@ -77,7 +78,10 @@ class GrpcOperations:
         news: PropertyMap,
         old_inputs: PropertyMap,
         ignore_changes: list[str],
+        *,
+        rpc: str = "Diff",
     ) -> DiffResult:
+        """``rpc="DiffConfig"``: the same request diffs a provider resource's configuration."""
         request = provider_pb2.DiffRequest(
             id=id_,
             urn=urn,
@@ -88,7 +92,7 @@ class GrpcOperations:
             old_inputs=to_struct(for_provider(old_inputs)),
             ignoreChanges=ignore_changes,
         )
-        response = self._call("diff", urn, lambda stub: stub.Diff(request))
+        response = self._call("diff", urn, lambda stub: getattr(stub, rpc)(request))
         changes: DiffChanges = {
             provider_pb2.DiffResponse.DIFF_SOME: "some",
             provider_pb2.DiffResponse.DIFF_NONE: "none",

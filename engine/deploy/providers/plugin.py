@@ -24,19 +24,18 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import grpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from aicompute.engine.deploy.providers.base import ProviderError
 from aicompute.engine.deploy.providers.grpc_operations import GrpcOperations
+from aicompute.engine.deploy.providers.served_process import LogCallback, ServedProcess
 from aicompute.engine.resource.wire_values import to_struct
 
 SERVER_BOOTSTRAP = """\
@@ -62,11 +61,8 @@ runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
 killed engine must not leave provider processes behind), and the server's thread pool sized by
 its argument instead of the SDK's 4 (its operations wait on the network, not on the CPU)."""
 OPERATIONS_PER_PROCESS = 16
-START_TIMEOUT = 60.0
 MAX_PROCESSES_ENV = "AICOMPUTE_MAX_PROVIDER_PROCESSES"
 OPERATIONS_ENV = "AICOMPUTE_PROVIDER_OPERATIONS"
-
-LogCallback = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -102,7 +98,7 @@ def max_provider_processes(parallel: int, env: Mapping[str, str] | None = None) 
     return wanted if cap is None else min(wanted, cap)
 
 
-class ProviderProcess:
+class ProviderProcess(ServedProcess):
     """One ``python -u -m pulumi.dynamic`` server, configured with the stack config."""
 
     def __init__(
@@ -112,26 +108,10 @@ class ProviderProcess:
         on_log: LogCallback | None = None,
         operations: int = OPERATIONS_PER_PROCESS,
     ) -> None:
-        env = {**os.environ, **host.env, "PYTHONUNBUFFERED": "1"}
         self.operations = operations
-        self.process = subprocess.Popen(
-            [host.interpreter, "-u", "-c", SERVER_BOOTSTRAP, str(operations)],
-            cwd=host.working_directory,
-            env=env,
-            start_new_session=True,  # Ctrl-C reaches the engine, which lets operations in flight finish
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-        )
-        self._stderr: list[str] = []
-        self._stderr_reader = threading.Thread(target=self._drain_stderr, args=(on_log,), daemon=True)
-        self._stderr_reader.start()
-        port = self._read_port()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-        grpc.channel_ready_future(self.channel).result(timeout=START_TIMEOUT)
+        command = [host.interpreter, "-u", "-c", SERVER_BOOTSTRAP, str(operations)]
+        env = {**host.env, "PYTHONUNBUFFERED": "1"}
+        super().__init__(command, "the dynamic provider server", on_log, host.working_directory, env)
         self.stub.Configure(
             provider_pb2.ConfigureRequest(
                 args=to_struct(config),
@@ -140,46 +120,6 @@ class ProviderProcess:
             )
         )
         self.in_flight = 0
-
-    def _drain_stderr(self, on_log: LogCallback | None) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            line = line.rstrip("\n")
-            self._stderr.append(line)
-            del self._stderr[:-50]
-            if on_log is not None:
-                on_log(line)
-
-    def _read_port(self) -> int:
-        assert self.process.stdout is not None
-        result: list[str] = []
-        reader = threading.Thread(target=lambda: result.append(self.process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
-        reader.start()
-        reader.join(START_TIMEOUT)
-        line = result[0].strip() if result else ""
-        if not line.isdigit():
-            self.process.kill()
-            self.process.wait()
-            self._stderr_reader.join(5)
-            tail = "\n".join(self._stderr[-20:])
-            raise ProviderError("start", "", f"the dynamic provider server did not start: {line!r}\n{tail}".strip())
-        return int(line)
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def close(self) -> None:
-        self.channel.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
 
 
 class ProviderPool(GrpcOperations):
