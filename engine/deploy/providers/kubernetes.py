@@ -17,6 +17,7 @@ mask them). ``KubernetesRenderer`` answers the calls the engine makes of a ``Pro
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import secrets
 import uuid
@@ -76,9 +77,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _secret_data(document: dict[str, Any]) -> dict[str, Any]:
+    """A v1 Secret's ``stringData`` folded into ``data`` (base64, ``stringData`` winning), as the
+    provider normalises a Secret before it renders or applies it."""
+    if document.get("apiVersion") != "v1" or document.get("kind") != "Secret" or "stringData" not in document:
+        return document
+    folded = dict(document)
+    string_data = folded.pop("stringData") or {}
+    encoded = {key: base64.b64encode(str(value).encode()).decode("ascii") for key, value in string_data.items()}
+    folded["data"] = {**(folded.get("data") or {}), **encoded}
+    return folded
+
+
 def render_manifest(props: Mapping[str, Any]) -> str:
     """The YAML of one object, secrets revealed, keys sorted (deterministic)."""
-    document = _plain(for_provider(dict(props)))
+    document = _secret_data(_plain(for_provider(dict(props))))
     return yaml.safe_dump(document, sort_keys=True, default_flow_style=False, allow_unicode=True)
 
 

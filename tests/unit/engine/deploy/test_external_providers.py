@@ -59,7 +59,9 @@ def test_routing_with_and_without_the_plugin(tmp_path: Path, monkeypatch: pytest
     plugins = PluginProviders(EventStream(), search=(tmp_path,))
     registry = ProviderRegistry(None, plugins=plugins)
     assert not registry.supports("kubernetes:apps/v1:Deployment")
-    assert "pulumi-resource-kubernetes" in unsupported_type_message("kubernetes:apps/v1:Deployment")
+    message = unsupported_type_message("kubernetes:apps/v1:Deployment")
+    assert "'kubernetes:apps/v1:Deployment'" in message and "pulumi-resource-kubernetes" in message
+    assert "Pulumi CLI" in message and "--render-kubernetes DIR" in message
     _plugin(tmp_path, "kubernetes")
     assert registry.supports("kubernetes:apps/v1:Deployment") and registry.supports("pulumi:providers:kubernetes")
     assert not registry.supports("aws:s3/bucket:Bucket")
