@@ -5,6 +5,7 @@ runs as a process: the dynamic provider servers (``plugin``) and other packages'
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -40,11 +41,12 @@ def _outcome_unknown(error: grpc.RpcError, details: str) -> bool:
     return code in LOST or OUTCOME_UNKNOWN_MARK in details
 
 
-class GrpcOperations:
+class GrpcOperations(ABC):
     """Check, Diff, Create, Update, Delete and Read, as requests to a ``ResourceProvider`` stub."""
 
+    @abstractmethod
     def _stub(self) -> AbstractContextManager[provider_pb2_grpc.ResourceProviderStub]:
-        raise NotImplementedError
+        """The stub a call goes to, held for the call's duration."""
 
     def _call(self, operation: str, urn: str, invoke: Callable[[Any], Any]) -> Any:
         with self._stub() as stub:
