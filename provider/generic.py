@@ -35,7 +35,7 @@ import os
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
@@ -148,11 +148,6 @@ class Fields:
     def inputs_via(self, call: str) -> frozenset[str]:
         """The updatable inputs whose change the platform call ``call`` makes."""
         return frozenset(key for key, via in self.calls.items() if via == call)
-
-    def calls_for(self, changed: frozenset[str]) -> list[str]:
-        """The platform calls an in-place change of these inputs makes, in declaration order."""
-        found = [self.calls.get(key, "") for key in self.calls if key in changed]
-        return list(dict.fromkeys(call for call in found if call))
 
     def deletes_first(self, changed: frozenset[str]) -> bool:
         """Whether a replace with these changed inputs must delete the old object before creating."""
@@ -377,9 +372,6 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
     @abstractmethod
     def read_resource(self, api: ApiT, resource_id: str) -> dict[str, Any] | None: ...
 
-    update_order: ClassVar[tuple[str, ...]] = ()
-    """Update calls that must come before the others, in this order (the rest follow field order)."""
-
     def update_resource(
         self, api: ApiT, resource_id: str, old: ArgsT, new: ArgsT, changed: frozenset[str], timeout: float
     ) -> None:
@@ -389,8 +381,12 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
     def make_calls(
         self, api: ApiT, resource_id: str, old: ArgsT, new: ArgsT, changed: frozenset[str], deadline: float
     ) -> None:
-        steps = update_steps(type(self), self.fields.calls, self.update_order, changed)
+        steps = update_steps(type(self), self.fields.calls, self.call_order(new), changed)
         run_steps(self, api, steps, resource_id, old, new, deadline)
+
+    def call_order(self, new: ArgsT) -> Sequence[str]:
+        """Update calls that must come before the others, in this order (the rest follow field order)."""
+        return ()
 
     @classmethod
     def unmade_calls(cls) -> list[str]:

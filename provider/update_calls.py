@@ -3,7 +3,7 @@
 Each updatable input names the platform call that changes it (``Updatable(via=…)``); a provider
 marks the method that makes a call with ``@makes(call)``. The generic update groups the changed
 inputs by the method that makes their calls and runs each such method once, in the order the
-calls are declared (the provider's ``update_order`` first, then the order of the Args fields),
+calls are declared (the provider's ``call_order`` first, then the order of the Args fields),
 handing it an ``Update`` whose ``body`` the inputs' ``ApiPath`` markers built. A declared call no
 method makes is a schema error (``unmade_calls``), never an update silently skipped.
 """
