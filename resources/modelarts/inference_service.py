@@ -618,7 +618,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         new: InferenceServiceArgs,
         fields: frozenset[str],
         deadline: float,
-    ) -> dict[str, Any]:
+    ) -> None:
         """PUT the changed fields (or PUT /property for a scaling), then wait until the config is live."""
         path = api.path("v1", f"services/{service_id}")
         scaling = _scaling_only(live, new) if fields == {"config"} else None
@@ -635,22 +635,20 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
             waiter.failure = {"failed", "deleting"}
             waiter.reason = _error
             waiter.done = lambda service: _config_applied(service, new)
-        return wait_for(waiter, api.settings, time_left(deadline))
+        wait_for(waiter, api.settings, time_left(deadline))
 
-    def _set_status(
-        self, api: ModelArtsClient, service_id: str, status: DesiredStatus, deadline: float
-    ) -> dict[str, Any]:
+    def _set_status(self, api: ModelArtsClient, service_id: str, status: DesiredStatus, deadline: float) -> None:
         """PUT {status} unless the settled service is already there, then wait for the new state."""
         live = wait_for(self._settled(api, service_id), api.settings, time_left(deadline))
         if _desired(_status(live)) == status:
-            return live
+            return
         api.request("PUT", api.path("v1", f"services/{service_id}"), json={"status": status})
         if status == "stopped":
             waiter = self._waiter(api, service_id, {"stopped"}, UP | STARTING | STOPPING, {"failed"}, _error)
-            return wait_for(waiter, api.settings, time_left(deadline))
-        waiter = self._up(api, service_id)
-        waiter.pending = {*STARTING, "stopped"}
-        return wait_for(waiter, api.settings, time_left(deadline))
+        else:
+            waiter = self._up(api, service_id)
+            waiter.pending = {*STARTING, "stopped"}
+        wait_for(waiter, api.settings, time_left(deadline))
 
     def _find(self, api: ModelArtsClient, args: InferenceServiceArgs) -> str | None:
         listing = api.get(
