@@ -11,7 +11,10 @@ check signatures, so none are sent): the ratio is what the issue's target is sta
     apt-get install -y wrk            # Debian/Ubuntu; brew install wrk on macOS
     .venv/bin/python bench/localcloud_load.py [--duration 4] [--rounds 3] [--db FILE] [--moto-server PATH]
 
-Prints a table; exits 2 when wrk is missing. Loopback only; each run lasts ``--duration`` seconds;
+Prints a table; exits 2 when wrk is missing. With each run it also reads the server process's CPU
+time (``/proc``, Linux): CPU per request depends far less on what else the machine runs than
+requests/s and latency do, and the ratio of the two servers' figures is what the throughput ratio
+would be where each server has a core to itself. Loopback only; each run lasts ``--duration`` seconds;
 the servers take turns cell by cell and each cell reports the median of ``--rounds`` runs, so both
 meet the same machine load.
 """
@@ -57,11 +60,27 @@ class Result:
     p99_ms: float
     requests: int
     errors: int
+    cpu_us_per_request: float | None  # the server process's CPU time (all threads) per request
 
 
 # servers ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process, all its threads (Linux ``/proc``; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def localcloud(db: str) -> Iterator[str]:
+def localcloud(db: str) -> Iterator[Server]:
     """``aicompute localcloud serve`` as users start it (one process), lifecycles immediate."""
     cmd = [sys.executable, "-m", "aicompute.engine", "localcloud", "serve", "--port", "0", "--time-scale", "0"]
     proc = subprocess.Popen([*cmd, "--db", db], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -72,14 +91,14 @@ def localcloud(db: str) -> Iterator[str]:
             raise SystemExit(f"localcloud did not start: {line!r}")
         url = line.removeprefix("listening on ")
         _wait_until_up(f"{url}/_localcloud/health")
-        yield url
+        yield Server(url, proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
 @contextmanager
-def moto(server: str) -> Iterator[str]:
+def moto(server: str) -> Iterator[Server]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -89,7 +108,7 @@ def moto(server: str) -> Iterator[str]:
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_until_up(f"{url}/moto-api/")
-        yield url
+        yield Server(url, proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -178,14 +197,17 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def run_wrk(url: str, lines: list[str], clients: int, duration: float, target: str, kind: str) -> Result:
+def run_wrk(server: Server, lines: list[str], clients: int, duration: float, target: str, kind: str) -> Result:
     threads = min(clients, 2)
+    url = server.url
     with tempfile.NamedTemporaryFile("w", suffix=".requests", delete=False, encoding="utf-8") as file:
         file.write("\n".join(lines) + "\n")
     try:
         cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{int(duration)}s", "--latency", "-s", str(LUA)]
         cmd += [url, "--", file.name, str(threads)]
+        cpu_before = cpu_seconds(server.pid)
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120)
+        cpu_after = cpu_seconds(server.pid)
         if done.returncode != 0:
             raise SystemExit(f"wrk failed: {done.stderr or done.stdout}")
         out = done.stdout
@@ -197,6 +219,8 @@ def run_wrk(url: str, lines: list[str], clients: int, duration: float, target: s
     failed = int(errors.group(1)) if errors else 0
     if socket_errors:
         failed += sum(int(n) for n in socket_errors.groups())
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    cpu = None if cpu_before is None or cpu_after is None else (cpu_after - cpu_before) / max(requests, 1) * 1e6
     return Result(
         target=target,
         kind=kind,
@@ -204,8 +228,9 @@ def run_wrk(url: str, lines: list[str], clients: int, duration: float, target: s
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
         p50_ms=_ms(latency["50"]),
         p99_ms=_ms(latency["99"]),
-        requests=int(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
+        requests=requests,
         errors=failed,
+        cpu_us_per_request=cpu,
     )
 
 
@@ -215,7 +240,7 @@ class Target:
     """A server under load: how to make its read requests and a batch of distinct writes."""
 
     name: str
-    url: str
+    server: Server
     reads: Callable[[str], list[str]]
     writes: Callable[[str, int, int], list[str]]
 
@@ -228,9 +253,9 @@ def bench(targets: list[Target], duration: int, rounds: int) -> list[Result]:
     """Each cell (server, kind, clients) ``rounds`` times, the servers taking turns so they meet
     the same machine load; the run with the median requests/s is reported."""
     writes = max(6000, 3000 * duration)  # more than a run sends: a repeated create would be a 409
-    reads = {target.name: target.reads(target.url) for target in targets}
+    reads = {target.name: target.reads(target.server.url) for target in targets}
     for target in targets:  # warm-up, not reported
-        run_wrk(target.url, reads[target.name], 8, 1, target.name, "read")
+        run_wrk(target.server, reads[target.name], 8, 1, target.name, "read")
     runs: dict[tuple[str, str, int], list[Result]] = {}
     batch = 0
     for _ in range(rounds):
@@ -238,21 +263,23 @@ def bench(targets: list[Target], duration: int, rounds: int) -> list[Result]:
             for clients in CLIENTS:
                 for target in targets:
                     batch += 1
-                    lines = reads[target.name] if kind == "read" else target.writes(target.url, writes, batch)
-                    result = run_wrk(target.url, lines, clients, duration, target.name, kind)
+                    url = target.server.url
+                    lines = reads[target.name] if kind == "read" else target.writes(url, writes, batch)
+                    result = run_wrk(target.server, lines, clients, duration, target.name, kind)
                     runs.setdefault((target.name, kind, clients), []).append(result)
     return [_median(cell) for cell in runs.values()]
 
 
 def table(results: list[Result]) -> str:
     rows = [
-        "| server | kind | clients | requests/s | p50 ms | p99 ms | requests | errors |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| server | kind | clients | requests/s | p50 ms | p99 ms | requests | errors | server CPU µs/request |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
+        cpu = "-" if r.cpu_us_per_request is None else f"{r.cpu_us_per_request:,.0f}"
         rows.append(
             f"| {r.target} | {r.kind} | {r.clients} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | "
-            f"{r.p99_ms:.1f} | {r.requests:,} | {r.errors} |"
+            f"{r.p99_ms:.1f} | {r.requests:,} | {r.errors} | {cpu} |"
         )
     return "\n".join(rows)
 
@@ -281,6 +308,11 @@ def verdict(results: list[Result]) -> list[str]:
             f"issue 19, {kind}s at 32 clients, localcloud / moto ({wanted}): {ratio:.2f}x requests/s, "
             f"p99 {local.p99_ms:.1f} vs {other.p99_ms:.1f} ms -> {'met' if met else 'NOT met'}"
         )
+        if local.cpu_us_per_request and other.cpu_us_per_request:
+            lines.append(
+                f"  server CPU per {kind}: {local.cpu_us_per_request:,.0f} vs {other.cpu_us_per_request:,.0f} µs: "
+                f"{other.cpu_us_per_request / local.cpu_us_per_request:.2f}x the requests per CPU-second"
+            )
     return lines
 
 

@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote
 
-from fastapi import Depends, Request
+from fastapi import Request
 
-from aicompute.localcloud.cloud import Cloud, get_cloud
+from aicompute.localcloud.cloud import Cloud, cloud_of
 from aicompute.localcloud.errors import Platform, PlatformError
 from aicompute.localcloud.store import Project
 from aicompute.provider import signing
@@ -143,10 +143,11 @@ def _text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def authenticated_project(platform: Platform, codes: AuthCodes) -> Callable[[Request, str, Cloud], Awaitable[Project]]:
+def authenticated_project(platform: Platform, codes: AuthCodes) -> Callable[[Request, str], Awaitable[Project]]:
     """The dependency for routes under ``/{project_id}/``: authenticate, then advance lifecycles."""
 
-    async def dependency(request: Request, project_id: str, cloud: Cloud = Depends(get_cloud)) -> Project:
+    async def dependency(request: Request, project_id: str) -> Project:
+        cloud = cloud_of(request)
         token = request.headers.get("X-Auth-Token")
         authorization = request.headers.get("Authorization")
         if token:

@@ -5,11 +5,19 @@ such as ``modelarts.network``. Each platform's backend reads and writes them ins
 ``Store.transaction()``, which holds the store's lock, so a request sees and leaves a consistent
 world. Timers (scheduled lifecycle steps) live in the same database, which is why a restart with
 the same file resumes every object exactly where its lifecycle was.
+
+One process owns the database, and the lock keeps every other writer out while a transaction runs,
+so reads need no SQL transaction to be consistent: the SQL transaction (and a nested one's
+savepoint) begins at its first write, and a transaction that only reads costs no BEGIN and COMMIT.
+The store also remembers what almost every request asks and rarely changes (``_Memo``: projects by
+access key, each project's earliest timer), so authenticating a request and finding no lifecycle
+step due run no SQL at all (bench/localcloud_load.py).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -99,11 +107,30 @@ class Timer:
     args: dict[str, Any]
 
 
-class Transaction:
-    """Reads and writes inside one locked SQLite transaction."""
+class _Memo:
+    """Answers the store keeps between transactions. Each is dropped by the writes that could change
+    it, and all of them whenever a transaction rolls back (what was read inside may be undone)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    def __init__(self) -> None:
+        self.projects_by_key: dict[str, Project] = {}
+        self.next_due: dict[str, float] = {}  # a project's earliest timer (math.inf: none)
+
+    def forget(self) -> None:
+        self.projects_by_key.clear()
+        self.next_due.clear()
+
+
+class Transaction:
+    """Reads and writes inside one locked transaction; a write first opens the SQL transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self._conn = store._conn
+        self._memo = store._memo
+        self._store = store
+
+    def _write(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        self._store._open_levels()
+        return self._conn.execute(sql, params)
 
     # objects -------------------------------------------------------------------------------
     def get(self, kind: str, project_id: str, obj_id: str) -> dict[str, Any] | None:
@@ -115,19 +142,14 @@ class Transaction:
 
     def put(self, kind: str, project_id: str, obj_id: str, body: dict[str, Any]) -> None:
         """Insert, or replace in place (keeping the object's position in list order)."""
-        text = json.dumps(body, separators=(",", ":"))
-        updated = self._conn.execute(
-            "UPDATE objects SET body=? WHERE project_id=? AND kind=? AND obj_id=?",
-            (text, project_id, kind, obj_id),
-        ).rowcount
-        if not updated:
-            self._conn.execute(
-                "INSERT INTO objects (project_id, kind, obj_id, body) VALUES (?, ?, ?, ?)",
-                (project_id, kind, obj_id, text),
-            )
+        self._write(
+            "INSERT INTO objects (project_id, kind, obj_id, body) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (project_id, kind, obj_id) DO UPDATE SET body=excluded.body",
+            (project_id, kind, obj_id, json.dumps(body, separators=(",", ":"))),
+        )
 
     def delete(self, kind: str, project_id: str, obj_id: str) -> None:
-        self._conn.execute("DELETE FROM objects WHERE project_id=? AND kind=? AND obj_id=?", (project_id, kind, obj_id))
+        self._write("DELETE FROM objects WHERE project_id=? AND kind=? AND obj_id=?", (project_id, kind, obj_id))
 
     def objects(self, kind: str, project_id: str) -> list[dict[str, Any]]:
         """Every object of a kind in a project, oldest first."""
@@ -153,26 +175,31 @@ class Transaction:
 
     # timers --------------------------------------------------------------------------------
     def add_timer(self, project_id: str, due: float, action: str, args: dict[str, Any]) -> None:
-        self._conn.execute(
+        self._write(
             "INSERT INTO timers (project_id, due, action, args) VALUES (?, ?, ?, ?)",
             (project_id, due, action, json.dumps(args)),
         )
+        if project_id in self._memo.next_due:
+            self._memo.next_due[project_id] = min(self._memo.next_due[project_id], due)
 
     def pop_due_timer(self, project_id: str, now: float) -> Timer | None:
         """Remove and return the earliest timer due by ``now``, if any."""
-        row = self._conn.execute(
-            "SELECT seq, project_id, due, action, args FROM timers WHERE project_id=? AND due<=? "
-            "ORDER BY due, seq LIMIT 1",
-            (project_id, now),
-        ).fetchone()
-        if row is None:
+        if self._memo.next_due.get(project_id, -math.inf) > now:
             return None
-        self._conn.execute("DELETE FROM timers WHERE seq=?", (row[0],))
+        row = self._conn.execute(
+            "SELECT seq, project_id, due, action, args FROM timers WHERE project_id=? ORDER BY due, seq LIMIT 1",
+            (project_id,),
+        ).fetchone()
+        if row is None or row[2] > now:
+            self._memo.next_due[project_id] = math.inf if row is None else row[2]
+            return None
+        self._write("DELETE FROM timers WHERE seq=?", (row[0],))
+        self._memo.next_due.pop(project_id, None)
         return Timer(seq=row[0], project_id=row[1], due=row[2], action=row[3], args=json.loads(row[4]))
 
     # directives ("make the next transition of this object fail") ----------------------------
     def set_directive(self, project_id: str, kind: str, obj_key: str, body: dict[str, Any]) -> None:
-        self._conn.execute(
+        self._write(
             "INSERT OR REPLACE INTO directives (project_id, kind, obj_key, body) VALUES (?, ?, ?, ?)",
             (project_id, kind, obj_key, json.dumps(body)),
         )
@@ -184,14 +211,13 @@ class Transaction:
         ).fetchone()
         if row is None:
             return None
-        self._conn.execute(
-            "DELETE FROM directives WHERE project_id=? AND kind=? AND obj_key=?", (project_id, kind, obj_key)
-        )
+        self._write("DELETE FROM directives WHERE project_id=? AND kind=? AND obj_key=?", (project_id, kind, obj_key))
         return dict(json.loads(row[0]))
 
     # projects and tokens -------------------------------------------------------------------
     def add_project(self, project: Project) -> None:
-        self._conn.execute(
+        self._memo.projects_by_key.clear()  # a replaced project may have had another access key
+        self._write(
             "INSERT OR REPLACE INTO projects VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 project.project_id,
@@ -209,14 +235,20 @@ class Transaction:
         return None if row is None else Project(*row)
 
     def project_by_access_key(self, access_key: str) -> Project | None:
+        known = self._memo.projects_by_key.get(access_key)
+        if known is not None:
+            return known
         row = self._conn.execute("SELECT * FROM projects WHERE access_key=?", (access_key,)).fetchone()
-        return None if row is None else Project(*row)
+        if row is None:
+            return None
+        project = self._memo.projects_by_key[access_key] = Project(*row)
+        return project
 
     def projects(self) -> list[Project]:
         return [Project(*row) for row in self._conn.execute("SELECT * FROM projects").fetchall()]
 
     def add_token(self, token: str, project_id: str, expires_at: float) -> None:
-        self._conn.execute("INSERT INTO tokens VALUES (?, ?, ?)", (token, project_id, expires_at))
+        self._write("INSERT INTO tokens VALUES (?, ?, ?)", (token, project_id, expires_at))
 
     def token(self, token: str) -> tuple[str, float] | None:
         row = self._conn.execute("SELECT project_id, expires_at FROM tokens WHERE token=?", (token,)).fetchone()
@@ -224,7 +256,7 @@ class Transaction:
 
     # OAuth2 clients and their access tokens (the central platform) ---------------------------
     def add_oauth_client(self, client: OAuthClient) -> None:
-        self._conn.execute(
+        self._write(
             "INSERT OR REPLACE INTO oauth_clients VALUES (?, ?, ?)",
             (client.client_id, client.client_secret, client.project_id),
         )
@@ -234,7 +266,7 @@ class Transaction:
         return None if row is None else OAuthClient(*row)
 
     def add_oauth_token(self, token: str, client: OAuthClient, expires_at: float) -> None:
-        self._conn.execute(
+        self._write(
             "INSERT INTO oauth_tokens VALUES (?, ?, ?, ?)", (token, client.client_id, client.project_id, expires_at)
         )
 
@@ -247,12 +279,13 @@ class Transaction:
 
     def revoke_oauth_tokens(self, client_id: str) -> int:
         """Forget every access token issued to a client; returns how many there were."""
-        return self._conn.execute("DELETE FROM oauth_tokens WHERE client_id=?", (client_id,)).rowcount
+        return self._write("DELETE FROM oauth_tokens WHERE client_id=?", (client_id,)).rowcount
 
     def clear_world(self) -> None:
         """Forget every object, timer, directive and token (projects and OAuth2 clients stay)."""
+        self._memo.forget()
         for table in ("objects", "timers", "directives", "tokens", "oauth_tokens"):
-            self._conn.execute(f"DELETE FROM {table}")
+            self._write(f"DELETE FROM {table}")
 
 
 class Store:
@@ -264,29 +297,40 @@ class Store:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         self._lock = threading.RLock()
-        self._depth = 0
+        self._memo = _Memo()
+        self._depth = 0  # transactions entered (nested ones included)
+        self._opened = 0  # of those, how many have begun in SQL (BEGIN, then a savepoint each)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """A locked transaction; a nested one is a savepoint, so its error undoes only its own writes."""
         with self._lock:
-            nested = self._depth > 0
-            name = f"sp{self._depth}"
-            self._conn.execute(f"SAVEPOINT {name}" if nested else "BEGIN IMMEDIATE")
+            level = self._depth
             self._depth += 1
             try:
-                yield Transaction(self._conn)
-                self._conn.execute(f"RELEASE {name}" if nested else "COMMIT")
+                yield Transaction(self)
+                if self._opened > level:
+                    self._conn.execute(f"RELEASE sp{level}" if level else "COMMIT")
             except BaseException:
-                self._rollback(nested, name)
+                self._rollback(level)
                 raise
             finally:
+                self._opened = min(self._opened, level)
                 self._depth -= 1
 
-    def _rollback(self, nested: bool, name: str) -> None:
-        if nested:
-            self._conn.execute(f"ROLLBACK TO {name}")
-            self._conn.execute(f"RELEASE {name}")
+    def _open_levels(self) -> None:
+        """Begin, in SQL, every entered transaction that has not yet begun (a write is coming)."""
+        while self._opened < self._depth:
+            self._conn.execute(f"SAVEPOINT sp{self._opened}" if self._opened else "BEGIN IMMEDIATE")
+            self._opened += 1
+
+    def _rollback(self, level: int) -> None:
+        self._memo.forget()
+        if self._opened <= level:
+            return
+        if level:
+            self._conn.execute(f"ROLLBACK TO sp{level}")
+            self._conn.execute(f"RELEASE sp{level}")
         elif self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 

@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from aicompute.localcloud import jsonbody
 from aicompute.localcloud.auth import AuthCodes, authenticated_project
-from aicompute.localcloud.cloud import Cloud, get_cloud
+from aicompute.localcloud.cloud import Cloud, cloud_of, get_cloud
 from aicompute.localcloud.errors import HILENS, HILENS_DEPLOYMENTS, PlatformError, platform_for_path
 from aicompute.localcloud.store import Project, Transaction
 from aicompute.provider import signing
@@ -98,9 +98,9 @@ _SEED_STATUS = {"HIL.0145": 403, "HIL.0004": 400}
 _authenticate = authenticated_project(HILENS, HILENS_AUTH_CODES)
 
 
-async def _project(request: Request, project_id: str, cloud: CloudDep) -> Project:
+async def _project(request: Request, project_id: str) -> Project:
     try:
-        return await _authenticate(request, project_id, cloud)
+        return await _authenticate(request, project_id)
     except PlatformError as error:
         platform = platform_for_path(request.url.path) or HILENS
         code = str(error.body.get("error_code", ""))
@@ -119,18 +119,18 @@ def _credential_project(cloud: Cloud, request: Request) -> str:
     return project.project_id if project else ""
 
 
-async def _caller(request: Request, cloud: CloudDep) -> Project:
+async def _caller(request: Request) -> Project:
     """Paths without a project (firmware catalogue, skill market): the caller's own project, named by
     ``X-Project-Id`` (which the SDK sends) or found from the credentials."""
-    project_id = request.headers.get("X-Project-Id") or _credential_project(cloud, request)
-    return await _project(request, project_id, cloud)
+    project_id = request.headers.get("X-Project-Id") or _credential_project(cloud_of(request), request)
+    return await _project(request, project_id)
 
 
-async def _optional_caller(request: Request, cloud: CloudDep) -> Project | None:
+async def _optional_caller(request: Request) -> Project | None:
     """Skill detail takes no token (seed table 4-17); credentials that are sent are still checked."""
     if not request.headers.get("X-Auth-Token") and not request.headers.get("Authorization"):
         return None
-    return await _caller(request, cloud)
+    return await _caller(request)
 
 
 HiLensProject = Annotated[Project, Depends(_project)]

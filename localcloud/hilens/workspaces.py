@@ -82,14 +82,19 @@ def _new_workspace(project: Project, workspace_id: str, body: WorkspaceCreate) -
     }
 
 
-def ensure_default_workspace(tx: Transaction, project: Project) -> None:
-    if tx.get(WORKSPACE_KIND, project.project_id, DEFAULT_WORKSPACE_ID) is None:
-        default = WorkspaceCreate(name="default")
-        tx.put(WORKSPACE_KIND, project.project_id, DEFAULT_WORKSPACE_ID, _new_workspace(project, "0", default))
+def ensure_default_workspace(tx: Transaction, project: Project) -> JSON:
+    """The project's default workspace, made on first use."""
+    default = tx.get(WORKSPACE_KIND, project.project_id, DEFAULT_WORKSPACE_ID)
+    if default is None:
+        default = _new_workspace(project, "0", WorkspaceCreate(name="default"))
+        tx.put(WORKSPACE_KIND, project.project_id, DEFAULT_WORKSPACE_ID, default)
+    return default
 
 
 def get_workspace(tx: Transaction, project: Project, workspace_id: str) -> JSON:
-    ensure_default_workspace(tx, project)
+    default = ensure_default_workspace(tx, project)
+    if workspace_id == DEFAULT_WORKSPACE_ID:
+        return default
     workspace = tx.get(WORKSPACE_KIND, project.project_id, workspace_id)
     if workspace is None:
         raise not_found("workspace", workspace_id)

@@ -129,3 +129,102 @@ def test_everything_survives_reopening_the_file(tmp_path: Path) -> None:
         assert tx.get(KIND, P, "a") == {"state": "Creating"}
         assert tx.pop_directive(P, KIND, "a") == {"fail": True}
     reopened.close()
+
+
+def statements(store: Store) -> list[str]:
+    """The SQL the store runs from now on (the first word of each statement)."""
+    seen: list[str] = []
+    store._conn.set_trace_callback(lambda sql: seen.append(sql.split()[0].upper()))
+    return seen
+
+
+def test_a_transaction_that_only_reads_begins_nothing_in_sql() -> None:
+    store = Store()
+    with store.transaction() as tx:
+        tx.put(KIND, P, "a", {})
+    seen = statements(store)
+    with store.transaction() as tx:
+        assert tx.get(KIND, P, "a") == {}
+        with store.transaction() as inner:
+            assert inner.object_ids(KIND, P) == ["a"]
+    assert seen == ["SELECT", "SELECT"]
+
+
+def test_a_write_inside_nested_transactions_begins_every_level_and_commits_once() -> None:
+    store = Store()
+    seen = statements(store)
+    with store.transaction() as outer:
+        outer.get(KIND, P, "a")
+        with store.transaction() as inner:
+            inner.put(KIND, P, "a", {})
+        outer.put(KIND, P, "b", {})
+    assert seen == ["SELECT", "BEGIN", "SAVEPOINT", "INSERT", "RELEASE", "INSERT", "COMMIT"]
+    assert ids(store) == ["a", "b"]
+
+
+def test_a_nested_failure_after_a_read_only_outer_start_undoes_only_its_writes() -> None:
+    store = Store()
+    with store.transaction() as outer:
+        assert outer.get(KIND, P, "a") is None
+        with store.transaction() as middle:
+            middle.put(KIND, P, "kept", {})
+            with pytest.raises(Boom), store.transaction() as inner:
+                inner.put(KIND, P, "undone", {})
+                raise Boom
+        outer.put(KIND, P, "after", {})
+    assert ids(store) == ["kept", "after"]
+
+
+def test_a_timer_whose_pop_was_rolled_back_is_due_again() -> None:
+    store = Store()
+    with store.transaction() as tx:
+        tx.add_timer(P, 5.0, "step", {})
+        assert tx.pop_due_timer(P, 4.0) is None  # remembered: nothing due before 5
+    with pytest.raises(Boom), store.transaction() as tx:
+        assert tx.pop_due_timer(P, 6.0) is not None
+        raise Boom
+    with store.transaction() as tx:
+        timer = tx.pop_due_timer(P, 6.0)
+        assert timer is not None and timer.action == "step"
+        assert tx.pop_due_timer(P, 6.0) is None
+
+
+def test_an_earlier_timer_added_later_is_due_although_a_later_one_was_remembered() -> None:
+    store = Store()
+    with store.transaction() as tx:
+        tx.add_timer(P, 10.0, "late", {})
+        assert tx.pop_due_timer(P, 1.0) is None
+    with store.transaction() as tx:
+        tx.add_timer(P, 2.0, "early", {})
+    seen = statements(store)
+    with store.transaction() as tx:
+        assert tx.pop_due_timer(P, 1.5) is None
+        assert seen == []  # known without asking: the earliest is at 2
+        timer = tx.pop_due_timer(P, 3.0)
+        assert timer is not None and timer.action == "early"
+
+
+def test_a_project_found_by_access_key_follows_a_replaced_key() -> None:
+    store = Store()
+    project = Project(P, "AK", "SK", "user", "password", "domain", "region")
+    with store.transaction() as tx:
+        tx.add_project(project)
+        assert tx.project_by_access_key("AK") == project
+    seen = statements(store)
+    with store.transaction() as tx:
+        assert tx.project_by_access_key("AK") == project
+    assert seen == []
+    with store.transaction() as tx:
+        tx.add_project(Project(P, "AK2", "SK2", "user", "password", "domain", "region"))
+        assert tx.project_by_access_key("AK") is None
+        assert tx.project_by_access_key("AK2") is not None
+
+
+def test_a_project_added_in_a_rolled_back_transaction_is_not_remembered() -> None:
+    store = Store()
+    with pytest.raises(Boom), store.transaction() as tx:
+        tx.add_project(Project(P, "AK", "SK", "user", "password", "domain", "region"))
+        assert tx.project_by_access_key("AK") is not None
+        raise Boom
+    with store.transaction() as tx:
+        assert tx.project_by_access_key("AK") is None
