@@ -20,7 +20,7 @@ path only: both values are ``[secret]``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -124,6 +124,23 @@ class DriftReport:
     unlisted_types: list[str] = field(default_factory=list)
     """Types of the stack whose objects cannot be listed, so unmanaged ones of them are not known."""
     duration: float = 0.0
+
+    def judge(
+        self,
+        resource: ResourceState,
+        judged: Callable[[], ResourceDrift | None],
+        describe: Callable[[Exception], str] = first_line,
+    ) -> None:
+        """Count ``resource`` checked and record its drift, or the error its read raised (``describe``d)."""
+        try:
+            drift = judged()
+        except Exception as error:  # a provider raises whatever its platform client raises
+            message = f"reading {resource.type} {resource.id!r} failed: {describe(error)}"
+            self.errors.append(DriftError(resource.type, message, resource.urn, resource.id))
+            return
+        self.checked += 1
+        if drift is not None:
+            self.drifts.append(drift)
 
     def of_kind(self, kind: DriftKind) -> list[ResourceDrift]:
         return [d for d in self.drifts if d.kind == kind]

@@ -15,12 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any, Protocol
 
 from aicompute.engine.deploy.providers.base import Provider, ReadResult
 from aicompute.engine.deploy.providers.external import PLUGIN_PREFIX, package_of
 from aicompute.engine.deploy.providers.kubernetes import KUBERNETES_PACKAGE
-from aicompute.engine.drift.compare import DriftError, DriftReport, TypeScan, compare_read, first_line
+from aicompute.engine.drift.compare import (
+    DriftError,
+    DriftReport,
+    ResourceDrift,
+    TypeScan,
+    compare_read,
+    first_line,
+)
 from aicompute.engine.resource.checkpoint_values import MASK, is_secret
 from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import is_provider_type, parse_provider_reference, parse_urn
@@ -109,8 +117,13 @@ def check_plugin_resources(
     report.types.sort(key=lambda t: t.type)
     started = _start_providers({r.provider for r in resources}, plugins, secrets, pool, report)
     futures = [(r, pool.submit(read, plugins, r)) for r in resources if r.provider in started]
+    describe = partial(error_text, secrets=secrets)
     for resource, future in futures:
-        _judge(resource, future, secrets, report)
+        report.judge(resource, partial(_compared, resource, future), describe)
+
+
+def _compared(resource: ResourceState, future: Future[ReadResult]) -> ResourceDrift | None:
+    return compare_read(resource, future.result())
 
 
 def _start_providers(
@@ -129,15 +142,3 @@ def _start_providers(
             continue
         started.add(reference)
     return started
-
-
-def _judge(resource: ResourceState, future: Future[ReadResult], secrets: set[str], report: DriftReport) -> None:
-    try:
-        drift = compare_read(resource, future.result())
-    except Exception as error:  # a ProviderError, or a connection to a plugin that broke
-        message = f"reading {resource.type} {resource.id!r} failed: {error_text(error, secrets)}"
-        report.errors.append(DriftError(resource.type, message, resource.urn, resource.id))
-        return
-    report.checked += 1
-    if drift is not None:
-        report.drifts.append(drift)

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pulumi.dynamic import ReadResult
@@ -52,6 +53,7 @@ from aicompute.engine.drift.compare import (
     DriftError,
     DriftReport,
     ReadMethod,
+    ResourceDrift,
     Skipped,
     TypeScan,
     Unmanaged,
@@ -247,22 +249,13 @@ def check_resources(
                 continue
             futures += [(managed, pool.submit(_reader(managed, listing, api))) for managed in group]
         for managed, future in futures:
-            _judge(managed, future, report)
+            report.judge(managed.resource, partial(_compared, managed, future))
     report.types.sort(key=lambda t: t.type)
 
 
-def _judge(managed: Managed, future: Future[ReadResult], report: DriftReport) -> None:
-    resource = managed.resource
-    try:
-        result = future.result()
-        drift = compare(managed.provider, resource, result.id or "", dict(result.outs or {}))
-    except Exception as error:  # a provider raises whatever its platform client raises
-        message = f"reading {resource.type} {resource.id!r} failed: {first_line(error)}"
-        report.errors.append(DriftError(resource.type, message, resource.urn, resource.id))
-        return
-    report.checked += 1
-    if drift is not None:
-        report.drifts.append(drift)
+def _compared(managed: Managed, future: Future[ReadResult]) -> ResourceDrift | None:
+    result = future.result()
+    return compare(managed.provider, managed.resource, result.id or "", dict(result.outs or {}))
 
 
 # unmanaged ---------------------------------------------------------------------------------------
