@@ -139,46 +139,57 @@ def select_resources(
 ) -> Selection:
     """The resources to read, each dynamic one with its provider; the others recorded as skipped."""
     selection = Selection()
-    groups = selection.groups
     for resource in resources:
-        if not resource.custom or resource.delete or resource.type == ROOT_STACK_TYPE:
+        if not _readable(resource):
             continue
-        if is_provider_type(resource.type):
-            continue
-        reason = _skip_reason(resource)
-        if reason is None and not is_dynamic(resource.type):
-            reason = plugin_skip_reason(resource.type, plugins)
-            if reason is None:
-                selection.plugin_resources.append(resource)
-                report.managed += 1
-                continue
+        reason = _skip_reason(resource, plugins)
+        if reason is None and is_dynamic(resource.type):
+            reason = _add_dynamic(resource, loader, selection.groups, report)
         elif reason is None:
-            serialized = reveal(resource.inputs.get(PROVIDER_KEY) or resource.outputs.get(PROVIDER_KEY))
-            try:
-                provider = loader.load(serialized)
-            except ProviderConfigError as error:
-                failed = DriftError(resource.type, f"reading {resource.type} failed: {error}")
-                if failed not in report.errors:  # one error per type, not one per resource
-                    report.errors.append(failed)
-                continue
-            except ProviderLoadError as error:
-                reason = str(error)
-            else:
-                groups.setdefault(resource.type, []).append(Managed(resource, provider))
-                report.managed += 1
-                continue
-        report.skipped.append(Skipped(resource.urn, resource.type, reason))
+            selection.plugin_resources.append(resource)
+            report.managed += 1
+        if reason:
+            report.skipped.append(Skipped(resource.urn, resource.type, reason))
     return selection
 
 
-def _skip_reason(resource: ResourceState) -> str | None:
+def _readable(resource: ResourceState) -> bool:
+    """A custom resource with an object to read: not the stack, nor a provider, nor one being deleted."""
+    if not resource.custom or resource.delete:
+        return False
+    return resource.type != ROOT_STACK_TYPE and not is_provider_type(resource.type)
+
+
+def _add_dynamic(
+    resource: ResourceState, loader: ProviderLoader, groups: dict[str, list[Managed]], report: DriftReport
+) -> str | None:
+    """Add a dynamic resource to its type's group with its provider loaded from the state; else the
+    reason to skip it, or None when its provider refused the stack config (an error of its type)."""
+    serialized = reveal(resource.inputs.get(PROVIDER_KEY) or resource.outputs.get(PROVIDER_KEY))
+    try:
+        provider = loader.load(serialized)
+    except ProviderConfigError as error:
+        failed = DriftError(resource.type, f"reading {resource.type} failed: {error}")
+        if failed not in report.errors:  # one error per type, not one per resource
+            report.errors.append(failed)
+        return None
+    except ProviderLoadError as error:
+        return str(error)
+    groups.setdefault(resource.type, []).append(Managed(resource, provider))
+    report.managed += 1
+    return None
+
+
+def _skip_reason(resource: ResourceState, plugins: PluginProcesses) -> str | None:
     if resource.external:
         return "read-only (adopted with Resource.get): the stack does not manage it"
     if not resource.id:
         return "it has no id in the state"
-    if not is_dynamic(resource.type) and not resource.provider:
+    if is_dynamic(resource.type):
+        return None
+    if not resource.provider:
         return "it names no provider in the state"
-    return None
+    return plugin_skip_reason(resource.type, plugins)
 
 
 def _listing_provider(group: list[Managed]) -> LiveProvider | None:
