@@ -91,9 +91,10 @@ class DriftError:
     id: str = ""
 
 
-def first_line(error: Exception) -> str:
-    """The first line of an error, for ``DriftError.message`` (a provider's may carry more)."""
-    lines = str(error).strip().splitlines()
+def first_line(error: Exception, message: str | None = None) -> str:
+    """The first line of an error's message — or of ``message``, its text as shown — for
+    ``DriftError.message`` (a provider's may carry more)."""
+    lines = (str(error) if message is None else message).strip().splitlines()
     return lines[0] if lines else type(error).__name__
 
 

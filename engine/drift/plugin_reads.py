@@ -90,7 +90,7 @@ def error_text(error: Exception, secrets: set[str]) -> str:
     message = str(error)
     for text in sorted(secrets, key=len, reverse=True):
         message = message.replace(text, MASK)
-    return first_line(Exception(message))
+    return first_line(error, message)
 
 
 def read(plugins: PluginProcesses, resource: ResourceState) -> ReadResult:
