@@ -69,7 +69,8 @@ def _patch(cluster: KubernetesCluster, name: str, patch: dict[str, Any]) -> None
 
 def _drift(cli: EngineCli, tmp_path: Path, expect: int) -> tuple[str, dict[str, Any]]:
     report = tmp_path / "drift.json"
-    result = cli.run("drift", "--json", str(report), "--markdown", str(tmp_path / "drift.md"), expect=expect)
+    markdown = str(tmp_path / "drift.md")
+    result = cli.run("drift", "--stack", cli.stack, "--json", str(report), "--markdown", markdown, expect=expect)
     return result.stdout, json.loads(report.read_text())
 
 

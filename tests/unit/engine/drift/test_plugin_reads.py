@@ -6,7 +6,6 @@ with a plugin faked in memory, then with a real plugin process speaking Pulumi's
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +30,7 @@ from aicompute.engine.drift.plugin_reads import (
 from aicompute.engine.drift.scan import select_resources
 from aicompute.engine.resource.checkpoint_values import MASK, secret
 from aicompute.engine.resource.state import ResourceState
+from tests.support.fake_plugin import FakePlatform
 
 SCHEMA = json.loads((Path(__file__).parents[4] / "engine" / "schemas" / "drift.schema.json").read_text())
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -248,51 +248,6 @@ def test_error_text_masks_whole_secrets_and_their_lines_then_keeps_the_first_lin
 
 
 # a real plugin process --------------------------------------------------------------------------
-FAKE_PLUGIN = '''#!{python}
-"""A provider plugin of the package ``fake``: Configure wants the token {token!r} (and quotes a
-wrong one in its error); Read answers the objects of {live!r}, inputs cut to the old inputs' keys."""
-import json, sys
-from concurrent import futures
-import grpc
-from google.protobuf import empty_pb2, json_format, struct_pb2
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
-
-def struct(value):
-    message = struct_pb2.Struct()
-    json_format.ParseDict(value, message)
-    return message
-
-class Fake(provider_pb2_grpc.ResourceProviderServicer):
-    def Configure(self, request, context):
-        token = request.variables.get("fake:config:token", "")
-        if token != {token!r}:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "unauthorized token " + token)
-        return provider_pb2.ConfigureResponse(acceptSecrets=False)
-
-    def Read(self, request, context):
-        with open({live!r}) as file:
-            found = json.load(file).get(request.id)
-        if found is None:
-            return provider_pb2.ReadResponse(id="")
-        old = json_format.MessageToDict(request.inputs)
-        inputs = {{key: value for key, value in found.items() if key in old}}
-        return provider_pb2.ReadResponse(id=request.id, properties=struct(found), inputs=struct(inputs))
-
-server = grpc.server(futures.ThreadPoolExecutor(4))
-provider_pb2_grpc.add_ResourceProviderServicer_to_server(Fake(), server)
-port = server.add_insecure_port("127.0.0.1:0")
-server.start()
-print(port, flush=True)
-server.wait_for_termination()
-'''
-
-
-def _fake_plugin(folder: Path, token: str, live: Path) -> None:
-    binary = folder / "pulumi-resource-fake"
-    binary.write_text(FAKE_PLUGIN.format(python=sys.executable, token=token, live=str(live)))
-    binary.chmod(0o755)
-
-
 def _fake_resources(token: str) -> list[ResourceState]:
     provider_urn = "urn:pulumi:dev::proj::pulumi:providers:fake::default"
     provider = ResourceState(provider_urn, "pulumi:providers:fake", True, "p1", {"token": secret(token)})
@@ -310,8 +265,7 @@ def _fake_resources(token: str) -> list[ResourceState]:
 
 
 def _scan_with_plugin(tmp_path: Path, wanted_token: str, state_token: str, live: dict[str, Any]) -> DriftReport:
-    (tmp_path / "live.json").write_text(json.dumps(live))
-    _fake_plugin(tmp_path, wanted_token, tmp_path / "live.json")
+    FakePlatform(tmp_path, wanted_token).objects = live
     resources = _fake_resources(state_token)
     plugins = PluginProviders(EventStream(), search=(tmp_path,))
     plugins.lookup = provider_inputs(resources)
