@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aicompute.engine.deploy.providers.external import find_plugin
+from tests.e2e import test_example_central_kubernetes as central
 from tests.support.engine_cli import EXAMPLES, EngineCli
 from tests.support.examples import provider_env
-from tests.support.kubernetes_cluster import KubernetesCluster, running_cluster
+from tests.support.kubernetes_cluster import KubernetesCluster
 from tests.support.localcloud import LocalCloudProcess
 from tests.support.pulumi_cli import REQUIRE_ENV
 
@@ -29,33 +29,27 @@ DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments"
 DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment"
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
+# The central example's fixtures: the control plane with its T4 nodes, localcloud backed by it.
+cluster = central.cluster
+backed_localcloud = central.backed_localcloud
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubernetesCluster]:
+
+@pytest.fixture(scope="module", autouse=True)
+def plugin_built() -> None:
+    """Without the plugin this test is skipped (a failure under AICOMPUTE_REQUIRE_PULUMI=1) before
+    the cluster fixture, which fails then, starts."""
     if find_plugin("kubernetes") is None:
         message = "the pulumi-kubernetes provider plugin is not built: run `make pulumi-kubernetes`"
-        if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    with running_cluster(tmp_path_factory.mktemp("kubernetes")) as started:
-        for index in range(2):
-            started.add_node(f"t4-{index}", {"tbax.io/xpu-type": "NVIDIA_T4"}, {"nvidia.com/gpu": "2"})
-        started.add_node("cpu-0", {}, {})
-        yield started
+        (pytest.fail if os.environ.get(REQUIRE_ENV) == "1" else pytest.skip)(message)
 
 
 @pytest.fixture
-def cli(cluster: KubernetesCluster, tmp_path: Path) -> Iterator[EngineCli]:
-    backing = tmp_path / "cluster.json"
-    backing.write_text(json.dumps(cluster.backing_cluster()))
-    cloud = LocalCloudProcess(extra_args=["--kubernetes-cluster", str(backing)]).start()
-    try:
-        engine = EngineCli(tmp_path, EXAMPLE, source=EXAMPLES, env=provider_env(cloud, cloud.new_project()))
-        engine.init()
-        engine.run("config", "set", "kubernetes", "true")
-        yield engine
-    finally:
-        cloud.stop()
+def cli(backed_localcloud: LocalCloudProcess, tmp_path: Path) -> EngineCli:
+    env = provider_env(backed_localcloud, backed_localcloud.new_project())
+    engine = EngineCli(tmp_path, EXAMPLE, source=EXAMPLES, env=env)
+    engine.init()
+    engine.run("config", "set", "kubernetes", "true")
+    return engine
 
 
 def _ready(replicas: int) -> Any:
