@@ -6,6 +6,12 @@ normalised, order-free where set-like) finds different from the state's inputs �
 comparison ``aicompute preview --refresh`` makes (the refreshed outputs against the program's
 inputs), with the state's inputs standing for the program's, which is not run.
 
+A resource of another package's provider plugin (``compare_read``) has drifted when its plugin's
+``Read`` answers an empty id, or inputs — cut to the inputs the state holds, as ``refresh``
+records them — that differ from the state's: what ``refresh`` would change in them. (A plugin
+answers its inputs as the live object's values at the paths the state's inputs set, as
+pulumi-kubernetes does; a plugin that answers none is judged by its outputs at those paths.)
+
 Each changed input is broken down into property paths (``tags.env``, ``ports[0].port``) with the
 state's and the live value. A secret input — one the state holds as a Pulumi secret, or one the
 provider declares in ``Fields.secret`` or the resource lists as a secret output — is reported by
@@ -14,14 +20,16 @@ path only: both values are ``[secret]``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 
-from aicompute.engine.deploy.providers.inprocess import LiveProvider
+from aicompute.engine.deploy.providers.base import ReadResult
+from aicompute.engine.deploy.providers.inprocess import LiveProvider, differs
+from aicompute.engine.deploy.refresh import unset_kept
 from aicompute.engine.resource.checkpoint_values import MASK
 from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import parse_urn
@@ -29,7 +37,7 @@ from aicompute.engine.resource.wire_values import PROVIDER_KEY, contains_secrets
 from aicompute.provider.generic import prune, restrict
 
 DriftKind = Literal["changed", "deleted"]
-ReadMethod = Literal["list", "read", "provider-read"]
+ReadMethod = Literal["list", "read", "provider-read", "plugin-read"]
 
 
 @dataclass(frozen=True)
@@ -83,10 +91,18 @@ class DriftError:
     id: str = ""
 
 
+def first_line(error: Exception, message: str | None = None) -> str:
+    """The first line of an error's message — or of ``message``, its text as shown — for
+    ``DriftError.message`` (a provider's may carry more)."""
+    lines = (str(error) if message is None else message).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 @dataclass(frozen=True)
 class TypeScan:
     """How the resources of one type were read: ``list`` (page by page), ``read`` (one by one with
-    an aicompute provider), ``provider-read`` (one by one with another dynamic provider's read)."""
+    an aicompute provider), ``provider-read`` (one by one with another dynamic provider's read),
+    ``plugin-read`` (one by one with a provider plugin's ``Read``, e.g. pulumi-kubernetes)."""
 
     type: str
     managed: int
@@ -110,6 +126,23 @@ class DriftReport:
     """Types of the stack whose objects cannot be listed, so unmanaged ones of them are not known."""
     duration: float = 0.0
 
+    def judge(
+        self,
+        resource: ResourceState,
+        judged: Callable[[], ResourceDrift | None],
+        describe: Callable[[Exception], str] = first_line,
+    ) -> None:
+        """Count ``resource`` checked and record its drift, or the error its read raised (``describe``d)."""
+        try:
+            drift = judged()
+        except Exception as error:  # a provider raises whatever its platform client raises
+            message = f"reading {resource.type} {resource.id!r} failed: {describe(error)}"
+            self.errors.append(DriftError(resource.type, message, resource.urn, resource.id))
+            return
+        self.checked += 1
+        if drift is not None:
+            self.drifts.append(drift)
+
     def of_kind(self, kind: DriftKind) -> list[ResourceDrift]:
         return [d for d in self.drifts if d.kind == kind]
 
@@ -126,10 +159,9 @@ class DriftReport:
 
 
 # comparison ----------------------------------------------------------------------------------------
-def secret_inputs(provider: LiveProvider, resource: ResourceState) -> frozenset[str]:
-    """The inputs whose values are secret: Pulumi secrets in the state, a provider's ``Fields.secret``,
-    the resource's secret outputs."""
-    declared = provider.secret_fields
+def secret_inputs(resource: ResourceState, declared: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The inputs whose values are secret: Pulumi secrets in the state, those a provider declares
+    (``Fields.secret``), the resource's secret outputs."""
     marked = {key for key, value in resource.inputs.items() if contains_secrets(value)}
     marked |= {key for key, value in resource.outputs.items() if contains_secrets(value)}
     return declared | frozenset(marked) | frozenset(resource.additional_secret_outputs)
@@ -150,10 +182,42 @@ def compare(
         return ResourceDrift(resource.urn, resource.type, resource.id, "deleted")
     wanted = state_inputs(resource)
     changed = provider.changed_keys(resource.id, live, wanted)
+    secrets = secret_inputs(resource, provider.secret_fields)
+    return _changed(resource, wanted, live, changed, secrets, provider.set_like_fields)
+
+
+def compare_read(resource: ResourceState, read: ReadResult) -> ResourceDrift | None:
+    """The drift of a provider plugin's resource given what the plugin's ``Read`` answered (see the
+    module docstring). None when it is in sync."""
+    if not read.id:
+        return ResourceDrift(resource.urn, resource.type, resource.id, "deleted")
+    wanted = state_inputs(resource)
+    live = refreshed_inputs(resource, read)
+    changed = sorted(key for key in wanted.keys() | live.keys() if differs(wanted.get(key), live.get(key)))
+    return _changed(resource, wanted, live, changed, secret_inputs(resource))
+
+
+def refreshed_inputs(resource: ResourceState, read: ReadResult) -> dict[str, Any]:
+    """The inputs ``refresh`` would record from ``read``, as plain values: the plugin's inputs but
+    those the state leaves unset, or without any, its outputs cut to the shape of the state's inputs."""
+    if read.inputs is not None:
+        return {k: v for k, v in reveal(unset_kept(read.inputs, resource.inputs)).items() if k != PROVIDER_KEY}
+    wanted = state_inputs(resource)
+    shaped: dict[str, Any] = restrict(reveal(read.outputs), prune(wanted))
+    return {key: value for key, value in shaped.items() if key in wanted}
+
+
+def _changed(
+    resource: ResourceState,
+    wanted: Mapping[str, Any],
+    live: Mapping[str, Any],
+    changed: list[str],
+    secrets: frozenset[str],
+    unordered: frozenset[str] = frozenset(),
+) -> ResourceDrift | None:
+    """The ``changed`` drift of the inputs ``changed``, broken down into property paths; None for none."""
     if not changed:
         return None
-    secrets = secret_inputs(provider, resource)
-    unordered = provider.set_like_fields
     properties: list[PropertyDrift] = []
     for key in changed:
         paths = property_paths(key, wanted.get(key), live.get(key), key in unordered)

@@ -123,6 +123,9 @@ def console_lines(report: DriftReport) -> Iterator[str]:
     others = [t.type for t in report.types if t.method == "provider-read"]
     if others:
         yield "Read with their own (non-aicompute) provider's read and diff: " + ", ".join(others)
+    plugin_types = [t.type for t in report.types if t.method == "plugin-read"]
+    if plugin_types:
+        yield "Read with their provider plugin's Read, as refresh reads them: " + ", ".join(plugin_types)
     if report.skipped:
         yield "Skipped (not read):"
         yield from (f"  - {s.urn}: {s.reason}" for s in report.skipped)

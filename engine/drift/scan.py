@@ -11,15 +11,16 @@ the state, without writing the state and without running the program.
   would judge it.
   An id a listing lacks is confirmed with one read before it is called deleted. Other types are
   read one by one, through one client per type. Listings and reads run on ``parallel`` threads.
+* Resources of other packages' provider plugins (``kubernetes:*``) are read one by one with their
+  provider plugin's ``Read``, as ``refresh`` reads them (``drift.plugin_reads``).
 * Resources drift reads nothing of: components and providers (nothing to read), read-only
-  resources (``Resource.get``), and types that are not dynamic resources (Kubernetes, other
-  packages' plugins, stack references) — those are listed as skipped with the reason. A dynamic
-  resource whose provider is not aicompute's is read with its own ``read`` and judged by its own
-  ``diff``.
+  resources (``Resource.get``), stack references, and those whose provider plugin is not
+  installed — those are listed as skipped with the reason. A dynamic resource whose provider is
+  not aicompute's is read with its own ``read`` and judged by its own ``diff``.
 * ``unmanaged``: for each type of the stack, the objects the platform lists (``list_live``, or a
   provider's ``list_ids`` where its list lacks fields) that no stack of the backend manages —
   neither themselves nor the object that owns them (``owner``: a resource pool's default node pool
-  is the pool's).
+  is the pool's). Provider plugins' types are not listed: they are reported as not listable.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
-from dataclasses import dataclass
+from contextlib import ExitStack, closing
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from pulumi.dynamic import ReadResult
@@ -37,8 +39,10 @@ from pulumi.dynamic import ReadResult
 from aicompute.engine.backend.base import Backend
 from aicompute.engine.backend.config import resolve_config
 from aicompute.engine.backend.secrets_manager import state_crypter
+from aicompute.engine.deploy.events import EventStream
 from aicompute.engine.deploy.operations import StackTarget, provider_config
 from aicompute.engine.deploy.providers.base import is_dynamic
+from aicompute.engine.deploy.providers.external import PluginProviders
 from aicompute.engine.deploy.providers.inprocess import (
     LiveProvider,
     ProviderConfigError,
@@ -49,10 +53,19 @@ from aicompute.engine.drift.compare import (
     DriftError,
     DriftReport,
     ReadMethod,
+    ResourceDrift,
     Skipped,
     TypeScan,
     Unmanaged,
     compare,
+    first_line,
+)
+from aicompute.engine.drift.plugin_reads import (
+    PluginProcesses,
+    check_plugin_resources,
+    plugin_skip_reason,
+    provider_inputs,
+    secret_texts,
 )
 from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import ROOT_STACK_TYPE, is_provider_type
@@ -79,6 +92,15 @@ class Managed:
     provider: LiveProvider
 
 
+@dataclass
+class Selection:
+    """The resources drift reads: dynamic ones by type, each with its provider, and those of
+    provider plugins."""
+
+    groups: dict[str, list[Managed]] = field(default_factory=dict)
+    plugin_resources: list[ResourceState] = field(default_factory=list)
+
+
 def scan(target: StackTarget, options: DriftOptions) -> DriftReport:
     """The drift of the stack ``target`` (see the module docstring)."""
     started = time.monotonic()
@@ -90,14 +112,20 @@ def scan(target: StackTarget, options: DriftOptions) -> DriftReport:
         sys.path.insert(0, str(target.project.directory))
     loader = ProviderLoader(reveal(provider_config(config)), target.project.name)
     report = DriftReport(target.project.name, ref.name)
-    groups = managed_groups(deployment.resources, loader, report)
-    with ThreadPoolExecutor(max_workers=max(1, options.parallel), thread_name_prefix="drift") as pool:
+    plugins = PluginProviders(EventStream())  # the plugins' logs are of no use to a drift report
+    plugins.lookup = provider_inputs(deployment.resources)
+    selection = select_resources(deployment.resources, loader, plugins, report)
+    secrets = secret_texts([r.inputs for r in deployment.resources])
+    with closing(plugins), ThreadPoolExecutor(max(1, options.parallel), thread_name_prefix="drift") as pool:
+        groups = selection.groups
         listings: dict[str, Listing | None] = (
             {type_: None for type_ in groups} if options.read_each else list_types(groups, pool, report)
         )
         check_resources(groups, listings, pool, report)
+        check_plugin_resources(selection.plugin_resources, plugins, secrets, pool, report)
         if options.unmanaged:
             find_unmanaged(groups, listings, managed_everywhere(backend), pool, report)
+            report.unlisted_types = sorted({*report.unlisted_types, *(r.type for r in selection.plugin_resources)})
     report.drifts.sort(key=lambda d: (d.type, d.urn))
     report.errors.sort(key=lambda e: (e.type, e.urn))
     report.unmanaged.sort(key=lambda u: (u.type, u.id))
@@ -106,44 +134,62 @@ def scan(target: StackTarget, options: DriftOptions) -> DriftReport:
 
 
 # what to read ----------------------------------------------------------------------------------
-def managed_groups(
-    resources: Iterable[ResourceState], loader: ProviderLoader, report: DriftReport
-) -> dict[str, list[Managed]]:
-    """The resources to read, by type, each with its provider; the others recorded as skipped."""
-    groups: dict[str, list[Managed]] = {}
+def select_resources(
+    resources: Iterable[ResourceState], loader: ProviderLoader, plugins: PluginProcesses, report: DriftReport
+) -> Selection:
+    """The resources to read, each dynamic one with its provider; the others recorded as skipped."""
+    selection = Selection()
     for resource in resources:
-        if not resource.custom or resource.delete or resource.type == ROOT_STACK_TYPE:
+        if not _readable(resource):
             continue
-        if is_provider_type(resource.type):
-            continue
-        reason = _skip_reason(resource)
-        if reason is None:
-            serialized = reveal(resource.inputs.get(PROVIDER_KEY) or resource.outputs.get(PROVIDER_KEY))
-            try:
-                provider = loader.load(serialized)
-            except ProviderConfigError as error:
-                failed = DriftError(resource.type, f"reading {resource.type} failed: {error}")
-                if failed not in report.errors:  # one error per type, not one per resource
-                    report.errors.append(failed)
-                continue
-            except ProviderLoadError as error:
-                reason = str(error)
-            else:
-                groups.setdefault(resource.type, []).append(Managed(resource, provider))
-                report.managed += 1
-                continue
-        report.skipped.append(Skipped(resource.urn, resource.type, reason))
-    return groups
+        reason = _skip_reason(resource, plugins)
+        if reason is None and is_dynamic(resource.type):
+            reason = _add_dynamic(resource, loader, selection.groups, report)
+        elif reason is None:
+            selection.plugin_resources.append(resource)
+            report.managed += 1
+        if reason:
+            report.skipped.append(Skipped(resource.urn, resource.type, reason))
+    return selection
 
 
-def _skip_reason(resource: ResourceState) -> str | None:
+def _readable(resource: ResourceState) -> bool:
+    """A custom resource with an object to read: not the stack, nor a provider, nor one being deleted."""
+    if not resource.custom or resource.delete:
+        return False
+    return resource.type != ROOT_STACK_TYPE and not is_provider_type(resource.type)
+
+
+def _add_dynamic(
+    resource: ResourceState, loader: ProviderLoader, groups: dict[str, list[Managed]], report: DriftReport
+) -> str | None:
+    """Add a dynamic resource to its type's group with its provider loaded from the state; else the
+    reason to skip it, or None when its provider refused the stack config (an error of its type)."""
+    serialized = reveal(resource.inputs.get(PROVIDER_KEY) or resource.outputs.get(PROVIDER_KEY))
+    try:
+        provider = loader.load(serialized)
+    except ProviderConfigError as error:
+        failed = DriftError(resource.type, f"reading {resource.type} failed: {error}")
+        if failed not in report.errors:  # one error per type, not one per resource
+            report.errors.append(failed)
+        return None
+    except ProviderLoadError as error:
+        return str(error)
+    groups.setdefault(resource.type, []).append(Managed(resource, provider))
+    report.managed += 1
+    return None
+
+
+def _skip_reason(resource: ResourceState, plugins: PluginProcesses) -> str | None:
     if resource.external:
         return "read-only (adopted with Resource.get): the stack does not manage it"
     if not resource.id:
         return "it has no id in the state"
-    if not is_dynamic(resource.type):
-        return "not a dynamic resource: aicompute cannot read it (`pulumi refresh --preview-only` can)"
-    return None
+    if is_dynamic(resource.type):
+        return None
+    if not resource.provider:
+        return "it names no provider in the state"
+    return plugin_skip_reason(resource.type, plugins)
 
 
 def _listing_provider(group: list[Managed]) -> LiveProvider | None:
@@ -173,7 +219,7 @@ def list_types(
         try:
             listings[type_] = future.result()
         except Exception as error:  # a provider raises whatever its platform client raises
-            report.errors.append(DriftError(type_, f"listing {type_} failed: {_message(error)}"))
+            report.errors.append(DriftError(type_, f"listing {type_} failed: {first_line(error)}"))
             del listings[type_]
     return listings
 
@@ -210,32 +256,17 @@ def check_resources(
             try:
                 api = clients.enter_context(provider.client()) if provider and _needs_reads(group, listing) else None
             except Exception as error:  # e.g. a configuration the platform client refuses
-                report.errors.append(DriftError(type_, f"reading {type_} failed: {_message(error)}"))
+                report.errors.append(DriftError(type_, f"reading {type_} failed: {first_line(error)}"))
                 continue
             futures += [(managed, pool.submit(_reader(managed, listing, api))) for managed in group]
         for managed, future in futures:
-            _judge(managed, future, report)
+            report.judge(managed.resource, partial(_compared, managed, future))
     report.types.sort(key=lambda t: t.type)
 
 
-def _judge(managed: Managed, future: Future[ReadResult], report: DriftReport) -> None:
-    resource = managed.resource
-    try:
-        result = future.result()
-        drift = compare(managed.provider, resource, result.id or "", dict(result.outs or {}))
-    except Exception as error:  # a provider raises whatever its platform client raises
-        message = f"reading {resource.type} {resource.id!r} failed: {_message(error)}"
-        report.errors.append(DriftError(resource.type, message, resource.urn, resource.id))
-        return
-    report.checked += 1
-    if drift is not None:
-        report.drifts.append(drift)
-
-
-def _message(error: Exception) -> str:
-    """The first line of an error (a provider's may carry more)."""
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
+def _compared(managed: Managed, future: Future[ReadResult]) -> ResourceDrift | None:
+    result = future.result()
+    return compare(managed.provider, managed.resource, result.id or "", dict(result.outs or {}))
 
 
 # unmanaged ---------------------------------------------------------------------------------------
@@ -281,7 +312,7 @@ def find_unmanaged(
         try:
             objects = future.result()
         except Exception as error:  # a provider raises whatever its platform client raises
-            report.errors.append(DriftError(type_, f"listing {type_} failed: {_message(error)}"))
+            report.errors.append(DriftError(type_, f"listing {type_} failed: {first_line(error)}"))
             continue
         if objects is None:
             report.unlisted_types.append(type_)

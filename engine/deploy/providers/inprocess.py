@@ -126,10 +126,11 @@ class ForeignLiveProvider:
         answer = self.provider.diff(resource_id, dict(live), dict(wanted))
         if not answer.changes:
             return []
-        return sorted(key for key in wanted if key != PROVIDER_KEY and _differs(wanted.get(key), live.get(key)))
+        return sorted(key for key in wanted if key != PROVIDER_KEY and differs(wanted.get(key), live.get(key)))
 
 
-def _differs(state: Any, live: Any) -> bool:
+def differs(state: Any, live: Any) -> bool:
+    """Whether a state's value and a live one differ (``2`` and ``2.0`` do not)."""
     return bool(DeepDiff(state, live, ignore_numeric_type_changes=True))
 
 

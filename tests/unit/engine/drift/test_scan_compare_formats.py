@@ -42,7 +42,7 @@ from aicompute.engine.drift.scan import (
     find_unmanaged,
     list_types,
     managed_everywhere,
-    managed_groups,
+    select_resources,
 )
 from aicompute.engine.resource.checkpoint_values import secret
 from aicompute.engine.resource.state import ResourceState
@@ -206,13 +206,26 @@ PROVIDER_CONFIG = {
 }
 
 
+class _NoPlugins:
+    """No provider plugin installed."""
+
+    def available(self, package: str) -> bool:
+        return False
+
+    def for_reference(self, reference: str) -> Any:
+        raise AssertionError("no plugin is installed")
+
+
+_NO_PLUGINS = _NoPlugins()
+
+
 def test_a_stack_config_without_credentials_is_one_error_per_type_not_a_skip() -> None:
     """aicompute's providers refuse it in configure (issue #14 item 16): drift says so, exit 1."""
     loader = ProviderLoader({"aicompute:endpoint": "http://127.0.0.1:9"}, "proj")
     provider = {"__provider": _pickled(ConfigMapProvider())}
     resources = [_state(CM_TYPE, name, {**CM_INPUTS, **provider}) for name in ("a", "b")]
     report = DriftReport("proj", "dev")
-    assert managed_groups(resources, loader, report) == {} and report.skipped == []
+    assert select_resources(resources, loader, _NO_PLUGINS, report).groups == {} and report.skipped == []
     [error] = report.errors
     assert error.message.startswith(f"reading {CM_TYPE} failed: no credentials: set aicompute:accessKey")
     assert report.exit_code == 1
@@ -232,15 +245,17 @@ def test_providers_are_loaded_from_the_state_configured_once_and_unloadable_ones
 
     report = DriftReport("proj", "dev")
     managed = _state(CM_TYPE, "settings", {**CM_INPUTS, "__provider": secret(serialized)})
-    kube = ResourceState(_urn("kubernetes:apps/v1:Deployment", "app"), "kubernetes:apps/v1:Deployment", True, "ns/app")
+    kube_type = "kubernetes:apps/v1:Deployment"
+    kube_provider = _urn("pulumi:providers:kubernetes", "k") + "::k1"
+    kube = ResourceState(_urn(kube_type, "app"), kube_type, True, "ns/app", provider=kube_provider)
     broken = _state(CM_TYPE, "broken", {**CM_INPUTS, "__provider": "bm90IGEgcGlja2xl"})
     got = ResourceState(_urn(CM_TYPE, "got"), CM_TYPE, True, "hilens-got", external=True)
     component = ResourceState(_urn("my:Component", "c"), "my:Component", False)
-    groups = managed_groups([managed, kube, broken, got, component], loader, report)
+    groups = select_resources([managed, kube, broken, got, component], loader, _NO_PLUGINS, report).groups
     assert [m.resource.urn for m in groups[CM_TYPE]] == [managed.urn] and report.managed == 1
     reasons = {s.urn.rsplit("::", 1)[1]: s.reason for s in report.skipped}
     assert set(reasons) == {"app", "broken", "got"}
-    assert "not a dynamic resource" in reasons["app"] and "Resource.get" in reasons["got"]
+    assert "pulumi-resource-kubernetes is not installed" in reasons["app"] and "Resource.get" in reasons["got"]
 
 
 def test_every_stack_of_the_backend_counts_as_managing(tmp_path: Path) -> None:
