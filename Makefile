@@ -54,8 +54,8 @@ test-slow: $(STAMP)
 	$(VENV)/bin/pytest -q -n 2 -m slow
 
 # The real Pulumi CLI, the reference engine of the tests (tests/support/pulumi_cli.py finds it here),
-# built from the Go module proxy through the project's own Go modules in tools/. See the README's
-# "The real Pulumi CLI". A second run does nothing; Go's module and build caches are reused.
+# built from the Go module proxy through the project's own Go modules in tools/. See docs/guide/pulumi-cli.md,
+# "make pulumi". A second run does nothing; Go's module and build caches are reused.
 PULUMI_VERSION := v3.277.0
 PULUMI_HOST_SDK := v3.79.0
 PULUMI_BIN := .tools/pulumi/bin
@@ -78,7 +78,7 @@ $(PULUMI_STAMP): $(PULUMI_MODULES)
 # A Kubernetes control plane for the tests (tests/support/kubernetes_cluster.py): etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler and kwok (fake nodes and pods); and (pulumi-kubernetes) the
 # pulumi-kubernetes provider plugin beside the Pulumi CLI. Each is built from the Go module proxy
-# through tools/<name>/go.mod. See the README's "Kubernetes in the tests". A second run does nothing.
+# through tools/<name>/go.mod. See docs/guide/pulumi-cli.md, "make kubernetes". A second run does nothing.
 KUBERNETES_BIN := .tools/kubernetes/bin
 KUBERNETES_STAMP := $(KUBERNETES_BIN)/.built
 PULUMI_KUBERNETES_STAMP := $(PULUMI_BIN)/.provider-kubernetes-built

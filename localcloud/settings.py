@@ -1,4 +1,4 @@
-"""How a localcloud server is started; the defaults are documented in the README."""
+"""How a localcloud server is started; the defaults are documented in docs/guide/localcloud.md."""
 
 from __future__ import annotations
 
