@@ -32,8 +32,7 @@ class Deletion:
             self._delete_targeted([r for r in snapshots.old_resources if r.delete or r.urn not in snapshots.registered])
         if not context.failed:
             with snapshots.lock:
-                still = snapshots.previous_pending
-                snapshots.previous_pending = []
+                still = snapshots.forget_previous_pending()
             for operation in still:
                 if operation.type == "creating":
                     context.events.diag(
@@ -47,10 +46,10 @@ class Deletion:
     def destroy(self) -> None:
         """Delete every resource of the snapshot (or of ``targets``), dependents first."""
         context, snapshots = self.context, self.snapshots
-        self._delete_targeted(list(snapshots.old_resources))
+        self._delete_targeted(snapshots.old_resources)
         if not context.failed:
             with snapshots.lock:
-                snapshots.previous_pending = [op for op in snapshots.previous_pending if op.type != "deleting"]
+                snapshots.forget_previous_pending(("deleting",))
         snapshots.persist()
 
     def _delete_targeted(self, doomed: list[ResourceState]) -> None:
