@@ -2,12 +2,13 @@
 snapshot journal of ``pkg/backend/journal.go`` and ``pkg/backend/diy``).
 
 ``.pulumi/stacks/<project>/<stack>.journal.jsonl``: a header line ``{"version": 1, "checkpoint":
-<sha-256 of the checkpoint file it continues>, "layout": <run_state.Layout>}``, then one compact
-JSON record per line (``resource.run_state``; secrets encrypted as in the checkpoint), appended and
-fsync'd a group at a time. A journal holds only over the checkpoint whose digest its header names:
-a checkpoint written after it (the next compaction, a state command) makes it stale, so a crash
-between writing a checkpoint and starting the next journal loses nothing and replays nothing twice.
-A last line without its newline (a write cut short) is not part of it.
+<sha-256 of the checkpoint file it continues>, "layout": <run_state.Layout>}``, then one line per
+group commit: a compact JSON array of the records it wrote (``resource.run_state``; secrets
+encrypted as in the checkpoint), appended and fsync'd, so a group is in the journal whole or not at
+all. A journal holds only over the checkpoint whose digest its header names: a checkpoint written
+after it (the next compaction, a state command) makes it stale, so a crash between writing a
+checkpoint and starting the next journal loses nothing and replays nothing twice. A last line
+without its newline, or unreadable (a write cut short), is not part of it.
 
 The whole checkpoint is written when a run starts writing, each time the journal has grown past
 ``max(MIN_BOUND, the checkpoint's size)`` (so its writes cost O(1) per record, amortised), and when
@@ -53,8 +54,8 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _line(document: Mapping[str, Any]) -> str:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False) + "\n"
+def _compact(document: Any) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,10 @@ def read_journal(data: bytes, checkpoint: bytes, where: str) -> JournalContents 
     records = []
     for line in lines[1:]:
         try:
-            records.append(json.loads(line))
+            group = json.loads(line)
         except ValueError:
             break
+        records += group
     return JournalContents(Layout.from_json(header["layout"]), records)
 
 
@@ -114,10 +116,10 @@ class StackJournal:
         return not self._started or self._bytes >= self._bound
 
     def encode(self, record: Record) -> str:
-        return _line(encode_record(record, self._crypter))
+        return _compact(encode_record(record, self._crypter))
 
-    def append(self, lines: list[str]) -> None:
-        data = "".join(lines).encode("utf-8")
+    def append(self, records: list[str]) -> None:
+        data = ("[" + ",".join(records) + "]\n").encode("utf-8")
         self._storage.append(self._key, data)
         self._bytes += len(data)
 
@@ -144,7 +146,7 @@ class StackJournal:
 
     def _start(self, checkpoint: bytes, layout: Layout) -> None:
         header = {"version": JOURNAL_VERSION, "checkpoint": digest(checkpoint), "layout": layout.to_json()}
-        self._storage.write(self._key, _line(header))
+        self._storage.write(self._key, _compact(header) + "\n")
         self._started = True
         self._bytes = 0
         self._bound = max(MIN_BOUND, len(checkpoint))

@@ -290,9 +290,9 @@ class WriteErrors:
     def encode(self, record: Record) -> str:
         return self._journal.encode(record)
 
-    def append(self, lines: list[str]) -> None:
+    def append(self, records: list[str]) -> None:
         with self._reported():
-            self._journal.append(lines)
+            self._journal.append(records)
 
     def checkpoint(self, deployment: Deployment, layout: Layout) -> None:
         with self._reported():

@@ -40,11 +40,11 @@ class Journal(Protocol):
         ...
 
     def encode(self, record: Record) -> str:
-        """The record as one journal line (called under the run's lock: resources change under it)."""
+        """The record's JSON text (called under the run's lock: resources change under it)."""
         ...
 
-    def append(self, lines: list[str]) -> None:
-        """Append and make durable."""
+    def append(self, records: list[str]) -> None:
+        """Append the encoded records as one group, whole or not at all, and make it durable."""
         ...
 
     def checkpoint(self, deployment: Deployment, layout: Layout) -> None:
@@ -138,8 +138,8 @@ class SnapshotManager:
             deployment, layout = self.state.snapshot()
             self._journal_started = True
             return lambda: journal.checkpoint(deployment, layout)
-        lines = [journal.encode(record) for record in self.state.take_records()]
-        return lambda: journal.append(lines)
+        records = [journal.encode(record) for record in self.state.take_records()]
+        return (lambda: journal.append(records)) if records else (lambda: None)
 
     def _written(self, write: Callable[[], None]) -> None:
         try:
