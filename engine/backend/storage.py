@@ -96,7 +96,7 @@ class LocalStorage:
             view = memoryview(data)
             while view:
                 view = view[os.write(descriptor, view) :]
-            os.fsync(descriptor)
+            os.fdatasync(descriptor)  # the data and the size that reaches it; not the times
         finally:
             os.close(descriptor)
 
