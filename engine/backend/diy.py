@@ -370,7 +370,7 @@ class DiyBackend:
         storage cannot append (``s3://``): each write is then a whole checkpoint."""
         if not isinstance(self.storage, AppendableStorage):
             return None
-        return StackJournal(self, self.storage, ref, self.journal_key(ref), crypter)
+        return StackJournal(self, self.storage, ref, self.stack_key(ref), crypter)
 
     def record_update(self, ref: StackRef, info: UpdateInfo) -> None:
         """After a non-preview operation: a history entry (with a checkpoint copy) and a backup."""

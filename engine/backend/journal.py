@@ -12,7 +12,9 @@ without its newline, or unreadable (a write cut short), is not part of it.
 
 The whole checkpoint is written when a run starts writing, each time the journal has grown past
 ``max(MIN_BOUND, the checkpoint's size)`` (so its writes cost O(1) per record, amortised), and when
-the run ends, which also removes the journal. Only storages that can append (``file://``) journal.
+the run ends, which also removes the journal and makes ``.bak`` a copy of that last checkpoint (as
+after a run that wrote whole checkpoints, whose ``.bak`` was the state one step before the end, not
+the state the run started from). Only storages that can append (``file://``) journal.
 """
 
 from __future__ import annotations
@@ -105,9 +107,10 @@ class StackJournal:
     """One stack's journal, written by one run (``snapshot.Journal``); the caller holds the stack's lock."""
 
     def __init__(
-        self, writer: CheckpointWriter, storage: AppendableStorage, ref: StackRef, key: str, crypter: Crypter
+        self, writer: CheckpointWriter, storage: AppendableStorage, ref: StackRef, stack_key: str, crypter: Crypter
     ) -> None:
-        self._writer, self._storage, self._ref, self._key, self._crypter = writer, storage, ref, key, crypter
+        self._writer, self._storage, self._ref, self._crypter = writer, storage, ref, crypter
+        self._stack_key, self._key = stack_key, journal_key(stack_key)
         self._started = False
         self._bytes = 0
         self._bound = MIN_BOUND
@@ -132,6 +135,7 @@ class StackJournal:
     def close(self, deployment: Deployment, layout: Layout) -> None:
         _, error = self._write(deployment)
         self._storage.delete(self._key)
+        self._storage.keep_as_backup(self._stack_key, self._stack_key + ".bak")
         self._started = False
         if error is not None:
             raise error
