@@ -13,12 +13,15 @@ import re
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aicompute.engine.backend.lock import LockHolder
 from aicompute.engine.backend.project import Project
 from aicompute.engine.resource.state import Deployment
 from aicompute.engine.secrets.passphrase import Crypter
+
+if TYPE_CHECKING:
+    from aicompute.engine.backend.journal import StackJournal
 
 DEFAULT_BACKEND_URL = "file://~"
 BACKEND_URL_ENVS = ("AICOMPUTE_BACKEND_URL", "PULUMI_BACKEND_URL")
@@ -167,12 +170,16 @@ class Backend(Protocol):
 
     def load_deployment(self, ref: StackRef, crypter: Crypter | None) -> Deployment: ...
 
-    def save_deployment(self, ref: StackRef, deployment: Deployment, crypter: Crypter) -> None: ...
+    def save_deployment(self, ref: StackRef, deployment: Deployment, crypter: Crypter) -> bytes: ...
 
     def import_deployment(self, ref: StackRef, document: Mapping[str, Any]) -> None: ...
 
     def write_deployment(
         self, ref: StackRef, deployment_json: Mapping[str, Any], resource_texts: list[str] | None = None
-    ) -> None: ...
+    ) -> bytes: ...
+
+    def journal(self, ref: StackRef, crypter: Crypter) -> StackJournal | None:
+        """The stack's journal for a run's writes, if its storage can append."""
+        ...
 
     def record_update(self, ref: StackRef, info: UpdateInfo) -> None: ...

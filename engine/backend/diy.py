@@ -5,6 +5,7 @@ Layout under the backend root (``file://~`` is ``~``, so the state is in ``~/.pu
 
     .pulumi/meta.yaml                                   version: 1 (project-scoped stacks)
     .pulumi/stacks/<project>/<stack>.json               the checkpoint (+ <stack>.json.bak, the previous one)
+    .pulumi/stacks/<project>/<stack>.journal.jsonl      a running (or crashed) run's steps since it (``journal``)
     .pulumi/backups/<project>/<stack>/<stack>.<ns>.json a copy after every update
     .pulumi/history/<project>/<stack>/<stack>-<ns>.{history,checkpoint}.json
     .pulumi/locks/organization/<project>/<stack>/<uuid>.json
@@ -17,7 +18,11 @@ schemas and integrity rules, then written atomically after copying the previous 
 ``DiyBackend`` is that logic over a ``storage.Storage`` (the file operations); ``FileBackend`` is it
 over a directory (``file://``). The caller holds the stack's lock (``lock``) around an operation,
 saves the deployment after every step (``save_deployment``), and calls ``record_update`` once when a
-non-preview operation ends.
+non-preview operation ends. On a storage that can append (``file://``), a run writes its steps to the
+stack's journal (``journal``) instead of a whole checkpoint each; whoever reads the stack's state
+here (``read_checkpoint`` and all that uses it) sees the journal a crashed run left replayed over the
+checkpoint. An ``s3://`` backend writes the whole checkpoint after every step (group-committed):
+objects cannot be appended to.
 """
 
 from __future__ import annotations
@@ -42,13 +47,14 @@ from aicompute.engine.backend.base import (
     UpdateInfo,
     resolve_backend_url,
 )
+from aicompute.engine.backend.journal import StackJournal, journal_key, read_journal, replay
 from aicompute.engine.backend.lock import LockHolder
 from aicompute.engine.backend.object_lock import lock_keys, read_holder
 from aicompute.engine.backend.project import Project
 from aicompute.engine.backend.s3 import S3Storage
 from aicompute.engine.backend.s3_url import S3_SCHEME
-from aicompute.engine.backend.storage import LocalStorage, Storage
-from aicompute.engine.resource.checkpoint_values import RedactingCrypter
+from aicompute.engine.backend.storage import AppendableStorage, LocalStorage, Storage
+from aicompute.engine.resource.checkpoint_values import CiphertextKeeper, RedactingCrypter
 from aicompute.engine.resource.schema import StateValidationError, validate_deployment
 from aicompute.engine.resource.state import DEPLOYMENT_VERSION, Deployment, Manifest, StateError, verify_integrity
 from aicompute.engine.secrets.passphrase import Crypter
@@ -118,6 +124,9 @@ class DiyBackend:
     @staticmethod
     def stack_key(ref: StackRef) -> str:
         return f"{BOOKKEEPING_DIR}/stacks/{ref.project}/{ref.name}.json"
+
+    def journal_key(self, ref: StackRef) -> str:
+        return journal_key(self.stack_key(ref))
 
     @staticmethod
     def backup_prefix(ref: StackRef) -> str:
@@ -232,6 +241,7 @@ class DiyBackend:
                 )
             key = self.stack_key(ref)
             self.storage.move(key, key + ".bak")
+            self.storage.delete(self.journal_key(ref))
             self.storage.delete_tree(self.history_prefix(ref))
             if remove_backups:
                 self.storage.delete_tree(self.backup_prefix(ref))
@@ -257,11 +267,28 @@ class DiyBackend:
 
     # state --------------------------------------------------------------------------------------
     def read_checkpoint(self, ref: StackRef) -> dict[str, Any]:
-        """The checkpoint file as JSON; ``StackNotFound`` if the stack does not exist."""
+        """The checkpoint as JSON, with the journal a crashed run left replayed over its ``latest``;
+        ``StackNotFound`` if the stack does not exist."""
         key = self._require(ref)
+        data = self.storage.read(key) or b""
+        document = self._parse_checkpoint(key, data)
+        latest = (document.get("checkpoint") or {}).get("latest")
+        where = self.storage.location(self.journal_key(ref))
+        journal = self.storage.read(self.journal_key(ref)) if isinstance(latest, dict) else None
+        contents = None if journal is None else read_journal(journal, data, where)
+        if contents is not None and isinstance(latest, dict):
+            keeper = CiphertextKeeper()
+            try:
+                replayed = replay(Deployment.from_json(latest, keeper), contents, keeper)
+            except StateError as error:
+                raise BackendError(f"the journal of stack '{ref.name}' ({where}) is damaged: {error}") from None
+            document["checkpoint"]["latest"] = replayed.to_json(keeper)
+        return document
+
+    def _parse_checkpoint(self, key: str, data: bytes) -> dict[str, Any]:
         path = self.storage.location(key)
         try:
-            document = json.loads((self.storage.read(key) or b"").decode("utf-8"))
+            document = json.loads(data.decode("utf-8"))
         except ValueError as exc:
             raise BackendError(f"{path} is not valid JSON ({exc}); its previous version is {path}.bak") from exc
         if not isinstance(document, dict) or document.get("version") != DEPLOYMENT_VERSION:
@@ -304,11 +331,11 @@ class DiyBackend:
             ) from None
         return deployment
 
-    def save_deployment(self, ref: StackRef, deployment: Deployment, crypter: Crypter) -> None:
-        """Validate and write the deployment (the previous checkpoint becomes ``.bak``)."""
+    def save_deployment(self, ref: StackRef, deployment: Deployment, crypter: Crypter) -> bytes:
+        """Validate and write the deployment (the previous checkpoint becomes ``.bak``); the bytes written."""
         verify_integrity(deployment)
         texts = [resource.to_indented_json(crypter, RESOURCE_INDENT) for resource in deployment.resources]
-        self.write_deployment(ref, deployment.to_json(crypter), texts)
+        return self.write_deployment(ref, deployment.to_json(crypter), texts)
 
     def import_deployment(self, ref: StackRef, document: Mapping[str, Any]) -> None:
         """Replace the stack's deployment with an exported one (``{"version": 3, "deployment": …}``)."""
@@ -319,9 +346,10 @@ class DiyBackend:
 
     def write_deployment(
         self, ref: StackRef, deployment_json: Mapping[str, Any], resource_texts: list[str] | None = None
-    ) -> None:
+    ) -> bytes:
         """Write an encoded deployment as the stack's ``latest`` (schema-validated, atomic, with ``.bak``);
-        ``resource_texts`` are its resources already indented (see ``_dump_checkpoint``)."""
+        ``resource_texts`` are its resources already indented (see ``_dump_checkpoint``). A journal
+        left beside it no longer applies and is removed. The bytes written."""
         validate_deployment({"version": DEPLOYMENT_VERSION, "deployment": deployment_json})
         self.ensure_layout()
         key = self.stack_key(ref)
@@ -331,7 +359,18 @@ class DiyBackend:
         }
         if self.storage.exists(key):
             self.storage.keep_as_backup(key, key + ".bak")
-        self.storage.write(key, _dump_checkpoint(checkpoint, resource_texts))
+        data = _dump_checkpoint(checkpoint, resource_texts).encode("utf-8")
+        self.storage.write(key, data)
+        if isinstance(self.storage, AppendableStorage):
+            self.storage.delete(self.journal_key(ref))
+        return data
+
+    def journal(self, ref: StackRef, crypter: Crypter) -> StackJournal | None:
+        """The stack's journal for a run's writes (the caller holds the stack's lock); None where the
+        storage cannot append (``s3://``): each write is then a whole checkpoint."""
+        if not isinstance(self.storage, AppendableStorage):
+            return None
+        return StackJournal(self, self.storage, ref, self.stack_key(ref), crypter)
 
     def record_update(self, ref: StackRef, info: UpdateInfo) -> None:
         """After a non-preview operation: a history entry (with a checkpoint copy) and a backup."""

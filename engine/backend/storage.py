@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from aicompute.engine.backend.base import BackendLock
 from aicompute.engine.backend.lock import StackLock
@@ -60,6 +60,15 @@ class Storage(Protocol):
         ...
 
 
+@runtime_checkable
+class AppendableStorage(Storage, Protocol):
+    """A storage that can append to a file (what a journal needs; an object store cannot)."""
+
+    def append(self, key: str, data: bytes) -> None:
+        """Append ``data`` to the file (created if missing) and make it durable before returning."""
+        ...
+
+
 class LocalStorage:
     """A directory: each key a file under ``root``, written atomically (``util.fileio.atomic_write``)."""
 
@@ -80,6 +89,16 @@ class LocalStorage:
 
     def write(self, key: str, data: str | bytes) -> None:
         atomic_write(self.path(key), data)
+
+    def append(self, key: str, data: bytes) -> None:
+        descriptor = os.open(self.path(key), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            os.fdatasync(descriptor)  # the data and the size that reaches it; not the times
+        finally:
+            os.close(descriptor)
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()

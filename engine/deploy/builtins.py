@@ -50,9 +50,7 @@ class Builtins:
             return RegisterResult(urn, failed=True)
         plan = StepPlan("read")
         with self.snapshots.lock:
-            if old is not None:
-                self.snapshots.drop_old(old)
-            self.snapshots.new_resources.append(new)
+            self.snapshots.adopt(new, old)
         self.snapshots.persist()
         self.context.emit("read", urn, read.type, True, plan, old, new)
         self.context.record(StepRecord("read", urn, read.type, old, new, plan))

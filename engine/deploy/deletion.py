@@ -5,6 +5,7 @@ and the scheduler that runs them dependents first, in parallel up to ``parallel`
 
 from __future__ import annotations
 
+import heapq
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -32,8 +33,7 @@ class Deletion:
             self._delete_targeted([r for r in snapshots.old_resources if r.delete or r.urn not in snapshots.registered])
         if not context.failed:
             with snapshots.lock:
-                still = snapshots.previous_pending
-                snapshots.previous_pending = []
+                still = snapshots.forget_previous_pending()
             for operation in still:
                 if operation.type == "creating":
                     context.events.diag(
@@ -47,10 +47,10 @@ class Deletion:
     def destroy(self) -> None:
         """Delete every resource of the snapshot (or of ``targets``), dependents first."""
         context, snapshots = self.context, self.snapshots
-        self._delete_targeted(list(snapshots.old_resources))
+        self._delete_targeted(snapshots.old_resources)
         if not context.failed:
             with snapshots.lock:
-                snapshots.previous_pending = [op for op in snapshots.previous_pending if op.type != "deleting"]
+                snapshots.forget_previous_pending(("deleting",))
         snapshots.persist()
 
     def _delete_targeted(self, doomed: list[ResourceState]) -> None:
@@ -82,28 +82,21 @@ class Deletion:
 
     def delete_all(self, doomed: list[ResourceState]) -> None:
         """Delete ``doomed``: each once every doomed resource that depends on it is gone; a failed
-        delete leaves what it depends on in place."""
+        delete leaves what it depends on in place. At most ``parallel`` deletions are queued, and each
+        completion costs only its dependents' bookkeeping."""
         if not doomed:
             return
-        objects = {id(r): r for r in doomed}
-        remaining = _waits_for(doomed)
-        blocked: set[int] = set()
-        with ThreadPoolExecutor(
-            max_workers=max(1, self.context.options.parallel), thread_name_prefix="delete"
-        ) as executor:
+        schedule = _Schedule(doomed)
+        parallel = max(1, self.context.options.parallel)
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="delete") as executor:
             running: dict[Future[bool], int] = {}
-            while remaining or running:
+            while schedule.pending or running:
                 if self.context.cancelled:
-                    remaining.clear()  # interrupted: no new deletion starts
-                ready = [key for key, deps in remaining.items() if not deps]
-                for key in ready:
-                    del remaining[key]
-                    if key in blocked:
-                        _unblock_dependencies(key, remaining, blocked, failed=True)
-                        continue
-                    running[executor.submit(self.delete_step, objects[key])] = key
+                    schedule.clear()  # interrupted: no new deletion starts
+                while len(running) < parallel and (index := schedule.next_ready()) is not None:
+                    running[executor.submit(self.delete_step, doomed[index])] = index
                 if not running:
-                    if remaining:  # a cycle: should not happen with a valid snapshot
+                    if schedule.pending:  # a cycle: should not happen with a valid snapshot
                         self.context.fail("", "cannot order the remaining deletions (dependency cycle)")
                     break
                 try:
@@ -112,8 +105,7 @@ class Deletion:
                     self.context.interrupt()
                     continue
                 for future in done:
-                    key = running.pop(future)
-                    _unblock_dependencies(key, remaining, blocked, failed=not future.result())
+                    schedule.finished(running.pop(future), failed=not future.result())
 
     def delete_step(self, resource: ResourceState) -> bool:
         context = self.context
@@ -158,24 +150,52 @@ def deletion_op(resource: ResourceState) -> Op:
     return "delete-replaced" if resource.delete else "delete"
 
 
-def _waits_for(doomed: list[ResourceState]) -> dict[int, set[int]]:
-    """Who must go first: a resource waits for every doomed resource that depends on it."""
-    ids = {id(r) for r in doomed}
-    by_urn: dict[str, list[ResourceState]] = {}
-    for resource in doomed:
-        by_urn.setdefault(resource.urn, []).append(resource)
-    waits_for: dict[int, set[int]] = {id(r): set() for r in doomed}
-    for resource in doomed:
-        for target_urn in references(resource):
-            for target in by_urn.get(target_urn, []):
-                if target is not resource and id(target) in ids:
-                    waits_for[id(target)].add(id(resource))
-    return waits_for
+class _Schedule:
+    """The order of a run of deletions: a resource is ready once every doomed resource that depends on
+    it is deleted; one whose dependent failed to delete is not deleted (nor what it depends on)."""
 
+    def __init__(self, doomed: list[ResourceState]) -> None:
+        by_urn: dict[str, list[int]] = {}
+        for index, resource in enumerate(doomed):
+            by_urn.setdefault(resource.urn, []).append(index)
+        self.waiting: list[int] = [0] * len(doomed)
+        """How many doomed dependents each resource still waits for."""
+        self.unblocks: list[list[int]] = [[] for _ in doomed]
+        """The resources each one's deletion lets go (those it depends on)."""
+        for index, resource in enumerate(doomed):
+            targets = {t for urn in references(resource) for t in by_urn.get(urn, []) if t != index}
+            for target in targets:
+                self.waiting[target] += 1
+                self.unblocks[index].append(target)
+        self.blocked: set[int] = set()
+        self.pending = len(doomed)
+        """Resources neither deleted, failed nor skipped yet."""
+        self._ready = [index for index in range(len(doomed)) if not self.waiting[index]]
+        heapq.heapify(self._ready)
+        self._stopped = False
 
-def _unblock_dependencies(key: int, remaining: dict[int, set[int]], blocked: set[int], failed: bool) -> None:
-    for other, deps in remaining.items():
-        if key in deps:
-            deps.discard(key)
+    def next_ready(self) -> int | None:
+        """The next resource to delete (in the order given, among those ready); None if none is ready."""
+        while self._ready:
+            index = heapq.heappop(self._ready)
+            if index not in self.blocked:
+                return index
+            self.finished(index, failed=True)  # skipped: what it depends on stays too
+        return None
+
+    def finished(self, index: int, *, failed: bool) -> None:
+        if self._stopped:
+            return
+        self.pending -= 1
+        for target in self.unblocks[index]:
             if failed:
-                blocked.add(other)
+                self.blocked.add(target)
+            self.waiting[target] -= 1
+            if not self.waiting[target]:
+                heapq.heappush(self._ready, target)
+
+    def clear(self) -> None:
+        """No more deletions start (those running finish)."""
+        self._ready.clear()
+        self.pending = 0
+        self._stopped = True

@@ -28,7 +28,7 @@ from aicompute.engine.deploy.providers.registry import ProviderRegistry
 from aicompute.engine.deploy.refresh import Refresh
 from aicompute.engine.deploy.registrations import ReadRegistration, RegisterResult, Registration
 from aicompute.engine.deploy.run_context import RunContext, RunOptions, StepRecord
-from aicompute.engine.deploy.snapshot import Persist, SnapshotManager
+from aicompute.engine.deploy.snapshot import Journal, Persist, SnapshotManager
 from aicompute.engine.deploy.step_executor import StepExecutor
 from aicompute.engine.deploy.step_generator import StepGenerator
 from aicompute.engine.resource.state import Deployment, PendingOperation, StateError
@@ -50,15 +50,21 @@ class DeploymentRun:
         read_stack_outputs: StackOutputsReader | None = None,
         adopting_pool: Provider | None = None,
         plugins: PluginProviders | None = None,
+        journal: Journal | None = None,
     ) -> None:
         """``adopting_pool``: provider processes started with ``AICOMPUTE_RECONCILE_CREATES=1``, whose
         creates look their object up by name first and adopt it; used only to repeat a create that
         an interrupted deployment left pending (without one, such a create is repeated as is).
-        ``plugins``: other packages' provider plugins (``providers.external``), when the run may use them."""
+        ``plugins``: other packages' provider plugins (``providers.external``), when the run may use them.
+        ``journal``: where the steps are written (``persist`` then writes nothing), if the backend journals."""
         lock = threading.RLock()
         self.context = RunContext(events, options, lock)
         self.snapshots = SnapshotManager(
-            base, lock, persist=None if options.dry_run else persist, on_integrity_error=self._integrity_error
+            base,
+            lock,
+            persist=None if options.dry_run else persist,
+            on_integrity_error=self._integrity_error,
+            journal=journal,
         )
         kubernetes = KubernetesRenderer(Path(options.render_kubernetes)) if options.render_kubernetes else None
         if plugins is not None and kubernetes is None:
@@ -115,6 +121,10 @@ class DeploymentRun:
 
     def persist(self) -> None:
         self.snapshots.persist()
+
+    def close(self) -> None:
+        """The run is over: its last checkpoint is written (with a journal; without, every step was)."""
+        self.snapshots.close()
 
     def change_summary(self) -> dict[str, int]:
         return self.context.change_summary()

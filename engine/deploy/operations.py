@@ -2,7 +2,8 @@
 
 An operation loads the stack's state and config, starts the provider pool, serves the monitor to
 the program (for preview and update), lets the ``DeploymentRun`` do the steps, and — unless it is
-a preview — holds the stack's lock throughout, writes the state after every step and records the
+a preview — holds the stack's lock throughout, writes the state after every step (to the stack's
+journal where the backend keeps one, and the whole checkpoint when each run ends) and records the
 update in the stack's history. Interrupting (Ctrl-C) stops new steps, lets those in flight finish,
 and records the state.
 """
@@ -31,8 +32,10 @@ from aicompute.engine.deploy.providers.external import PluginProviders
 from aicompute.engine.deploy.providers.plugin import ProviderHost, ProviderPool
 from aicompute.engine.deploy.resource_types import ResourceClass
 from aicompute.engine.deploy.run_context import RunOptions, StateWriteError, StepRecord
+from aicompute.engine.deploy.snapshot import Journal
 from aicompute.engine.deploy.step_plan import any_changes
 from aicompute.engine.resource.checkpoint_values import is_secret
+from aicompute.engine.resource.run_state import Layout, Record
 from aicompute.engine.resource.state import (
     PYTHON_DYNAMIC_PACKAGE,
     Deployment,
@@ -176,6 +179,12 @@ class OperationContext:
         self.adopting_pool.close()
         self.plugins.close()
 
+    def journal(self) -> Journal | None:
+        """The stack's journal for a run's writes (None where the backend keeps none)."""
+        target = self.target
+        journal = target.backend.journal(target.ref, target.secrets)
+        return None if journal is None else WriteErrors(journal, target.ref.name)
+
     def persist(self, deployment: Deployment) -> None:
         """Write the state after a step: schema and Pulumi's integrity rules checked
         (``Backend.save_deployment``). ``DeploymentRun.snapshot`` keeps every mid-run state in
@@ -202,6 +211,8 @@ class OperationContext:
         return outputs, sorted(k for k, v in outputs.items() if is_secret(v))
 
     def new_run(self, base: Deployment, dry_run: bool) -> DeploymentRun:
+        for earlier in self.runs:  # a refresh before an update: its last checkpoint comes first
+            earlier.close()
         run = self._new_run(base, dry_run)
         self.runs.append(run)
         if self.cancelled:
@@ -226,11 +237,13 @@ class OperationContext:
             read_stack_outputs=self.read_stack_outputs,
             adopting_pool=self.adopting_pool,
             plugins=self.plugins,
+            journal=None if dry_run else self.journal(),
         )
 
     def result(self, kind: Kind, run: DeploymentRun, started: float, **extra: Any) -> OperationResult:
         if run.cancelled:
             self.events.diag("error", "update canceled")  # Pulumi's words, whatever the operation
+        run.close()
         snapshot = run.snapshot()
         return OperationResult(
             kind=kind,
@@ -262,6 +275,39 @@ class OperationContext:
                 resource_changes=result.summary,
             ),
         )
+
+
+class WriteErrors:
+    """A stack's journal whose failed writes (a full or read-only disk) fail the step, as ``persist``'s do."""
+
+    def __init__(self, journal: Journal, stack: str) -> None:
+        self._journal = journal
+        self._stack = stack
+
+    def due(self) -> bool:
+        return self._journal.due()
+
+    def encode(self, record: Record) -> str:
+        return self._journal.encode(record)
+
+    def append(self, records: list[str]) -> None:
+        with self._reported():
+            self._journal.append(records)
+
+    def checkpoint(self, deployment: Deployment, layout: Layout) -> None:
+        with self._reported():
+            self._journal.checkpoint(deployment, layout)
+
+    def close(self, deployment: Deployment, layout: Layout) -> None:
+        with self._reported():
+            self._journal.close(deployment, layout)
+
+    @contextmanager
+    def _reported(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as error:
+            raise StateWriteError(self._stack, error) from None
 
 
 @contextmanager

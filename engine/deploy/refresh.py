@@ -56,7 +56,7 @@ class Refresh:
                 for future in futures:
                     future.cancel()
         with snapshots.lock:
-            snapshots.previous_pending = [op for op in snapshots.previous_pending if op.type == "creating"]
+            snapshots.forget_previous_pending(("updating", "deleting", "reading"))
         snapshots.persist()
 
     def refresh_step(self, resource: ResourceState) -> None:

@@ -1,30 +1,60 @@
 """The snapshot manager: what the run's state holds at each moment, and when it is written
 (Pulumi: ``pkg/backend/snapshot.go``).
 
-The new snapshot is the resources registered so far, in order, then the old ones not yet dealt
-with. A step in flight is recorded in ``pending_operations`` first (``pending_operation``), so an
-interrupted run leaves a trace the next one reports and resolves; after every step the snapshot is
-handed to ``persist`` (the backend writes it atomically), with group commit.
+The run's state (``resource.run_state.RunState``: the resources registered so far, then the old
+ones not yet dealt with) changes only through the manager's methods, each of which records the
+change. A step in flight is recorded as a pending operation first (``pending_operation``), so an
+interrupted run leaves a trace the next one reports and resolves. After every step the state is
+written, with group commit: with a ``Journal``, the step's records are appended to the stack's
+journal and the whole checkpoint is written only when the journal says so (its first write, when
+it has grown past its bound, and when the run ends: ``close``); without one, the whole snapshot is
+handed to ``persist`` every time.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any, Protocol
 
 from aicompute.engine.deploy.providers.base import ProviderError
+from aicompute.engine.resource.run_state import Layout, Record, RunState
 from aicompute.engine.resource.state import (
+    OPERATION_TYPES,
     Deployment,
+    OperationType,
     PendingOperation,
     ResourceState,
     StateError,
-    drop_references,
-    rename_references,
-    topological_order,
 )
 
 Persist = Callable[[Deployment], None]
+
+
+class Journal(Protocol):
+    """Where a run's records go (``backend.journal``); the manager calls it from one thread at a time."""
+
+    def due(self) -> bool:
+        """Whether the next write must be a whole checkpoint (none written yet, or the journal is full)."""
+        ...
+
+    def encode(self, record: Record) -> str:
+        """The record's JSON text (called under the run's lock: resources change under it)."""
+        ...
+
+    def append(self, records: list[str]) -> None:
+        """Append the encoded records as one group, whole or not at all, and make it durable."""
+        ...
+
+    def checkpoint(self, deployment: Deployment, layout: Layout) -> None:
+        """Write the whole checkpoint and start a journal over it; a ``StateError`` (integrity) after
+        writing it anyway."""
+        ...
+
+    def close(self, deployment: Deployment, layout: Layout) -> None:
+        """The run is over: the last checkpoint, and no journal left."""
+        ...
 
 
 def outcome_unknown(error: BaseException) -> bool:
@@ -36,7 +66,7 @@ def outcome_unknown(error: BaseException) -> bool:
 
 
 class SnapshotManager:
-    """The old and new resources of one run, the pending operations, and the writes of the state."""
+    """The state of one run (indexed, every change recorded), and its writes."""
 
     def __init__(
         self,
@@ -45,154 +75,185 @@ class SnapshotManager:
         *,
         persist: Persist | None,
         on_integrity_error: Callable[[StateError], None],
+        journal: Journal | None = None,
     ) -> None:
-        """``persist`` is None for a preview (nothing is written); ``on_integrity_error`` is told once
-        when a written state broke Pulumi's integrity rules (it was written anyway)."""
+        """``persist`` is None for a preview (nothing is written); with a ``journal``, steps are
+        appended to it and ``persist`` is not used. ``on_integrity_error`` is told once when a written
+        state broke Pulumi's integrity rules (it was written anyway)."""
         self.base = base
         self.lock = lock
+        self.state = RunState(base)
         self._persist = persist
+        self._journal = journal if persist is not None else None
         self._on_integrity_error = on_integrity_error
         self._persist_lock = threading.Lock()
         self._persist_requested = 0
         """How many ``persist`` calls have been made (counted under ``lock``)."""
         self._persist_written = 0
         """How many of them the last write recorded (its snapshot was taken after them)."""
+        self._journal_started = False
         self._integrity_reported = False
-        self.old_resources: list[ResourceState] = list(base.resources)
-        self.new_resources: list[ResourceState] = []
         self.registered: set[str] = set()
-        self.pending: list[PendingOperation] = []
-        self.previous_pending: list[PendingOperation] = list(base.pending_operations)
-        self.renamed: dict[str, str] = {}
-        """Old URN → new URN of the resources found through an alias."""
-        self.gone: list[ResourceState] = []
-        """Resources a refresh found deleted (the references to them are repaired in ``snapshot``)."""
+        """The URNs the program registered this run (and the old URNs their aliases matched)."""
 
     # the snapshot and its writes -------------------------------------------------------------
     def snapshot(self) -> Deployment:
-        """The state as of now, in an order Pulumi's integrity rules accept.
-
-        Resources registered so far come first, then the old ones not yet dealt with; references to
-        a URN an alias renamed, or to a resource a refresh found deleted, are repaired as Pulumi
-        repairs them; and a resource that refers to one listed after it (an untargeted resource
-        kept with its old dependencies) moves down past it (``state.topological_order``).
-        """
+        """The state as of now, in an order Pulumi's integrity rules accept (``RunState.snapshot``)."""
         with self.lock:
-            pending = [*self.previous_pending, *self.pending]
-            resources = [*self.new_resources, *self.old_resources]
-            for gone in self.gone:
-                resources = drop_references(resources, gone)
-            if self.renamed:
-                present = {r.urn for r in resources}
-                renamed = {old: new for old, new in self.renamed.items() if old not in present}
-                resources = [rename_references(r, renamed) for r in resources]
-            return Deployment(
-                manifest=self.base.manifest,
-                secrets_providers=self.base.secrets_providers,
-                resources=topological_order(resources),
-                pending_operations=pending,
-            )
+            return self.state.snapshot()[0]
 
     def persist(self) -> None:
         """Write the state; when this returns, the state on disk includes every change made before the call.
 
-        Group commit: a write costs time in proportion to the state's size, so one write per step would
-        make a run quadratic. Calls that arrive while a write is under way wait for it, and the next
-        write — of a snapshot taken after all of them — records them all at once.
+        Group commit: calls that arrive while a write is under way wait for it, and the next write —
+        of the records (or a snapshot) taken after all of them — covers them all at once.
         """
         if self._persist is None:
+            with self.lock:
+                self.state.records.clear()
             return
         with self.lock:
             self._persist_requested += 1
             wanted = self._persist_requested
         with self._persist_lock:
             if self._persist_written >= wanted:
-                return  # written meanwhile, by a write whose snapshot was taken after this call's change
+                return  # written meanwhile, by a write taken after this call's change
             with self.lock:
                 covered = self._persist_requested
-                snapshot = self.snapshot()
-            try:
-                self._persist(snapshot)
-                self._persist_written = covered
-            except StateError as error:
-                self._persist_written = covered  # written anyway (see ``operations.OperationContext.persist``)
-                # The persist callback writes such a state anyway (losing track of a created object
-                # would be worse); the run fails so that the problem is seen.
-                if not self._integrity_reported:
-                    self._integrity_reported = True
-                    self._on_integrity_error(error)
+                write = self._next_write()
+            self._written(write)
+            self._persist_written = covered
+
+    def _next_write(self) -> Callable[[], None]:
+        """What the next write is (taken under ``lock``; run outside it)."""
+        journal = self._journal
+        if journal is None:
+            self.state.records.clear()
+            deployment = self.state.snapshot()[0]
+            persist = self._persist
+            assert persist is not None
+            return lambda: persist(deployment)
+        if journal.due():
+            self.state.records.clear()
+            deployment, layout = self.state.snapshot()
+            self._journal_started = True
+            return lambda: journal.checkpoint(deployment, layout)
+        records = [journal.encode(record) for record in self.state.take_records()]
+        return (lambda: journal.append(records)) if records else (lambda: None)
+
+    def _written(self, write: Callable[[], None]) -> None:
+        try:
+            write()
+        except StateError as error:
+            # Written anyway (losing track of a created object would be worse); the run fails so
+            # that the problem is seen.
+            if not self._integrity_reported:
+                self._integrity_reported = True
+                self._on_integrity_error(error)
+
+    def close(self) -> None:
+        """The run is over: with a journal that was started, the last checkpoint (the journal goes)."""
+        journal = self._journal
+        if journal is None or not self._journal_started:
+            return
+        with self._persist_lock:
+            with self.lock:
+                self.state.records.clear()
+                deployment, layout = self.state.snapshot()
+                self._journal_started = False
+            self._written(lambda: journal.close(deployment, layout))
 
     @contextmanager
-    def pending_operation(self, kind: str, resource: ResourceState) -> Iterator[None]:
+    def pending_operation(self, kind: OperationType, resource: ResourceState) -> Iterator[None]:
         """Records a pending operation (and persists) for the duration of a provider call.
 
         A call that fails with its outcome unknown (``outcome_unknown``) stays pending in the state
         written, as Pulumi's does when its process dies mid-call: the next run resolves it (a create
         is repeated by adopting the object it may have made)."""
-        operation = PendingOperation(resource, kind)  # type: ignore[arg-type]
         with self.lock:
-            self.pending.append(operation)
+            op_id = self.state.begin(kind, resource)
         self.persist()
         try:
             yield
         except BaseException as error:
             if not outcome_unknown(error):
-                self._end_pending(operation)  # it failed with an answer: nothing is in flight any more
+                self._end_pending(op_id)  # it failed with an answer: nothing is in flight any more
             self.persist()
             raise
-        self._end_pending(operation)
+        self._end_pending(op_id)
 
-    def _end_pending(self, operation: PendingOperation) -> None:
+    def _end_pending(self, op_id: int) -> None:
         with self.lock:
-            self.pending = [op for op in self.pending if op is not operation]
+            self.state.end(op_id)
 
     # what the run has seen (call with ``lock`` held, or where no other thread runs) -----------------
     def old(self, urn: str) -> ResourceState | None:
-        return next((r for r in self.old_resources if r.urn == urn and not r.delete), None)
+        return self.state.old(urn)
 
     def new(self, urn: str) -> ResourceState | None:
-        return next((r for r in self.new_resources if r.urn == urn), None)
+        return self.state.new(urn)
 
-    def drop_old(self, resource: ResourceState) -> None:
-        self.old_resources = [r for r in self.old_resources if r is not resource]
+    @property
+    def old_resources(self) -> list[ResourceState]:
+        """The old resources not yet dealt with (a copy)."""
+        return self.state.old_resources
 
-    def swap_old(self, resource: ResourceState, replacement: ResourceState) -> None:
-        self.old_resources = [replacement if r is resource else r for r in self.old_resources]
+    @property
+    def new_resources(self) -> list[ResourceState]:
+        """The resources registered so far, in order (a copy)."""
+        return self.state.new_resources
 
-    def resolve_previous_pending(self, urn: str) -> None:
-        self.previous_pending = [op for op in self.previous_pending if op.resource.urn != urn]
+    @property
+    def previous_pending(self) -> list[PendingOperation]:
+        """The pending operations an interrupted run left and this one has not resolved."""
+        return list(self.state.previous_pending)
 
     def missing_references(self, urns: Iterable[str]) -> list[str]:
         """The URNs among ``urns`` that no resource of the state has."""
-        present = {r.urn for r in self.new_resources} | {r.urn for r in self.old_resources}
-        return [urn for urn in dict.fromkeys(urns) if urn and urn not in present]
+        return self.state.missing_references(urns)
 
     def create_was_pending(self, urn: str) -> bool:
         """Whether the state holds a pending create of ``urn`` from an interrupted deployment."""
         with self.lock:
-            return any(op.type == "creating" and op.resource.urn == urn for op in self.previous_pending)
+            return self.state.create_was_pending(urn)
+
+    # changes (call with ``lock`` held), written by the caller's ``persist`` ----------------------
+    def rename(self, old_urn: str, new_urn: str) -> None:
+        """The old resource ``old_urn`` was found through an alias of ``new_urn``."""
+        self.registered.add(old_urn)
+        self.state.rename(old_urn, new_urn)
+
+    def adopt(self, new: ResourceState, old: ResourceState | None) -> None:
+        """``new`` takes the place of ``old`` (if any) with no step of its own (a read, an untargeted
+        resource kept as it was, a default provider); not written until the next ``persist``."""
+        self.state.commit(new, old, resolve=False)
+
+    def set_outputs(self, resource: ResourceState, outputs: dict[str, Any]) -> None:
+        self.state.set_outputs(resource, outputs)
+
+    def forget_previous_pending(self, kinds: Collection[str] = OPERATION_TYPES) -> list[PendingOperation]:
+        """Drop the interrupted run's pending operations of these kinds; those dropped."""
+        return self.state.forget_previous_pending(kinds)
 
     # changes, each then written --------------------------------------------------------------
     def commit(self, new: ResourceState, old: ResourceState | None) -> None:
         """``new`` takes the place of ``old`` (if any) in the snapshot."""
         with self.lock:
-            if old is not None:
-                self.drop_old(old)
-            self.new_resources.append(new)
-            self.resolve_previous_pending(new.urn)
+            self.state.commit(new, old)
         self.persist()
 
     def replace_old(self, resource: ResourceState, replacement: ResourceState) -> None:
         with self.lock:
-            self.swap_old(resource, replacement)
+            self.state.swap(resource, replacement)
         self.persist()
+
+    def swap_old(self, resource: ResourceState, replacement: ResourceState) -> None:
+        """``replace_old`` without the write (the caller's next step writes it)."""
+        with self.lock:
+            self.state.swap(resource, replacement)
 
     def remove_old(self, resource: ResourceState, *, gone: bool = False) -> None:
         """``resource`` leaves the snapshot (deleted; ``gone``: found deleted by a refresh)."""
         with self.lock:
-            self.drop_old(resource)
-            if gone:
-                self.gone.append(resource)
-            elif not resource.delete:
-                self.resolve_previous_pending(resource.urn)
+            self.state.remove(resource, gone=gone)
         self.persist()

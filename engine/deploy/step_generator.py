@@ -114,8 +114,7 @@ class StepGenerator:
             if old is None:
                 old = next((r for alias in aliases if (r := snapshots.old(alias)) is not None), None)
                 if old is not None:
-                    snapshots.registered.add(old.urn)
-                    snapshots.renamed[old.urn] = urn
+                    snapshots.rename(old.urn, urn)
                     self.aliased[urn] = old.urn
             if context.stopped and custom:
                 # As Pulumi: after a failed step (or an interrupt), no new step starts.
@@ -164,14 +163,10 @@ class StepGenerator:
             existing = snapshots.new(urn)
             if existing is None:
                 old = snapshots.old(urn)
-                if old is not None:
-                    snapshots.drop_old(old)
-                    existing = old
-                else:
-                    existing = default_provider_resource(self.stack, self.project, package)
+                existing = old or default_provider_resource(self.stack, self.project, package)
                 config = self._default_provider_config(package)
                 existing = replace(existing, inputs=config, outputs=dict(config))
-                snapshots.new_resources.append(existing)
+                snapshots.adopt(existing, old)
                 snapshots.registered.add(urn)
             return provider_reference(urn, existing.id)
 
@@ -200,8 +195,7 @@ class StepGenerator:
         if old is None:
             return RegisterResult(urn, unknown=True)
         with self.snapshots.lock:
-            self.snapshots.drop_old(old)
-            self.snapshots.new_resources.append(old)
+            self.snapshots.adopt(old, old)
         self.context.record(StepRecord("same", urn, reg.type, old, old, StepPlan("same")))
         return RegisterResult(urn, old.id, old.outputs)
 
@@ -285,7 +279,7 @@ class StepGenerator:
         dependency order, each with the properties that force it: a resource whose inputs come from one
         being replaced is diffed with those inputs unknown."""
         with self.snapshots.lock:
-            candidates = depending_on(root.urn, list(self.snapshots.old_resources), set(self.snapshots.registered))
+            candidates = depending_on(root.urn, self.snapshots.old_resources, set(self.snapshots.registered))
         replaced, found = {root.urn}, []
         for dependent in candidates:
             keys = self._replaced_by(dependent, replaced)
@@ -370,7 +364,7 @@ class StepGenerator:
                 # After a failed step the program carries on with unknowns in place of the failed
                 # resources' outputs; as Pulumi, keep the outputs the state had.
                 return
-            resource.outputs = dict(outputs)
+            snapshots.set_outputs(resource, dict(outputs))
         snapshots.persist()
 
     def finish_stack_outputs(self, succeeded: bool) -> None:
@@ -384,10 +378,10 @@ class StepGenerator:
             if root is None:
                 return
             if succeeded:
-                root.outputs = self.stack_outputs
+                self.snapshots.set_outputs(root, self.stack_outputs)
             else:  # an output left unknown by a failed or skipped step is no value
                 kept = {k: v for k, v in self.stack_outputs.items() if not contains_unknowns(v)}
-                root.outputs = {**root.outputs, **kept}
+                self.snapshots.set_outputs(root, {**root.outputs, **kept})
         self.snapshots.persist()
 
 

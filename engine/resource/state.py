@@ -326,8 +326,13 @@ def references(resource: ResourceState) -> list[str]:
 
 
 def topological_order(resources: list[ResourceState]) -> list[ResourceState]:
-    """``resources`` reordered as little as possible so that each comes after what it refers to and
-    after the live copy of its own URN (``verify_integrity``'s order).
+    """``resources`` in ``topological_positions`` order."""
+    return [resources[index] for index in topological_positions(resources)]
+
+
+def topological_positions(resources: list[ResourceState]) -> list[int]:
+    """The positions of ``resources`` reordered as little as possible so that each comes after what
+    it refers to and after the live copy of its own URN (``verify_integrity``'s order).
 
     Stable: when the list is already in that order it comes back unchanged; otherwise a resource
     moves down only as far as its references require. A reference to a URN absent from the list
@@ -360,8 +365,8 @@ def topological_order(resources: list[ResourceState]) -> list[ResourceState]:
             if not remaining[dependent]:
                 heapq.heappush(ready, dependent)
     if len(order) != len(resources):
-        return list(resources)
-    return [resources[index] for index in order]
+        return list(range(len(resources)))
+    return order
 
 
 def rename_references(resource: ResourceState, renamed: Mapping[str, str]) -> ResourceState:

@@ -10,7 +10,11 @@ engine. A provider reference — what a resource's ``provider`` field holds — 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
+PARSED_CACHE = 1 << 16
+"""How many parsed URNs and provider references are kept: each is parsed many times a run (every
+state write and registration looks at every reference), and strings are immutable."""
 URN_PREFIX = "urn:pulumi:"
 URN_DELIMITER = "::"
 TYPE_DELIMITER = "$"
@@ -41,6 +45,7 @@ class Urn:
         return URN_PREFIX + URN_DELIMITER.join((self.stack, self.project, self.qualified_type, self.name))
 
 
+@lru_cache(maxsize=PARSED_CACHE)
 def parse_urn(urn: str) -> Urn:
     """Split a URN into its parts (the name may itself contain ``::``)."""
     if not urn.startswith(URN_PREFIX):
@@ -90,6 +95,7 @@ def provider_reference(provider_urn: str, provider_id: str) -> str:
     return f"{provider_urn}{URN_DELIMITER}{provider_id}"
 
 
+@lru_cache(maxsize=PARSED_CACHE)
 def parse_provider_reference(reference: str) -> tuple[str, str]:
     """The (URN, ID) of a provider reference; the ID is what follows the last ``::``."""
     urn, sep, provider_id = reference.rpartition(URN_DELIMITER)

@@ -151,8 +151,10 @@ class EngineCli:
         return self.state_dir / ".pulumi" / "stacks" / project / f"{stack or self.stack}.json"
 
     def state(self, stack: str | None = None) -> dict[str, Any]:
-        document: dict[str, Any] = json.loads(self.state_path(stack).read_text())
-        return document
+        """The stack's checkpoint as aicompute reads it: with the journal a killed run left replayed."""
+        project = load_project(self.project_dir).name
+        backend = FileBackend(f"file://{self.state_dir}")
+        return backend.read_checkpoint(StackRef(project, stack or self.stack))
 
     def state_text(self, stack: str | None = None) -> str:
         return self.state_path(stack).read_text()
