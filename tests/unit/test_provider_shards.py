@@ -38,7 +38,8 @@ class Recorder(pulumi.runtime.Mocks):
         }
 
     def shard_providers(self) -> dict[str, dict[str, Any]]:
-        return {args.name: dict(args.inputs) for args in self.registered if args.typ == "pulumi:providers:pulumi-python"}
+        shards = [args for args in self.registered if args.typ == "pulumi:providers:pulumi-python"]
+        return {args.name: dict(args.inputs) for args in shards}
 
 
 @pytest.fixture
