@@ -4,11 +4,12 @@ A resource declares its inputs once — a pydantic ``Args`` model whose fields c
 ``provider/schema.py``: create-only (a change replaces), updatable and through which call, local,
 set-like (order ignored), write-only (never returned by the API), secret, and declared replace
 rules; ``Fields.of(Args, normalisers=…)`` derives the field table from them and adds how to
-normalise values the server rewrites — and implements four small hooks against its platform client:
+normalise values the server rewrites — and implements small hooks against its platform client:
 
 * ``create_resource(api, args, timeout) -> id`` (including the wait until ready),
 * ``read_resource(api, id) -> outputs | None`` (None: the object is gone),
-* ``update_resource(api, id, old, new, changed, timeout)``,
+* the update calls: a method ``@makes(call)`` for each call an ``Updatable(via=call)`` input
+  declares (``provider/update_calls.py``), run by the generic ``update_resource``,
 * ``delete_resource(api, id, args, timeout)`` (including the wait until gone).
 
 From that, this class implements Pulumi's check / diff / create / read / update / delete:
@@ -32,8 +33,9 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
@@ -73,6 +75,7 @@ from aicompute.provider.schema import (
     schema_of,
 )
 from aicompute.provider.timeouts import Operation, Timeouts
+from aicompute.provider.update_calls import run_steps, unmade_calls, update_steps
 from aicompute.provider.waiters import Waiter, wait_for
 
 PROVIDER_KEY = "__provider"
@@ -145,11 +148,6 @@ class Fields:
     def inputs_via(self, call: str) -> frozenset[str]:
         """The updatable inputs whose change the platform call ``call`` makes."""
         return frozenset(key for key, via in self.calls.items() if via == call)
-
-    def calls_for(self, changed: frozenset[str]) -> list[str]:
-        """The platform calls an in-place change of these inputs makes, in declaration order."""
-        found = [self.calls.get(key, "") for key in self.calls if key in changed]
-        return list(dict.fromkeys(call for call in found if call))
 
     def deletes_first(self, changed: frozenset[str]) -> bool:
         """Whether a replace with these changed inputs must delete the old object before creating."""
@@ -374,10 +372,26 @@ class GenericProvider(ResourceProvider, ABC, Generic[ArgsT, ApiT]):
     @abstractmethod
     def read_resource(self, api: ApiT, resource_id: str) -> dict[str, Any] | None: ...
 
-    @abstractmethod
     def update_resource(
         self, api: ApiT, resource_id: str, old: ArgsT, new: ArgsT, changed: frozenset[str], timeout: float
-    ) -> None: ...
+    ) -> None:
+        """Make the declared call of each changed input (``provider/update_calls.py``)."""
+        self.make_calls(api, resource_id, old, new, changed, time.monotonic() + timeout)
+
+    def make_calls(
+        self, api: ApiT, resource_id: str, old: ArgsT, new: ArgsT, changed: frozenset[str], deadline: float
+    ) -> None:
+        steps = update_steps(type(self), self.fields.calls, self.call_order(new), changed)
+        run_steps(self, api, steps, resource_id, old, new, deadline)
+
+    def call_order(self, new: ArgsT) -> Sequence[str]:
+        """Update calls that must come before the others, in this order (the rest follow field order)."""
+        return ()
+
+    @classmethod
+    def unmade_calls(cls) -> list[str]:
+        """Declared update calls no method makes, and methods making calls no input declares."""
+        return unmade_calls(cls, cls.fields.calls)
 
     @abstractmethod
     def delete_resource(self, api: ApiT, resource_id: str, args: ArgsT | None, timeout: float) -> None: ...

@@ -76,7 +76,8 @@ class ServerDefault:
 
 @dataclass(frozen=True)
 class ApiPath:
-    """Where the value lives in the API's bodies, where the mapping is one-to-one (e.g. ``spec.cidr``)."""
+    """Where the value lives in the API's bodies, where the mapping is one-to-one (e.g. ``spec.cidr``):
+    update bodies are built, and live values read, from it (``provider/api_path.py``)."""
 
     path: str
 

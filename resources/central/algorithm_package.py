@@ -193,17 +193,6 @@ class AlgorithmPackageProvider(CentralProvider[AlgorithmPackageArgs]):
             return {**live, "file_package": {**wanted, **live["file_package"]}}
         return live
 
-    def update_resource(
-        self,
-        api: CentralClient,
-        resource_id: str,
-        old: AlgorithmPackageArgs,
-        new: AlgorithmPackageArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        """Only ``timeouts`` can change in place (appendix E has no update); it needs no call."""
-
     def delete_resource(
         self, api: CentralClient, resource_id: str, args: AlgorithmPackageArgs | None, timeout: float
     ) -> None:

@@ -164,17 +164,6 @@ class AlgorithmServiceProvider(CentralProvider[AlgorithmServiceArgs]):
         listed = api.search(f"{SERVICES}:search", page_size=self.page_size(PAGE_SIZE))
         return (str(record["id"]) for record in listed if record.get("id"))
 
-    def update_resource(
-        self,
-        api: CentralClient,
-        resource_id: str,
-        old: AlgorithmServiceArgs,
-        new: AlgorithmServiceArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        """Only ``timeouts`` can change in place (appendix F has no update); it needs no call."""
-
     def delete_resource(
         self, api: CentralClient, resource_id: str, args: AlgorithmServiceArgs | None, timeout: float
     ) -> None:

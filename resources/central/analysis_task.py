@@ -41,6 +41,7 @@ from aicompute.provider.generic import Fields
 from aicompute.provider.http import reconcile_creates_requested
 from aicompute.provider.schema import CreateOnly, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.provider.waiters import Waiter, wait_for
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.central._base import CentralProvider, first, wait_gone
@@ -267,23 +268,15 @@ class AnalysisTaskProvider(CentralProvider[AnalysisTaskArgs]):
             if task_id:
                 yield task_id, _live(task, task_id)
 
-    def update_resource(
-        self,
-        api: CentralClient,
-        resource_id: str,
-        old: AnalysisTaskArgs,
-        new: AnalysisTaskArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        if "paused" not in changed:
-            return
-        if new.paused:
-            self._pause(api, resource_id)
-            wait_for(self._waiter(api, resource_id, PAUSED), api.settings, timeout)
+    @makes(UPDATE)  # the new value picks the call (:pause or :resume) and the state waited for
+    def _pause_or_resume(self, api: CentralClient, update: Update[AnalysisTaskArgs]) -> None:
+        task_id = update.resource_id
+        if update.new.paused:
+            self._pause(api, task_id)
+            wait_for(self._waiter(api, task_id, PAUSED), api.settings, update.timeout)
         else:
-            api.call("POST", f"{TASKS}/{segment(resource_id)}:resume", safe=True)
-            wait_for(self._waiter(api, resource_id, RUNNING), api.settings, timeout)
+            api.call("POST", f"{TASKS}/{segment(task_id)}:resume", safe=True)
+            wait_for(self._waiter(api, task_id, RUNNING), api.settings, update.timeout)
 
     def delete_resource(
         self, api: CentralClient, resource_id: str, args: AnalysisTaskArgs | None, timeout: float

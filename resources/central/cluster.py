@@ -309,17 +309,6 @@ class ClusterProvider(CentralProvider[ClusterArgs]):
     def list_ids(self, api: CentralClient) -> Iterator[str]:
         return iter(cluster_codes(api))
 
-    def update_resource(
-        self,
-        api: CentralClient,
-        resource_id: str,
-        old: ClusterArgs,
-        new: ClusterArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        """Only ``timeouts`` can change in place (the standard has no cluster update); it needs no call."""
-
     def delete_resource(self, api: CentralClient, resource_id: str, args: ClusterArgs | None, timeout: float) -> None:
         body = {"clusterCode": resource_id, **({"regionId": args.region_id} if args and args.region_id else {})}
         api.call("DELETE", f"/CCP/clusters/{segment(resource_id)}", body)

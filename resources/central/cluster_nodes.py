@@ -48,6 +48,7 @@ from aicompute.provider.generic import Fields
 from aicompute.provider.http import reconcile_creates_requested
 from aicompute.provider.schema import CreateOnly, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.provider.waiters import Waiter, wait_for
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.central._base import (
@@ -208,25 +209,16 @@ class ClusterNodesProvider(CentralProvider[ClusterNodesArgs]):
         }
         return {**live, "node_resource": shape}
 
-    def update_resource(
-        self,
-        api: CentralClient,
-        resource_id: str,
-        old: ClusterNodesArgs,
-        new: ClusterNodesArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        if "count" not in changed:
-            return
-        members = self._node_ids(resource_id)
+    @makes(UPDATE)  # the count's direction picks the call: add nodes (reconciled) or remove the last ones
+    def _scale(self, api: CentralClient, update: Update[ClusterNodesArgs]) -> None:
+        new, members = update.new, self._node_ids(update.resource_id)
         if new.count > len(members):
             added = self._add_reconciled(api, new, new.count - len(members))
             members.extend(added)
-            wait_for(self._listed(api, new.cluster_code, added), api.settings, timeout)
+            wait_for(self._listed(api, new.cluster_code, added), api.settings, update.timeout)
         elif new.count < len(members):
             removed = members[new.count :]
-            self._remove(api, new.cluster_code, removed, new.region_id, timeout)
+            self._remove(api, new.cluster_code, removed, new.region_id, update.timeout)
             del members[new.count :]
 
     def delete_resource(

@@ -41,8 +41,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from aicompute.provider.central import CentralClient, as_list, segment
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
-from aicompute.provider.schema import CreateOnly, ServerDefault, Updatable, WriteOnly
+from aicompute.provider.schema import ApiPath, CreateOnly, ServerDefault, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.provider.waiters import Waiter, wait_for
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.central._base import CentralProvider, first, wait_gone
@@ -113,7 +114,9 @@ class WorkloadArgs(BaseModel):
         description="Workload name; the platform may decorate it (see workload_name)."
     )
     image: Annotated[str, CreateOnly()] = Field(min_length=1, pattern=r"^\S+$", description="Container image address.")
-    replicas: Annotated[int, Updatable(via=UPDATE)] = Field(ge=0, description="Pods to run; changes in place.")
+    replicas: Annotated[int, ApiPath("replicas"), Updatable(via=UPDATE)] = Field(
+        ge=0, description="Pods to run; changes in place."
+    )
     resources: Annotated[WorkloadResources, CreateOnly()] = Field(
         description="cpu (cores), memory (Gi) and xpu (cards) per pod."
     )
@@ -315,26 +318,11 @@ class WorkloadProvider(CentralProvider[WorkloadArgs]):
                 return
             number += 1
 
-    def update_resource(
-        self,
-        api: CentralClient,
-        resource_id: str,
-        old: WorkloadArgs,
-        new: WorkloadArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        if "replicas" not in changed:
-            return
-        cluster_code, namespace, workload_name = split_id(resource_id)
-        body = {
-            "clusterCode": cluster_code,
-            "namespace": namespace,
-            "workloadName": workload_name,
-            "replicas": new.replicas,
-        }
-        api.call("PUT", f"{WORKLOADS}/{segment(workload_name)}", body)
-        wait_for(self._replicas_up(api, resource_id, new.replicas), api.settings, timeout)
+    @makes(UPDATE)  # the body names the workload by its id's parts; the new replicas are waited for
+    def _scale(self, api: CentralClient, update: Update[WorkloadArgs]) -> None:
+        body = {**self._params(update.resource_id), **update.body}
+        api.call("PUT", f"{WORKLOADS}/{segment(body['workloadName'])}", body)
+        wait_for(self._replicas_up(api, update.resource_id, update.new.replicas), api.settings, update.timeout)
 
     def delete_resource(self, api: CentralClient, resource_id: str, args: WorkloadArgs | None, timeout: float) -> None:
         cluster_code, namespace, workload_name = split_id(resource_id)

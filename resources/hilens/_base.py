@@ -25,6 +25,7 @@ from aicompute.provider.generic import UNRECORDED, GenericProvider
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
 from aicompute.provider.paging import offset_pages
 from aicompute.provider.schema import CreateOnly, ServerDefault
+from aicompute.provider.update_calls import Update
 from aicompute.provider.waiters import Waiter, wait_until_gone
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
@@ -230,10 +231,9 @@ class EntriesProvider(HiLensProvider[EntriesT], Generic[EntriesT]):
             result["provider"] = platform
         return {**result, **self.extra_live(item)}
 
-    def update_resource(
-        self, api: HiLensClient, resource_id: str, old: EntriesT, new: EntriesT, changed: frozenset[str], timeout: float
-    ) -> None:
-        api.request("PUT", api.path(f"ai-mgr/{self.collection}/{resource_id}"), json=self.body(new))
+    def put_whole(self, api: HiLensClient, update: Update[EntriesT]) -> None:
+        """The update call of both kinds: a PUT of the whole object (``body``), whatever changed."""
+        api.request("PUT", api.path(f"ai-mgr/{self.collection}/{update.resource_id}"), json=self.body(update.new))
 
     def delete_resource(self, api: HiLensClient, resource_id: str, args: EntriesT | None, timeout: float) -> None:
         api.request("DELETE", api.path(f"ai-mgr/{self.collection}/{resource_id}"), ok=(200, 204))

@@ -22,8 +22,10 @@ import pulumi
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from aicompute.provider.generic import Fields
+from aicompute.provider.hilens import HiLensClient
 from aicompute.provider.schema import CreateOnly, Updatable
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.hilens._base import PLATFORMS, EntriesArgs, EntriesProvider, Tags, as_pairs
 from aicompute.resources.inputs import TimeoutsDict
@@ -86,6 +88,10 @@ class ConfigMapProvider(EntriesProvider[ConfigMapArgs]):
     list_platforms = PLATFORMS  # the list shows one platform's configmaps, hilens when not given
     fields = Fields.of(ConfigMapArgs, normalisers={"data": as_pairs, "tags": as_pairs}, unique_key=frozenset({"name"}))
     default_timeouts = {"create": 300, "update": 300, "delete": 300}
+
+    @makes(UPDATE)
+    def _put(self, api: HiLensClient, update: Update[ConfigMapArgs]) -> None:
+        self.put_whole(api, update)
 
     def extra_fields(self, args: ConfigMapArgs) -> dict[str, Any]:
         return {} if args.type is None else {"type": args.type}

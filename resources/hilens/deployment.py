@@ -53,6 +53,7 @@ from aicompute.provider.generic import Fields, is_unknown, prune, restrict
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
 from aicompute.provider.schema import CreateOnly, ReplaceWhen, SetLike, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.provider.waiters import Waiter, time_left, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.hilens._base import (
@@ -560,13 +561,25 @@ class DeploymentProvider(HiLensProvider[DeploymentArgs]):
         changed: frozenset[str],
         timeout: float,
     ) -> None:
+        """The declared calls, then one wait for the rollout a template or device change starts."""
         deadline = time.monotonic() + timeout
-        path = api.path(f"ai-mgr/deployments/{resource_id}")
-        params = {"provider": new.provider}
-        rolls_out = template_put = False
+        self.make_calls(api, resource_id, old, new, changed, deadline)
+        if changed & self.fields.inputs_via(PUT_TEMPLATE) or ("node_ids" in changed and new.node_ids is not None):
+            wait_for(self._running(api, resource_id, new), api.settings, time_left(deadline))
+
+    def call_order(self, new: DeploymentArgs) -> Sequence[str]:
+        return (PUT_TEMPLATE, PUT_DESCRIPTION, PUT_NODES, TAG_CALLS)
+
+    # A template change is a PATCH when only one app's version or variables change, else a PUT of
+    # the whole template that also carries a changed description; a description alone is its own PUT.
+    @makes(PUT_TEMPLATE, PUT_DESCRIPTION)
+    def _put_template(self, api: HiLensClient, update: Update[DeploymentArgs]) -> None:
+        new, changed = update.new, update.changed
+        path, params = api.path(f"ai-mgr/deployments/{update.resource_id}"), {"provider": new.provider}
+        template_put = False
         template = changed & self.fields.inputs_via(PUT_TEMPLATE)
         if template:
-            live = api.get(f"ai-mgr/deployments/{resource_id}")
+            live = api.get(f"ai-mgr/deployments/{update.resource_id}")
             patch = _patch_body(live, new) if template == {"apps"} else None
             if patch is not None:
                 api.request("PATCH", path, json=patch)
@@ -576,21 +589,24 @@ class DeploymentProvider(HiLensProvider[DeploymentArgs]):
                     body["description"] = new.description
                 api.request("PUT", path, json=body, params=params)
                 template_put = True
-            rolls_out = True
         if "description" in changed and not template_put:
             api.request("PUT", path, json={"description": new.description}, params=params)
-        if "node_ids" in changed and new.node_ids is not None:
-            live = api.get(f"ai-mgr/deployments/{resource_id}")
-            present = set(live.get("node_ids") or [])
-            added = [node for node in new.node_ids if node not in present]
-            if added:
-                body = {"deployment_id": resource_id, "node_num": len(added), "node_ids": added}
-                api.request("PUT", f"{path}/nodes", json=body, params=params)
-                rolls_out = True
-        if "tags" in changed:
-            api.set_tags(TAG_TYPE, resource_id, api.tags(TAG_TYPE, resource_id), new.tags)
-        if rolls_out:
-            wait_for(self._running(api, resource_id, new), api.settings, time_left(deadline))
+
+    @makes(PUT_NODES)  # adds the devices the deployment is not on yet (the API has no removal)
+    def _add_nodes(self, api: HiLensClient, update: Update[DeploymentArgs]) -> None:
+        if update.new.node_ids is None:
+            return
+        live = api.get(f"ai-mgr/deployments/{update.resource_id}")
+        present = set(live.get("node_ids") or [])
+        added = [node for node in update.new.node_ids if node not in present]
+        if added:
+            body = {"deployment_id": update.resource_id, "node_num": len(added), "node_ids": added}
+            path = api.path(f"ai-mgr/deployments/{update.resource_id}/nodes")
+            api.request("PUT", path, json=body, params={"provider": update.new.provider})
+
+    @makes(TAG_CALLS)  # tags are added and removed one call each, from the live set
+    def _tag(self, api: HiLensClient, update: Update[DeploymentArgs]) -> None:
+        api.set_tags(TAG_TYPE, update.resource_id, api.tags(TAG_TYPE, update.resource_id), update.new.tags)
 
     def delete_resource(self, api: HiLensClient, resource_id: str, args: DeploymentArgs | None, timeout: float) -> None:
         params = {"provider": args.provider} if args is not None else None

@@ -43,8 +43,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from aicompute.provider.errors import ApiError
 from aicompute.provider.generic import Fields
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
-from aicompute.provider.schema import CreateOnly, Secret, SetLike, Updatable, WriteOnly
+from aicompute.provider.schema import ApiPath, CreateOnly, Secret, SetLike, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.provider.waiters import Waiter, time_left, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.hilens._base import (
@@ -126,13 +127,15 @@ class DeviceArgs(BaseModel):
     iam_user_id: Annotated[str | None, CreateOnly(), WriteOnly()] = Field(
         default=None, min_length=1, description="Register for this sub-account."
     )
-    description: Annotated[Description, Updatable(via=PUT_NODE)] = ""
+    description: Annotated[Description, ApiPath("description"), Updatable(via=PUT_NODE)] = ""
     tags: Annotated[Tags, Updatable(via=TAG_CALLS)] = Field(default_factory=dict)
-    log_configs: Annotated[list[LogConfig], Updatable(via=PUT_NODE), SetLike()] = Field(default_factory=list)
-    enable_gpu: Annotated[bool, Updatable(via=PUT_NODE)] = False
-    enable_npu: Annotated[bool, Updatable(via=PUT_NODE)] = False
-    npu_type: Annotated[Literal["D310", "D910"] | None, Updatable(via=PUT_NODE)] = None
-    event_validity_period: Annotated[int | None, Updatable(via=PUT_NODE)] = Field(
+    log_configs: Annotated[list[LogConfig], ApiPath("log_configs"), Updatable(via=PUT_NODE), SetLike()] = Field(
+        default_factory=list
+    )
+    enable_gpu: Annotated[bool, ApiPath("enable_gpu"), Updatable(via=PUT_NODE)] = False
+    enable_npu: Annotated[bool, ApiPath("enable_npu"), Updatable(via=PUT_NODE)] = False
+    npu_type: Annotated[Literal["D310", "D910"] | None, ApiPath("npu_type"), Updatable(via=PUT_NODE)] = None
+    event_validity_period: Annotated[int | None, ApiPath("event_validity_period"), Updatable(via=PUT_NODE)] = Field(
         default=None, ge=1, description="Minutes."
     )
     enabled: Annotated[bool, Updatable(via=START_STOP)] = Field(
@@ -343,21 +346,31 @@ class DeviceProvider(HiLensProvider[DeviceArgs]):
         changed: frozenset[str],
         timeout: float,
     ) -> None:
+        """The declared calls, with the wait for the device to come online (``wait_for_state``)
+        between the switches and a firmware upgrade."""
         deadline = time.monotonic() + timeout
-        put_fields = changed & self.fields.inputs_via(PUT_NODE)
-        if put_fields:
-            body = new.model_dump(include=set(put_fields - {"log_configs"}), exclude_none=True)
-            if "log_configs" in put_fields:
-                body["log_configs"] = [config.model_dump(exclude_none=True) for config in new.log_configs]
-            api.request("PUT", api.path(f"ai-mgr/nodes/{resource_id}"), json={"node": body}, ok=(200, 201, 204))
-        if "tags" in changed:
-            api.set_tags(TAG_TYPE, resource_id, api.tags(TAG_TYPE, resource_id), new.tags)
-        if changed & {"enabled", "activation"}:
-            self._settle_switches(api, resource_id, old, new, deadline)
+        self.make_calls(api, resource_id, old, new, changed - {"firmware_version"}, deadline)
         if new.wait_for_state == ONLINE and changed & {"wait_for_state", "enabled", "firmware_version"}:
             wait_for(self._online(api, resource_id), api.settings, time_left(deadline))
-        if "firmware_version" in changed and new.firmware_version is not None:
-            self._upgrade(api, resource_id, new.firmware_version, deadline)
+        self.make_calls(api, resource_id, old, new, changed & {"firmware_version"}, deadline)
+
+    @makes(PUT_NODE)
+    def _put_node(self, api: HiLensClient, update: Update[DeviceArgs]) -> None:
+        path = api.path(f"ai-mgr/nodes/{update.resource_id}")
+        api.request("PUT", path, json={"node": update.body}, ok=(200, 201, 204))
+
+    @makes(TAG_CALLS)  # tags are added and removed one call each, from the live set
+    def _tag(self, api: HiLensClient, update: Update[DeviceArgs]) -> None:
+        api.set_tags(TAG_TYPE, update.resource_id, api.tags(TAG_TYPE, update.resource_id), update.new.tags)
+
+    @makes(START_STOP, ACTIVATE)  # each only where the live device differs; one read settles both
+    def _switch(self, api: HiLensClient, update: Update[DeviceArgs]) -> None:
+        self._settle_switches(api, update.resource_id, update.old, update.new, update.deadline)
+
+    @makes(UPGRADE)  # unless the device runs the version; the upgrade is waited for
+    def _upgrade_firmware(self, api: HiLensClient, update: Update[DeviceArgs]) -> None:
+        if update.new.firmware_version is not None:
+            self._upgrade(api, update.resource_id, update.new.firmware_version, update.deadline)
 
     def delete_resource(self, api: HiLensClient, resource_id: str, args: DeviceArgs | None, timeout: float) -> None:
         api.request("DELETE", api.path(f"ai-mgr/nodes/{resource_id}"), ok=(200, 204))

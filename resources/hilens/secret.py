@@ -33,9 +33,11 @@ from pulumi.dynamic import ReadResult
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from aicompute.provider.generic import Fields
+from aicompute.provider.hilens import HiLensClient
 from aicompute.provider.schema import CreateOnly, Updatable
 from aicompute.provider.schema import Secret as SecretValue
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.hilens._base import (
     Description,
@@ -129,6 +131,10 @@ class SecretProvider(EntriesProvider[SecretArgs]):
     list_platforms = (None,)  # without provider the list shows both platforms' secrets
     fields = Fields.of(SecretArgs, normalisers={"data": as_pairs, "tags": as_pairs}, unique_key=frozenset({"name"}))
     default_timeouts = {"create": 300, "update": 300, "delete": 300}
+
+    @makes(UPDATE)
+    def _put(self, api: HiLensClient, update: Update[SecretArgs]) -> None:
+        self.put_whole(api, update)
 
     def extra_live(self, live: Mapping[str, Any]) -> dict[str, Any]:
         stored = {str(e.get("key")): str(e.get("value") or "") for e in live.get(self.entries) or []}

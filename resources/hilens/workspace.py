@@ -21,10 +21,12 @@ from typing import Annotated, Any
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from aicompute.provider.api_path import live_values
 from aicompute.provider.generic import Fields
 from aicompute.provider.hilens import PAGE_SIZE, HiLensClient
-from aicompute.provider.schema import CreateOnly, Updatable
+from aicompute.provider.schema import ApiPath, CreateOnly, Updatable
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.provider.waiters import wait_until_gone
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.hilens._base import DEFAULT_WORKSPACE, HiLensProvider, list_workspaces, present
@@ -42,10 +44,10 @@ UPDATE = "PUT /v3/{project_id}/ai-mgr/workspaces/{id}"
 class WorkspaceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[WorkspaceName, CreateOnly()] = Field(
+    name: Annotated[WorkspaceName, ApiPath("name"), CreateOnly()] = Field(
         description=f"{NAME_RULE}; unique; 'default' is the built-in workspace."
     )
-    description: Annotated[str, Updatable(via=UPDATE)] = Field(
+    description: Annotated[str, ApiPath("description"), Updatable(via=UPDATE)] = Field(
         default="", max_length=255, description="The only field that can change in place."
     )
     enterprise_project_id: Annotated[str, CreateOnly()] = Field(
@@ -86,8 +88,7 @@ class WorkspaceOutputs(BaseModel):
 def _live(workspace: Mapping[str, Any], resource_id: str) -> dict[str, Any]:
     """A workspace (a GET answer or a list item) as this resource's outputs."""
     return {
-        "name": workspace.get("name"),
-        "description": workspace.get("description") or "",
+        **live_values(WorkspaceArgs, workspace),
         "enterprise_project_id": _text(workspace.get("enterprise_project_id")),
         "enterprise_project_name": workspace.get("enterprise_project_name"),
         "workspace_id": _text(workspace.get("workspace_id")) or resource_id,
@@ -135,16 +136,9 @@ class WorkspaceProvider(HiLensProvider[WorkspaceArgs]):
             if workspace_id and workspace_id != DEFAULT_WORKSPACE:
                 yield workspace_id, _live(workspace, workspace_id)
 
-    def update_resource(
-        self,
-        api: HiLensClient,
-        resource_id: str,
-        old: WorkspaceArgs,
-        new: WorkspaceArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        api.request("PUT", api.path(f"ai-mgr/workspaces/{resource_id}"), json={"description": new.description})
+    @makes(UPDATE)
+    def _put(self, api: HiLensClient, update: Update[WorkspaceArgs]) -> None:
+        api.request("PUT", api.path(f"ai-mgr/workspaces/{update.resource_id}"), json=update.body)
 
     def delete_resource(self, api: HiLensClient, resource_id: str, args: WorkspaceArgs | None, timeout: float) -> None:
         api.request("DELETE", api.path(f"ai-mgr/workspaces/{resource_id}"), ok=(200, 204))

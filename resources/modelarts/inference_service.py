@@ -48,6 +48,7 @@ from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.paging import offset_pages
 from aicompute.provider.schema import CreateOnly, ReplaceWhen, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.provider.waiters import Waiter, time_left, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.inputs import (
@@ -582,26 +583,19 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         listed = offset_pages(fetch, "services", self.page_size(LIST_LIMIT), total="total_count", page_index=True)
         return (str(service["service_id"]) for service in listed)
 
-    def update_resource(
-        self,
-        api: ModelArtsClient,
-        resource_id: str,
-        old: InferenceServiceArgs,
-        new: InferenceServiceArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        # Stopping comes before a config change (a stopped service stores it without a rollout);
-        # starting comes after it (the start deploys the new config once).
-        deadline = time.monotonic() + timeout
-        live = wait_for(self._settled(api, resource_id), api.settings, time_left(deadline))
-        if "status" in changed and new.status == "stopped":
-            live = self._set_status(api, resource_id, "stopped", deadline)
-        put_fields = changed & self.fields.inputs_via(PUT_CONFIG)
-        if put_fields:
-            live = self._update_config(api, resource_id, live, new, put_fields, deadline)
-        if "status" in changed and new.status == "running":
-            self._set_status(api, resource_id, "running", deadline)
+    def call_order(self, new: InferenceServiceArgs) -> Sequence[str]:
+        """Stopping comes before a config change (a stopped service stores it without a rollout);
+        starting comes after it (the start deploys the new config once)."""
+        return (PUT_STATUS, PUT_CONFIG) if new.status == "stopped" else (PUT_CONFIG, PUT_STATUS)
+
+    @makes(PUT_STATUS)  # unless the service is already there; then its new state is waited for
+    def _start_or_stop(self, api: ModelArtsClient, update: Update[InferenceServiceArgs]) -> None:
+        self._set_status(api, update.resource_id, update.new.status, update.deadline)
+
+    @makes(PUT_CONFIG)  # a scaling alone is a PUT /property; the new config is waited for
+    def _put_config(self, api: ModelArtsClient, update: Update[InferenceServiceArgs]) -> None:
+        live = wait_for(self._settled(api, update.resource_id), api.settings, update.timeout)
+        self._update_config(api, update.resource_id, live, update.new, update.changed, update.deadline)
 
     def delete_resource(
         self, api: ModelArtsClient, resource_id: str, args: InferenceServiceArgs | None, timeout: float
@@ -624,7 +618,7 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
         new: InferenceServiceArgs,
         fields: frozenset[str],
         deadline: float,
-    ) -> dict[str, Any]:
+    ) -> None:
         """PUT the changed fields (or PUT /property for a scaling), then wait until the config is live."""
         path = api.path("v1", f"services/{service_id}")
         scaling = _scaling_only(live, new) if fields == {"config"} else None
@@ -641,22 +635,20 @@ class InferenceServiceProvider(ModelArtsProvider[InferenceServiceArgs]):
             waiter.failure = {"failed", "deleting"}
             waiter.reason = _error
             waiter.done = lambda service: _config_applied(service, new)
-        return wait_for(waiter, api.settings, time_left(deadline))
+        wait_for(waiter, api.settings, time_left(deadline))
 
-    def _set_status(
-        self, api: ModelArtsClient, service_id: str, status: DesiredStatus, deadline: float
-    ) -> dict[str, Any]:
+    def _set_status(self, api: ModelArtsClient, service_id: str, status: DesiredStatus, deadline: float) -> None:
         """PUT {status} unless the settled service is already there, then wait for the new state."""
         live = wait_for(self._settled(api, service_id), api.settings, time_left(deadline))
         if _desired(_status(live)) == status:
-            return live
+            return
         api.request("PUT", api.path("v1", f"services/{service_id}"), json={"status": status})
         if status == "stopped":
             waiter = self._waiter(api, service_id, {"stopped"}, UP | STARTING | STOPPING, {"failed"}, _error)
-            return wait_for(waiter, api.settings, time_left(deadline))
-        waiter = self._up(api, service_id)
-        waiter.pending = {*STARTING, "stopped"}
-        return wait_for(waiter, api.settings, time_left(deadline))
+        else:
+            waiter = self._up(api, service_id)
+            waiter.pending = {*STARTING, "stopped"}
+        wait_for(waiter, api.settings, time_left(deadline))
 
     def _find(self, api: ModelArtsClient, args: InferenceServiceArgs) -> str | None:
         listing = api.get(

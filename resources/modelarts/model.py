@@ -447,17 +447,6 @@ class ModelProvider(ModelArtsProvider[ModelArgs]):
         listed = offset_pages(fetch, "models", self.page_size(LIST_LIMIT), total="total_count", page_index=True)
         return (str(model["model_id"]) for model in listed)
 
-    def update_resource(
-        self,
-        api: ModelArtsClient,
-        resource_id: str,
-        old: ModelArgs,
-        new: ModelArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        """Only ``timeouts`` can change in place (every platform input is create-only)."""
-
     def delete_resource(self, api: ModelArtsClient, resource_id: str, args: ModelArgs | None, timeout: float) -> None:
         path = api.path("v1", f"models/{resource_id}")
         answer = api.request("DELETE", path) or {}

@@ -9,6 +9,7 @@ Create waits for phase ``Active`` (``Abnormal`` fails); connections wait until e
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Annotated, Any
@@ -16,11 +17,13 @@ from typing import Annotated, Any
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from aicompute.provider.api_path import body_of, get, live_values, put
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.paging import continue_pages
 from aicompute.provider.schema import ApiPath, CreateOnly, SetLike, Updatable
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.inputs import PeerConnectionDict, TimeoutsDict
@@ -44,6 +47,7 @@ class PeerConnection(BaseModel):
 
 
 UPDATE = "PATCH /v1/{project_id}/networks/{id} (merge patch)"
+PEERS = "spec.connection.peerConnectionList"
 
 
 class NetworkArgs(BaseModel):
@@ -118,16 +122,11 @@ def _phase(network: dict[str, Any]) -> str:
 
 def _live(network: dict[str, Any]) -> dict[str, Any]:
     """A Network (a GET answer or a list item) as this resource's outputs."""
-    metadata, spec = network.get("metadata", {}), network.get("spec", {})
-    labels, annotations = metadata.get("labels", {}), metadata.get("annotations") or {}
     return {
-        "name": labels.get(NAME_LABEL),
-        "workspace_id": labels.get(WORKSPACE_LABEL, "0"),
-        "cidr": spec.get("cidr"),
-        "description": annotations.get(DESCRIPTION_ANNOTATION, ""),
-        "peer_connections": _peers_from_live((spec.get("connection") or {}).get("peerConnectionList") or []),
+        **live_values(NetworkArgs, network),
+        "peer_connections": _peers_from_live(get(network, PEERS, [])),
         "status": _phase(network),
-        "created_at": metadata.get("creationTimestamp"),
+        "created_at": get(network, "metadata.creationTimestamp"),
         "connection_status": network.get("status", {}).get("connectionStatus") or {},
     }
 
@@ -143,12 +142,7 @@ class NetworkProvider(ModelArtsProvider[NetworkArgs]):
     default_timeouts = {"create": 1200, "update": 1200, "delete": 1200}
 
     def create_resource(self, api: ModelArtsClient, args: NetworkArgs, timeout: float) -> str:
-        body = {
-            "apiVersion": "v1",
-            "kind": "Network",
-            "metadata": {"labels": {NAME_LABEL: args.name, WORKSPACE_LABEL: args.workspace_id}},
-            "spec": {"cidr": args.cidr},
-        }
+        body = {"apiVersion": "v1", "kind": "Network", **body_of(args, self.fields.create_only)}
 
         def post() -> str:
             created = api.send_once("POST", api.path("v1", "networks"), json=body)
@@ -157,7 +151,7 @@ class NetworkProvider(ModelArtsProvider[NetworkArgs]):
         network_id = api.create_reconciled(post, lambda: self._find_by_name(api, args.name))
         self.wait_created(api, network_id, self._waiter(api, network_id), timeout)
         if args.description or args.peer_connections:
-            self._patch(api, network_id, args, frozenset({"description", "peer_connections"}), timeout)
+            self.make_calls(api, network_id, args, args, self.fields.inputs_via(UPDATE), time.monotonic() + timeout)
         return network_id
 
     def read_resource(self, api: ModelArtsClient, resource_id: str) -> dict[str, Any] | None:
@@ -170,17 +164,6 @@ class NetworkProvider(ModelArtsProvider[NetworkArgs]):
         for network in continue_pages(fetch, self.page_size(LIST_LIMIT)):
             yield str(network["metadata"]["name"]), _live(network)
 
-    def update_resource(
-        self,
-        api: ModelArtsClient,
-        resource_id: str,
-        old: NetworkArgs,
-        new: NetworkArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        self._patch(api, resource_id, new, changed, timeout)
-
     def delete_resource(self, api: ModelArtsClient, resource_id: str, args: NetworkArgs | None, timeout: float) -> None:
         api.request("DELETE", api.path("v1", f"networks/{resource_id}"))
         wait_until_gone(
@@ -191,27 +174,17 @@ class NetworkProvider(ModelArtsProvider[NetworkArgs]):
             timeout,
         )
 
-    def _patch(
-        self,
-        api: ModelArtsClient,
-        network_id: str,
-        args: NetworkArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        patch: dict[str, Any] = {}
-        if "description" in changed:
-            patch["metadata"] = {"annotations": {DESCRIPTION_ANNOTATION: args.description}}
-        if "peer_connections" in changed:
-            patch["spec"] = {"connection": {"peerConnectionList": _peer_list(args.peer_connections)}}
-        if not patch:
-            return
-        api.merge_patch("v1", f"networks/{network_id}", patch)
-        if "peer_connections" in changed:
-            wanted = {(p.vpc_id, p.subnet_id) for p in args.peer_connections}
-            waiter = self._waiter(api, network_id)
+    @makes(UPDATE)  # the peer list is spelt differently in the API, and its change is waited for
+    def _patch(self, api: ModelArtsClient, update: Update[NetworkArgs]) -> None:
+        patch, peers = update.body, update.new.peer_connections
+        if "peer_connections" in update.changed:
+            put(patch, PEERS, _peer_list(peers))
+        api.merge_patch("v1", f"networks/{update.resource_id}", patch)
+        if "peer_connections" in update.changed:
+            wanted = {(p.vpc_id, p.subnet_id) for p in peers}
+            waiter = self._waiter(api, update.resource_id)
             waiter.done = lambda network: _peers_active(network, wanted)
-            wait_for(waiter, api.settings, timeout)
+            wait_for(waiter, api.settings, update.timeout)
 
     def _find_by_name(self, api: ModelArtsClient, name: str) -> str | None:
         listing = api.get("v1", "networks", params={"labelSelector": f"{NAME_LABEL}={name}"})

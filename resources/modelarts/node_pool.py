@@ -34,6 +34,7 @@ from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.schema import CreateOnly, ServerDefault, SetLike, Updatable
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.inputs import AzCountDict, CreatingStepDict, NodeNetworkDict, TagDict, TaintDict, TimeoutsDict
@@ -410,20 +411,15 @@ class NodePoolProvider(ModelArtsProvider[NodePoolArgs]):
             return ResourcePool.type_token(), pool_name
         return None
 
-    def update_resource(
-        self,
-        api: ModelArtsClient,
-        resource_id: str,
-        old: NodePoolArgs,
-        new: NodePoolArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        pool_name, name = split_id(resource_id)
-        patch = {"spec": {"resources": _resources_body(new, old, changed)}}
+    # The patch always carries the required trio (flavor, count, maxCount) and merges the label
+    # and parameter maps key by key; a change of the counts is waited for.
+    @makes(UPDATE)
+    def _patch(self, api: ModelArtsClient, update: Update[NodePoolArgs]) -> None:
+        pool_name, name = split_id(update.resource_id)
+        patch = {"spec": {"resources": _resources_body(update.new, update.old, update.changed)}}
         api.merge_patch("v2", f"pools/{pool_name}/nodepools/{name}", patch)
-        if changed & {"count", "max_count", "azs"}:
-            wait_for(self._waiter(api, resource_id, new.count), api.settings, timeout)
+        if update.changed & {"count", "max_count", "azs"}:
+            wait_for(self._waiter(api, update.resource_id, update.new.count), api.settings, update.timeout)
 
     def delete_resource(
         self, api: ModelArtsClient, resource_id: str, args: NodePoolArgs | None, timeout: float

@@ -35,10 +35,12 @@ from typing import Annotated, Any, Literal
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from aicompute.provider.api_path import body_of, live_values, mapped_inputs, put
 from aicompute.provider.generic import Fields, contains_unknown
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.schema import ApiPath, CreateOnly, ReplaceWhen, SetLike, Updatable, WriteOnly
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.provider.waiters import Waiter, wait_for, wait_until_gone
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.inputs import DriverDict, PoolResourceDict, TimeoutsDict
@@ -46,6 +48,7 @@ from aicompute.resources.modelarts._base import ModelArtsProvider
 from aicompute.resources.modelarts._pools import (
     FLAVOR_RULE,
     NODE_LIST_LIMIT,
+    ORDER_ID,
     AzCount,
     BillingModeInput,
     PeriodNumInput,
@@ -65,7 +68,7 @@ from aicompute.resources.modelarts._pools import (
     status_buckets,
 )
 from aicompute.resources.modelarts._rules import DisplayName
-from aicompute.resources.modelarts.network import DESCRIPTION_ANNOTATION, NAME_LABEL, WORKSPACE_LABEL
+from aicompute.resources.modelarts.network import NAME_LABEL
 from aicompute.resources.modelarts.workspace import WORKSPACE_LIST_LIMIT
 
 NODE_PREFIX_LABEL = "os.modelarts/node.prefix"
@@ -373,14 +376,9 @@ def _live(pool: Mapping[str, Any], node_pools: list[dict[str, Any]], nodes: list
     driver = spec.get("driver") or {}
     named = _named_entries(pool, node_pools)
     outputs: dict[str, Any] = {
-        "name": labels.get(NAME_LABEL),
-        "workspace_id": labels.get(WORKSPACE_LABEL, "0"),
-        "network_id": (spec.get("network") or {}).get("name"),
-        "type": spec.get("type", "Dedicate"),
-        "scope": list(spec.get("scope") or []),
+        **live_values(ResourcePoolArgs, pool),
         # This resource's view: the default node pools; the others belong to NodePool resources.
         "resources": [_entry_from_live(e) for e, name in named if is_default_node_pool(name, str(e.get("flavor")))],
-        "job_flavors": list(spec.get("jobFlavors") or []),
         "driver": {
             "gpu_version": driver.get("gpuVersion"),
             "npu_version": driver.get("npuVersion"),
@@ -388,7 +386,6 @@ def _live(pool: Mapping[str, Any], node_pools: list[dict[str, Any]], nodes: list
         }
         if driver
         else None,
-        "description": annotations.get(DESCRIPTION_ANNOTATION, ""),
         **billing_from_annotations(annotations),
         "status": _phase(pool),
         "message": str(status.get("message") or ""),
@@ -426,28 +423,15 @@ class ResourcePoolProvider(ModelArtsProvider[ResourcePoolArgs]):
 
     # hooks -------------------------------------------------------------------------------------
     def create_resource(self, api: ModelArtsClient, args: ResourcePoolArgs, timeout: float) -> str:
-        labels = {NAME_LABEL: args.name, WORKSPACE_LABEL: args.workspace_id}
+        sent = mapped_inputs(ResourcePoolArgs) - (set() if args.job_flavors else {"job_flavors"})
+        body = {"apiVersion": "v2", "kind": "Pool", **body_of(args, sent)}
         if args.node_prefix is not None:
-            labels[NODE_PREFIX_LABEL] = args.node_prefix
-        spec: dict[str, Any] = {
-            "type": args.type,
-            "scope": list(args.scope),
-            "network": {"name": args.network_id},
-            "resources": [_entry_body(entry, creating=True) for entry in args.resources],
-        }
-        if args.job_flavors:
-            spec["jobFlavors"] = list(args.job_flavors)
+            put(body, f'metadata.labels["{NODE_PREFIX_LABEL}"]', args.node_prefix)
+        put(body, "spec.resources", [_entry_body(entry, creating=True) for entry in args.resources])
         if args.driver is not None and _driver_body(args.driver):
-            spec["driver"] = _driver_body(args.driver)
-        body = {
-            "apiVersion": "v2",
-            "kind": "Pool",
-            "metadata": {
-                "labels": labels,
-                "annotations": {DESCRIPTION_ANNOTATION: args.description, **billing_annotations(args)},
-            },
-            "spec": spec,
-        }
+            put(body, "spec.driver", _driver_body(args.driver))
+        for annotation, value in billing_annotations(args).items():
+            put(body, f'metadata.annotations["{annotation}"]', value)
 
         def post() -> str:
             created = api.send_once("POST", api.path("v2", "pools"), json=body)
@@ -490,43 +474,27 @@ class ResourcePoolProvider(ModelArtsProvider[ResourcePoolArgs]):
             ],
         }
 
-    def update_resource(
-        self,
-        api: ModelArtsClient,
-        resource_id: str,
-        old: ResourcePoolArgs,
-        new: ResourcePoolArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        annotations: dict[str, Any] = {}
-        if "description" in changed:
-            annotations[DESCRIPTION_ANNOTATION] = new.description
+    # The pool's entries are merged with its live node pools, the driver and the order id are spelt
+    # differently in the API, and what changed decides what the patch waits for.
+    @makes(UPDATE)
+    def _patch(self, api: ModelArtsClient, update: Update[ResourcePoolArgs]) -> None:
+        new, changed, patch = update.new, update.changed, update.body
         if "order_id" in changed and new.order_id is not None:
-            annotations["os.modelarts/order.id"] = new.order_id
-        spec: dict[str, Any] = {}
-        if "scope" in changed:
-            spec["scope"] = list(new.scope)
-        if "job_flavors" in changed:
-            spec["jobFlavors"] = list(new.job_flavors)
+            put(patch, f'metadata.annotations["{ORDER_ID}"]', new.order_id)
         if "driver" in changed and new.driver is not None and _driver_body(new.driver):
-            spec["driver"] = _driver_body(new.driver)
+            put(patch, "spec.driver", _driver_body(new.driver))
         expected: dict[str, int] | None = None
         if "resources" in changed:
-            spec["resources"] = self._desired_entries(api, resource_id, new)
-            expected = counts_by_flavor(spec["resources"])
-        patch: dict[str, Any] = {}
-        if annotations:
-            patch["metadata"] = {"annotations": annotations}
-        if spec:
-            patch["spec"] = spec
+            entries = self._desired_entries(api, update.resource_id, new)
+            put(patch, "spec.resources", entries)
+            expected = counts_by_flavor(entries)
         if not patch:
             return
-        api.merge_patch("v2", f"pools/{resource_id}", patch)
+        api.merge_patch("v2", f"pools/{update.resource_id}", patch)
         scopes = frozenset(new.scope) if "scope" in changed and new.wait_for_scopes is not False else None
-        drivers = "driver" in spec
+        drivers = "driver" in patch.get("spec", {})
         if expected is not None or scopes is not None or drivers:
-            wait_for(self._waiter(api, resource_id, expected, scopes, drivers), api.settings, timeout)
+            wait_for(self._waiter(api, update.resource_id, expected, scopes, drivers), api.settings, update.timeout)
 
     def delete_resource(
         self, api: ModelArtsClient, resource_id: str, args: ResourcePoolArgs | None, timeout: float

@@ -15,12 +15,14 @@ from typing import Annotated, Any, Literal
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from aicompute.provider.api_path import live_values
 from aicompute.provider.errors import WaitFailed
 from aicompute.provider.generic import Fields
 from aicompute.provider.modelarts import ModelArtsClient
 from aicompute.provider.paging import offset_pages
-from aicompute.provider.schema import CreateOnly, SetLike, Updatable
+from aicompute.provider.schema import ApiPath, CreateOnly, SetLike, Updatable
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.provider.waiters import Waiter, wait_until_gone
 from aicompute.resources.base import DynamicResource, output_names
 from aicompute.resources.inputs import GrantDict, TimeoutsDict
@@ -56,17 +58,17 @@ UPDATE = "PUT /v1/{project_id}/workspaces/{id}"
 class WorkspaceArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, Updatable(via=UPDATE)] = Field(
+    name: Annotated[str, ApiPath("name"), Updatable(via=UPDATE)] = Field(
         min_length=4,
         max_length=64,
         pattern=r"^[\w\-\u4e00-\u9fa5]+$",
         description="4-64 characters: letters, digits, Chinese, '-' and '_'; 'default' is reserved.",
     )
-    description: Annotated[str, Updatable(via=UPDATE)] = Field(default="", max_length=256)
-    auth_type: Annotated[AuthType, Updatable(via=UPDATE)] = Field(
+    description: Annotated[str, ApiPath("description"), Updatable(via=UPDATE)] = Field(default="", max_length=256)
+    auth_type: Annotated[AuthType, ApiPath("auth_type"), Updatable(via=UPDATE)] = Field(
         default="PUBLIC", description="PUBLIC, PRIVATE or INTERNAL (any case)."
     )
-    grants: Annotated[list[Grant], Updatable(via=UPDATE), SetLike()] = Field(
+    grants: Annotated[list[Grant], ApiPath("grants"), Updatable(via=UPDATE), SetLike()] = Field(
         default_factory=list, description="Users of an INTERNAL workspace."
     )
     enterprise_project_id: Annotated[str | None, CreateOnly()] = Field(default=None, description="Create-only.")
@@ -124,8 +126,7 @@ class WorkspaceProvider(ModelArtsProvider[WorkspaceArgs]):
         if live is None:
             return None
         return {
-            "name": live.get("name"),
-            "description": live.get("description", ""),
+            **live_values(WorkspaceArgs, live),
             "auth_type": _upper(live.get("auth_type")),
             "grants": [
                 {k: v for k, v in grant.items() if k in ("user_id", "user_name")} for grant in live.get("grants") or []
@@ -143,17 +144,9 @@ class WorkspaceProvider(ModelArtsProvider[WorkspaceArgs]):
     def list_ids(self, api: ModelArtsClient) -> Iterator[str]:
         return iter(workspace_ids(api, self.page_size(WORKSPACE_LIST_LIMIT)))
 
-    def update_resource(
-        self,
-        api: ModelArtsClient,
-        resource_id: str,
-        old: WorkspaceArgs,
-        new: WorkspaceArgs,
-        changed: frozenset[str],
-        timeout: float,
-    ) -> None:
-        body = new.model_dump(include={"name", "description", "auth_type", "grants"}, exclude_none=True)
-        api.request("PUT", api.path("v1", f"workspaces/{resource_id}"), json=body)
+    @makes(UPDATE, sends="all")  # a PUT of the workspace's four updatable fields
+    def _put(self, api: ModelArtsClient, update: Update[WorkspaceArgs]) -> None:
+        api.request("PUT", api.path("v1", f"workspaces/{update.resource_id}"), json=update.body)
 
     def delete_resource(
         self, api: ModelArtsClient, resource_id: str, args: WorkspaceArgs | None, timeout: float

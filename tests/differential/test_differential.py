@@ -2,7 +2,7 @@
 under aicompute, from fresh stacks, and the two engines must be observed doing the same thing —
 exit codes, steps, stack outputs, exported state, the objects on the "platform" (harness.py says
 what is compared and what is masked). A difference is aicompute's bug unless KNOWN_DIFFERENCES
-names it with the reason (each is also listed in the README); those are strict xfails, so a fixed
+names it with the reason (each is also listed in docs/guide/pulumi-cli.md); those are strict xfails, so a fixed
 one is noticed."""
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ SCRIPTS: dict[str, list[Action]] = {
     "program_raises": [Action("up"), Action("preview", step=1), Action("up", step=1), Action("destroy")],
 }
 # Differences between the engines that are known and not yet fixed: case -> the reason.
-# Each is listed in the README ("The real Pulumi CLI"); "intended" ones are kept on purpose.
+# Each is listed in docs/guide/pulumi-cli.md; "intended" ones are kept on purpose.
 KNOWN_DIFFERENCES: dict[str, str] = {
     "import_resource": "intended: aicompute imports a dynamic resource with the import option; the Pulumi CLI "
     "cannot (its import Read sends no inputs, and the SDK's dynamic provider server needs __provider among them)",

@@ -8,8 +8,10 @@ from typing import Annotated, Any
 import pytest
 from pydantic import BaseModel
 
+from aicompute.provider.api_path import body_of, live_values, mapped_inputs, steps
 from aicompute.provider.generic import Fields, GenericProvider
 from aicompute.provider.schema import (
+    ApiPath,
     CreateOnly,
     Local,
     ReplaceWhen,
@@ -22,7 +24,9 @@ from aicompute.provider.schema import (
     schema_of,
 )
 from aicompute.provider.timeouts import TimeoutsInput
+from aicompute.provider.update_calls import Update, makes
 from aicompute.resources.catalog import resource_classes
+from aicompute.resources.modelarts.network import NetworkArgs
 
 RESOURCES = list(resource_classes())
 
@@ -80,8 +84,17 @@ def _shrinks(old: Any, new: Any) -> bool:
 
 class _Declared(BaseModel):
     name: Annotated[str, CreateOnly()]
-    items: Annotated[list[str], Updatable(via="PUT /things/{id}/items"), SetLike(), ReplaceWhen(_shrinks, "shrinks")]
-    token: Annotated[str | None, Updatable(via="PUT /things/{id}"), WriteOnly(), Secret()] = None
+    items: Annotated[
+        list[str],
+        ApiPath("spec.items"),
+        Updatable(via="PUT /things/{id}/items"),
+        SetLike(),
+        ReplaceWhen(_shrinks, "shrinks"),
+    ]
+    token: Annotated[
+        str | None, ApiPath('auth["x.token"]'), Updatable(via="PUT /things/{id}"), WriteOnly(), Secret()
+    ] = None
+    size: Annotated[int, Updatable(via="PUT /things/{id}")] = 1
     wait: Annotated[bool, Updatable(via="")] = True
     timeouts: Annotated[dict[str, Any] | None, Local()] = None
 
@@ -89,14 +102,18 @@ class _Declared(BaseModel):
 def test_the_field_table_is_derived_from_the_markers() -> None:
     fields = Fields.of(_Declared, unique_key=frozenset({"name"}))
     assert fields.create_only == {"name"}
-    assert fields.updatable == {"items", "token", "wait"}
+    assert fields.updatable == {"items", "token", "size", "wait"}
     assert fields.local == {"timeouts"}
     assert fields.set_like == {"items"}
     assert fields.write_only == {"token"}
     assert fields.secret == {"token"}
     assert set(fields.replace_rules) == {"items"}
-    assert fields.calls_for(frozenset({"items", "token", "wait"})) == ["PUT /things/{id}/items", "PUT /things/{id}"]
-    assert fields.calls_for(frozenset({"wait"})) == []
+    assert fields.calls == {
+        "items": "PUT /things/{id}/items",
+        "token": "PUT /things/{id}",
+        "size": "PUT /things/{id}",
+        "wait": "",
+    }
 
 
 class _Provider(GenericProvider[_Declared, Any]):
@@ -110,9 +127,6 @@ class _Provider(GenericProvider[_Declared, Any]):
         raise NotImplementedError
 
     def read_resource(self, api: Any, resource_id: str) -> dict[str, Any] | None:
-        raise NotImplementedError
-
-    def update_resource(self, *args: Any) -> None:
         raise NotImplementedError
 
     def delete_resource(self, *args: Any) -> None:
@@ -129,3 +143,115 @@ def test_a_declared_rule_turns_an_update_into_a_replace() -> None:
     assert shrunk.delete_before_replace is True  # the name stays: the new object would collide
     renamed = provider.diff("id", old, {"name": "b", "items": ["x"]})
     assert renamed.replaces == ["items", "name"] and renamed.delete_before_replace is False
+
+
+# Updatable(via=…) decides the calls of an update -------------------------------------------------
+ITEMS, THING = "PUT /things/{id}/items", "PUT /things/{id}"
+
+
+class _Calling(_Provider):
+    """Records the update calls it is asked to make."""
+
+    order: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self.made: list[tuple[str, set[str], dict[str, Any]]] = []
+
+    def call_order(self, new: _Declared) -> tuple[str, ...]:
+        return self.order
+
+    @makes(ITEMS)
+    def _items(self, api: Any, update: Update[_Declared]) -> None:
+        self.made.append((ITEMS, set(update.changed), update.body))
+
+    @makes(THING, sends="all")
+    def _thing(self, api: Any, update: Update[_Declared]) -> None:
+        self.made.append((THING, set(update.changed), update.body))
+
+
+def _update(provider: _Calling, changed: set[str]) -> list[tuple[str, set[str], dict[str, Any]]]:
+    old = _Declared(name="a", items=["x"])
+    new = _Declared(name="a", items=["x", "y"], token="t", size=2, wait=False)
+    provider.update_resource(None, "id", old, new, frozenset(changed), 5.0)
+    return provider.made
+
+
+def test_each_changed_input_makes_its_declared_call_once_in_field_order() -> None:
+    assert _update(_Calling(), {"items", "token", "size", "wait"}) == [
+        (ITEMS, {"items"}, {"spec": {"items": ["x", "y"]}}),
+        (THING, {"token", "size"}, {"auth": {"x.token": "t"}}),  # size has no ApiPath: the method's to send
+    ]
+
+
+def test_a_call_is_made_only_for_its_changed_inputs_and_a_declared_order_comes_first() -> None:
+    provider = _Calling()
+    provider.order = (THING,)
+    assert _update(provider, {"items", "size"}) == [
+        (THING, {"size"}, {"auth": {"x.token": "t"}}),
+        (ITEMS, {"items"}, {"spec": {"items": ["x", "y"]}}),
+    ]
+    assert _update(_Calling(), {"wait"}) == []  # steers a wait, makes no call
+
+
+def test_sends_changed_puts_only_the_changed_inputs_in_the_body() -> None:
+    made = _update(_Calling(), {"items"})
+    assert made == [(ITEMS, {"items"}, {"spec": {"items": ["x", "y"]}})]
+
+
+class _Unmade(_Calling):
+    @makes("POST /things/{id}/nothing")
+    def _nothing(self, api: Any, update: Update[_Declared]) -> None:
+        raise AssertionError("never called")
+
+
+class _Missing(_Unmade):
+    _items = None  # type: ignore[assignment]
+
+
+def test_a_declared_call_no_method_makes_is_refused() -> None:
+    assert _Calling.unmade_calls() == []
+    assert _Missing.unmade_calls() == [
+        "_Missing: no method makes 'PUT /things/{id}/items'",
+        "_Missing._nothing makes 'POST /things/{id}/nothing', which no input declares",
+    ]
+    with pytest.raises(SchemaError, match=r"no method makes 'PUT /things/\{id\}/items' \(the call of 'items'\)"):
+        _update(_Missing(), {"items"})
+
+
+@pytest.mark.parametrize(("platform", "cls"), RESOURCES, ids=[f"{p}.{c.__name__}" for p, c in RESOURCES])
+def test_every_declared_update_call_of_every_resource_has_the_code_that_makes_it(platform: str, cls: type[Any]) -> None:
+    assert cls._provider_class.unmade_calls() == []
+
+
+# ApiPath builds bodies and reads live values ------------------------------------------------------
+def test_an_api_path_is_names_and_quoted_keys() -> None:
+    assert steps('metadata.labels["os.modelarts/name"]') == ("metadata", "labels", "os.modelarts/name")
+    assert steps("spec.cidr") == ("spec", "cidr")
+    for bad in ("", "spec.", 'spec["x"', "spec..cidr", "1spec"):
+        with pytest.raises(ValueError, match="not an API path"):
+            steps(bad)
+
+
+def test_a_body_built_from_api_paths_reads_back_as_the_inputs() -> None:
+    args = NetworkArgs(name="net-a", cidr="192.168.0.0/24", description="d")
+    body = body_of(args, mapped_inputs(NetworkArgs))
+    assert body == {
+        "metadata": {
+            "labels": {"os.modelarts/name": "net-a", "os.modelarts/workspace.id": "0"},
+            "annotations": {"os.modelarts/description": "d"},
+        },
+        "spec": {"cidr": "192.168.0.0/24"},
+    }
+    assert live_values(NetworkArgs, body) == {
+        "name": "net-a",
+        "cidr": "192.168.0.0/24",
+        "workspace_id": "0",
+        "description": "d",
+    }
+    # what the platform left out reads as the input's default
+    assert live_values(NetworkArgs, {"spec": {"cidr": "c"}}) == {
+        "name": None,
+        "cidr": "c",
+        "workspace_id": "0",
+        "description": "",
+    }
