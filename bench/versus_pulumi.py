@@ -10,8 +10,11 @@ the largest process of each (GNU time's %M: the engine, the program or a provide
 
 ``--slow N,T`` adds the slow case: N resources whose create takes T seconds (issue
 15: N=200, T=0.5 at --parallel 32), where the Pulumi CLI's one ``pulumi-python`` provider process
-serves 4 operations at a time. Usage: ``.venv/bin/python bench/versus_pulumi.py [--sizes 1000,10000]
-[--parallel 16] [--slow 200,0.5 --slow-parallel 32]``.
+serves 4 operations at a time — unless the resources are spread over several explicit providers,
+as aicompute's resource base does by default (``aicompute.resources.provider_shards``): the slow
+case runs ``pulumi up`` once per ``--shards`` count (``aicompute:providerShards``; 1 is the single
+default provider). Usage: ``.venv/bin/python bench/versus_pulumi.py [--sizes 1000,10000]
+[--parallel 16] [--slow 200,0.5 --slow-parallel 32 --shards 8,1]``.
 """
 
 from __future__ import annotations
@@ -45,6 +48,21 @@ def compare(workspace: Workspace, count: int, seconds: float, parallel: int) -> 
     return runs
 
 
+def slow_ups(workspace: Workspace, count: int, seconds: float, parallel: int, shards: list[int]) -> dict[str, Run]:
+    """``up`` of the slow resources: aicompute's, then pulumi's with each shard count."""
+    projects: dict[str, BenchProject] = {"aicompute": workspace.project()}
+    for k in shards:
+        projects[f"pulumi, {k} provider{'s' if k > 1 else ''}"] = workspace.pulumi_project(PULUMI_BIN)
+    runs: dict[str, Run] = {}
+    for (name, project), k in zip(projects.items(), [0, *shards], strict=True):
+        project.init(count, seconds)
+        if k:
+            project.cli("config", "set", "aicompute:providerShards", str(k))
+        runs[name] = project.cli("up", "--yes", "--skip-preview", "--parallel", str(parallel))
+        project.cli("destroy", "--yes", "--skip-preview", "--parallel", str(parallel))
+    return runs
+
+
 def report(count: int, runs: dict[str, dict[str, Run]]) -> None:
     ours, theirs = runs["aicompute"], runs["pulumi"]
     print(f"N={count}")
@@ -64,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallel", type=int, default=16, help="--parallel of the instant runs (default 16)")
     parser.add_argument("--slow", default="", help="N,T: also N resources taking T seconds each (e.g. 200,0.5)")
     parser.add_argument("--slow-parallel", type=int, default=32, help="--parallel of the slow runs (default 32)")
+    parser.add_argument("--shards", default="8,1", help="providerShards of the slow pulumi runs (8,1)")
     args = parser.parse_args(argv)
     if not (PULUMI_BIN / "pulumi").is_file():
         print("versus_pulumi: the Pulumi CLI is not built: run `make pulumi`", file=sys.stderr)
@@ -77,13 +96,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.slow:
             count_text, seconds_text = args.slow.split(",")
             count, seconds = int(count_text), float(seconds_text)
-            runs = compare(workspace, count, seconds, args.slow_parallel)
-            print(f"slow: N={count}, {seconds} s per create/delete, --parallel {args.slow_parallel}")
+            shards = [int(k) for k in args.shards.split(",") if k]
+            ups = slow_ups(workspace, count, seconds, args.slow_parallel, shards)
+            print(f"slow: N={count}, {seconds} s per create, --parallel {args.slow_parallel}")
             best = ideal(count, args.slow_parallel, seconds)
-            for name, by_op in runs.items():
-                up = by_op["up"]
-                print(f"  {name:9} up {up.wall:7.1f} s wall = {up.wall / best:5.2f} x ideal {best:.1f} s")
-            print(f"  pulumi/aicompute up: {runs['pulumi']['up'].wall / runs['aicompute']['up'].wall:.2f}")
+            ours = ups["aicompute"].wall
+            for name, up in ups.items():
+                engine = f"Duration {up.engine:5.1f} s" if up.durations else ""
+                print(
+                    f"  {name:20} up {up.wall:7.1f} s wall = {up.wall / best:5.2f} x ideal {best:.1f} s;"
+                    f" {up.wall / ours:5.2f} x aicompute's; {engine}"
+                )
     print(f"load average {os.getloadavg()[0]:.2f} at end")
     return 0
 

@@ -26,6 +26,7 @@ import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
 from aicompute.provider.schema import Secret, schema_of
+from aicompute.resources.provider_shards import with_shard
 from aicompute.sdk_patches import pickler_restored
 
 
@@ -45,7 +46,7 @@ class DynamicResource(Resource):
         seeded: dict[str, Any] = {name: None for name in self._outputs}
         seeded.update({key: value for key, value in props.items() if value is not None})
         secret = pulumi.ResourceOptions(additional_secret_outputs=list(self._secret_outputs))
-        opts = pulumi.ResourceOptions.merge(secret, opts)
+        opts = pulumi.ResourceOptions.merge(secret, with_shard(opts))
         with pickler_restored():
             super().__init__(self._provider_class(), resource_name, seeded, opts)
 

@@ -131,13 +131,13 @@ class StepGenerator:
         return ""
 
     def _provider_reference(self, reg: Registration) -> str:
-        if is_provider_type(reg.type) and (self.providers.renders(reg.type) or self.providers.runs_plugin(reg.type)):
+        if is_provider_type(reg.type):
             return ""  # an explicit provider resource: the engine's own
         if self.providers.renders(reg.type):
             return reg.provider or self.default_provider(KUBERNETES_PACKAGE)
         if self.providers.runs_plugin(reg.type):
             return reg.provider or self.default_provider(package_of(reg.type))
-        return self.default_provider(PYTHON_PACKAGE)
+        return reg.provider or self.default_provider(PYTHON_PACKAGE)
 
     def _refuse_missing(self, urn: str, missing: list[str]) -> RegisterResult:
         """A registration that refers to resources the state does not have: after a failed step those

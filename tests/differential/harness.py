@@ -62,6 +62,7 @@ class Action:
     touch: dict[str, dict[str, Any]] = field(default_factory=dict)  # object name -> fields changed out of band
     create: dict[str, dict[str, Any]] = field(default_factory=dict)  # objects made out of band before the command
     secrets: dict[str, str] = field(default_factory=dict)  # secret config set (by the engine's own CLI) before
+    config: dict[str, str] = field(default_factory=dict)  # other config set before, by full key
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class Engine:
             self.cli.init(action.stack, via_cli=True)
             self.stacks.add(action.stack)
         self.cli.stack = action.stack
-        self.cli.set_config(**{f"{self.project}:step": str(action.step)})
+        self.cli.set_config(**{f"{self.project}:step": str(action.step)}, **action.config)
         for key, value in action.secrets.items():
             self.cli.set_secret(f"{self.project}:{key}", value)
         for name, fields in action.create.items():

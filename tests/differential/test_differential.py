@@ -49,6 +49,12 @@ SCRIPTS: dict[str, list[Action]] = {
     "failing_program_outputs": [Action("up"), Action("up", step=1), Action("destroy", step=1)],
     "failing_create": [Action("up"), Action("up", step=1), Action("destroy", step=1)],
     "resource_references": [Action("up"), Action("destroy")],
+    "provider_shards": [
+        Action("up", config={"aicompute:providerShards": "1"}),
+        Action("up", config={"aicompute:providerShards": "8"}),
+        Action("preview"),
+        Action("destroy"),
+    ],
     "program_raises": [Action("up"), Action("preview", step=1), Action("up", step=1), Action("destroy")],
 }
 # Differences between the engines that are known and not yet fixed: case -> the reason.

@@ -1,6 +1,7 @@
 """Which provider runs a resource type (Pulumi: ``pkg/resource/deploy/providers/registry.go``).
 
-Dynamic resources (``pulumi-python:dynamic…``) go to the plugin pool — or, for a create that an
+Dynamic resources (``pulumi-python:dynamic…``) go to the plugin pool whatever ``pulumi-python`` provider
+they name (explicit ones are recorded by ``dynamic_providers``) — or, for a create that an
 interrupted deployment left pending, to the adopting pool, whose creates look their object up by
 name first; ``kubernetes:*`` resources go to the manifest renderer when ``--render-kubernetes`` set
 one; any other package's resources go to the process of the provider resource they name, when its
@@ -11,6 +12,7 @@ to the engine's own handling of them. Without a plugin a type is refused: ``unsu
 from __future__ import annotations
 
 from aicompute.engine.deploy.providers.base import Provider, is_dynamic
+from aicompute.engine.deploy.providers.dynamic_providers import DynamicProviderResources, is_dynamic_provider
 from aicompute.engine.deploy.providers.external import PluginProviders, ProviderResources, package_of
 from aicompute.engine.deploy.providers.kubernetes import is_kubernetes
 from aicompute.engine.resource.urn import is_provider_type
@@ -52,15 +54,17 @@ class ProviderRegistry:
 
     def runs_plugin(self, type_: str) -> bool:
         """Whether ``type_`` (or its package's provider type) runs through an installed provider plugin."""
-        if is_dynamic(type_) or self.renders(type_) or self.plugins is None:
+        if is_dynamic(type_) or is_dynamic_provider(type_) or self.renders(type_) or self.plugins is None:
             return False
         return self.plugins.available(package_of(type_))
 
     def supports(self, type_: str) -> bool:
-        return is_dynamic(type_) or self.renders(type_) or self.runs_plugin(type_)
+        return is_dynamic(type_) or is_dynamic_provider(type_) or self.renders(type_) or self.runs_plugin(type_)
 
     def for_resource(self, type_: str, provider: str) -> Provider:
         """The provider of a resource of ``type_`` whose provider reference is ``provider``."""
+        if is_dynamic_provider(type_):
+            return DynamicProviderResources()
         if self.runs_plugin(type_):
             assert self.plugins is not None
             if is_provider_type(type_):
