@@ -4,7 +4,7 @@ The Pulumi CLI runs every dynamic resource of a provider *instance* through one
 ``pulumi-resource-pulumi-python`` process, whose server (the SDK's ``pulumi/dynamic/__main__.py``)
 handles 4 operations at a time: with the default provider, ``pulumi up --parallel 32`` of slow
 resources still makes 4 platform calls at once. Each explicit ``pulumi-python`` provider resource is
-a process of its own, so the resource base deals resources out to ``SHARDS`` providers in blocks of
+a process of its own, so the resource base can deal resources out to several providers in blocks of
 ``BLOCK`` in the order the program declares them: the first block keeps the default provider, the
 next ones get ``pulumi:providers:pulumi-python::aicompute-shard-<k>``, and after the last shard the
 deal starts again. A program of up to ``BLOCK`` resources is what it was; resources declared
@@ -17,9 +17,10 @@ with the new provider's ``DiffConfig``, which the dynamic provider does not impl
 replacement, and with unchanged inputs no step at all — so stacks deployed before sharding, and
 resources that move to another shard when one is added before them, change provider silently.
 
-A resource given a provider (``opts.provider``, or a ``pulumi-python`` entry in its own or its
-parent's providers) keeps it; ``aicompute:providerShards`` sets how many providers there are (``1``
-turns sharding off). The embedded engine runs dynamic resources in its own pool whatever provider
+It is opt-in: ``aicompute:providerShards`` sets how many providers there are (unset or ``1``: the
+default provider alone; bench/README.md says why it is not the default). A resource given a provider
+(``opts.provider``, or a ``pulumi-python`` entry in its own or its parent's providers) keeps it. The
+embedded engine runs dynamic resources in its own pool whatever provider
 they name, so there the shards cost one provider registration each.
 """
 
@@ -34,8 +35,9 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as runtime_settings
 
 PACKAGE = "pulumi-python"
-SHARDS = 8
-"""Providers when ``aicompute:providerShards`` is unset: 32 operations at once under the Pulumi CLI."""
+SHARDS = 1
+"""Providers when ``aicompute:providerShards`` is unset: the default provider alone (opt in with 8 for
+32 operations at once under the Pulumi CLI; why it is not the default: bench/README.md)."""
 BLOCK = 4
 """Resources dealt to one provider at a time: the operations one provider process runs at once."""
 SHARDS_KEY = "aicompute:providerShards"

@@ -15,7 +15,7 @@ from aicompute.engine.deploy.snapshot import SnapshotManager
 from aicompute.engine.deploy.step_executor import StepExecutor
 from aicompute.engine.deploy.step_plan import Op, StepPlan, property_diff
 from aicompute.engine.resource.state import ResourceState, references
-from aicompute.engine.resource.urn import is_provider_type
+from aicompute.engine.resource.urn import is_default_provider, is_provider_type
 
 
 class Deletion:
@@ -111,7 +111,7 @@ class Deletion:
         context = self.context
         op = deletion_op(resource)
         plan = StepPlan("delete", property_diff(resource.inputs, {}))
-        shown = not is_provider_type(resource.type)
+        shown = not is_default_provider(resource.urn)  # as Pulumi's display: explicit providers' deletes show
         if resource.protect and not resource.delete:
             message = (
                 f"unable to delete {resource.urn}: it is protected. To unprotect it, either set `protect=False` on "

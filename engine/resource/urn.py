@@ -85,6 +85,13 @@ def is_provider_type(type_: str) -> bool:
     return type_.startswith(PROVIDER_TYPE_PREFIX)
 
 
+def is_default_provider(urn: str) -> bool:
+    """Whether ``urn`` is a default provider's (Pulumi's ``IsDefaultProvider``: a provider type whose
+    name starts with ``default``): the display leaves their steps out."""
+    parsed = parse_urn(urn)
+    return is_provider_type(parsed.type) and parsed.name.startswith(DEFAULT_PROVIDER_NAME)
+
+
 def default_provider_urn(stack: str, project: str, package: str) -> str:
     """The URN of a package's default provider (not parented, named ``default``)."""
     return make_urn(stack, project, provider_type(package), DEFAULT_PROVIDER_NAME)

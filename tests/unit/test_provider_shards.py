@@ -47,6 +47,7 @@ def recorder() -> Iterator[Recorder]:
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, preview=False)
     saved = dict(runtime_config.CONFIG.get())
+    runtime_config.set_config(SHARDS_KEY, "8")
     yield recorder
     runtime_config.set_all_config(saved, [])
 
@@ -75,8 +76,12 @@ def test_a_small_program_is_what_it_was(recorder: Recorder) -> None:
     assert recorder.shard_providers() == {}
 
 
-def test_one_shard_turns_sharding_off(recorder: Recorder) -> None:
-    runtime_config.set_config(SHARDS_KEY, "1")
+@pytest.mark.parametrize("setting", ["1", None])
+def test_one_shard_or_none_set_is_the_default_provider_alone(recorder: Recorder, setting: str | None) -> None:
+    if setting is None:
+        runtime_config.CONFIG.get().pop(SHARDS_KEY)
+    else:
+        runtime_config.set_config(SHARDS_KEY, setting)
     pulumi.runtime.test(lambda: _config_maps(3 * BLOCK))()
     assert set(recorder.providers_of("cm").values()) == {""}
 
@@ -99,7 +104,8 @@ def test_a_resource_given_a_provider_keeps_it(recorder: Recorder) -> None:
 
 def test_shard_providers_are_configured_with_the_stack_config_secrets_secret(recorder: Recorder) -> None:
     runtime_config.set_all_config(
-        {"aicompute:region": "cn-north-4", "aicompute:secretKey": "sk-value"}, ["aicompute:secretKey"]
+        {"aicompute:region": "cn-north-4", "aicompute:secretKey": "sk-value", SHARDS_KEY: "8"},
+        ["aicompute:secretKey"],
     )
     pulumi.runtime.test(lambda: _config_maps(BLOCK + 1))()
     inputs = recorder.shard_providers()["aicompute-shard-1"]
