@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent import futures
 from contextlib import contextmanager
@@ -35,6 +34,7 @@ from pulumi.runtime.proto import engine_pb2_grpc, provider_pb2, provider_pb2_grp
 
 from aicompute.engine.deploy.events import EventStream
 from aicompute.engine.deploy.providers.base import CheckFailure, DiffResult, ProviderError, ReadResult
+from aicompute.engine.deploy.providers.dynamic_providers import DynamicProviderResources
 from aicompute.engine.deploy.providers.grpc_operations import GrpcOperations
 from aicompute.engine.deploy.providers.served_process import LogCallback, ServedProcess
 from aicompute.engine.resource.urn import PROVIDER_TYPE_PREFIX, is_provider_type, parse_provider_reference, parse_urn
@@ -177,8 +177,11 @@ class PluginProviders:
             self._engine.stop(grace=None)
 
 
-class ProviderResources:
-    """The ``Provider`` operations of ``pulumi:providers:<package>`` resources themselves."""
+class ProviderResources(DynamicProviderResources):
+    """The ``Provider`` operations of ``pulumi:providers:<package>`` resources themselves.
+
+    Recorded as the dynamic provider's resources are, except that the plugin checks and diffs the
+    configuration and is told each provider's inputs, to be configured from them when used."""
 
     def __init__(self, plugins: PluginProviders) -> None:
         self.plugins = plugins
@@ -204,7 +207,7 @@ class ProviderResources:
 
     def create(self, urn: str, type_: str, name: str, inputs: PropertyMap) -> tuple[str, PropertyMap]:
         self.plugins.remember(urn, package_of(type_), inputs)
-        return str(uuid.uuid4()), dict(inputs)
+        return super().create(urn, type_, name, inputs)
 
     def update(
         self,
@@ -217,11 +220,8 @@ class ProviderResources:
         old_inputs: PropertyMap,
     ) -> PropertyMap:
         self.plugins.remember(urn, package_of(type_), news)
-        return dict(news)
-
-    def delete(self, urn: str, type_: str, name: str, id_: str, outputs: PropertyMap, inputs: PropertyMap) -> None:
-        return None
+        return super().update(urn, type_, name, id_, old_outputs, news, old_inputs)
 
     def read(self, urn: str, type_: str, name: str, id_: str, outputs: PropertyMap, inputs: PropertyMap) -> ReadResult:
         self.plugins.remember(urn, package_of(type_), inputs)
-        return ReadResult(id=id_, outputs=dict(outputs), inputs=dict(inputs))
+        return super().read(urn, type_, name, id_, outputs, inputs)
