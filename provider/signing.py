@@ -28,6 +28,7 @@ DATE_HEADER = "X-Sdk-Date"
 CONTENT_SHA256_HEADER = "X-Sdk-Content-Sha256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+_PADDED_DATE_RE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\Z")
 _EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 _AUTH_RE = re.compile(
     r"^SDK-HMAC-SHA256\s+Access=(?P<access>[^,\s]+),\s*SignedHeaders=(?P<signed>[^,\s]+),"
@@ -87,7 +88,7 @@ def canonical_request(
 def string_to_sign(canonical: str, sdk_date: str) -> str:
     """Raises ValueError for a malformed date; the date is re-formatted, as the official SDK does."""
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return f"{ALGORITHM}\n{format_date(parse_date(sdk_date))}\n{digest}"
+    return f"{ALGORITHM}\n{canonical_date(sdk_date)}\n{digest}"
 
 
 def signature(secret_key: str, to_sign: str) -> str:
@@ -99,7 +100,19 @@ def format_date(moment: datetime) -> str:
 
 
 def parse_date(value: str) -> datetime:
-    return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=UTC)
+    # strptime costs ~7 % of a localcloud write (locale look-ups); the zero-padded form every SDK
+    # sends is read directly, the looser forms strptime also takes still go through it.
+    padded = _PADDED_DATE_RE.match(value)
+    if padded is None:
+        return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=UTC)
+    return datetime(*(int(part) for part in padded.groups()), tzinfo=UTC)
+
+
+def canonical_date(value: str) -> str:
+    """``value`` as it is signed: re-formatted unless already zero-padded (ValueError if no date)."""
+    moment = parse_date(value)
+    # strftime writes a year below 1000 unpadded, so those dates are re-formatted too
+    return value if moment.year >= 1000 and _PADDED_DATE_RE.match(value) else format_date(moment)
 
 
 def authorization_header(access_key: str, signed_headers: list[str], sig: str) -> str:

@@ -338,3 +338,19 @@ def test_date_round_trip() -> None:
     moment = datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC)
     assert signing.format_date(moment) == SDK_DATE
     assert signing.parse_date(SDK_DATE) == moment
+
+
+@given(
+    st.text(alphabet="0123456789TZ:-", max_size=18)
+    | st.datetimes().map(lambda d: d.strftime("%Y%m%dT%H%M%SZ"))
+    | st.datetimes().map(lambda d: f"{d.year:04d}{d:%m%dT%H%M%S}Z")
+)
+def test_dates_are_read_as_strptime_reads_them(value: str) -> None:
+    try:
+        expected = datetime.strptime(value, signing.DATE_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        with pytest.raises(ValueError):
+            signing.canonical_date(value)
+        return
+    assert signing.parse_date(value) == expected
+    assert signing.canonical_date(value) == signing.format_date(expected)
