@@ -9,11 +9,13 @@ throwaway file backend, ``PULUMI_HOME`` and ``PULUMI_CONFIG_PASSPHRASE``, and ru
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -115,6 +117,8 @@ class Run:
     durations: tuple[float, ...]
     stdout: str
     peak_rss_mb: float = 0.0
+    finished: bool = True
+    """False when the run was stopped at its cap: ``wall`` is then the cap, a lower bound."""
 
     @property
     def engine(self) -> float:
@@ -155,24 +159,36 @@ class BenchProject:
             command += ["--stack", STACK, "--non-interactive"]
         return command
 
-    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 3600) -> Run:
-        """Run the CLI under GNU time, which reports the peak RSS of the largest process it waited for."""
+    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 3600, cap: float = 0) -> Run:
+        """Run the CLI under GNU time, which reports the peak RSS of the largest process it waited for.
+
+        With ``cap``, a run still going after ``cap`` seconds is killed with all its processes and
+        returned unfinished (an error past ``timeout`` otherwise)."""
         command = [TIME, "-f", f"{RSS_MARK}%M", *self.command(*args)]
         started = time.perf_counter()
-        done = subprocess.run(
+        with subprocess.Popen(
             command,
             cwd=self.project_dir,
             env={**self.env, **(env or {})},
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
-        )
+            start_new_session=True,
+        ) as process:
+            try:
+                stdout, stderr = process.communicate(timeout=cap or timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                stdout, stderr = process.communicate()
+                if not cap:
+                    raise
+                return Run(tuple(args), cap, (), stdout, 0.0, finished=False)
         wall = time.perf_counter() - started
-        if done.returncode != 0:
-            raise BenchError(f"`{self.name} {' '.join(args)}` exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
-        durations = tuple(float(m) for m in _DURATION.findall(done.stdout))
-        rss = [int(line.removeprefix(RSS_MARK)) for line in done.stderr.splitlines() if line.startswith(RSS_MARK)]
-        return Run(tuple(args), wall, durations, done.stdout, rss[-1] / 1024 if rss else 0.0)
+        if process.returncode != 0:
+            raise BenchError(f"`{self.name} {' '.join(args)}` exited {process.returncode}:\n{stdout}\n{stderr}")
+        durations = tuple(float(m) for m in _DURATION.findall(stdout))
+        rss = [int(line.removeprefix(RSS_MARK)) for line in stderr.splitlines() if line.startswith(RSS_MARK)]
+        return Run(tuple(args), wall, durations, stdout, rss[-1] / 1024 if rss else 0.0)
 
     def init(self, count: int, seconds: float) -> None:
         self.cli("stack", "init", STACK)
@@ -194,8 +210,23 @@ class BenchProject:
     def clear_log(self) -> None:
         self.log.unlink(missing_ok=True)
 
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / ".pulumi" / "stacks" / "enginebench" / f"{STACK}.json"
+
     def state_bytes(self) -> int:
-        return (self.state_dir / ".pulumi" / "stacks" / "enginebench" / f"{STACK}.json").stat().st_size
+        return self.state_file.stat().st_size
+
+    def resources_in_state(self) -> int:
+        return len(json.loads(self.state_file.read_text())["checkpoint"].get("latest", {}).get("resources") or [])
+
+    def adopt_stack(self, other: BenchProject) -> None:
+        """Take over ``other``'s stack (its checkpoint and stack config, in the same file-backend
+        format), dropping this one's and any lock a killed run left."""
+        shutil.rmtree(self.state_dir / ".pulumi" / "locks", ignore_errors=True)
+        shutil.copyfile(other.state_file, self.state_file)
+        config = f"Pulumi.{STACK}.yaml"
+        shutil.copyfile(other.project_dir / config, self.project_dir / config)
 
 
 class PulumiBenchProject(BenchProject):

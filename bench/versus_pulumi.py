@@ -1,9 +1,12 @@
 """aicompute's engine side by side with the real Pulumi CLI (``make pulumi``) on the same program.
 
 The program is benchlib's: N independent dynamic resources on aicompute's resource base. For each
-N, each CLI gets its own fresh stack and file backend and runs, in turn (aicompute then pulumi, so
-both meet the same machine load): ``up --yes --skip-preview``, ``preview --expect-no-changes`` and
-``destroy --yes --skip-preview``, all with ``--parallel P``. Printed per operation: wall time per
+N, each CLI gets its own fresh stack and file backend and runs ``up --yes --skip-preview``,
+``preview --expect-no-changes`` and ``destroy --yes --skip-preview``, all with ``--parallel P``, the
+two taking turns operation by operation (aicompute then pulumi), so both meet the same machine
+load. ``--cap S`` stops a pulumi command after S seconds (its figures then read ``>=``, lower
+bounds); after a stopped ``up`` pulumi takes over aicompute's stack of all N resources (the same
+file-backend format) for its preview and destroy. Printed per operation: wall time per
 resource of each CLI (the whole command, start-up included: Pulumi prints its Duration in whole
 seconds only), the ratio pulumi / aicompute (above 1: aicompute is faster), and the peak RSS of
 the largest process of each (GNU time's %M: the engine, the program or a provider process).
@@ -11,10 +14,10 @@ the largest process of each (GNU time's %M: the engine, the program or a provide
 ``--slow N,T`` adds the slow case: N resources whose create takes T seconds (issue
 15: N=200, T=0.5 at --parallel 32), where the Pulumi CLI's one ``pulumi-python`` provider process
 serves 4 operations at a time — unless the resources are spread over several explicit providers,
-as aicompute's resource base does by default (``aicompute.resources.provider_shards``): the slow
+as aicompute's resource base does when asked to (``aicompute.resources.provider_shards``): the slow
 case runs ``pulumi up`` once per ``--shards`` count (``aicompute:providerShards``; 1 is the single
 default provider). Usage: ``.venv/bin/python bench/versus_pulumi.py [--sizes 1000,10000]
-[--parallel 16] [--slow 200,0.5 --slow-parallel 32 --shards 8,1]``.
+[--parallel 16] [--cap 600] [--slow 200,0.5 --slow-parallel 32 --shards 8,1]``.
 """
 
 from __future__ import annotations
@@ -31,20 +34,25 @@ PULUMI_BIN = REPO / ".tools" / "pulumi" / "bin"
 OPERATIONS = ("up", "preview", "destroy")
 
 
-def cycle(project: BenchProject, parallel: int) -> dict[str, Run]:
+def compare(workspace: Workspace, count: int, parallel: int, cap: float) -> dict[str, dict[str, Run]]:
+    """Each operation by aicompute, then by pulumi, on stacks of their own; a pulumi ``up`` stopped
+    at ``cap`` leaves pulumi to go on from aicompute's stack of all ``count`` resources."""
+    ours, theirs = workspace.project(), workspace.pulumi_project(PULUMI_BIN)
+    for project in (ours, theirs):
+        project.init(count, 0.0)
+    runs: dict[str, dict[str, Run]] = {ours.name: {}, theirs.name: {}}
     p = ("--parallel", str(parallel))
-    return {
-        "up": project.cli("up", "--yes", "--skip-preview", *p),
-        "preview": project.cli("preview", "--expect-no-changes", *p),
-        "destroy": project.cli("destroy", "--yes", "--skip-preview", *p),
-    }
-
-
-def compare(workspace: Workspace, count: int, seconds: float, parallel: int) -> dict[str, dict[str, Run]]:
-    runs: dict[str, dict[str, Run]] = {}
-    for project in (workspace.project(), workspace.pulumi_project(PULUMI_BIN)):
-        project.init(count, seconds)
-        runs[project.name] = cycle(project, parallel)
+    for op, args in (
+        ("up", ("up", "--yes", "--skip-preview", *p)),
+        ("preview", ("preview", "--expect-no-changes", *p)),
+        ("destroy", ("destroy", "--yes", "--skip-preview", *p)),
+    ):
+        runs[ours.name][op] = ours.cli(*args)
+        runs[theirs.name][op] = run = theirs.cli(*args, cap=cap)
+        if not run.finished:
+            print(f"  pulumi {op} stopped at the {cap:.0f} s cap, {theirs.resources_in_state()} resources in its state")
+            if op == "up":
+                theirs.adopt_stack(ours)
     return runs
 
 
@@ -70,9 +78,10 @@ def report(count: int, runs: dict[str, dict[str, Run]]) -> None:
     print(f"  {'op':8} {header[0]:>17} {header[1]:>14} {header[2]:>17} {header[3]:>18}")
     for op in OPERATIONS:
         a, p = ours[op], theirs[op]
+        at_least = "" if p.finished else ">="  # stopped at the cap: pulumi took longer still
         print(
-            f"  {op:8} {1000 * a.wall / count:17.2f} {1000 * p.wall / count:14.2f} {p.wall / a.wall:17.2f}"
-            f" {a.peak_rss_mb:8.0f} / {p.peak_rss_mb:<7.0f}"
+            f"  {op:8} {1000 * a.wall / count:17.2f} {at_least:>2}{1000 * p.wall / count:12.2f}"
+            f" {at_least:>2}{p.wall / a.wall:15.2f} {a.peak_rss_mb:8.0f} / {p.peak_rss_mb:<7.0f}"
         )
 
 
@@ -82,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallel", type=int, default=16, help="--parallel of the instant runs (default 16)")
     parser.add_argument("--slow", default="", help="N,T: also N resources taking T seconds each (e.g. 200,0.5)")
     parser.add_argument("--slow-parallel", type=int, default=32, help="--parallel of the slow runs (default 32)")
+    parser.add_argument(
+        "--cap", type=float, default=0, help="stop a pulumi command of the instant runs after this many seconds"
+    )
     parser.add_argument("--shards", default="8,1", help="providerShards of the slow pulumi runs (8,1)")
     args = parser.parse_args(argv)
     if not (PULUMI_BIN / "pulumi").is_file():
@@ -92,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}, load average {os.getloadavg()[0]:.2f} at start")
     with Workspace() as workspace:
         for count in (int(n) for n in args.sizes.split(",") if n):
-            report(count, compare(workspace, count, 0.0, args.parallel))
+            report(count, compare(workspace, count, args.parallel, args.cap))
         if args.slow:
             count_text, seconds_text = args.slow.split(",")
             count, seconds = int(count_text), float(seconds_text)
