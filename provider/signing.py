@@ -105,7 +105,8 @@ def parse_date(value: str) -> datetime:
     padded = _PADDED_DATE_RE.match(value)
     if padded is None:
         return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=UTC)
-    return datetime(*(int(part) for part in padded.groups()), tzinfo=UTC)
+    year, month, day, hour, minute, second = (int(part) for part in padded.groups())
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def canonical_date(value: str) -> str:
