@@ -48,7 +48,7 @@ from aicompute.engine.resource.state import (
 from aicompute.engine.resource.urn import default_provider_urn, make_urn, provider_reference, stack_urn
 from aicompute.engine.resource.wire_values import PROVIDER_KEY, PropertyMap, make_secret, reveal, secret_keys
 from aicompute.engine.secrets.passphrase import PassphraseSecretsManager
-from aicompute.provider.http import RECONCILE_CREATES_ENV
+from aicompute.provider.engine_contract import RECONCILE_CREATES_ENV
 
 Kind = Literal["update", "refresh", "destroy", "import"]
 
