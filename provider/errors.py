@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import httpx
 
+from aicompute.provider.engine_contract import OUTCOME_UNKNOWN_MARK as OUTCOME_UNKNOWN_MARK
+
 
 class ApiError(Exception):
     """A platform answered with an error."""
@@ -72,11 +74,6 @@ class Unreachable(httpx.ConnectError):
 
 class OutcomeUnknown(Exception):
     """The request left, but no complete response came back: it may or may not have taken effect."""
-
-
-OUTCOME_UNKNOWN_MARK = "the outcome is unknown"
-"""In the text of a create's error when the object may exist: the engine keeps such a create pending
-(``engine.deploy.providers.base.ProviderError.outcome_unknown``), and the next update adopts the object."""
 
 
 class CreateOutcomeUnknown(Exception):

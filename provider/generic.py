@@ -55,6 +55,7 @@ from pulumi.output import Unknown
 from pydantic import BaseModel, ValidationError
 
 from aicompute.provider.config import ProviderSettings
+from aicompute.provider.engine_contract import UNRECORDED as UNRECORDED
 from aicompute.provider.errors import (
     ApiError,
     CreateOutcomeUnknown,
@@ -245,10 +246,6 @@ def _property_path(loc: tuple[int | str, ...]) -> str:
 
 
 REDACTED = "[secret]"
-
-UNRECORDED = "(not recorded: imported)"
-"""What an import reads for a create-only input the API never returns (``import`` writes code that
-reads it from the stack config)."""
 
 
 class InvalidInputs(ValueError):

@@ -32,6 +32,7 @@ from tenacity import (
 )
 
 from aicompute.provider.config import ProviderSettings
+from aicompute.provider.engine_contract import RECONCILE_CREATES_ENV as RECONCILE_CREATES_ENV
 from aicompute.provider.errors import ApiError, OutcomeUnknown, Unreachable
 
 log = logging.getLogger("aicompute.provider")
@@ -39,8 +40,6 @@ log = logging.getLogger("aicompute.provider")
 T = TypeVar("T")
 ErrorParser = Callable[[httpx.Response], ApiError]
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
-RECONCILE_CREATES_ENV = "AICOMPUTE_RECONCILE_CREATES"
-"""Set to ``1`` (or ``true``/``yes``): creates look their object up by name before posting."""
 
 
 def reconcile_creates_requested(environ: Mapping[str, str] | None = None) -> bool:

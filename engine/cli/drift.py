@@ -33,9 +33,7 @@ from aicompute.engine.cli.session import (
 )
 from aicompute.engine.deploy.operations import StackTarget
 from aicompute.engine.deploy.providers.base import ProviderError
-from aicompute.engine.drift.all_stacks import all_console_lines, all_markdown, all_to_json, scan_all
-from aicompute.engine.drift.formats import console_lines, markdown, to_json
-from aicompute.engine.drift.scan import DEFAULT_PARALLEL, DriftOptions, scan
+from aicompute.engine.drift.options import DEFAULT_PARALLEL, DriftOptions
 
 _USER_ERRORS: tuple[type[Exception], ...] = (*USER_ERRORS, ProviderError)
 
@@ -79,6 +77,10 @@ def drift(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Read every managed resource from its platform and report drift (exit 0 in sync, 2 drift, 1 error)."""
+    # imported here for the CLI's start-up: the scan loads the generic provider, deepdiff, httpx, pydantic
+    from aicompute.engine.drift.formats import console_lines, markdown, to_json
+    from aicompute.engine.drift.scan import scan
+
     options = DriftOptions(parallel=parallel, unmanaged=unmanaged, read_each=read_each)
     if all_stacks:
         drift_all_stacks(options, json_file, markdown_file, stack, cwd, backend_url, non_interactive)
@@ -112,6 +114,8 @@ def drift_all_stacks(
     non_interactive: bool,
 ) -> NoReturn:
     """``drift --all-stacks``: every stack of the project, one report (``drift.all_stacks``)."""
+    from aicompute.engine.drift.all_stacks import all_console_lines, all_markdown, all_to_json, scan_all
+
     try:
         if stack is not None:
             raise CliError("--all-stacks scans every stack of the project: pass it without --stack")

@@ -31,15 +31,7 @@ from aicompute.engine.cli.session import (
 from aicompute.engine.deploy.events import EventStream
 from aicompute.engine.deploy.operations import OperationOptions, run_update
 from aicompute.engine.display.json_digest import digest_json
-from aicompute.engine.report.comment import (
-    DEFAULT_MAX_CHARS,
-    DEFAULT_TITLE,
-    MIN_MAX_CHARS,
-    ReportError,
-    parse_preview,
-    report,
-    validate_preview,
-)
+from aicompute.engine.report.options import DEFAULT_MAX_CHARS, DEFAULT_TITLE, MIN_MAX_CHARS
 
 FromOption = Annotated[
     str | None,
@@ -79,6 +71,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _read(source: str) -> str:
+    # imported in the functions, not at the top, for the CLI's start-up: only report needs the comment's code
+    from aicompute.engine.report.comment import ReportError
+
     if source == "-":
         return sys.stdin.read()
     try:
@@ -98,6 +93,8 @@ class _Live:
 
 
 def _live(stack: str | None, cwd: Path | None, backend_url: str | None, non_interactive: bool) -> _Live:
+    from aicompute.engine.report.comment import validate_preview
+
     session, ref = open_stack(cwd, backend_url, non_interactive, stack)
     result = run_update(open_target(session, ref), OperationOptions(dry_run=True), EventStream())
     digest = digest_json(result)
@@ -125,6 +122,8 @@ def report_command(
     non_interactive: NonInteractiveOption = False,
 ) -> None:
     """Turn a preview into a pull-request comment in Markdown (summary, warnings, per-resource diffs)."""
+    from aicompute.engine.report.comment import parse_preview, report
+
     succeeded = True
     with reported_errors(DEPLOY_ERRORS):
         project_file = None

@@ -17,7 +17,7 @@ from typing import Any
 
 from aicompute.engine.deploy.resource_types import ResourceClass
 from aicompute.engine.resource.wire_values import PROVIDER_KEY
-from aicompute.provider.generic import UNRECORDED
+from aicompute.provider.engine_contract import UNRECORDED
 
 
 def python_name(resource_name: str) -> str:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from aicompute.engine.backend.base import Backend, StackRef, UpdateInfo
 from aicompute.engine.backend.config import ResolvedConfig, resolve_config
@@ -24,7 +24,6 @@ from aicompute.engine.backend.secrets_manager import state_crypter
 from aicompute.engine.deploy.cancellation import CancellationScope
 from aicompute.engine.deploy.deployment import DeploymentRun
 from aicompute.engine.deploy.events import DiagnosticEvent, EventStream
-from aicompute.engine.deploy.import_code import Declaration, declaration_code
 from aicompute.engine.deploy.monitor import MonitorServer
 from aicompute.engine.deploy.program import ProgramError, ProgramSpec, RunningProgram, start_program
 from aicompute.engine.deploy.providers.base import ProviderError, is_dynamic
@@ -48,7 +47,10 @@ from aicompute.engine.resource.state import (
 from aicompute.engine.resource.urn import default_provider_urn, make_urn, provider_reference, stack_urn
 from aicompute.engine.resource.wire_values import PROVIDER_KEY, PropertyMap, make_secret, reveal, secret_keys
 from aicompute.engine.secrets.passphrase import PassphraseSecretsManager
-from aicompute.provider.http import RECONCILE_CREATES_ENV
+from aicompute.provider.engine_contract import RECONCILE_CREATES_ENV
+
+if TYPE_CHECKING:
+    from aicompute.engine.deploy.import_code import Declaration
 
 Kind = Literal["update", "refresh", "destroy", "import"]
 
@@ -503,4 +505,7 @@ def _import(
     resources.append(imported)
     base.resources = resources
     context.target.backend.save_deployment(context.target.ref, base, context.target.secrets)
+    # imported here, not at the top: only import needs it, and the CLI's start-up need not load it
+    from aicompute.engine.deploy.import_code import declaration_code
+
     return ImportResult(imported, declaration_code(resource, name, reveal(inputs), protect=protect))

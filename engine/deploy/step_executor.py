@@ -18,7 +18,7 @@ from aicompute.engine.deploy.step_plan import StepPlan, property_diff
 from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import parse_urn
 from aicompute.engine.resource.wire_values import secret_keys
-from aicompute.provider.errors import OUTCOME_UNKNOWN_MARK
+from aicompute.provider.engine_contract import OUTCOME_UNKNOWN_MARK
 
 
 def name_of(urn: str) -> str:

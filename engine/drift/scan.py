@@ -60,6 +60,8 @@ from aicompute.engine.drift.compare import (
     compare,
     first_line,
 )
+from aicompute.engine.drift.options import DEFAULT_PARALLEL as DEFAULT_PARALLEL
+from aicompute.engine.drift.options import DriftOptions as DriftOptions
 from aicompute.engine.drift.plugin_reads import (
     PluginProcesses,
     check_plugin_resources,
@@ -71,17 +73,7 @@ from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import ROOT_STACK_TYPE, is_provider_type
 from aicompute.engine.resource.wire_values import PROVIDER_KEY, reveal
 
-DEFAULT_PARALLEL = 10
 Listing = dict[str, dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class DriftOptions:
-    parallel: int = DEFAULT_PARALLEL
-    unmanaged: bool = False
-    read_each: bool = False
-    """Read every resource with its own GET, listing nothing for the check (for a platform whose
-    lists lag behind its single reads; ``bench/drift.py`` compares the two)."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ from jsonschema.exceptions import best_match
 from aicompute.engine.deploy.events import StepEvent
 from aicompute.engine.display.diff import diff_lines
 from aicompute.engine.display.json_digest import SHOW_SECRETS_KEY
+from aicompute.engine.report.options import DEFAULT_MAX_CHARS as DEFAULT_MAX_CHARS
+from aicompute.engine.report.options import DEFAULT_TITLE as DEFAULT_TITLE
+from aicompute.engine.report.options import MIN_MAX_CHARS as MIN_MAX_CHARS
 from aicompute.engine.resource.checkpoint_values import MASK, is_secret, mask_secrets
 from aicompute.engine.resource.property_paths import has_part, join_path, parse_path
 from aicompute.engine.resource.schema import schema_registry
@@ -39,10 +42,7 @@ from aicompute.engine.resource.urn import ROOT_STACK_TYPE, UrnError, parse_urn
 from aicompute.engine.resource.wire_values import PROVIDER_KEY
 
 MARKER_PREFIX = "aicompute-report"
-DEFAULT_MAX_CHARS = 65_000
-MIN_MAX_CHARS = 2_000
 MAX_TITLE_CHARS = 200
-DEFAULT_TITLE = "aicompute preview"
 PREVIEW_SCHEMA = "preview.schema.json"
 SUMMARY_OPS = ("create", "update", "replace", "delete", "same")
 DETAIL_ORDER = ("delete", "replace", "update", "create", "import")

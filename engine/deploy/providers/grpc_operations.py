@@ -15,7 +15,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from aicompute.engine.deploy.providers.base import CheckFailure, DiffChanges, DiffResult, ProviderError, ReadResult
 from aicompute.engine.resource.wire_values import PropertyMap, annotate_secrets, for_provider, from_struct, to_struct
-from aicompute.provider.errors import OUTCOME_UNKNOWN_MARK
+from aicompute.provider.engine_contract import OUTCOME_UNKNOWN_MARK
 
 
 def error_message(details: str) -> str:
