@@ -16,7 +16,6 @@ import os
 import subprocess
 import threading
 from collections.abc import Callable, Collection, Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -218,45 +217,30 @@ class _WarmRunner:
 
 
 class _WarmRunners:
-    """Runners waiting for the programs this command will run (one for preview, two for ``up``): one
-    at a time, the next started when one is taken, so they do not compete for the CPU at start-up."""
+    """Runners waiting for the programs this command will run (one for preview, two for ``up``)."""
 
     def __init__(self) -> None:
         self._waiting: list[_WarmRunner] = []
-        self._more: dict[tuple[str, Path], int] = {}
         self._lock = threading.Lock()
         atexit.register(self.discard_all)
 
     def start(self, interpreter: str, cwd: Path, count: int) -> None:
-        if count < 1:
-            return
-        with self._lock:
-            self._more[(interpreter, cwd)] = count - 1
-        self._start_one(interpreter, cwd)
-
-    def _start_one(self, interpreter: str, cwd: Path) -> None:
-        runner = _WarmRunner(interpreter, cwd)
-        with self._lock:
-            self._waiting.append(runner)
+        for _ in range(count):
+            runner = _WarmRunner(interpreter, cwd)
+            with self._lock:
+                self._waiting.append(runner)
 
     def take(self, interpreter: str, cwd: Path, env: Mapping[str, str]) -> _WarmRunner | None:
         with self._lock:
-            taken = next((r for r in self._waiting if r.fits(interpreter, cwd, env)), None)
-            if taken is None:
-                return None
-            self._waiting.remove(taken)
-            more = self._more.get((interpreter, cwd), 0)
-            if more:
-                self._more[(interpreter, cwd)] = more - 1
-        if more:
-            with suppress(OSError):
-                self._start_one(interpreter, cwd)
-        return taken
+            for runner in self._waiting:
+                if runner.fits(interpreter, cwd, env):
+                    self._waiting.remove(runner)
+                    return runner
+        return None
 
     def discard_all(self) -> None:
         with self._lock:
             waiting, self._waiting = self._waiting, []
-            self._more.clear()
         for runner in waiting:
             runner.discard()
 
