@@ -55,7 +55,6 @@ from aicompute.engine.deploy.operations import (
     run_refresh,
     run_update,
 )
-from aicompute.engine.deploy.program import warm_up_programs
 from aicompute.engine.deploy.resource_types import resolve_type
 from aicompute.engine.display.json_digest import digest_json
 from aicompute.engine.display.progress import LiveRenderer, PlainRenderer, summary_lines
@@ -210,13 +209,9 @@ def _start(
     refresh: bool = False,
     render_kubernetes: Path | None = None,
     debug: bool = False,
-    programs: int = 0,
 ) -> _Run:
-    """Open the session and the stack and gather the options of a preview/up/refresh/destroy
-    (which runs the program ``programs`` times: its runners start now, while the key is derived)."""
+    """Open the session and the stack and gather the options of a preview/up/refresh/destroy."""
     session, ref = open_stack(cwd, backend_url, non_interactive, stack)
-    project = session.project
-    warm_up_programs(project.directory, project.main, project.runtime.options, programs)
     stack_target = open_target(session, ref)
     return _Run(
         session,
@@ -262,7 +257,6 @@ def preview(
             diff=diff,
             refresh=refresh,
             render_kubernetes=render_kubernetes,
-            programs=1,
         )
         result = run.execute(run_update, dry_run=True, header="Previewing update")
     _exit(result, expect_no_changes)
@@ -300,7 +294,6 @@ def up(
             diff=diff,
             refresh=refresh,
             render_kubernetes=render_kubernetes,
-            programs=1 if skip_preview else 2,
         )
         require_yes(run.session, yes)
         if not skip_preview:
@@ -389,7 +382,6 @@ def destroy(
             parallel=parallel,
             debug=debug,
             render_kubernetes=render_kubernetes,
-            programs=1 if skip_preview else 2,
         )
         require_yes(run.session, yes)
         if not skip_preview:

@@ -11,10 +11,6 @@ plus ``AICOMPUTE_PROGRAM``: the program's ``main``, a directory holding ``__main
 ``AICOMPUTE_SDK_PATCHES``: the path of ``aicompute/sdk_patches.py``, applied before the program
 runs; ``AICOMPUTE_DEBUG`` (``1``): keep the SDK's debug log messages (``--debug``).
 
-A runner started ahead of its program (``AICOMPUTE_PROGRAM_ENV_ON_STDIN=1``) imports the SDK first,
-then reads that whole environment as one JSON line on stdin and takes it as its own; at the end of
-stdin without one it exits, having run nothing.
-
 It imports nothing but the Pulumi SDK and the standard library (the patches are loaded by path),
 so it also runs under a project's own virtualenv, where aicompute may not be installed.
 """
@@ -23,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import json
 import logging
 import os
 import runpy
@@ -76,23 +71,11 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _environment_from_stdin() -> bool:
-    """Replace the environment with the one the engine sends; False if it sent none."""
-    line = sys.stdin.readline()
-    if not line:
-        return False
-    os.environ.clear()
-    os.environ.update(json.loads(line))
-    return True
-
-
 def main() -> int:
     _exit_with_parent()
     import pulumi
     import pulumi.runtime
 
-    if os.environ.get("AICOMPUTE_PROGRAM_ENV_ON_STDIN") == "1" and not _environment_from_stdin():
-        return 0
     _apply_sdk_patches()
 
     program = os.environ["AICOMPUTE_PROGRAM"]

@@ -10,7 +10,6 @@ shows a program's prints as diagnostics.
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import subprocess
@@ -25,10 +24,7 @@ from aicompute.engine.deploy.python_toolchain import PythonToolchain, ToolchainE
 
 RUNNER_FILE = Path(__file__).with_name("_program_runner.py")
 SDK_PATCHES_FILE = Path(sdk_patches.__file__)
-ENV_ON_STDIN = "AICOMPUTE_PROGRAM_ENV_ON_STDIN"
-"""Set on a runner started ahead of its program: it imports the SDK, then reads its environment."""
 
-Popen = subprocess.Popen[str]
 OutputCallback = Callable[[str, str], None]
 """Called with (``"stdout"`` or ``"stderr"``, line without its newline)."""
 
@@ -107,7 +103,7 @@ def program_environment(
 class RunningProgram:
     """A started program: its output is forwarded line by line until it exits."""
 
-    def __init__(self, process: Popen, on_output: OutputCallback) -> None:
+    def __init__(self, process: subprocess.Popen[str], on_output: OutputCallback) -> None:
         self.process = process
         self._readers = [
             threading.Thread(target=self._forward, args=(name, stream, on_output), daemon=True)
@@ -144,123 +140,21 @@ def start_program(
         raise ProgramError(f"{program} has no __main__.py (set `main` in Pulumi.yaml to the program's file)")
     try:
         spec.toolchain.typecheck(spec.working_directory)
-        interpreter = spec.toolchain.interpreter()
+        command = runner_command(spec.toolchain.interpreter())
     except ToolchainError as error:
         raise ProgramError(str(error)) from error
-    env = program_environment(spec, monitor_address, engine_address)
-    warm = _WARM_RUNNERS.take(interpreter, spec.working_directory, env)
-    if warm is not None:
-        return RunningProgram(warm.hand_over(env), on_output)
-    command = runner_command(interpreter)
     try:
-        process = _start_runner(command, spec.working_directory, env)
+        process = subprocess.Popen(
+            command,
+            cwd=spec.working_directory,
+            env=program_environment(spec, monitor_address, engine_address),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,  # Ctrl-C reaches the engine, which stops the program itself
+        )
     except OSError as error:
         raise ProgramError(f"cannot start {command[0]}: {error}") from error
     return RunningProgram(process, on_output)
-
-
-def _start_runner(command: list[str], cwd: Path, env: Mapping[str, str], *, stdin: int = subprocess.DEVNULL) -> Popen:
-    return subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=dict(env),
-        stdin=stdin,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,  # Ctrl-C reaches the engine, which stops the program itself
-    )
-
-
-def _interpreter_env(env: Mapping[str, str]) -> dict[str, str]:
-    """What the interpreter reads at its start (``-u`` already makes it unbuffered)."""
-    return {k: v for k, v in env.items() if k.startswith("PYTHON") and k != "PYTHONUNBUFFERED"}
-
-
-class _WarmRunner:
-    """A runner started before its program is due: the seconds the SDK's import takes pass while the
-    engine derives the stack's key and starts up, instead of after the program is launched."""
-
-    def __init__(self, interpreter: str, cwd: Path) -> None:
-        self.interpreter, self.cwd = interpreter, cwd
-        self.env = {**os.environ, ENV_ON_STDIN: "1"}
-        self.process = _start_runner(runner_command(interpreter), cwd, self.env, stdin=subprocess.PIPE)
-
-    def fits(self, interpreter: str, cwd: Path, env: Mapping[str, str]) -> bool:
-        return (
-            self.process.poll() is None
-            and (self.interpreter, self.cwd) == (interpreter, cwd)
-            and _interpreter_env(self.env) == _interpreter_env(env)
-        )
-
-    def hand_over(self, env: Mapping[str, str]) -> Popen:
-        """Give the runner its program's environment: from here it runs as a cold-started one would."""
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps(dict(env)) + "\n")
-        self.process.stdin.close()
-        return self.process
-
-    def discard(self) -> None:
-        """An unused runner ends at the end of its stdin (and is killed if it does not)."""
-        process = self.process
-        if process.stdin is not None and not process.stdin.closed:
-            process.stdin.close()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
-
-
-class _WarmRunners:
-    """Runners waiting for the programs this command will run (one for preview, two for ``up``)."""
-
-    def __init__(self) -> None:
-        self._waiting: list[_WarmRunner] = []
-        self._lock = threading.Lock()
-        atexit.register(self.discard_all)
-
-    def start(self, interpreter: str, cwd: Path, count: int) -> None:
-        for _ in range(count):
-            runner = _WarmRunner(interpreter, cwd)
-            with self._lock:
-                self._waiting.append(runner)
-
-    def take(self, interpreter: str, cwd: Path, env: Mapping[str, str]) -> _WarmRunner | None:
-        with self._lock:
-            for runner in self._waiting:
-                if runner.fits(interpreter, cwd, env):
-                    self._waiting.remove(runner)
-                    return runner
-        return None
-
-    def discard_all(self) -> None:
-        with self._lock:
-            waiting, self._waiting = self._waiting, []
-        for runner in waiting:
-            runner.discard()
-
-
-_WARM_RUNNERS = _WarmRunners()
-
-
-def warm_up_programs(root_directory: Path, main: str | None, runtime_options: Mapping[str, Any], count: int) -> None:
-    """Start ``count`` runners for the project's program ahead of time, when that is cheap and safe:
-    with the pip toolchain and its virtualenv already there (``ensure`` then changes nothing).
-    ``start_program`` uses one that fits, or starts the runner itself as before."""
-    spec = ProgramSpec(project="", stack="", root_directory=root_directory, main=main, runtime_options=runtime_options)
-    try:
-        toolchain = spec.toolchain
-        if toolchain.kind != "pip":
-            return
-        interpreter = toolchain.interpreter()
-    except ToolchainError:
-        return
-    try:
-        _WARM_RUNNERS.start(interpreter, spec.working_directory, count)
-    except OSError:
-        return

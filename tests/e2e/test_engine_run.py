@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from aicompute.engine.deploy import program as program_module
 from aicompute.engine.deploy.deployment import DeploymentRun
 from aicompute.engine.deploy.events import EventStream, StepEvent
 from aicompute.engine.deploy.monitor import MonitorServer
-from aicompute.engine.deploy.program import ProgramSpec, start_program, warm_up_programs
+from aicompute.engine.deploy.program import ProgramSpec, start_program
 from aicompute.engine.deploy.providers.plugin import ProviderHost, ProviderPool
 from aicompute.engine.deploy.run_context import RunOptions
 from aicompute.engine.resource.checkpoint_values import UNKNOWN, is_secret
 from aicompute.engine.resource.state import Deployment
 
 PROJECT = Path(__file__).parent / "projects" / "filestate"
-
-
-@pytest.fixture(params=["cold", "started ahead"])
-def runner(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The program's runner started by ``start_program`` or ahead of it (``warm_up_programs``)."""
-    if request.param == "started ahead":
-        warm_up_programs(PROJECT, None, {}, 1)
-    yield request.param
-    assert not program_module._WARM_RUNNERS._waiting  # a runner started ahead was used
 
 
 def run_program(tmp_path: Path, spec: dict[str, object], dry_run: bool) -> tuple[DeploymentRun, list[StepEvent], int]:
@@ -54,7 +41,7 @@ SPEC = {
 }
 
 
-def test_preview_lists_creates_with_unknowns_and_calls_no_provider_mutation(tmp_path: Path, runner: str) -> None:
+def test_preview_lists_creates_with_unknowns_and_calls_no_provider_mutation(tmp_path: Path) -> None:
     run, steps, code = run_program(tmp_path, SPEC, dry_run=True)
     assert code == 0
     assert run.change_summary() == {"create": 4}
@@ -64,7 +51,7 @@ def test_preview_lists_creates_with_unknowns_and_calls_no_provider_mutation(tmp_
     assert not (tmp_path / "objects" / "calls.log").exists()
 
 
-def test_up_creates_in_dependency_order_and_keeps_secrets_wrapped(tmp_path: Path, runner: str) -> None:
+def test_up_creates_in_dependency_order_and_keeps_secrets_wrapped(tmp_path: Path) -> None:
     run, _, code = run_program(tmp_path, SPEC, dry_run=False)
     assert code == 0
     calls = [line.split()[:2] for line in (tmp_path / "objects" / "calls.log").read_text().splitlines()]

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from aicompute.engine.deploy import program
 from aicompute.engine.deploy.program import (
     SDK_PATCHES_FILE,
     ProgramError,
@@ -17,7 +15,6 @@ from aicompute.engine.deploy.program import (
     program_environment,
     runner_command,
     start_program,
-    warm_up_programs,
 )
 
 
@@ -65,48 +62,3 @@ def test_a_missing_virtualenv_is_a_program_error_naming_it(tmp_path: Path) -> No
     spec = ProgramSpec(project="p", stack="s", root_directory=tmp_path, runtime_options={"virtualenv": "venv"})
     with pytest.raises(ProgramError, match=r"virtualenv .*venv.* has no Python interpreter"):
         start_program(spec, "127.0.0.1:1", "127.0.0.1:1", lambda _s, _l: None)
-
-
-@pytest.fixture(autouse=True)
-def _no_runner_left_waiting() -> Iterator[None]:
-    yield
-    program._WARM_RUNNERS.discard_all()
-
-
-def _started_pid(tmp_path: Path) -> int:
-    """The runner ``start_program`` used (with no monitor there, the program fails; it is not run)."""
-    (tmp_path / "__main__.py").write_text("")
-    spec = ProgramSpec(project="p", stack="s", root_directory=tmp_path)
-    running = start_program(spec, "127.0.0.1:1", "127.0.0.1:1", lambda _s, _l: None)
-    running.kill()
-    running.wait(timeout=60)
-    return running.process.pid
-
-
-def test_start_program_takes_the_runner_started_ahead_for_its_interpreter(tmp_path: Path) -> None:
-    warm_up_programs(tmp_path, None, {}, 1)
-    (ahead,) = program._WARM_RUNNERS._waiting
-    assert _started_pid(tmp_path) == ahead.process.pid and not program._WARM_RUNNERS._waiting
-
-
-def test_a_runner_started_with_another_interpreter_environment_is_not_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    warm_up_programs(tmp_path, None, {}, 1)
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # the program's interpreter would start differently
-    (unused,) = program._WARM_RUNNERS._waiting
-    assert _started_pid(tmp_path) != unused.process.pid and program._WARM_RUNNERS._waiting == [unused]
-
-
-def test_an_unused_runner_ends_having_run_nothing(tmp_path: Path) -> None:
-    (tmp_path / "__main__.py").write_text("raise SystemExit(3)")
-    warm_up_programs(tmp_path, None, {}, 2)
-    runners = list(program._WARM_RUNNERS._waiting)
-    program._WARM_RUNNERS.discard_all()
-    assert [r.process.returncode for r in runners] == [0, 0]
-
-
-def test_no_runner_starts_ahead_without_its_virtualenv_or_with_another_toolchain(tmp_path: Path) -> None:
-    warm_up_programs(tmp_path, None, {"virtualenv": "venv"}, 1)
-    warm_up_programs(tmp_path, None, {"toolchain": "uv"}, 1)
-    assert not program._WARM_RUNNERS._waiting
