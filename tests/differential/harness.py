@@ -63,6 +63,7 @@ class Action:
     create: dict[str, dict[str, Any]] = field(default_factory=dict)  # objects made out of band before the command
     secrets: dict[str, str] = field(default_factory=dict)  # secret config set (by the engine's own CLI) before
     config: dict[str, str] = field(default_factory=dict)  # other config set before, by full key
+    fails: bool = False  # the command is meant to fail (under Pulumi, the oracle, it must exit non-zero)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ group_name = "team" if step >= 2 else "group"
 group_type = "test:index:Team" if step >= 3 else "test:index:Group"
 group_aliases = [pulumi.Alias(name="group")] if step >= 2 else []
 if step >= 3:
-    group_aliases.append(pulumi.Alias(name="group", type_="test:index:Group"))
+    group_aliases.append(pulumi.Alias(type_="test:index:Group"))  # its name stays "team"
 group = Group(group_type, group_name, pulumi.ResourceOptions(aliases=group_aliases))
 
 thing_name = "renamed" if step >= 1 else "first"
