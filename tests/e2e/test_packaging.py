@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import sys
 import sysconfig
@@ -25,26 +26,33 @@ SUBPACKAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(out),
-            str(REPO),
-        ],
-        check=True,
-        capture_output=True,
-        cwd=out,
-    )
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The wheel, built once per test run: two builds at once in one source tree (xdist's workers)
+    trip over each other's build folder, so the workers share one, built under a lock."""
+    base = tmp_path_factory.getbasetemp()
+    out = (base if worker_id == "master" else base.parent) / "wheel"
+    out.mkdir(exist_ok=True)
+    with (out / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not list(out.glob("aicompute-*.whl")):
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "wheel",
+                    "--no-deps",
+                    "--no-build-isolation",
+                    "-q",
+                    "-w",
+                    str(out),
+                    str(REPO),
+                ],
+                check=True,
+                capture_output=True,
+                cwd=out,
+            )
     (built,) = out.glob("aicompute-*.whl")
     return built
 
@@ -84,7 +92,7 @@ def test_wheel_declares_the_console_script(wheel: Path) -> None:
 
     with zipfile.ZipFile(wheel) as archive:
         entry_points = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
-        assert "aicompute = aicompute.engine.cli:main" in archive.read(entry_points).decode()
+        assert "aicompute = aicompute.engine.__main__:main" in archive.read(entry_points).decode()
 
 
 def test_every_source_package_is_in_the_wheel(wheel: Path) -> None:
