@@ -60,8 +60,55 @@ class Crypter(Protocol):
 
 
 def derive_key(passphrase: str, salt: bytes) -> bytes:
-    """The AES key for a passphrase and salt (the slow part: 1,000,000 PBKDF2 rounds)."""
+    """The AES key for a passphrase and salt (the slow part: 1,000,000 PBKDF2 rounds); one that
+    ``derive_key_ahead`` started is waited for instead."""
+    with _ahead_lock:
+        ahead = _ahead.pop(_ahead_label(passphrase, salt), None)
+    if ahead is not None:
+        ahead.join()
+        if ahead.key is not None:
+            return ahead.key
+    return _pbkdf2(passphrase, salt)
+
+
+def _pbkdf2(passphrase: str, salt: bytes) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", passphrase.encode(), salt, PBKDF2_ITERATIONS, KEY_BYTES)
+
+
+def derive_key_ahead(passphrase: str, salt_state: str) -> None:
+    """Start deriving the key of a salt state on a thread (hashlib lets go of the GIL, so it uses
+    another core), for a later ``derive_key`` with the same passphrase and salt to take. Nothing
+    happens for a malformed salt state: the command reports it when it opens the stack."""
+    try:
+        salt, _ = _split_salt_state(salt_state)
+    except SecretsError:
+        return
+    label = _ahead_label(passphrase, salt)
+    with _ahead_lock:
+        if label in _ahead:
+            return
+        ahead = _ahead[label] = _AheadDerivation(passphrase, salt)
+    ahead.start()
+
+
+def _ahead_label(passphrase: str, salt: bytes) -> tuple[bytes, bytes]:
+    return salt, hashlib.sha256(passphrase.encode()).digest()
+
+
+class _AheadDerivation(threading.Thread):
+    """One ``derive_key_ahead``: ``key`` once the thread has ended (None had it failed)."""
+
+    def __init__(self, passphrase: str, salt: bytes) -> None:
+        super().__init__(name="derive-key-ahead", daemon=True)
+        self.passphrase, self.salt = passphrase, salt
+        self.key: bytes | None = None
+
+    def run(self) -> None:
+        self.key = _pbkdf2(self.passphrase, self.salt)
+
+
+_ahead: dict[tuple[bytes, bytes], _AheadDerivation] = {}  # by salt and passphrase digest
+_ahead_lock = threading.Lock()
 
 
 def _b64decode(text: str, what: str) -> bytes:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from aicompute.engine.secrets import passphrase
 from aicompute.engine.secrets.passphrase import (
     MissingPassphrase,
     PassphraseSecretsManager,
     SecretsError,
     WrongPassphrase,
+    derive_key,
+    derive_key_ahead,
     passphrase_from_environment,
     salt_from_secrets_providers,
     secrets_providers_block,
@@ -134,3 +138,49 @@ def test_missing_passphrase_names_both_variables(tmp_path: Path) -> None:
 
 def test_repr_never_shows_the_key(manager: PassphraseSecretsManager) -> None:
     assert "password" not in repr(manager)
+
+
+@pytest.fixture
+def pbkdf2_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, bytes]]]:
+    """Each derivation made (by a thread ahead or by ``derive_key``), with no derivation left ahead before or after."""
+    calls: list[tuple[str, bytes]] = []
+    real = passphrase._pbkdf2
+
+    def counted(phrase: str, salt: bytes) -> bytes:
+        calls.append((phrase, salt))
+        return real(phrase, salt)
+
+    monkeypatch.setattr(passphrase, "_pbkdf2", counted)
+    monkeypatch.setattr(PassphraseSecretsManager, "_cache", {})
+    passphrase._ahead.clear()
+    yield calls
+    passphrase._ahead.clear()
+
+
+def test_a_key_derived_ahead_is_taken_not_derived_again(pbkdf2_calls: list[tuple[str, bytes]]) -> None:
+    derive_key_ahead(VECTOR_PASSPHRASE, VECTOR_SALT)
+    derive_key_ahead(VECTOR_PASSPHRASE, VECTOR_SALT)  # once is enough
+    key = derive_key(VECTOR_PASSPHRASE, base64.b64decode("fozI5u6B030="))
+    assert key == hashlib.pbkdf2_hmac("sha256", b"password", base64.b64decode("fozI5u6B030="), 1_000_000, 32)
+    assert len(pbkdf2_calls) == 1
+    assert passphrase._ahead == {}
+
+
+def test_a_key_derived_ahead_for_another_passphrase_is_not_used(pbkdf2_calls: list[tuple[str, bytes]]) -> None:
+    derive_key_ahead("not the password", VECTOR_SALT)
+    with pytest.raises(WrongPassphrase):
+        PassphraseSecretsManager.from_encryption_salt(VECTOR_SALT, "still not the password")
+    assert (
+        PassphraseSecretsManager.from_encryption_salt(VECTOR_SALT, VECTOR_PASSPHRASE).decrypt(
+            "v1:F+6ZduKKd8G0/V7L:PGMFeIzwobWRKmEAzUdaQHqC5mMRIQ=="
+        )
+        == "pulumi"
+    )
+    for ahead in passphrase._ahead.values():  # the unused derivation, still there
+        ahead.join()
+    assert sorted(phrase for phrase, _ in pbkdf2_calls) == ["not the password", "password", "still not the password"]
+
+
+def test_nothing_is_derived_ahead_for_a_malformed_salt_state(pbkdf2_calls: list[tuple[str, bytes]]) -> None:
+    derive_key_ahead(VECTOR_PASSPHRASE, "v1:abc")
+    assert passphrase._ahead == {} and pbkdf2_calls == []
