@@ -168,11 +168,11 @@ class ProviderPool(GrpcOperations):
             raise
         with self._cond:
             self._starting -= 1
+            self._cond.notify_all()
             if self._closed:
                 started.close()
                 return None
             self._processes.append(started)
-            self._cond.notify_all()
         return started
 
     @contextmanager
@@ -208,12 +208,16 @@ class ProviderPool(GrpcOperations):
         return self._acquire()
 
     def close(self) -> None:
+        """End every process, and wait for those still starting (each ends as its start completes):
+        a cancel right after the prewarm must not leave a provider server running on its own."""
         with self._cond:
             self._closed = True
             processes, self._processes = self._processes, []
             self._cond.notify_all()
         for process in processes:
             process.close()
+        with self._cond:
+            self._cond.wait_for(lambda: self._starting == 0)
 
     # operations ------------------------------------------------------------------------------
     @contextmanager

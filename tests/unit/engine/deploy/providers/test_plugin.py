@@ -3,10 +3,12 @@ each unless AICOMPUTE_PROVIDER_OPERATIONS says otherwise), capped by AICOMPUTE_M
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
+from aicompute.engine.deploy.providers import plugin
 from aicompute.engine.deploy.providers.plugin import (
     MAX_PROCESSES_ENV,
     OPERATIONS_ENV,
@@ -53,3 +55,28 @@ def test_the_pool_reads_its_settings_from_the_environment(monkeypatch: pytest.Mo
     monkeypatch.delenv(OPERATIONS_ENV)
     pool = ProviderPool(ProviderHost("python3", tmp_path), {}, parallel=32)
     assert (pool.max_processes, pool.operations) == (2, 16)
+
+
+class SlowStartingProcess:
+    """Stands for a provider process whose start takes a while; it records being closed."""
+
+    started: list[SlowStartingProcess] = []
+
+    def __init__(self, *_: object) -> None:
+        time.sleep(0.3)
+        self.closed = False
+        SlowStartingProcess.started.append(self)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_closing_the_pool_while_the_prewarm_starts_a_process_ends_that_process_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(plugin, "ProviderProcess", SlowStartingProcess)
+    SlowStartingProcess.started.clear()
+    pool = ProviderPool(ProviderHost("python3", tmp_path), {}, parallel=32)
+    pool.prewarm()  # a cancel can come right after it: the pool is closed with the start under way
+    pool.close()
+    assert [process.closed for process in SlowStartingProcess.started] == [True]
