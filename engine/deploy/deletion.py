@@ -11,7 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from aicompute.engine.deploy.providers.base import ProviderError
 from aicompute.engine.deploy.run_context import RunContext, StepRecord
-from aicompute.engine.deploy.snapshot import SnapshotManager
+from aicompute.engine.deploy.snapshot import PendingCall, SnapshotManager
 from aicompute.engine.deploy.step_executor import StepExecutor
 from aicompute.engine.deploy.step_plan import Op, StepPlan, property_diff
 from aicompute.engine.resource.state import ResourceState, references
@@ -124,11 +124,12 @@ class Deletion:
         if shown:
             context.emit(op, resource.urn, resource.type, False, plan, resource)
         started = time.monotonic()
+        deleted: PendingCall | None = None
         try:
             calls_provider = resource.custom and not resource.external and not is_provider_type(resource.type)
             if calls_provider and not context.options.dry_run:
                 with self.executor.slots:
-                    self.executor.delete(resource, resource.retain_on_delete)
+                    deleted = self.executor.delete(resource, resource.retain_on_delete)
         except ProviderError as error:
             context.fail(resource.urn, f"delete failed: {error.message}")
             if shown:
@@ -136,7 +137,7 @@ class Deletion:
                 context.emit(op, resource.urn, resource.type, True, plan, resource, None, elapsed, error.message)
             context.record(StepRecord(op, resource.urn, resource.type, resource, None, plan, True, error.message))
             return False
-        self.snapshots.remove_old(resource)
+        self.snapshots.remove_old(resource, settles=deleted)
         if shown:
             context.emit(op, resource.urn, resource.type, True, plan, resource, None, time.monotonic() - started)
             context.record(StepRecord(op, resource.urn, resource.type, resource, None, plan))

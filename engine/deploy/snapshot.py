@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aicompute.engine.deploy.providers.base import ProviderError
@@ -30,6 +31,14 @@ from aicompute.engine.resource.state import (
 )
 
 Persist = Callable[[Deployment], None]
+
+
+@dataclass
+class PendingCall:
+    """A provider call recorded as a pending operation, until it is settled."""
+
+    op_id: int
+    settled: bool = False
 
 
 class Journal(Protocol):
@@ -164,27 +173,35 @@ class SnapshotManager:
             self._written(lambda: journal.close(deployment, layout))
 
     @contextmanager
-    def pending_operation(self, kind: OperationType, resource: ResourceState) -> Iterator[None]:
+    def pending_operation(self, kind: OperationType, resource: ResourceState) -> Iterator[PendingCall]:
         """Records a pending operation (and persists) for the duration of a provider call.
 
         A call that fails with its outcome unknown (``outcome_unknown``) stays pending in the state
         written, as Pulumi's does when its process dies mid-call: the next run resolves it (a create
-        is repeated by adopting the object it may have made)."""
+        is repeated by adopting the object it may have made). A call that succeeds stays pending
+        until its result is recorded: the caller hands the yielded ``PendingCall`` to ``commit``,
+        ``replace_old`` or ``remove_old`` (``settles``), which end it in the same change, so that no
+        write (another step's group commit) shows a create ended and its object nowhere."""
         with self.lock:
-            op_id = self.state.begin(kind, resource)
+            call = PendingCall(self.state.begin(kind, resource))
         self.persist()
         try:
-            yield
+            yield call
         except BaseException as error:
             if not outcome_unknown(error):
-                self._end_pending(op_id)  # it failed with an answer: nothing is in flight any more
+                self.settle(call)  # it failed with an answer: nothing is in flight any more
             self.persist()
             raise
-        self._end_pending(op_id)
 
-    def _end_pending(self, op_id: int) -> None:
+    def settle(self, call: PendingCall | None) -> None:
+        """End a pending operation whose result is known and recorded elsewhere (or not to be recorded)."""
         with self.lock:
-            self.state.end(op_id)
+            self._settle(call)
+
+    def _settle(self, call: PendingCall | None) -> None:
+        if call is not None and not call.settled:
+            call.settled = True
+            self.state.end(call.op_id)
 
     # what the run has seen (call with ``lock`` held, or where no other thread runs) -----------------
     def old(self, urn: str) -> ResourceState | None:
@@ -236,14 +253,18 @@ class SnapshotManager:
         return self.state.forget_previous_pending(kinds)
 
     # changes, each then written --------------------------------------------------------------
-    def commit(self, new: ResourceState, old: ResourceState | None) -> None:
-        """``new`` takes the place of ``old`` (if any) in the snapshot."""
+    def commit(self, new: ResourceState, old: ResourceState | None, settles: PendingCall | None = None) -> None:
+        """``new`` takes the place of ``old`` (if any) in the snapshot; the call that made it is over."""
         with self.lock:
+            self._settle(settles)
             self.state.commit(new, old)
         self.persist()
 
-    def replace_old(self, resource: ResourceState, replacement: ResourceState) -> None:
+    def replace_old(
+        self, resource: ResourceState, replacement: ResourceState, settles: PendingCall | None = None
+    ) -> None:
         with self.lock:
+            self._settle(settles)
             self.state.swap(resource, replacement)
         self.persist()
 
@@ -252,8 +273,9 @@ class SnapshotManager:
         with self.lock:
             self.state.swap(resource, replacement)
 
-    def remove_old(self, resource: ResourceState, *, gone: bool = False) -> None:
-        """``resource`` leaves the snapshot (deleted; ``gone``: found deleted by a refresh)."""
+    def remove_old(self, resource: ResourceState, *, gone: bool = False, settles: PendingCall | None = None) -> None:
+        """``resource`` leaves the snapshot (deleted by ``settles``; ``gone``: found deleted by a refresh)."""
         with self.lock:
+            self._settle(settles)
             self.state.remove(resource, gone=gone)
         self.persist()

@@ -13,7 +13,7 @@ from aicompute.engine.deploy.providers.base import ProviderError
 from aicompute.engine.deploy.providers.registry import ProviderRegistry, unsupported_type_message
 from aicompute.engine.deploy.registrations import Registration
 from aicompute.engine.deploy.run_context import RunContext, StepFailed, StepRecord
-from aicompute.engine.deploy.snapshot import SnapshotManager
+from aicompute.engine.deploy.snapshot import PendingCall, SnapshotManager
 from aicompute.engine.deploy.step_plan import StepPlan, property_diff
 from aicompute.engine.resource.state import ResourceState
 from aicompute.engine.resource.urn import parse_urn
@@ -104,15 +104,13 @@ class StepExecutor:
             new.outputs = secret_keys(new.inputs, aso)
             self.snapshots.commit(new, old)
         elif plan.op == "create":
-            self.create(new, aso)
-            self.snapshots.commit(new, old)
+            self.snapshots.commit(new, old, settles=self.create(new, aso))
         elif plan.op == "update":
             assert old_for_diff is not None
             self._update(reg, new, old, old_for_diff, aso)
         elif plan.op == "replace":
             if old_for_diff is None:  # the old object was deleted already (``delete_replaced``)
-                self.create(new, aso)
-                self.snapshots.commit(new, old)
+                self.snapshots.commit(new, old, settles=self.create(new, aso))
             elif plan.delete_before_replace:
                 self._replace_delete_first(reg, new, old_for_diff, aso)
             else:
@@ -127,27 +125,27 @@ class StepExecutor:
         aso: tuple[str, ...],
     ) -> None:
         new.id = old_for_diff.id
-        with self.snapshots.pending_operation("updating", old_for_diff):
+        with self.snapshots.pending_operation("updating", old_for_diff) as call:
             outputs = self.providers.for_resource(reg.type, new.provider).update(
                 new.urn, new.type, reg.name, new.id, old_for_diff.outputs, new.inputs, old_for_diff.inputs
             )
         new.outputs = secret_keys(outputs, aso)
-        self.snapshots.commit(new, old)
+        self.snapshots.commit(new, old, settles=call)
 
     def _replace_delete_first(
         self, reg: Registration, new: ResourceState, old: ResourceState, aso: tuple[str, ...]
     ) -> None:
-        self.delete(old, reg.retain_on_delete or old.retain_on_delete)
+        deleted = self.delete(old, reg.retain_on_delete or old.retain_on_delete)
         gone = replace(old, pending_replacement=True)
-        self.snapshots.replace_old(old, gone)
-        self.create(new, aso)
-        self.snapshots.commit(new, gone)
+        self.snapshots.replace_old(old, gone, settles=deleted)
+        self.snapshots.commit(new, gone, settles=self.create(new, aso))
 
     def _replace_create_first(
         self, reg: Registration, new: ResourceState, old: ResourceState, aso: tuple[str, ...]
     ) -> None:
-        self.create(new, aso)
+        created = self.create(new, aso)
         if new.id == old.id:
+            self.snapshots.settle(created)
             # A repeated create adopted the very object it replaces (found under its name):
             # recording it twice would delete it with the old half.
             raise ProviderError(
@@ -160,7 +158,7 @@ class StepExecutor:
         doomed = replace(old, delete=True, retain_on_delete=retain)
         with self.snapshots.lock:
             self.snapshots.swap_old(old, doomed)
-        self.snapshots.commit(new, None)
+        self.snapshots.commit(new, None, settles=created)
 
     def delete_replaced(self, resource: ResourceState) -> None:
         """Delete ``resource``'s object ahead of its replacement (a dependent of a resource replaced
@@ -168,9 +166,10 @@ class StepExecutor:
         context, plan = self.context, StepPlan("delete-replaced", property_diff(resource.inputs, {}))
         context.emit("delete-replaced", resource.urn, resource.type, False, plan, resource)
         started = time.monotonic()
+        deleted: PendingCall | None = None
         try:
             if not context.options.dry_run:
-                self.delete(resource, resource.retain_on_delete)
+                deleted = self.delete(resource, resource.retain_on_delete)
         except ProviderError as error:
             elapsed = time.monotonic() - started
             context.emit(
@@ -180,13 +179,14 @@ class StepExecutor:
                 StepRecord("delete-replaced", resource.urn, resource.type, resource, None, plan, True, error.message)
             )
             raise StepFailed(resource.urn, f"delete failed: {error.message}") from None
-        self.snapshots.replace_old(resource, replace(resource, pending_replacement=True))
+        self.snapshots.replace_old(resource, replace(resource, pending_replacement=True), settles=deleted)
         context.emit(
             "delete-replaced", resource.urn, resource.type, True, plan, resource, None, time.monotonic() - started
         )
         context.record(StepRecord("delete-replaced", resource.urn, resource.type, resource, None, plan))
 
-    def create(self, new: ResourceState, aso: tuple[str, ...]) -> None:
+    def create(self, new: ResourceState, aso: tuple[str, ...]) -> PendingCall:
+        """Create ``new``'s object (its id and outputs set); the call stays pending until the caller records ``new``."""
         provider = self.providers.for_resource(new.type, new.provider)
         adopting = self.providers.adopting_for(new.type)
         if adopting is not None and self.snapshots.create_was_pending(new.urn):
@@ -199,19 +199,22 @@ class StepExecutor:
                 new.urn,
             )
             provider = adopting
-        with self.snapshots.pending_operation("creating", new):
+        with self.snapshots.pending_operation("creating", new) as call:
             new.id, outputs = provider.create(new.urn, new.type, name_of(new.urn), new.inputs)
         new.outputs = secret_keys(outputs, aso)
+        return call
 
-    def delete(self, resource: ResourceState, retain: bool) -> None:
-        """Delete ``resource``'s object (not its record), or only say so when it is retained."""
+    def delete(self, resource: ResourceState, retain: bool) -> PendingCall | None:
+        """Delete ``resource``'s object (not its record), or only say so when it is retained; the call
+        stays pending until the caller records the deletion."""
         if retain:
             message = f"retain_on_delete: {resource.urn} is left in place and only dropped from the state"
             self.context.events.diag("info", message, resource.urn)
-            return
+            return None
         if not self.providers.supports(resource.type):
             raise ProviderError("delete", resource.urn, unsupported_type_message(resource.type))
-        with self.snapshots.pending_operation("deleting", resource):
+        with self.snapshots.pending_operation("deleting", resource) as call:
             self.providers.for_resource(resource.type, resource.provider).delete(
                 resource.urn, resource.type, name_of(resource.urn), resource.id, resource.outputs, resource.inputs
             )
+        return call

@@ -13,6 +13,9 @@ import pytest
 from aicompute.engine.deploy.cancellation import CancellationScope
 from aicompute.engine.deploy.events import EventStream
 from aicompute.engine.deploy.providers.base import ProviderError
+from aicompute.engine.deploy.snapshot import PendingCall
+from aicompute.engine.deploy.step_executor import StepExecutor
+from aicompute.engine.resource.state import ResourceState
 from tests.unit.engine.deploy.test_deployment import FakePool, Harness, adopting_run, thing, urn
 
 
@@ -99,3 +102,42 @@ def test_a_first_signal_cancels_and_a_second_terminates(signum: int) -> None:
     name = "SIGTERM" if signum == signal.SIGTERM else "^C"
     assert messages[0].startswith(f"{name} received; cancelling") and messages[1] == f"{name} received; terminating"
     assert signal.getsignal(signum) == previous
+
+
+def test_a_call_stays_pending_in_every_write_until_its_result_is_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another step's group commit can come between a provider call's return and the record of its
+    result: that write must still show the call pending, or a crash right after it would leave a
+    created object that neither the state nor a pending operation knows of."""
+    h = Harness()
+    seen: list[tuple[str, str, list[tuple[str, str]], bool]] = []
+    real_create, real_delete = StepExecutor.create, StepExecutor.delete
+
+    def written_now(executor: StepExecutor, op: str, resource_urn: str) -> None:
+        executor.snapshots.persist()  # the other step's write
+        state = h.saved[-1]
+        ops = [(o.type, o.resource.urn) for o in state.pending_operations]
+        seen.append((op, resource_urn, ops, any(r.urn == resource_urn for r in state.resources)))
+
+    def create(executor: StepExecutor, new: ResourceState, aso: tuple[str, ...]) -> PendingCall:
+        call = real_create(executor, new, aso)
+        written_now(executor, "creating", new.urn)
+        return call
+
+    def delete(executor: StepExecutor, resource: ResourceState, retain: bool) -> PendingCall | None:
+        call = real_delete(executor, resource, retain)
+        written_now(executor, "deleting", resource.urn)
+        return call
+
+    monkeypatch.setattr(StepExecutor, "create", create)
+    monkeypatch.setattr(StepExecutor, "delete", delete)
+    h.run(thing("a"), thing("b"))
+    h.run(thing("a", obj="a2", kind="unique"))  # a replaced delete-first (name and kind create-only), b deleted
+    assert {(op, name.rsplit("::", 1)[1]) for op, name, _, _ in seen} == {
+        ("creating", "a"),
+        ("creating", "b"),
+        ("deleting", "a"),
+        ("deleting", "b"),
+    }
+    for op, resource_urn, ops, _ in seen:
+        assert (op, resource_urn) in ops, f"{op} {resource_urn} was written as over before its result was"
+    assert h.state.pending_operations == [] and h.names() == ["p-dev", "default", "a"]
