@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 PLUGIN = """#!{python}
-import json, sys
+import fcntl, json, os, sys
 from concurrent import futures
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
@@ -36,9 +36,17 @@ def load():
     with open(PLATFORM) as file:
         return json.load(file)
 
-def save(objects):
-    with open(PLATFORM, "w") as file:
-        json.dump(objects, file)
+def change(edit):
+    # edit(objects) under a lock, then the file replaced whole: the server's threads (and any other
+    # process of the plugin) change it one at a time, and a reader never sees half a file
+    with open(PLATFORM + ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        objects = load()
+        result = edit(objects)
+        with open(PLATFORM + ".new", "w") as file:
+            json.dump(objects, file)
+        os.replace(PLATFORM + ".new", PLATFORM)
+        return result
 
 class Fake(provider_pb2_grpc.ResourceProviderServicer):
     def CheckConfig(self, request, context):
@@ -66,21 +74,17 @@ class Fake(provider_pb2_grpc.ResourceProviderServicer):
 
     def Create(self, request, context):
         inputs = plain(request.properties)
-        objects = load()
-        objects[inputs["name"]] = {{**inputs, "status": "ready"}}
-        save(objects)
-        return provider_pb2.CreateResponse(id=inputs["name"], properties=struct(objects[inputs["name"]]))
+        made = {{**inputs, "status": "ready"}}
+        change(lambda objects: objects.__setitem__(inputs["name"], made))
+        return provider_pb2.CreateResponse(id=inputs["name"], properties=struct(made))
 
     def Update(self, request, context):
-        objects = load()
-        objects[request.id] = {{**plain(request.news), "status": "ready"}}
-        save(objects)
-        return provider_pb2.UpdateResponse(properties=struct(objects[request.id]))
+        made = {{**plain(request.news), "status": "ready"}}
+        change(lambda objects: objects.__setitem__(request.id, made))
+        return provider_pb2.UpdateResponse(properties=struct(made))
 
     def Delete(self, request, context):
-        objects = load()
-        objects.pop(request.id, None)
-        save(objects)
+        change(lambda objects: objects.pop(request.id, None))
         return empty_pb2.Empty()
 
     def Read(self, request, context):
