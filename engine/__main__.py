@@ -36,6 +36,7 @@ def derive_stack_key_ahead(argv: Sequence[str], cwd: Path) -> None:
 
 
 def _derive_ahead(stack: str | None, cwd: Path) -> None:
+    from aicompute.engine.backend.base import StackRef
     from aicompute.engine.backend.project import load_project, load_stack_settings
     from aicompute.engine.backend.workspace import current_stack
     from aicompute.engine.secrets.passphrase import derive_key_ahead, passphrase_from_environment
@@ -44,7 +45,7 @@ def _derive_ahead(stack: str | None, cwd: Path) -> None:
     name = stack or current_stack(project, backend_url="")
     if not name:
         return
-    salt = load_stack_settings(project, name.rsplit("/", 1)[-1]).encryption_salt
+    salt = load_stack_settings(project, StackRef.parse(name, project.name).name).encryption_salt
     if salt:
         derive_key_ahead(passphrase_from_environment(), salt)
 

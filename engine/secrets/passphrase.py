@@ -92,7 +92,12 @@ def derive_key_ahead(passphrase: str, salt_state: str) -> None:
 
 
 def _ahead_label(passphrase: str, salt: bytes) -> tuple[bytes, bytes]:
-    return salt, hashlib.sha256(passphrase.encode()).digest()
+    return salt, _passphrase_digest(passphrase)
+
+
+def _passphrase_digest(passphrase: str) -> bytes:
+    """What the caches key a passphrase by (never the passphrase itself)."""
+    return hashlib.sha256(passphrase.encode()).digest()
 
 
 class _AheadDerivation(threading.Thread):
@@ -163,7 +168,7 @@ class PassphraseSecretsManager:
     @classmethod
     def from_encryption_salt(cls, salt_state: str, passphrase: str) -> PassphraseSecretsManager:
         """The manager for an existing salt state; ``WrongPassphrase`` if its check value does not open."""
-        cache_key = (salt_state, hashlib.sha256(passphrase.encode()).digest())
+        cache_key = (salt_state, _passphrase_digest(passphrase))
         with cls._cache_lock:
             cached = cls._cache.get(cache_key)
         if cached is not None:
@@ -192,7 +197,7 @@ class PassphraseSecretsManager:
         salt_state = f"{VERSION_TAG}:{base64.b64encode(salt).decode()}:{encrypt_with_key(key, CHECK_PLAINTEXT)}"
         manager = cls(key, salt_state)
         with cls._cache_lock:
-            cls._cache[(salt_state, hashlib.sha256(passphrase.encode()).digest())] = manager
+            cls._cache[(salt_state, _passphrase_digest(passphrase))] = manager
         return manager
 
     @property

@@ -43,7 +43,7 @@ def started() -> list[bytes]:
     [
         ["up", "--stack", "dev", "--yes"],
         ["preview", "--stack=dev"],
-        ["destroy", "-s", "org/demo/dev"],
+        ["destroy", "-s", "organization/demo/dev"],
         ["refresh", "--yes", "-s", "bare", "--stack", "dev"],
     ],
 )
