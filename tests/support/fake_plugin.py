@@ -42,11 +42,10 @@ def change(edit):
     with open(PLATFORM + ".lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         objects = load()
-        result = edit(objects)
+        edit(objects)
         with open(PLATFORM + ".new", "w") as file:
             json.dump(objects, file)
         os.replace(PLATFORM + ".new", PLATFORM)
-        return result
 
 class Fake(provider_pb2_grpc.ResourceProviderServicer):
     def CheckConfig(self, request, context):
